@@ -1,0 +1,53 @@
+/**
+ * `npm test`: the whole suite — unit tests, then integration tests against the real two-host lab.
+ * Brings the lab up when it is not (and takes it down again afterwards if it started it).
+ * Without root the lab cannot exist: outside CI that runs the unit tests only, loudly; in CI
+ * (CI=true) it is a failure, so integration tests can never be skipped silently there.
+ */
+import { execa } from "execa";
+import { LivevirtError } from "../src/errors.js";
+import { labDown, labStatus, labUp } from "../src/lab/lab.js";
+
+const inCi = process.env.CI === "true";
+const log = (m: string) => process.stderr.write(`test: ${m}\n`);
+
+async function vitest(args: string[]): Promise<number> {
+  const r = await execa("npx", ["vitest", "run", ...args], { stdio: "inherit", reject: false });
+  return r.exitCode ?? 1;
+}
+
+async function main(): Promise<number> {
+  const extra = process.argv.slice(2);
+  const unit = await vitest(["test/unit", ...extra]);
+  if (unit !== 0) return unit;
+
+  let startedLab = false;
+  try {
+    if (!(await labStatus()).up) {
+      await labUp({ log });
+      startedLab = true;
+    }
+  } catch (e) {
+    const why = e instanceof LivevirtError ? `${e.message}${e.detail.fix ? ` (fix: ${e.detail.fix})` : ""}` : String(e);
+    if (inCi) {
+      log(`the lab could not start in CI: ${why}`);
+      return 1;
+    }
+    const bar = "!".repeat(78);
+    log(`\n${bar}\n  INTEGRATION TESTS NOT RUN: the lab could not start.\n  ${why}\n  Only unit tests ran. Run as root on Linux for the real suite.\n${bar}`);
+    return 0;
+  }
+  try {
+    return await vitest(["test/integration", ...extra]);
+  } finally {
+    if (startedLab) await labDown({ log });
+  }
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    log(String(e instanceof Error ? (e.stack ?? e.message) : e));
+    process.exit(1);
+  },
+);

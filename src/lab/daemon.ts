@@ -1,0 +1,110 @@
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { join } from "node:path";
+import { LabError } from "../errors.js";
+import { hostPaths, LAB_ROOT, PRIVATE_DIRS, type HostName, type PrivateDir } from "./paths.js";
+import { TOPOLOGY } from "./topology.js";
+import { libvirtdConf, qemuConf, type QemuIdentity } from "./host-config.js";
+import { inHost } from "./mountns.js";
+import { pidsInNetns } from "./netns.js";
+
+/** QEMU capability probing dominates daemon start (~8 s); a cache kept across lab runs makes it ~0.2 s. */
+const CAPS_SEED = join(LAB_ROOT, "caps-cache");
+
+/** Lays out a host's private directories and writes its configuration. */
+export function prepareHostDirs(host: HostName, identity: QemuIdentity): void {
+  const p = hostPaths(host);
+  for (const d of Object.keys(PRIVATE_DIRS) as PrivateDir[]) mkdirSync(p.dir(d), { recursive: true });
+  if (!existsSync(join(p.dir("etc"), "qemu.conf.dist"))) {
+    cpSync("/etc/libvirt", p.dir("etc"), { recursive: true });
+    cpSync("/etc/libvirt/qemu.conf", join(p.dir("etc"), "qemu.conf.dist"));
+  }
+  writeFileSync(join(p.dir("etc"), "libvirtd.conf"), libvirtdConf(TOPOLOGY[host]));
+  writeFileSync(join(p.dir("etc"), "qemu.conf"), qemuConf(TOPOLOGY[host], identity));
+  if (existsSync(CAPS_SEED) && !existsSync(join(p.dir("cache"), "qemu"))) {
+    cpSync(CAPS_SEED, join(p.dir("cache"), "qemu"), { recursive: true });
+  }
+  // An unprivileged QEMU (the "no post-copy" variant) must still reach its per-domain dirs and logs.
+  for (const d of ["lib", "log", "run"] as const) chmodSync(p.dir(d), 0o755);
+  for (const sub of ["qemu"]) {
+    const dir = join(p.dir("log"), sub);
+    mkdirSync(dir, { recursive: true });
+    chmodSync(dir, 0o1777);
+  }
+}
+
+export function readPid(host: HostName): number | undefined {
+  const f = hostPaths(host).pidFile;
+  if (!existsSync(f)) return undefined;
+  const pid = Number(readFileSync(f, "utf8").trim());
+  return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
+}
+
+export function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts libvirtd inside the host's namespaces, detached, logging to a file. Returns its PID. */
+export function startDaemon(host: HostName): number {
+  const p = hostPaths(host);
+  // A stale socket from a killed daemon makes the next one fail to bind.
+  rmSync(p.socket, { force: true });
+  rmSync(join(p.dir("run"), "libvirt-sock-ro"), { force: true });
+  rmSync(join(p.dir("run"), "libvirt-admin-sock"), { force: true });
+  const log = openSync(p.daemonLog, "a");
+  // nsenter without --fork execs libvirtd in place, so this child's PID is the daemon's.
+  const child = spawn("nsenter", [...inHost(host), "/usr/sbin/libvirtd", "--listen", "--pid-file", p.pidFile], {
+    detached: true,
+    stdio: ["ignore", log, log],
+  });
+  closeSync(log);
+  child.unref();
+  if (child.pid === undefined) throw new LabError(`could not start libvirtd for lab host ${host}`);
+  return child.pid;
+}
+
+async function waitGone(pids: number[], ms: number): Promise<number[]> {
+  const deadline = Date.now() + ms;
+  let alive = pids.filter(isAlive);
+  while (alive.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 100));
+    alive = alive.filter(isAlive);
+  }
+  return alive;
+}
+
+/**
+ * Stops a host: its daemon and every QEMU in its network namespace, by PID, waiting for them
+ * to exit (a daemon that is still shutting down holds its socket and blocks the next start).
+ */
+export async function stopHost(host: HostName): Promise<void> {
+  const pids = new Set(await pidsInNetns(TOPOLOGY[host].netns));
+  const daemon = readPid(host);
+  if (daemon !== undefined) pids.add(daemon);
+  const list = [...pids];
+  for (const pid of list) signal(pid, "SIGTERM");
+  const left = await waitGone(list, 10_000);
+  for (const pid of left) signal(pid, "SIGKILL");
+  const stuck = await waitGone(left, 5_000);
+  if (stuck.length > 0) throw new LabError(`lab host ${host}: processes ${stuck.join(", ")} did not exit`);
+  rmSync(hostPaths(host).pidFile, { force: true });
+}
+
+function signal(pid: number, sig: NodeJS.Signals): void {
+  try {
+    process.kill(pid, sig);
+  } catch {
+    // already gone
+  }
+}
+
+/** Keeps the QEMU capability cache for the next lab start (same binaries ⇒ same capabilities). */
+export function saveCapsSeed(host: HostName): void {
+  const src = join(hostPaths(host).dir("cache"), "qemu");
+  if (existsSync(src) && !existsSync(CAPS_SEED)) cpSync(src, CAPS_SEED, { recursive: true });
+}

@@ -1,0 +1,54 @@
+import { MIGRATION_PORTS, type HostTopology } from "./topology.js";
+
+/** How a lab host runs QEMU, which decides whether QEMU can use userfaultfd (post-copy). */
+export type QemuIdentity = "root" | "unprivileged";
+
+/**
+ * libvirtd.conf for one lab host. Lab-only choices: no authentication on the unix and TCP
+ * sockets (both reachable only on this machine / inside the lab's namespaces).
+ */
+export function libvirtdConf(t: HostTopology): string {
+  return [
+    "# Written by livevirt's lab (src/lab/host-config.ts). Lab only: no authentication.",
+    "listen_tls = 0",
+    "listen_tcp = 1",
+    `listen_addr = "${t.address}"`,
+    'auth_tcp = "none"',
+    'auth_unix_rw = "none"',
+    'auth_unix_ro = "none"',
+    'unix_sock_rw_perms = "0770"',
+    // The machine has no SMBIOS; without distinct UUIDs libvirt refuses "same host" migrations.
+    `host_uuid = "${t.hostUuid}"`,
+    'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"',
+    "",
+  ].join("\n");
+}
+
+/**
+ * qemu.conf for one lab host. The unprivileged variant is the lab's "no post-copy" host: a QEMU
+ * running as libvirt-qemu cannot open userfaultfd when vm.unprivileged_userfaultfd=0 and
+ * /dev/userfaultfd is root-only, while a root QEMU always can (measured: see shared/notes/lab.md).
+ */
+export function qemuConf(t: HostTopology, identity: QemuIdentity): string {
+  const user = identity === "root" ? "root" : "libvirt-qemu";
+  const group = identity === "root" ? "root" : "libvirt-qemu";
+  return [
+    "# Written by livevirt's lab (src/lab/host-config.ts).",
+    `user = "${user}"`,
+    `group = "${group}"`,
+    'security_driver = "none"',
+    // cgroups here are v1-hybrid and shared by both lab hosts: keep libvirt out of them.
+    "cgroup_controllers = [ ]",
+    "namespaces = [ ]",
+    // Both hosts see the same guest kernel files; libvirt must not chown them back and forth.
+    "dynamic_ownership = 0",
+    // No virtlogd in the lab: QEMU's stdout/stderr go straight to files.
+    'stdio_handler = "file"',
+    // Otherwise the destination advertises its hostname, which the source cannot resolve.
+    `migration_address = "${t.address}"`,
+    `migration_host = "${t.address}"`,
+    `migration_port_min = ${MIGRATION_PORTS.min}`,
+    `migration_port_max = ${MIGRATION_PORTS.max}`,
+    "",
+  ].join("\n");
+}

@@ -1,0 +1,178 @@
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import { LabError } from "../errors.js";
+import { Connection } from "../libvirt/virsh.js";
+import { detectAccel } from "./accel.js";
+import { isAlive, prepareHostDirs, readPid, saveCapsSeed, startDaemon, stopHost } from "./daemon.js";
+import type { QemuIdentity } from "./host-config.js";
+import { ensureMountNamespace, removeMountNamespace, removeNsDir } from "./mountns.js";
+import { ensureNetwork, removeNetwork } from "./netns.js";
+import { ensurePackages, type PackageSet } from "./packages.js";
+import { HOST_NAMES, LAB_ROOT, hostPaths, type HostName } from "./paths.js";
+import { checkLabPreconditions } from "./preconditions.js";
+import { clearState, loadState, saveState, type LabState } from "./state.js";
+import { TOPOLOGY, tcpUri, unixUri } from "./topology.js";
+import { denyUnprivilegedUffd, readUffd, restoreUffd } from "./uffd.js";
+
+export interface LabUpOptions {
+  packages?: PackageSet;
+  /** Hosts started in the "no post-copy" variant (QEMU unprivileged, userfaultfd denied to it). */
+  noPostcopy?: readonly HostName[];
+  log?: (message: string) => void;
+}
+
+/** How clients on this machine (virsh, the provider) reach a lab host. */
+export function hostUri(host: HostName): string {
+  return unixUri(hostPaths(host).socket);
+}
+
+/** How the other lab host's daemon reaches this one for peer-to-peer moves. */
+export function migrationUri(host: HostName): string {
+  return tcpUri(host);
+}
+
+export function connect(host: HostName): Connection {
+  return new Connection(hostUri(host));
+}
+
+async function waitForDaemon(host: HostName, pid: number, timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    if (!isAlive(pid)) {
+      throw new LabError(`libvirtd of lab host ${host} exited during start-up; see ${hostPaths(host).daemonLog}`);
+    }
+    try {
+      await connect(host).version();
+      return;
+    } catch (e) {
+      last = e;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
+  throw new LabError(`libvirtd of lab host ${host} did not answer within ${timeoutMs / 1000} s: ${String(last)}`);
+}
+
+/**
+ * Brings up the two-host lab. Idempotent: a host whose daemon runs with the wanted QEMU identity
+ * is left alone (its guests keep running); one whose identity changes is restarted.
+ */
+export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
+  const log = opts.log ?? (() => {});
+  const packages = opts.packages ?? "backports";
+  const noPostcopy = new Set(opts.noPostcopy ?? []);
+  await checkLabPreconditions();
+  const prior = loadState();
+  if (prior && prior.packages !== packages) {
+    log(`switching lab packages ${prior.packages} → ${packages}: restarting both hosts`);
+    await labDown({ log });
+  }
+  await ensurePackages(packages, log);
+  await ensureNetwork();
+  const state: LabState = {
+    packages,
+    accel: detectAccel(),
+    hosts: { ...(loadState()?.hosts ?? ({} as LabState["hosts"])) },
+    uffdFound: loadState()?.uffdFound,
+    startedAt: loadState()?.startedAt ?? new Date().toISOString(),
+  };
+  if (noPostcopy.size > 0) {
+    state.uffdFound ??= readUffd();
+    denyUnprivilegedUffd();
+  } else if (state.uffdFound) {
+    restoreUffd(state.uffdFound);
+    state.uffdFound = undefined;
+  }
+  // The first daemon ever started probes QEMU (~8 s); the second then starts from its cache.
+  for (const host of HOST_NAMES) {
+    const identity: QemuIdentity = noPostcopy.has(host) ? "unprivileged" : "root";
+    const running = readPid(host);
+    if (running !== undefined && state.hosts[host]?.qemu === identity) {
+      state.hosts[host] = { pid: running, qemu: identity };
+      continue;
+    }
+    if (running !== undefined) {
+      log(`host ${host}: restarting with QEMU as ${identity === "root" ? "root" : "libvirt-qemu"}`);
+      await stopHost(host);
+    }
+    prepareHostDirs(host, identity);
+    await ensureMountNamespace(host);
+    const pid = startDaemon(host);
+    await waitForDaemon(host, pid);
+    saveCapsSeed(host);
+    state.hosts[host] = { pid, qemu: identity };
+    log(`host ${host} (${TOPOLOGY[host].hostname}, ${TOPOLOGY[host].address}) up: pid ${pid}, QEMU as ${identity}`);
+  }
+  saveState(state);
+  return state;
+}
+
+/** Stops everything the lab made: guests and daemons by PID, namespaces, the link, its files. */
+export async function labDown(opts: { log?: (message: string) => void } = {}): Promise<void> {
+  const log = opts.log ?? (() => {});
+  const state = loadState();
+  for (const host of HOST_NAMES) {
+    await stopHost(host);
+    await removeMountNamespace(host);
+  }
+  await removeNetwork();
+  await removeNsDir();
+  if (state?.uffdFound) restoreUffd(state.uffdFound);
+  // Hosts start clean next time; the built guest and the QEMU capability cache are kept.
+  rmSync(join(LAB_ROOT, "hosts"), { recursive: true, force: true });
+  clearState();
+  log("lab down");
+}
+
+export interface HostStatus {
+  name: HostName;
+  uri: string;
+  migrationUri: string;
+  address: string;
+  pid?: number;
+  qemu?: QemuIdentity;
+  answering: boolean;
+  hostname?: string;
+  libvirt?: string;
+  hypervisor?: string;
+  domains?: string[];
+  error?: string;
+}
+
+export interface LabStatus {
+  up: boolean;
+  packages?: PackageSet;
+  accel?: LabState["accel"];
+  hosts: HostStatus[];
+}
+
+export async function labStatus(): Promise<LabStatus> {
+  const state = loadState();
+  const hosts = await Promise.all(
+    HOST_NAMES.map(async (name): Promise<HostStatus> => {
+      const s: HostStatus = {
+        name,
+        uri: hostUri(name),
+        migrationUri: migrationUri(name),
+        address: TOPOLOGY[name].address,
+        pid: readPid(name),
+        qemu: state?.hosts[name]?.qemu,
+        answering: false,
+      };
+      if (s.pid === undefined) return s;
+      try {
+        const c = connect(name);
+        const v = await c.version();
+        s.libvirt = v.daemon ?? v.library;
+        s.hypervisor = v.hypervisor;
+        s.hostname = await c.hostname();
+        s.domains = (await c.listDomains({ all: true })).map((d) => d.name);
+        s.answering = true;
+      } catch (e) {
+        s.error = e instanceof Error ? e.message : String(e);
+      }
+      return s;
+    }),
+  );
+  return { up: state !== undefined && hosts.every((h) => h.answering), packages: state?.packages, accel: state?.accel, hosts };
+}

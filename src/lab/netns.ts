@@ -1,0 +1,43 @@
+import { existsSync } from "node:fs";
+import { PREFIX_LEN, TOPOLOGY } from "./topology.js";
+import { sh, trySh } from "./exec.js";
+
+/** Creates both hosts' network namespaces and the veth pair between them. Idempotent. */
+export async function ensureNetwork(): Promise<void> {
+  const { a, b } = TOPOLOGY;
+  for (const t of [a, b]) {
+    if (!existsSync(`/run/netns/${t.netns}`)) await sh("ip", ["netns", "add", t.netns]);
+    await sh("ip", ["-n", t.netns, "link", "set", "lo", "up"]);
+  }
+  const linked = await trySh("ip", ["-n", a.netns, "link", "show", a.veth]);
+  if (!linked) {
+    // Leftover half of a pair (e.g. b's end after a partial down) would block the name.
+    await trySh("ip", ["-n", b.netns, "link", "del", b.veth]);
+    await sh("ip", ["link", "add", a.veth, "netns", a.netns, "type", "veth", "peer", "name", b.veth, "netns", b.netns]);
+  }
+  for (const t of [a, b]) {
+    await sh("ip", ["-n", t.netns, "addr", "replace", `${t.address}/${PREFIX_LEN}`, "dev", t.veth]);
+    await sh("ip", ["-n", t.netns, "link", "set", t.veth, "up"]);
+  }
+}
+
+/** Removes the namespaces (which removes the veth pair with them). Idempotent. */
+export async function removeNetwork(): Promise<void> {
+  for (const t of Object.values(TOPOLOGY)) {
+    if (existsSync(`/run/netns/${t.netns}`)) await sh("ip", ["netns", "del", t.netns]);
+  }
+}
+
+/** PIDs of every process living in a host's network namespace (libvirtd and its QEMUs). */
+export async function pidsInNetns(netns: string): Promise<number[]> {
+  if (!existsSync(`/run/netns/${netns}`)) return [];
+  const out = await sh("ip", ["netns", "pids", netns]);
+  return out.split(/\s+/).filter(Boolean).map(Number);
+}
+
+/** Cuts or restores the link between the hosts (fault tests: link lost during a move). */
+export async function setLink(up: boolean): Promise<void> {
+  for (const t of Object.values(TOPOLOGY)) {
+    await sh("ip", ["-n", t.netns, "link", "set", t.veth, up ? "up" : "down"]);
+  }
+}

@@ -1,0 +1,98 @@
+import { existsSync, writeFileSync } from "node:fs";
+import { execa } from "execa";
+import { LabError } from "../errors.js";
+import { sh } from "./exec.js";
+
+/**
+ * Which libvirt/QEMU the lab runs. "backports" (default): libvirt 11.3 / QEMU 10.0 from Debian's
+ * bookworm-backports — measured clean over 40 post-copy moves. "stock": Debian 12's libvirt 9.0 /
+ * QEMU 7.2, kept selectable for version-dependent checks; its guests crashed after some moves.
+ */
+export type PackageSet = "backports" | "stock";
+
+const BACKPORTS_SOURCE = "/etc/apt/sources.list.d/livevirt-backports.sources";
+/** Packages whose version decides the set; each needs the matching suite. */
+const VIRT_PACKAGES = ["libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-clients", "qemu-system-x86", "qemu-utils"];
+/** qemu-system-x86 10.0 pins these at its own version, so they must come from backports too. */
+const BACKPORTS_COMPANIONS = ["qemu-system-common", "qemu-system-data", "seabios"];
+const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps"];
+const TOOL_BINARIES = ["/bin/busybox", "/usr/bin/cpio", "/usr/bin/gcc", "/usr/sbin/ip", "/usr/bin/nsenter", "/usr/sbin/sysctl"];
+
+export async function installedVersion(pkg: string): Promise<string | undefined> {
+  const r = await execa("dpkg-query", ["-W", "-f", "${db:Status-Status} ${Version}", pkg], { reject: false });
+  const [status, version] = r.stdout.toString().split(" ");
+  return status === "installed" ? version : undefined;
+}
+
+export function setOf(version: string | undefined): PackageSet | undefined {
+  if (version === undefined) return undefined;
+  return version.includes("bpo") ? "backports" : "stock";
+}
+
+/** What is installed now, judged by libvirt's daemon and QEMU packages together. */
+export async function currentPackageSet(): Promise<PackageSet | "mixed" | undefined> {
+  const sets = await Promise.all(["libvirt-daemon", "qemu-system-x86"].map(async (p) => setOf(await installedVersion(p))));
+  if (sets.some((s) => s === undefined)) return undefined;
+  return sets[0] === sets[1] ? sets[0] : "mixed";
+}
+
+function ensureBackportsSource(): boolean {
+  if (existsSync(BACKPORTS_SOURCE)) return false;
+  writeFileSync(
+    BACKPORTS_SOURCE,
+    [
+      "# Added by livevirt's lab (src/lab/packages.ts): libvirt 11.3 / QEMU 10.0 for the lab hosts.",
+      "Types: deb",
+      "URIs: http://deb.debian.org/debian",
+      "Suites: bookworm-backports",
+      "Components: main",
+      "Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg",
+      "",
+    ].join("\n"),
+  );
+  return true;
+}
+
+async function apt(args: string[]): Promise<void> {
+  const r = await execa("apt-get", args, {
+    reject: false,
+    env: { DEBIAN_FRONTEND: "noninteractive", LC_ALL: "C" },
+    timeout: 600_000,
+  });
+  if (r.exitCode !== 0) {
+    throw new LabError(`apt-get ${args.join(" ")} failed:\n${r.stderr.toString().slice(-2000)}`, {
+      fix: "the lab installs Debian packages; check that Debian's archive (incl. bookworm-backports) is reachable",
+    });
+  }
+}
+
+/**
+ * Makes sure the packages the lab needs are installed, in the requested set. Naming each package
+ * as pkg/bookworm-backports (not `-t`) keeps systemd at Debian 12's version (measured).
+ */
+export async function ensurePackages(set: PackageSet, log: (m: string) => void): Promise<void> {
+  const current = await currentPackageSet();
+  const toolsMissing = TOOL_BINARIES.some((b) => !existsSync(b));
+  if (current === set && !toolsMissing) return;
+  const sourceAdded = set === "backports" && ensureBackportsSource();
+  log(`installing Debian packages (${set}; found ${current ?? "none"})…`);
+  if (sourceAdded || current === undefined || current !== set) await apt(["update", "-q"]);
+  const suite = set === "backports" ? "bookworm-backports" : "bookworm";
+  const virt = [...VIRT_PACKAGES, ...(set === "backports" ? BACKPORTS_COMPANIONS : [])].map((p) => `${p}/${suite}`);
+  await apt(["install", "-y", "-q", "--no-install-recommends", "--allow-downgrades", ...virt, ...TOOLS]);
+  if (set === "stock" && current === "backports") {
+    // Going down to stock removed libvirt's CPU map files (measured) until a reinstall.
+    await apt(["install", "-y", "-q", "--reinstall", "--no-install-recommends", "libvirt-daemon-common/bookworm", "libvirt0/bookworm"]).catch(() =>
+      apt(["install", "-y", "-q", "--reinstall", "--no-install-recommends", "libvirt0/bookworm"]),
+    );
+  }
+  await ensureQemuUser();
+}
+
+/** libvirtd resolves its compiled-in QEMU user at start-up even when qemu.conf says root. */
+async function ensureQemuUser(): Promise<void> {
+  const r = await execa("id", ["libvirt-qemu"], { reject: false });
+  if (r.exitCode === 0) return;
+  await sh("groupadd", ["--system", "-f", "libvirt-qemu"]);
+  await sh("useradd", ["--system", "-g", "libvirt-qemu", "-d", "/var/lib/libvirt", "-s", "/usr/sbin/nologin", "libvirt-qemu"]);
+}

@@ -1,0 +1,31 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { dirname } from "node:path";
+import { STATE_FILE, type HostName } from "./paths.js";
+import type { QemuIdentity } from "./host-config.js";
+import type { PackageSet } from "./packages.js";
+import type { UffdSettings } from "./uffd.js";
+import type { AccelVerdict } from "./accel.js";
+
+/** What `lab:up` made, so `lab:down` can undo exactly that and `lab:status` can report it. */
+export interface LabState {
+  packages: PackageSet;
+  accel: AccelVerdict;
+  hosts: Record<HostName, { pid: number; qemu: QemuIdentity }>;
+  /** The machine's userfaultfd settings before the lab changed them; restored by down. */
+  uffdFound?: UffdSettings;
+  startedAt: string;
+}
+
+export function loadState(): LabState | undefined {
+  if (!existsSync(STATE_FILE)) return undefined;
+  return JSON.parse(readFileSync(STATE_FILE, "utf8")) as LabState;
+}
+
+export function saveState(s: LabState): void {
+  mkdirSync(dirname(STATE_FILE), { recursive: true });
+  writeFileSync(STATE_FILE, JSON.stringify(s, null, 2) + "\n");
+}
+
+export function clearState(): void {
+  rmSync(STATE_FILE, { force: true });
+}
