@@ -164,7 +164,7 @@ export async function labStatus(): Promise<LabStatus> {
         const c = connect(name);
         const v = await c.version();
         s.libvirt = v.daemon ?? v.library;
-        s.hypervisor = v.hypervisor;
+        s.hypervisor = `${v.hypervisor.name} ${v.hypervisor.version}`;
         s.hostname = await c.hostname();
         s.domains = (await c.listDomains({ all: true })).map((d) => d.name);
         s.answering = true;

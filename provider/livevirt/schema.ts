@@ -1,0 +1,142 @@
+/** The livevirt provider's Terraform schemas (the contract other code and users rely on). */
+import type { BlockSchema, Schema } from "../framework/schema.js";
+
+export const PROVIDER_NAME = "livevirt";
+export const VM_TYPE = "livevirt_vm";
+export const HOST_DATA_TYPE = "livevirt_host";
+
+export const providerSchema: Schema = {
+  version: 0,
+  block: {
+    description: "livevirt places VMs on libvirt hosts and live-migrates them when their host changes.",
+    attributes: {},
+    blocks: {
+      host: {
+        nesting: "list",
+        block: {
+          description: "A libvirt host VMs may be placed on.",
+          attributes: {
+            name: { type: "string", required: true, description: 'Short name used by livevirt_vm.host, e.g. "a".' },
+            uri: {
+              type: "string",
+              required: true,
+              description: "libvirt connection URI, e.g. qemu:///system or qemu+ssh://root@kvm-a/system.",
+            },
+            migration_uri: {
+              type: "string",
+              optional: true,
+              description: "URI the source host's libvirt daemon uses to reach this host for peer-to-peer moves, e.g. qemu+tcp://10.77.0.2/system.",
+            },
+          },
+        },
+      },
+    },
+  },
+};
+
+const diskBlock: BlockSchema = {
+  description: "A disk image on the host.",
+  attributes: {
+    path: { type: "string", required: true, description: "Path of the image on the host." },
+    format: { type: "string", optional: true, computed: true, default: "raw", description: '"raw" (default) or "qcow2".' },
+    target: { type: "string", optional: true, description: "Guest device name, e.g. vda (default: assigned in order)." },
+    shared: {
+      type: "bool",
+      optional: true,
+      computed: true,
+      default: true,
+      description: "The image is on storage every host sees (default true); false copies it during a move.",
+    },
+  },
+};
+
+const migrationBlock: BlockSchema = {
+  description: "How a host change moves the running VM.",
+  attributes: {
+    mode: { type: "string", optional: true, computed: true, default: "postcopy", description: '"postcopy" (default) or "precopy".' },
+    switch: {
+      type: "string",
+      optional: true,
+      computed: true,
+      default: "auto",
+      description: 'When to switch pre-copy to post-copy: "auto" (default), "first-pass", "stall" or "timeout".',
+    },
+    on_unsupported: {
+      type: "string",
+      optional: true,
+      computed: true,
+      default: "fail",
+      description: 'When the hosts cannot post-copy: "fail" (default), "precopy", or "recreate" (stop and start on the new host).',
+    },
+    bandwidth_mib: { type: "number", optional: true, description: "Pre-copy bandwidth limit in MiB/s." },
+    postcopy_bandwidth_mib: { type: "number", optional: true, description: "Post-copy bandwidth limit in MiB/s." },
+    max_downtime_ms: { type: "number", optional: true, description: "Maximum tolerated pause for the final pre-copy switch, in ms." },
+    timeout_s: { type: "number", optional: true, computed: true, default: 600, description: "Give up on the move after this many seconds (default 600)." },
+    copy_storage: { type: "bool", optional: true, computed: true, default: false, description: "Copy non-shared disks during the move (default false)." },
+    probe: { type: "bool", optional: true, computed: true, default: true, description: "Check both hosts can post-copy before moving (default true)." },
+  },
+};
+
+export const lastMoveType = [
+  "object",
+  {
+    from: "string",
+    to: "string",
+    mode: "string",
+    switched_at_iteration: "number",
+    total_ms: "number",
+    downtime_ms: "number",
+    bytes: "number",
+    postcopy_requests: "number",
+  },
+] as const;
+
+export const vmSchema: Schema = {
+  version: 0,
+  block: {
+    description: "A VM placed on one of the provider's hosts. Changing host live-migrates it in place.",
+    attributes: {
+      id: { type: "string", computed: true, description: "libvirt domain UUID." },
+      name: { type: "string", required: true, description: "libvirt domain name. Changing it replaces the VM." },
+      host: { type: "string", required: true, description: "Name of a provider host block. Changing it live-migrates the VM (an in-place update)." },
+      memory_mib: { type: "number", optional: true, computed: true, default: 512, description: "Memory in MiB (default 512)." },
+      vcpus: { type: "number", optional: true, computed: true, default: 1, description: "Virtual CPUs (default 1)." },
+      domain_type: {
+        type: "string",
+        optional: true,
+        computed: true,
+        description: '"kvm" or "qemu"; left unset (or "auto") it is chosen at create: kvm when the host has it.',
+      },
+      kernel: { type: "string", optional: true, description: "Path of a kernel on the host for direct boot." },
+      initrd: { type: "string", optional: true, description: "Path of an initrd on the host for direct boot." },
+      cmdline: { type: "string", optional: true, description: "Kernel command line for direct boot." },
+      console_log: { type: "string", optional: true, description: "Host path the serial console is written to." },
+      state: { type: "string", computed: true, description: "libvirt domain state, e.g. running." },
+      last_move: { type: lastMoveType, computed: true, description: "Facts about the most recent move; null until one happened." },
+      preflight: { type: "string", computed: true, description: "Verdict of the move checks for a planned host change." },
+    },
+    blocks: {
+      disk: { nesting: "list", block: diskBlock },
+      migration: { nesting: "single", maxItems: 1, block: migrationBlock },
+    },
+  },
+};
+
+export const hostDataSchema: Schema = {
+  version: 0,
+  block: {
+    description: "Facts about one of the provider's hosts.",
+    attributes: {
+      name: { type: "string", required: true, description: "Name of a provider host block." },
+      hostname: { type: "string", computed: true, description: "The host's hostname as libvirt reports it." },
+      host_uuid: { type: "string", computed: true, description: "libvirt host UUID." },
+      libvirt_version: { type: "string", computed: true, description: "libvirt daemon version." },
+      qemu_version: { type: "string", computed: true, description: "QEMU version." },
+      kernel: { type: "string", computed: true, description: "Host kernel release." },
+      arch: { type: "string", computed: true, description: "Host CPU architecture." },
+      kvm: { type: "bool", computed: true, description: "KVM acceleration is available." },
+      postcopy: { type: "string", computed: true, description: '"yes", "no" or "unknown": the host can receive post-copy moves.' },
+      postcopy_reason: { type: "string", computed: true, description: "Why postcopy is what it is." },
+    },
+  },
+};

@@ -1,0 +1,65 @@
+/**
+ * Plan rules of livevirt_vm, a pure function so they are table-testable:
+ *  - no prior → create: defaults filled, computed values unknown (last_move/preflight null);
+ *  - a change of `name` or of the VM definition → replace (listed in requiresReplace);
+ *  - a change of `host` (alone, or with migration policy) → in-place update keeping `id`,
+ *    with state/last_move/preflight unknown — the apply live-migrates;
+ *  - a change of only the migration policy → in-place update of state only;
+ *  - nothing changed → planned is exactly prior (no-op).
+ */
+import { fillDefaults, unknownComputed } from "../framework/plan-helpers.js";
+import type { PlanRequest, PlanResult } from "../framework/resource.js";
+import { Unknown, valuesEqual, type ObjectValue } from "../framework/values.js";
+import { vmSchema } from "./schema.js";
+
+/**
+ * Attributes whose change needs a new domain. Memory, CPUs, boot and disks could in principle
+ * be changed on a stopped domain, but a running VM would need a restart anyway; replacing is
+ * the honest plan until in-place edits are designed.
+ */
+export const REPLACE_ON_CHANGE = [
+  "name",
+  "memory_mib",
+  "vcpus",
+  "domain_type",
+  "kernel",
+  "initrd",
+  "cmdline",
+  "disk",
+  "console_log",
+] as const;
+
+const COMPUTED_ON_MOVE = ["state", "last_move", "preflight"] as const;
+
+export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
+  const block = vmSchema.block;
+  let planned = fillDefaults(block, proposed, config);
+
+  if (prior === null) {
+    planned = unknownComputed(block, planned, config);
+    // Nothing has moved yet and no move is planned: known nulls read better than "(known after apply)".
+    planned.last_move = null;
+    planned.preflight = null;
+    return { planned };
+  }
+
+  const replace = REPLACE_ON_CHANGE.filter((k) => !valuesEqual(prior[k], planned[k]));
+  if (replace.length > 0) {
+    for (const k of ["id", ...COMPUTED_ON_MOVE] as const) planned[k] = Unknown;
+    if ((config.domain_type ?? null) === null) planned.domain_type = Unknown;
+    return { planned, requiresReplace: replace.map((k) => [k]) };
+  }
+
+  // Computed attributes carry over from prior unless a move will change them.
+  planned.id = prior.id ?? null;
+  for (const k of COMPUTED_ON_MOVE) planned[k] = prior[k] ?? null;
+  if (!valuesEqual(prior.host, planned.host)) {
+    for (const k of COMPUTED_ON_MOVE) planned[k] = Unknown;
+  }
+  if (valuesEqual(planned, prior)) return { planned: prior };
+  return { planned };
+}
+
+/** True when a planned update moves the VM to another host. */
+export const isMove = (prior: ObjectValue | null, planned: ObjectValue | null): boolean =>
+  prior !== null && planned !== null && !valuesEqual(prior.host, planned.host);

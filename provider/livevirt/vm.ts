@@ -1,0 +1,80 @@
+/** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
+import { DomainNotFoundError } from "../../src/errors.js";
+import type { CallContext, ResourceType } from "../framework/resource.js";
+import { Unknown, type ObjectValue } from "../framework/values.js";
+import type { LivevirtRuntime } from "./runtime.js";
+import { VM_TYPE, vmSchema } from "./schema.js";
+import { isMove, planVm } from "./vm-plan.js";
+import { importedState, lastMoveValue, vmRef, vmSpec } from "./vm-spec.js";
+import { validateVm } from "./vm-validate.js";
+
+export function vmResource(rt: LivevirtRuntime): ResourceType {
+  const dctx = (ctx: CallContext) => ({ signal: ctx.signal, log: ctx.log });
+  return {
+    name: VM_TYPE,
+    schema: vmSchema,
+    validate: validateVm,
+
+    async plan(req, ctx) {
+      if (typeof req.config.host === "string") rt.requireHost(req.config.host, "host");
+      const res = planVm(req);
+      // For a move, ask the driver for its verdict now so the plan shows it.
+      const vm = rt.hostsKnown() ? rt.driver().vm : null;
+      if (req.prior && isMove(req.prior, res.planned) && typeof res.planned.host === "string" && vm?.preflight) {
+        res.planned.preflight = await vm.preflight(vmRef(req.prior), vmSpec(res.planned), dctx(ctx));
+      }
+      return res;
+    },
+
+    async apply({ prior, planned }, ctx) {
+      const { vm } = rt.driver();
+      if (planned === null) {
+        if (prior) {
+          try {
+            await vm.delete(vmRef(prior), dctx(ctx));
+          } catch (err) {
+            if (!(err instanceof DomainNotFoundError)) throw err;
+          }
+        }
+        return null;
+      }
+      if (prior === null) {
+        const obs = await vm.create(vmSpec(planned), dctx(ctx));
+        return {
+          ...planned,
+          id: obs.id,
+          domain_type: planned.domain_type === Unknown ? obs.domainType : (planned.domain_type ?? null),
+          state: obs.state,
+          last_move: null,
+          preflight: null,
+        };
+      }
+      if (isMove(prior, planned)) {
+        const { vm: obs, report } = await vm.move(vmRef(prior), vmSpec(planned), dctx(ctx));
+        return {
+          ...planned,
+          id: prior.id ?? obs.id,
+          state: obs.state,
+          last_move: lastMoveValue(report),
+          preflight: planned.preflight === Unknown ? (report.preflight ?? null) : (planned.preflight ?? null),
+        };
+      }
+      // Only the migration policy changed: nothing to do on the host.
+      return { ...planned };
+    },
+
+    async read(state, ctx) {
+      const obs = await rt.driver().vm.read(vmRef(state), dctx(ctx));
+      if (!obs) return null;
+      const next: ObjectValue = { ...state, id: obs.id, host: obs.host, state: obs.state };
+      // "auto" must stay "auto" (it is what the config says); a concrete type is checked for drift.
+      if (state.domain_type !== "auto") next.domain_type = obs.domainType;
+      return next;
+    },
+
+    async import(id, ctx) {
+      const { vm, spec } = await rt.driver().vm.import(id, dctx(ctx));
+      return importedState(vm, spec);
+    },
+  };
+}

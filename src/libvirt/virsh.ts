@@ -1,0 +1,240 @@
+/**
+ * Typed access to one libvirt host through virsh. Every method is one virsh command whose output
+ * goes through a parser in ./parse. Domain names and files are passed as option values
+ * (`--domain NAME`, `--file PATH`), so a name starting with "-" is never taken for a flag.
+ */
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DomainNotFoundError, ValidationError } from "../errors.js";
+import { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
+import { startMigration, type MigrateRunOptions, type MigrationHandle } from "./migrate.js";
+import { parseCapabilities, type HostCapabilities } from "./parse/capabilities.js";
+import { parseCpuCompare, type CpuCompareResult } from "./parse/cpu-compare.js";
+import { parseDomainCapabilities, type DomainCapabilities } from "./parse/domcapabilities.js";
+import { parseDomainList, type DomainListEntry } from "./parse/domain-list.js";
+import { parseDomJobInfo, type DomJobInfo } from "./parse/domjobinfo.js";
+import { parseDomState, type DomainState } from "./parse/domstate.js";
+import { parseDomainXml, type DomainXmlInfo } from "./parse/dumpxml.js";
+import { parseMigrateHelp, type MigrateHelp } from "./parse/migrate-help.js";
+import { parseNodeInfo, type NodeInfo } from "./parse/nodeinfo.js";
+import { parseFreecellTotal, parseInteger, parseSingleLine, parseUuid } from "./parse/scalar.js";
+import { parseVersion, type VirshVersion } from "./parse/version.js";
+import { isDomainNotRunning, libvirtMessages } from "./parse/virsh-error.js";
+import { runVirsh, runVirshResult, virshFailure, type RunOptions } from "./run-virsh.js";
+import { redactUri } from "./uri.js";
+
+export { runVirsh, runVirshResult, type RunOptions } from "./run-virsh.js";
+export { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
+
+export interface ConnectionOptions {
+  /** Default per-call timeout (ms) for short commands; 30 s if unset. */
+  timeoutMs?: number;
+}
+
+export type DestroyOutcome = "destroyed" | "not-found" | "not-running";
+export type UndefineOutcome = "undefined" | "not-found";
+
+export interface CpuCompareTarget {
+  virttype?: "kvm" | "qemu";
+  arch?: string;
+  machine?: string;
+  emulator?: string;
+}
+
+export class Connection {
+  constructor(
+    readonly uri: string,
+    private readonly options: ConnectionOptions = {},
+  ) {}
+
+  /** The URI with any password removed, for logs and messages. */
+  get displayUri(): string {
+    return redactUri(this.uri);
+  }
+
+  private run(args: string[], opts: RunOptions = {}): Promise<string> {
+    return runVirsh(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+  }
+
+  /** libvirt client/daemon and hypervisor versions (`version --daemon`). */
+  async version(opts?: RunOptions): Promise<VirshVersion> {
+    return parseVersion(await this.run(["version", "--daemon"], opts));
+  }
+
+  async hostname(opts?: RunOptions): Promise<string> {
+    return parseSingleLine(await this.run(["hostname"], opts), "virsh hostname");
+  }
+
+  async capabilities(opts?: RunOptions): Promise<HostCapabilities> {
+    return parseCapabilities(await this.run(["capabilities"], opts));
+  }
+
+  async domCapabilities(q: { virttype?: "kvm" | "qemu"; arch?: string; machine?: string } = {}, opts?: RunOptions): Promise<DomainCapabilities> {
+    const args = ["domcapabilities"];
+    if (q.virttype) args.push("--virttype", q.virttype);
+    if (q.arch) args.push("--arch", q.arch);
+    if (q.machine) args.push("--machine", q.machine);
+    return parseDomainCapabilities(await this.run(args, opts));
+  }
+
+  async nodeInfo(opts?: RunOptions): Promise<NodeInfo> {
+    return parseNodeInfo(await this.run(["nodeinfo"], opts));
+  }
+
+  /** Free host memory in bytes, over all NUMA cells. */
+  async freeMemory(opts?: RunOptions): Promise<number> {
+    return parseFreecellTotal(await this.run(["freecell"], opts));
+  }
+
+  /** Domains with id and state; inactive (defined, not running) ones only with `all`. */
+  async listDomains(q: { all?: boolean } = { all: true }, opts?: RunOptions): Promise<DomainListEntry[]> {
+    return parseDomainList(await this.run(q.all ? ["list", "--all"] : ["list"], opts));
+  }
+
+  async domainState(name: string, opts?: RunOptions): Promise<DomainState> {
+    return parseDomState(await this.run(["domstate", "--domain", name, "--reason"], opts));
+  }
+
+  async domainUuid(name: string, opts?: RunOptions): Promise<string> {
+    return parseUuid(await this.run(["domuuid", "--domain", name], opts));
+  }
+
+  /** The domain XML, parsed (raw text in `.xml`). `inactive`: the persistent definition. */
+  async dumpXml(name: string, q: { inactive?: boolean; migratable?: boolean } = {}, opts?: RunOptions): Promise<DomainXmlInfo> {
+    const args = ["dumpxml", "--domain", name];
+    if (q.inactive) args.push("--inactive");
+    if (q.migratable) args.push("--migratable");
+    return parseDomainXml(await this.run(args, opts));
+  }
+
+  /**
+   * Defines (or redefines) a domain from XML. The XML goes through a private temp file because
+   * virsh reads definitions from files; it is removed afterwards whatever happens.
+   */
+  async defineXml(xml: string, opts?: RunOptions): Promise<void> {
+    await withTempFile("domain.xml", xml, (file) => this.run(["define", "--file", file], opts));
+  }
+
+  async start(name: string, opts?: RunOptions): Promise<void> {
+    await this.run(["start", "--domain", name], opts);
+  }
+
+  /**
+   * Hard stop. A domain that is already gone or stopped counts as done: right after a
+   * migration `destroy` can race with the domain's removal ("failed to get domain").
+   */
+  async destroy(name: string, opts?: RunOptions): Promise<DestroyOutcome> {
+    const args = ["destroy", "--domain", name];
+    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+    if (r.exitCode === 0) return "destroyed";
+    const err = virshFailure(this.uri, args, r);
+    if (err instanceof DomainNotFoundError) return "not-found";
+    if (libvirtMessages(r.stderr).some(isDomainNotRunning)) return "not-running";
+    throw err;
+  }
+
+  /** Removes the persistent definition. `missingOk`: a domain already gone is not an error. */
+  async undefine(name: string, q: { missingOk?: boolean } = {}, opts?: RunOptions): Promise<UndefineOutcome> {
+    try {
+      await this.run(["undefine", "--domain", name], opts);
+      return "undefined";
+    } catch (e) {
+      if (q.missingOk && e instanceof DomainNotFoundError) return "not-found";
+      throw e;
+    }
+  }
+
+  /**
+   * Job statistics (`--rawstats`, so sizes are exact bytes rather than 3-decimal MiB).
+   * `completed`: the last finished job's statistics; `keepCompleted` leaves them for another read.
+   */
+  async domJobInfo(name: string, q: { completed?: boolean; keepCompleted?: boolean; human?: boolean } = {}, opts?: RunOptions): Promise<DomJobInfo> {
+    const args = ["domjobinfo", "--domain", name];
+    if (q.completed) args.push("--completed");
+    if (q.keepCompleted) args.push("--keep-completed");
+    if (!q.human) args.push("--rawstats");
+    return parseDomJobInfo(await this.run(args, opts));
+  }
+
+  /** Aborts the domain's current job. libvirt refuses this once a migration is in post-copy. */
+  async domJobAbort(name: string, opts?: RunOptions): Promise<void> {
+    await this.run(["domjobabort", "--domain", name], opts);
+  }
+
+  /** Migration bandwidth cap in MiB/s (pre-copy, or post-copy with `postcopy`). */
+  async migrateSetSpeed(name: string, mibPerSec: number, q: { postcopy?: boolean } = {}, opts?: RunOptions): Promise<void> {
+    assertNonNegativeInt("bandwidth", mibPerSec);
+    const args = ["migrate-setspeed", "--domain", name, "--bandwidth", String(mibPerSec)];
+    if (q.postcopy) args.push("--postcopy");
+    await this.run(args, opts);
+  }
+
+  /** MiB/s; libvirt reports "unlimited" as a huge number (8796093022207) and post-copy's as 0. */
+  async migrateGetSpeed(name: string, q: { postcopy?: boolean } = {}, opts?: RunOptions): Promise<number> {
+    const args = ["migrate-getspeed", "--domain", name];
+    if (q.postcopy) args.push("--postcopy");
+    return parseInteger(await this.run(args, opts), "virsh migrate-getspeed");
+  }
+
+  async migrateSetMaxDowntime(name: string, ms: number, opts?: RunOptions): Promise<void> {
+    assertNonNegativeInt("downtime", ms, 1);
+    await this.run(["migrate-setmaxdowntime", "--domain", name, "--downtime", String(ms)], opts);
+  }
+
+  async migrateGetMaxDowntime(name: string, opts?: RunOptions): Promise<number> {
+    return parseInteger(await this.run(["migrate-getmaxdowntime", "--domain", name], opts), "virsh migrate-getmaxdowntime");
+  }
+
+  /** Switches a running migration (started with postcopy) to post-copy. No way back after this. */
+  async migratePostcopy(name: string, opts?: RunOptions): Promise<void> {
+    await this.run(["migrate-postcopy", "--domain", name], opts);
+  }
+
+  /** The flags `virsh migrate` knows on this machine (the client decides which it can send). */
+  async migrateHelp(opts?: RunOptions): Promise<MigrateHelp> {
+    return parseMigrateHelp(await this.run(["migrate", "--help"], opts));
+  }
+
+  /** Starts `virsh migrate` from this host and returns at once; see MigrationHandle. */
+  migrate(name: string, destUri: string, opts: MigrateRunOptions = {}): MigrationHandle {
+    return startMigration(this.uri, name, destUri, opts);
+  }
+
+  /** Whether this host's hypervisor can run a guest CPU described by `cpuXml` (`<cpu>…</cpu>`). */
+  async cpuCompare(cpuXml: string, target: CpuCompareTarget = {}, opts?: RunOptions): Promise<CpuCompareResult> {
+    return withTempFile("cpu.xml", cpuXml, async (file) => {
+      const args = ["hypervisor-cpu-compare", "--file", file];
+      if (target.virttype) args.push("--virttype", target.virttype);
+      if (target.arch) args.push("--arch", target.arch);
+      if (target.machine) args.push("--machine", target.machine);
+      if (target.emulator) args.push("--emulator", target.emulator);
+      const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+      // "incompatible" is printed on stdout with exit 1 and no error line.
+      if (r.exitCode !== 0 && libvirtMessages(r.stderr).length > 0) throw virshFailure(this.uri, args, r);
+      return parseCpuCompare(r.stdout);
+    });
+  }
+
+  /** Live domain events from this host. */
+  events(opts: EventStreamOptions = {}): EventStream {
+    return events(this.uri, opts);
+  }
+}
+
+function assertNonNegativeInt(what: string, n: number, min = 0): void {
+  if (!Number.isInteger(n) || n < min) {
+    throw new ValidationError(`${what} must be an integer ≥ ${min}, got ${n}`, { field: what, value: String(n), fix: `use an integer ≥ ${min}` });
+  }
+}
+
+async function withTempFile<T>(name: string, content: string, fn: (path: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), "livevirt-"));
+  try {
+    const file = join(dir, name);
+    await writeFile(file, content, { mode: 0o600 });
+    return await fn(file);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,108 @@
+/**
+ * runVirsh and Connection against the real virsh binary, using libvirt's built-in test driver
+ * (`test:///default`: an in-process fake host, no daemon; every virsh process gets a fresh one).
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DomainNotFoundError, LibvirtError } from "../../../src/errors.js";
+import { buildDomainXml, renderDomainXml } from "../../../src/libvirt/domain-xml.js";
+import { MigrationError, VirshAbortedError } from "../../../src/libvirt/errors.js";
+import { Connection, runVirsh } from "../../../src/libvirt/virsh.js";
+import { HOSTILE, HOSTILE_CMDLINE } from "./fixtures.js";
+
+const TEST = "test:///default";
+const c = new Connection(TEST, { timeoutMs: 15_000 });
+const tmp = mkdtempSync(join(tmpdir(), "livevirt-virsh-test-"));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+describe("runVirsh / Connection on test:///default", () => {
+  it("version (test driver, --daemon form)", async () => {
+    const v = await c.version();
+    expect(v.hypervisor.name).toBe("TEST");
+    expect(v.api.driver).toBe("TEST");
+    expect(v.library).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it("list --all", async () => {
+    expect(await c.listDomains({ all: true })).toEqual([{ id: 1, name: "test", state: "running" }]);
+  });
+
+  it("dumpxml test", async () => {
+    const d = await c.dumpXml("test");
+    expect(d).toMatchObject({ type: "test", id: 1, name: "test", uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f", vcpus: 2, memoryBytes: 8 * 1024 ** 3 });
+    expect(d.disks).toEqual([{ type: "file", device: "disk", format: undefined, path: "/guest/diskimage1", target: "vda", bus: "virtio" }]);
+    expect(d.interfaceCount).toBe(1);
+  });
+
+  it("state, uuid, hostname, nodeinfo, freecell, capabilities", async () => {
+    expect(await c.domainState("test")).toEqual({ state: "running", reason: "unknown" });
+    expect(await c.domainUuid("test")).toBe("6695eb01-f6a4-8304-79aa-97f2502e193f");
+    expect(await c.hostname()).not.toBe("");
+    expect((await c.nodeInfo()).cpus).toBe(16);
+    expect(await c.freeMemory()).toBeGreaterThan(0);
+    expect((await c.capabilities()).arch).toBe("i686");
+  });
+
+  it("a missing domain is DomainNotFoundError; destroy treats it as done", async () => {
+    await expect(c.dumpXml("nosuch")).rejects.toBeInstanceOf(DomainNotFoundError);
+    await expect(c.dumpXml("--live")).rejects.toBeInstanceOf(DomainNotFoundError);
+    expect(await c.destroy("nosuch")).toBe("not-found");
+    expect(await c.destroy("test")).toBe("destroyed");
+    expect(await c.undefine("nosuch", { missingOk: true })).toBe("not-found");
+  });
+
+  it("unsupported calls are LibvirtError with libvirt's message", async () => {
+    const e = await c.domJobInfo("test").catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(LibvirtError);
+    expect((e as LibvirtError).message).toMatch(/not supported by the connection driver/);
+    await expect(runVirsh(TEST, ["no-such-command"])).rejects.toThrow(/unknown command/);
+  });
+
+  it("defineXml accepts a built definition", async () => {
+    await expect(c.defineXml(buildDomainXml({ name: "lv-1", memoryMib: 64, vcpus: 1, type: "qemu" }))).resolves.toBeUndefined();
+    await expect(c.defineXml("<domain")).rejects.toBeInstanceOf(LibvirtError);
+  });
+
+  it("a passed AbortSignal kills virsh", async () => {
+    const ac = new AbortController();
+    const p = runVirsh(TEST, ["event", "--all", "--loop"], { signal: ac.signal, timeoutMs: 10_000 });
+    setTimeout(() => ac.abort(), 200);
+    await expect(p).rejects.toBeInstanceOf(VirshAbortedError);
+  });
+
+  it("migrate on the test driver fails as MigrationError (no migration support there)", async () => {
+    const h = c.migrate("test", "test:///default", { postcopy: true });
+    const e = await h.done.catch((x: unknown) => x);
+    expect(e).toBeInstanceOf(MigrationError);
+    expect((e as MigrationError).failure.kind).toBe("unknown");
+  });
+
+  it("migrate --help lists post-copy flags", async () => {
+    const help = await c.migrateHelp();
+    expect(help.options.has("postcopy-after-precopy")).toBe(true);
+  });
+
+  it("events(): an unreachable host ends the iteration with a LibvirtError", async () => {
+    const stream = new Connection("qemu+tcp://127.0.0.1:1/system").events();
+    await expect(stream.next()).rejects.toBeInstanceOf(LibvirtError);
+  });
+});
+
+describe("libvirt itself reads our XML as meant (not fooled by hostile strings)", () => {
+  it("name and cmdline come back exact from libvirt's parser; no injected devices", async () => {
+    const xml = renderDomainXml({ name: HOSTILE, uuid: "9d2e73aa-e829-4260-868c-80852db936d7", memoryMib: 64, vcpus: 1, type: "qemu", kernel: "/k", cmdline: HOSTILE_CMDLINE });
+    // A test-driver node file: libvirt loads the domain with its own XML parser.
+    const node = join(tmp, "node.xml");
+    writeFileSync(node, `<node>\n${xml}\n</node>\n`);
+    const host = new Connection(`test://${node}`);
+    const names = await host.listDomains({ all: true });
+    expect(names.map((d) => d.name)).toEqual([HOSTILE]);
+    const back = await host.dumpXml(HOSTILE);
+    expect(back.name).toBe(HOSTILE);
+    expect(back.os.cmdline).toBe(HOSTILE_CMDLINE);
+    expect(back.interfaceCount).toBe(0);
+    expect(back.disks).toEqual([]);
+  });
+});

@@ -1,0 +1,75 @@
+/** A scripted in-memory driver, for unit tests of the framework only. */
+import { DomainNotFoundError, LivevirtError } from "../../../src/errors.js";
+import type { DriverContext, DriverFactory, HostSpec, VmDriver, VmObserved, VmRef, VmSpec } from "../../../provider/livevirt/driver.js";
+
+export interface FakeLibvirt {
+  factory: DriverFactory;
+  hosts: HostSpec[] | null;
+  vms: Map<string, VmObserved>;
+  calls: Array<[string, ...unknown[]]>;
+  /** Makes the next move wait until ctx.signal aborts. */
+  hangMoves: boolean;
+  preflight: boolean;
+}
+
+export function fakeLibvirt(): FakeLibvirt {
+  const fake: FakeLibvirt = { factory: null!, hosts: null, vms: new Map(), calls: [], hangMoves: false, preflight: true };
+  let n = 0;
+  const vm: VmDriver = {
+    async create(spec: VmSpec) {
+      fake.calls.push(["create", spec]);
+      const obs: VmObserved = { id: `uuid-${++n}`, name: spec.name, host: spec.host, domainType: spec.domainType === "qemu" ? "qemu" : "kvm", state: "running" };
+      fake.vms.set(obs.id, obs);
+      return obs;
+    },
+    async read(ref: VmRef) {
+      fake.calls.push(["read", ref]);
+      return fake.vms.get(ref.id) ?? null;
+    },
+    async move(ref: VmRef, spec: VmSpec, ctx: DriverContext) {
+      fake.calls.push(["move", ref, spec]);
+      if (fake.hangMoves) {
+        await new Promise((_, reject) =>
+          ctx.signal.addEventListener("abort", () => reject(new LivevirtError("move aborted by StopProvider; the VM stayed on the source", { host: ref.host }))),
+        );
+      }
+      const obs = { ...fake.vms.get(ref.id)!, host: spec.host };
+      fake.vms.set(ref.id, obs);
+      return {
+        vm: obs,
+        report: { from: ref.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7 },
+      };
+    },
+    async delete(ref: VmRef) {
+      fake.calls.push(["delete", ref]);
+      if (!fake.vms.delete(ref.id)) throw new DomainNotFoundError("gone", ["virsh"], "", { host: ref.host });
+    },
+    async import(id: string) {
+      fake.calls.push(["import", id]);
+      const obs = fake.vms.get(id);
+      if (!obs) throw new LivevirtError(`no VM ${id}`, { value: id, fix: "pass a libvirt UUID" });
+      const spec: VmSpec = {
+        name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
+        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], consoleLog: null,
+        migration: { mode: "postcopy", switch: "auto", onUnsupported: "fail", bandwidthMib: null, postcopyBandwidthMib: null, maxDowntimeMs: null, timeoutS: 600, copyStorage: false, probe: true },
+      };
+      return { vm: obs, spec };
+    },
+  };
+  Object.defineProperty(vm, "preflight", {
+    enumerable: true,
+    get: () => (fake.preflight ? async (ref: VmRef, spec: VmSpec) => `ok: ${ref.host} → ${spec.host} can post-copy` : undefined),
+  });
+  fake.factory = (hosts) => {
+    fake.hosts = [...hosts];
+    return {
+      vm,
+      hostInfo: {
+        async info(h: HostSpec) {
+          return { hostname: `kvm-${h.name}`, hostUuid: "h-uuid", libvirtVersion: "9.0.0", qemuVersion: "7.2.0", kernel: "6.1.0", arch: "x86_64", kvm: true, postcopy: "yes", postcopyReason: "userfaultfd available" };
+        },
+      },
+    };
+  };
+  return fake;
+}

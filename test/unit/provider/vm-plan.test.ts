@@ -1,0 +1,131 @@
+import { describe, expect, it } from "vitest";
+import { Unknown, type ObjectValue } from "../../../provider/framework/values.js";
+import { vmSchema } from "../../../provider/livevirt/schema.js";
+import { planVm } from "../../../provider/livevirt/vm-plan.js";
+import { validateVm } from "../../../provider/livevirt/vm-validate.js";
+import { fullConfig, proposedNew } from "./tf-sim.js";
+
+const block = vmSchema.block;
+const baseConfig = { name: "web1", host: "a", disk: [{ path: "/var/lib/livevirt/web1.img" }] };
+
+/** The state a create of baseConfig leaves behind. */
+const priorState: ObjectValue = {
+  ...fullConfig(block, baseConfig),
+  id: "7f2b0f5e-1111-2222-3333-444455556666",
+  memory_mib: 512,
+  vcpus: 1,
+  domain_type: "kvm",
+  disk: [{ path: "/var/lib/livevirt/web1.img", format: "raw", target: null, shared: true }],
+  state: "running",
+  last_move: null,
+  preflight: null,
+};
+
+function plan(prior: ObjectValue | null, partial: Record<string, unknown>) {
+  const config = fullConfig(block, partial);
+  return planVm({ prior, config, proposed: proposedNew(block, prior, config) });
+}
+
+describe("livevirt_vm plan rules", () => {
+  it("create: defaults filled, computed unknown, no move facts", () => {
+    const { planned, requiresReplace } = plan(null, baseConfig);
+    expect(requiresReplace).toBeUndefined();
+    expect(planned).toMatchObject({
+      id: Unknown,
+      state: Unknown,
+      domain_type: Unknown,
+      memory_mib: 512,
+      vcpus: 1,
+      last_move: null,
+      preflight: null,
+      migration: null,
+      disk: [{ path: "/var/lib/livevirt/web1.img", format: "raw", shared: true, target: null }],
+    });
+  });
+
+  it("create with a migration block fills its defaults", () => {
+    const { planned } = plan(null, { ...baseConfig, migration: { mode: "precopy" } });
+    expect(planned.migration).toEqual({
+      mode: "precopy",
+      switch: "auto",
+      on_unsupported: "fail",
+      bandwidth_mib: null,
+      postcopy_bandwidth_mib: null,
+      max_downtime_ms: null,
+      timeout_s: 600,
+      copy_storage: false,
+      probe: true,
+    });
+  });
+
+  it("create keeps an explicit domain_type", () => {
+    expect(plan(null, { ...baseConfig, domain_type: "qemu" }).planned.domain_type).toBe("qemu");
+  });
+
+  it("unchanged: planned is exactly prior (no-op)", () => {
+    const res = plan(priorState, baseConfig);
+    expect(res.planned).toBe(priorState);
+    expect(res.requiresReplace).toBeUndefined();
+  });
+
+  it("host change: in-place update keeping id, move facts unknown", () => {
+    const res = plan(priorState, { ...baseConfig, host: "b" });
+    expect(res.requiresReplace).toBeUndefined();
+    expect(res.planned).toMatchObject({ id: priorState.id, host: "b", domain_type: "kvm", state: Unknown, last_move: Unknown, preflight: Unknown });
+  });
+
+  it.each([
+    ["name", { name: "web2" }],
+    ["memory_mib", { memory_mib: 1024 }],
+    ["vcpus", { vcpus: 2 }],
+    ["kernel", { kernel: "/boot/vmlinuz" }],
+    ["console_log", { console_log: "/var/log/web1.log" }],
+    ["disk", { disk: [{ path: "/other.img" }] }],
+    ["domain_type", { domain_type: "qemu" }],
+  ])("%s change: replace, listed in requires_replace", (attr, change) => {
+    const res = plan(priorState, { ...baseConfig, ...change });
+    expect(res.requiresReplace).toEqual([[attr]]);
+    expect(res.planned.id).toBe(Unknown);
+  });
+
+  it("name and host change together: replace wins", () => {
+    expect(plan(priorState, { ...baseConfig, name: "x", host: "b" }).requiresReplace).toEqual([["name"]]);
+  });
+
+  it("removing memory_mib from config plans back to the default 512", () => {
+    const prior = { ...priorState, memory_mib: 1024 };
+    expect(plan(prior, baseConfig)).toMatchObject({ planned: { memory_mib: 512 }, requiresReplace: [["memory_mib"]] });
+  });
+
+  it("migration policy change only: in-place update, nothing unknown", () => {
+    const res = plan(priorState, { ...baseConfig, migration: { mode: "precopy" } });
+    expect(res.requiresReplace).toBeUndefined();
+    expect(res.planned).toMatchObject({ id: priorState.id, state: "running", last_move: null, preflight: null });
+    expect(res.planned.migration).toMatchObject({ mode: "precopy", timeout_s: 600 });
+  });
+
+  it("a move keeps the previous move's facts until the new one is known", () => {
+    const moved = { ...priorState, host: "b", last_move: { from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 900, downtime_ms: 12, bytes: 1, postcopy_requests: 3 } };
+    expect(plan(moved, { ...baseConfig, host: "b" }).planned).toBe(moved);
+    expect(plan(moved, { ...baseConfig, host: "a" }).planned.last_move).toBe(Unknown);
+  });
+});
+
+describe("livevirt_vm static validation", () => {
+  const errs = (partial: Record<string, unknown>) => validateVm(fullConfig(block, { ...baseConfig, ...partial })).map((e) => e.detail.field);
+  it.each([
+    [{}, []],
+    [{ name: "bad name" }, ["name"]],
+    [{ memory_mib: 8 }, ["memory_mib"]],
+    [{ vcpus: 1.5 }, ["vcpus"]],
+    [{ domain_type: "xen" }, ["domain_type"]],
+    [{ kernel: "vmlinuz" }, ["kernel"]],
+    [{ initrd: "/i" }, ["initrd"]],
+    [{ disk: [{ path: "rel.img", format: "vmdk" }] }, ["disk.0.format", "disk.0.path"]],
+    [{ disk: [{ path: "/a", target: "vda" }, { path: "/b", target: "vda" }] }, ["disk"]],
+    [{ migration: { mode: "sideways", timeout_s: 0 } }, ["migration.mode", "migration.timeout_s"]],
+    [{ migration: { mode: "precopy", switch: "stall" } }, ["migration.switch"]],
+  ])("%j → %j", (partial, fields) => expect(errs(partial)).toEqual(fields));
+
+  it("skips unknown values", () => expect(errs({ memory_mib: Unknown, name: Unknown })).toEqual([]));
+});
