@@ -8,8 +8,6 @@ import { createLogger } from "./plugin/log.js";
 import { reserveStdout } from "./plugin/stdout.js";
 import type { DriverFactory } from "./livevirt/driver.js";
 
-// ↓ The one line to change when src/libvirt's driver is ready: import its DriverFactory instead.
-import { unwiredDrivers as driverFactory } from "./livevirt/unwired-driver.js";
 
 try {
   checkCookie(process.env);
@@ -24,5 +22,7 @@ reserveStdout();
 const log = createLogger();
 const { serve } = await import("./plugin/server.js");
 const { livevirtProvider } = await import("./livevirt/provider.js");
-const factory: DriverFactory = driverFactory;
+// Loaded after the handshake checks, like the server: it pulls in execa and the libvirt layer.
+const { libvirtDrivers } = await import("./livevirt/libvirt-driver.js");
+const factory: DriverFactory = libvirtDrivers;
 await serve({ provider: livevirtProvider(factory), log });

@@ -13,7 +13,8 @@
  * Idempotent: files are rewritten only when their content changes. Also refreshes
  * provider/proto/descriptor.json from the .proto files.
  */
-import { chmodSync, cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { DESCRIPTOR_PATH, generateDescriptor } from "../provider/wire/descriptor-gen.js";
@@ -24,7 +25,9 @@ export const MIRROR = join(ROOT, ".mirror");
 export const CLI_CONFIG = join(MIRROR, "terraformrc");
 export const PACKAGE_DIR = join(MIRROR, "registry.terraform.io/livevirt/livevirt", VERSION, "linux_amd64");
 export const LAUNCHER = join(PACKAGE_DIR, `terraform-provider-livevirt_v${VERSION}`);
-const JS_OUT = join(ROOT, "build/provider-js");
+const JS_ROOT = join(ROOT, "build/provider-js");
+/** The launcher always runs build/provider-js/current/…: a symlink swapped atomically per build. */
+const JS_CURRENT = join(JS_ROOT, "current");
 
 export type Mode = "js" | "tsx";
 
@@ -45,7 +48,49 @@ function writeIfChanged(path: string, content: string, mode?: number): boolean {
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
+/** Every file the compiled provider can be made of: its own sources, src/, and the compiler settings. */
+function sourceStamp(): string {
+  const h = createHash("sha256");
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
+      const p = join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (/\.(ts|json|proto)$/.test(e.name)) h.update(p).update(readFileSync(p));
+    }
+  };
+  for (const d of ["provider", "src"]) walk(join(ROOT, d));
+  h.update(readFileSync(join(ROOT, "package-lock.json")));
+  return h.digest("hex").slice(0, 16);
+}
+
+/**
+ * Compiles into build/provider-js/<source stamp>/ and then points `current` at it with an atomic
+ * rename, so a Terraform run starting a provider process meanwhile never sees a half-written tree
+ * (tests and users may rebuild while another terraform runs). Unchanged sources: no compile.
+ */
 async function compileJs(): Promise<string> {
+  const stamp = sourceStamp();
+  const outDir = join(JS_ROOT, stamp);
+  if (!existsSync(join(outDir, "provider/main.js"))) {
+    await emitJs(outDir);
+  }
+  const tmpLink = join(JS_ROOT, `current.${process.pid}`);
+  rmSync(tmpLink, { force: true });
+  symlinkSync(stamp, tmpLink);
+  renameSync(tmpLink, JS_CURRENT);
+  // Keep the previous build: a provider process started from it may still import lazily.
+  const keep = new Set([stamp, "current"]);
+  const olds = readdirSync(JS_ROOT)
+    .filter((n) => !keep.has(n) && !n.startsWith("current.") && !n.endsWith(".tmp"))
+    .map((n) => ({ n, t: statSync(join(JS_ROOT, n)).mtimeMs }))
+    .sort((x, y) => y.t - x.t);
+  for (const o of olds.slice(1)) rmSync(join(JS_ROOT, o.n), { recursive: true, force: true });
+  return join(JS_CURRENT, "provider/main.js");
+}
+
+async function emitJs(outDir: string): Promise<void> {
+  const tmpOut = `${outDir}.${process.pid}.tmp`;
+  rmSync(tmpOut, { recursive: true, force: true });
   const ts = (await import("typescript")).default;
   const options: import("typescript").CompilerOptions = {
     target: ts.ScriptTarget.ES2022,
@@ -56,10 +101,9 @@ async function compileJs(): Promise<string> {
     esModuleInterop: true,
     types: ["node"],
     rootDir: ROOT,
-    outDir: JS_OUT,
+    outDir: tmpOut,
     sourceMap: true,
   };
-  rmSync(JS_OUT, { recursive: true, force: true });
   const program = ts.createProgram([join(ROOT, "provider/main.ts")], options);
   const result = program.emit();
   const diags = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics].filter(
@@ -69,8 +113,11 @@ async function compileJs(): Promise<string> {
     const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" };
     throw new Error(`provider does not compile:\n${ts.formatDiagnostics(diags, host)}`);
   }
-  cpSync(DESCRIPTOR_PATH, join(JS_OUT, "provider/proto/descriptor.json"));
-  return join(JS_OUT, "provider/main.js");
+  cpSync(DESCRIPTOR_PATH, join(tmpOut, "provider/proto/descriptor.json"));
+  // Package type for ESM: the compiled tree lies outside the project's package.json scope via the symlink.
+  writeFileSync(join(tmpOut, "package.json"), '{ "type": "module" }\n');
+  rmSync(outDir, { recursive: true, force: true });
+  renameSync(tmpOut, outDir);
 }
 
 export function launcherText(mode: Mode, entry: string): string {

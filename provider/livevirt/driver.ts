@@ -13,6 +13,8 @@ export interface HostSpec {
   uri: string;
   /** URI the source daemon uses to reach this host for peer-to-peer moves; null = use `uri`. */
   migrationUri: string | null;
+  /** argv prefix that runs a command on the host; null = derive from the URI. */
+  shell: string[] | null;
 }
 
 export interface DiskSpec {

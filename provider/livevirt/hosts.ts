@@ -88,8 +88,9 @@ export function hostSpecs(config: ObjectValue): HostSpec[] | null {
   const specs: HostSpec[] = [];
   for (const raw of blocks) {
     const b = raw as ObjectValue;
-    if (isUnknown(b.name) || isUnknown(b.uri) || isUnknown(b.migration_uri)) return null;
-    specs.push({ name: String(b.name), uri: String(b.uri), migrationUri: typeof b.migration_uri === "string" ? b.migration_uri : null });
+    if (isUnknown(b.name) || isUnknown(b.uri) || isUnknown(b.migration_uri) || isUnknown(b.shell)) return null;
+    const shell = Array.isArray(b.shell) && b.shell.every((a) => typeof a === "string") ? (b.shell as string[]) : null;
+    specs.push({ name: String(b.name), uri: String(b.uri), migrationUri: typeof b.migration_uri === "string" ? b.migration_uri : null, shell });
   }
   return specs;
 }

@@ -27,6 +27,12 @@ export const providerSchema: Schema = {
               optional: true,
               description: "URI the source host's libvirt daemon uses to reach this host for peer-to-peer moves, e.g. qemu+tcp://10.77.0.2/system.",
             },
+            shell: {
+              type: ["list", "string"],
+              optional: true,
+              description:
+                'argv prefix that runs a command on this host, for the host-local post-copy checks (sysctl, /dev/userfaultfd, qemu.conf), e.g. ["ssh", "root@kvm-a"]. Default: this machine for qemu:/// and qemu+unix URIs, ssh for qemu+ssh URIs; otherwise those checks report "unknown".',
+            },
           },
         },
       },

@@ -12,6 +12,8 @@ export interface HostConfig {
   uri: string;
   /** URI the *source* daemon uses to reach this host for peer-to-peer moves, e.g. qemu+tcp://10.77.0.2/system. */
   migration_uri?: string | null;
+  /** argv prefix that runs a command on the host (host-local checks); default derived from the URI. */
+  shell?: string[] | null;
 }
 
 export interface ProviderConfig {

@@ -38,7 +38,7 @@ describe("schemas", () => {
       disk: true, console_log: true, migration: true, state: true, last_move: true, preflight: true,
     };
     expect(keys(vmSchema.block)).toEqual(Object.keys(vm).sort());
-    const host: Record<keyof HostConfig, true> = { name: true, uri: true, migration_uri: true };
+    const host: Record<keyof HostConfig, true> = { name: true, uri: true, migration_uri: true, shell: true };
     expect(keys(providerSchema.block.blocks!.host!.block)).toEqual(Object.keys(host).sort());
     const data: Record<keyof HostData, true> = {
       name: true, hostname: true, host_uuid: true, libvirt_version: true, qemu_version: true, kernel: true, arch: true, kvm: true, postcopy: true, postcopy_reason: true,
