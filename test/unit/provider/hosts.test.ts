@@ -44,7 +44,8 @@ describe("provider host blocks", () => {
     expect(hostProblems(c)).toEqual([]);
     expect(hostSpecs(c)).toBeNull();
     expect(hostSpecs(cfg({ name: "a", uri: "qemu:///system", migration_uri: "qemu+tcp://x/system" }))).toEqual([
-      { name: "a", uri: "qemu:///system", migrationUri: "qemu+tcp://x/system" },
+      { name: "a", uri: "qemu:///system", migrationUri: "qemu+tcp://x/system", shell: null },
     ]);
+    expect(hostSpecs(cfg({ name: "a", uri: "qemu:///system", shell: ["ssh", "root@kvm-a"] }))?.[0]?.shell).toEqual(["ssh", "root@kvm-a"]);
   });
 });

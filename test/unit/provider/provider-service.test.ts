@@ -67,8 +67,8 @@ describe("provider service with a fake driver", () => {
 
   it("hands the driver factory validated host specs", () => {
     expect(fake.hosts).toEqual([
-      { name: "a", uri: "qemu+ssh://root:pw@kvm-a/system", migrationUri: null },
-      { name: "b", uri: "qemu+tcp://10.77.0.3/system", migrationUri: "qemu+tcp://10.77.0.3/system" },
+      { name: "a", uri: "qemu+ssh://root:pw@kvm-a/system", migrationUri: null, shell: null },
+      { name: "b", uri: "qemu+tcp://10.77.0.3/system", migrationUri: "qemu+tcp://10.77.0.3/system", shell: null },
     ]);
   });
 
