@@ -1,0 +1,27 @@
+/** Public surface of src/libvirt: the only code in livevirt that runs virsh. */
+export { Connection, type ConnectionOptions, type CpuCompareTarget, type DestroyOutcome, type UndefineOutcome } from "./virsh.js";
+export { runVirsh, runVirshResult, virshFailure, displayCommand, type RunOptions, type VirshResult } from "./run-virsh.js";
+export { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
+export { startMigration, type MigrateRunOptions, type MigrationHandle, type MigrationResult } from "./migrate.js";
+export { buildMigrateArgs, validateMigrateOptions, requiredMigrateFlags, type MigrateOptions } from "./migrate-args.js";
+export { buildDomainXml, renderDomainXml, validateDomainSpec, type DomainSpec, type DiskSpec } from "./domain-xml.js";
+export { MigrationError, VirshAbortedError, VirshTimeoutError } from "./errors.js";
+export { atLeast, compareVersions } from "./version-compare.js";
+export { redactUri, redactText } from "./uri.js";
+export type { VirshVersion } from "./parse/version.js";
+export type { HostCapabilities, GuestCapability, MachineType, NumaCell } from "./parse/capabilities.js";
+export { hostSupportsKvm, hostMemoryBytes } from "./parse/capabilities.js";
+export type { DomainCapabilities } from "./parse/domcapabilities.js";
+export { cpuModeSupported } from "./parse/domcapabilities.js";
+export type { NodeInfo } from "./parse/nodeinfo.js";
+export type { DomainState, DomainStateName } from "./parse/domstate.js";
+export { isPostcopyFailed } from "./parse/domstate.js";
+export type { DomJobInfo, JobType } from "./parse/domjobinfo.js";
+export { jobProgressPercent } from "./parse/domjobinfo.js";
+export type { DomainXmlInfo, DomainDisk, DomainChardev } from "./parse/dumpxml.js";
+export type { DomainListEntry } from "./parse/domain-list.js";
+export type { VirshEvent, LifecycleEvent, MigrationIterationEvent, JobCompletedEvent, OtherEvent } from "./parse/events.js";
+export type { MigrateFailure, MigrateFailureKind } from "./parse/migrate-error.js";
+export { classifyMigrateError } from "./parse/migrate-error.js";
+export type { MigrateHelp } from "./parse/migrate-help.js";
+export type { CpuCompareResult } from "./parse/cpu-compare.js";
