@@ -3,7 +3,7 @@ import { hostProblems, hostSpecs, uriProblem } from "../../../provider/livevirt/
 import { Unknown, type ObjectValue } from "../../../provider/framework/values.js";
 import { redactSecrets } from "../../../provider/redact.js";
 
-const cfg = (...hosts: Array<Partial<Record<"name" | "uri" | "migration_uri", unknown>>>) =>
+const cfg = (...hosts: Array<Partial<Record<"name" | "uri" | "migration_uri" | "shell", unknown>>>) =>
   ({ host: hosts.map((h) => ({ name: null, uri: null, migration_uri: null, ...h })) }) as ObjectValue;
 
 describe("provider host blocks", () => {

@@ -1,0 +1,4 @@
+/** The constructs livevirt users write stacks with. */
+export { LivevirtApp, type LivevirtAppConfig } from "./app.js";
+export { LivevirtHosts, livevirtHostsSchema, type HostProps, type LivevirtHostsProps } from "./hosts.js";
+export { VmPlacement, vmPlacementSchema, VM_DEFAULTS, type BootProps, type DiskProps, type MigrationProps, type VmPlacementProps } from "./vm-placement.js";

@@ -1,0 +1,43 @@
+/**
+ * The example stack: two tiny lab guests placed on the lab's two hosts. Moving a VM = editing its
+ * `host` and deploying again. For demos and tests the web VM's host can also be set without
+ * editing this file: LIVEVIRT_DEMO_WEB_HOST=b npx cdktf deploy
+ */
+import { TerraformOutput, TerraformStack } from "cdktf";
+import type { Construct } from "constructs";
+import { LivevirtHosts, VmPlacement } from "../modules/index.js";
+import { guestCmdline } from "../src/lab/guest/console.js";
+import { LAB_GUEST, LAB_HOSTS } from "./lab.js";
+
+export const EXAMPLE_STACK = "livevirt-example";
+
+export interface ExampleOptions {
+  /** Host of the "web" VM. @default process.env.LIVEVIRT_DEMO_WEB_HOST ?? "a" */
+  webHost?: string;
+}
+
+export class ExampleStack extends TerraformStack {
+  readonly vms: VmPlacement[];
+
+  constructor(scope: Construct, id: string = EXAMPLE_STACK, opts: ExampleOptions = {}) {
+    super(scope, id);
+    const hosts = new LivevirtHosts(this, "hosts", { hosts: LAB_HOSTS });
+    // Tiny lab guest: 256 MiB, memcheck verifying 64 MiB, TCG (works with or without KVM).
+    const guest = (name: string, host: string) =>
+      new VmPlacement(this, name, {
+        host,
+        memoryMib: 256,
+        vcpus: 1,
+        domainType: "qemu",
+        boot: { ...LAB_GUEST, cmdline: guestCmdline({ memMib: 64 }) },
+        // Inside the host's own mount namespace: each lab host has a private /var/log/libvirt.
+        consoleLog: `/var/log/libvirt/qemu/${name}.console`,
+        migration: { mode: "postcopy", timeoutS: 300 },
+        hosts,
+      });
+    this.vms = [guest("web", opts.webHost ?? process.env.LIVEVIRT_DEMO_WEB_HOST ?? "a"), guest("db", "b")];
+    for (const p of this.vms) {
+      new TerraformOutput(this, `${p.node.id}-host`, { value: p.vm.host, description: `host the ${p.vmName} VM runs on` });
+    }
+  }
+}

@@ -1,0 +1,191 @@
+/**
+ * The user's path, with the real cdktf CLI and real Terraform, offline, in a fresh copy of the
+ * project (so neither the checkout's cdktf.out nor a deployed demo's state can colour results):
+ *
+ *   npm run build                      (what `npm ci` runs as postinstall)
+ *   npx cdktf synth                    → stack dir with lock file + implied-mirror symlink
+ *   terraform init/plan/show -json     → create actions for the example VMs
+ *   npx cdktf diff                     exactly as typed in the project root
+ *   rebuild changing the launcher      → the lock-file hash pitfall does not bite
+ *   LIVEVIRT_DEMO_WEB_HOST=b + state   → web is an in-place update, db a no-op
+ *   LIVEVIRT_DEMO_WEB_HOST=c           → `cdktf synth` exits non-zero with the livevirt message
+ *
+ * No libvirt is dialled: there is nothing to refresh without state, and plans use -refresh=false.
+ * Each step prints its wall time.
+ */
+import { appendFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+
+const ROOT = join(import.meta.dirname, "../..");
+const STACK = "livevirt-example";
+const PKG = "registry.terraform.io/livevirt/livevirt";
+
+let proj: string;
+let stackDir: string;
+const figures: string[] = [];
+
+/** The environment a user has: theirs, minus our test knobs, plus the documented offline switches. */
+function userEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v === undefined || /^(TF_|LIVEVIRT_DEMO_|CDKTF_)/.test(k) || k === "CI") continue;
+    env[k] = v;
+  }
+  return { ...env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "true", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true", ...extra };
+}
+
+const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
+
+async function run(label: string, file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; expectFail?: boolean } = {}) {
+  const started = Date.now();
+  const r = await execa(file, args, { cwd: opts.cwd ?? proj, env: opts.env ?? userEnv(), extendEnv: false, reject: false, all: true });
+  const ms = Date.now() - started;
+  figures.push(`${label}: ${ms} ms`);
+  process.stdout.write(`[cdktf-plan] ${label}: ${ms} ms (exit ${r.exitCode})\n`);
+  const out = strip(r.all ?? "");
+  if (!opts.expectFail && r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${out}`);
+  return { ...r, out, ms };
+}
+
+async function showPlan(label: string): Promise<Record<string, string[]>> {
+  await run(`${label}: terraform plan -refresh=false -out`, "terraform", ["plan", "-refresh=false", "-input=false", "-no-color", "-out=tfplan"], { cwd: stackDir });
+  const show = await run(`${label}: terraform show -json`, "terraform", ["show", "-json", "tfplan"], { cwd: stackDir });
+  const plan = JSON.parse(show.stdout as string) as { resource_changes: Array<{ address: string; change: { actions: string[]; after: Record<string, unknown> } }> };
+  return Object.fromEntries(plan.resource_changes.map((c) => [c.address, c.change.actions]));
+}
+
+beforeAll(async () => {
+  proj = mkdtempSync(join(tmpdir(), "livevirt-proj-"));
+  // A fresh clone: sources only; node_modules shared (npm ci itself is not what we test).
+  for (const f of ["package.json", "package-lock.json", "cdktf.json", "tsconfig.json"]) cpSync(join(ROOT, f), join(proj, f));
+  for (const d of ["modules", "stacks", "src", "provider", "scripts"]) cpSync(join(ROOT, d), join(proj, d), { recursive: true });
+  symlinkSync(join(ROOT, "node_modules"), join(proj, "node_modules"), "dir");
+  stackDir = join(proj, "cdktf.out/stacks", STACK);
+}, 30_000);
+
+afterAll(() => {
+  process.stdout.write(`[cdktf-plan] figures:\n  ${figures.join("\n  ")}\n`);
+  if (proj) rmSync(proj, { recursive: true, force: true });
+});
+
+describe("cdktf + Terraform offline, as users type it", () => {
+  it("npm run build (postinstall) installs the provider into .mirror and generates .gen", async () => {
+    const r = await run("npm run build (provider + cdktf get)", "npm", ["run", "build"]);
+    expect(r.out).toMatch(/cdktf bindings generated in \.gen\/ in (\d+) ms/);
+    figures.push(`  of which cdktf get: ${/generated in \.gen\/ in (\d+) ms/.exec(r.out)?.[1]} ms`);
+    expect(existsSync(join(proj, ".mirror", PKG, "0.1.0/linux_amd64/terraform-provider-livevirt_v0.1.0"))).toBe(true);
+    expect(readFileSync(join(proj, ".gen/providers/livevirt/vm/index.ts"), "utf8")).toContain("export class Vm extends cdktf.TerraformResource");
+    const again = await run("npm run build again (bindings fresh)", "npm", ["run", "build"]);
+    expect(again.out).toContain("cdktf bindings in .gen/ are up to date");
+  }, 240_000);
+
+  it("npx cdktf synth leaves a lock file and the implied-mirror symlink in the stack dir", async () => {
+    await run("npx cdktf synth", "npx", ["cdktf", "synth"]);
+    expect(JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")).resource.livevirt_vm).toHaveProperty("web");
+    expect(readFileSync(join(stackDir, ".terraform.lock.hcl"), "utf8")).toMatch(/provider "registry\.terraform\.io\/livevirt\/livevirt"[\s\S]*h1:/);
+    const link = join(stackDir, "terraform.d/plugins");
+    expect(lstatSync(link).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(link)).toBe(join(proj, ".mirror"));
+  }, 120_000);
+
+  it("terraform init + plan + show -json on the synthesized stack: both VMs are created", async () => {
+    await run("terraform init", "terraform", ["init", "-input=false", "-no-color"], { cwd: stackDir });
+    const actions = await showPlan("create");
+    expect(actions).toEqual({ "livevirt_vm.web": ["create"], "livevirt_vm.db": ["create"] });
+  }, 120_000);
+
+  it("npx cdktf diff in the project root shows the plan", async () => {
+    rmSync(join(stackDir, ".terraform"), { recursive: true, force: true }); // as on a first diff
+    const r = await run("npx cdktf diff", "npx", ["cdktf", "diff"]);
+    expect(r.out).toContain("livevirt_vm.web (web/vm) will be created");
+    expect(r.out).toContain("livevirt_vm.db (db/vm) will be created");
+    expect(r.out).toContain("Plan: 2 to add, 0 to change, 0 to destroy.");
+  }, 120_000);
+
+  it("a rebuild that changes the provider package does not break the next cdktf diff", async () => {
+    const launcher = join(proj, ".mirror", PKG, "0.1.0/linux_amd64/terraform-provider-livevirt_v0.1.0");
+    const oldLock = readFileSync(join(stackDir, ".terraform.lock.hcl"), "utf8");
+    appendFileSync(launcher, "# rebuilt (e.g. --mode=tsx, or the checkout moved)\n");
+    // The pitfall is real: plain Terraform now refuses the package...
+    const raw = await run("terraform plan after rebuild, no re-synth (expected to fail)", "terraform", ["plan", "-refresh=false", "-no-color"], { cwd: stackDir, expectFail: true });
+    expect(raw.exitCode).not.toBe(0);
+    expect(raw.out).toMatch(/does not match any of the checksums/);
+    // ...and the next cdktf command re-locks during synth and goes through.
+    const r = await run("npx cdktf diff after rebuild", "npx", ["cdktf", "diff"]);
+    expect(r.out).toContain("Plan: 2 to add, 0 to change, 0 to destroy.");
+    expect(readFileSync(join(stackDir, ".terraform.lock.hcl"), "utf8")).not.toBe(oldLock);
+  }, 180_000);
+
+  it("moving web to host b (LIVEVIRT_DEMO_WEB_HOST=b) plans an in-place update; db is untouched", async () => {
+    const synth = JSON.parse(readFileSync(join(stackDir, "cdk.tf.json"), "utf8")) as { resource: { livevirt_vm: Record<string, Record<string, unknown>> } };
+    const stateFile = join(proj, `terraform.${STACK}.tfstate`); // the stack's local backend path
+    writeFileSync(stateFile, JSON.stringify(priorState(synth.resource.livevirt_vm), null, 2));
+    await run("npx cdktf synth (web → b)", "npx", ["cdktf", "synth"], { env: userEnv({ LIVEVIRT_DEMO_WEB_HOST: "b" }) });
+    const actions = await showPlan("move");
+    expect(actions).toEqual({ "livevirt_vm.web": ["update"], "livevirt_vm.db": ["no-op"] });
+  }, 180_000);
+
+  it("an invalid stack fails `npx cdktf synth` with the livevirt message", async () => {
+    const r = await run("npx cdktf synth (invalid host)", "npx", ["cdktf", "synth"], { env: userEnv({ LIVEVIRT_DEMO_WEB_HOST: "c" }), expectFail: true });
+    expect(r.exitCode).not.toBe(0);
+    expect(r.out).toContain('livevirt: livevirt-example/web: host = "c" is invalid: no host of that name is declared in livevirt-example/hosts. Fix: use one of the declared hosts: "a", "b".');
+    expect(r.out).not.toContain("skipValidation"); // cdktf's advice to switch validation off is not shown
+  }, 120_000);
+});
+
+/** Terraform state (format 4) as if the example had been deployed with web on a and db on b. */
+function priorState(vms: Record<string, Record<string, unknown>>) {
+  const instance = (name: string, id: string) => {
+    const c = vms[name]!;
+    const m = c.migration as Record<string, unknown>;
+    return {
+      schema_version: 0,
+      sensitive_attributes: [],
+      attributes: {
+        id,
+        name: c.name,
+        host: name === "web" ? "a" : c.host,
+        memory_mib: c.memory_mib,
+        vcpus: c.vcpus,
+        domain_type: c.domain_type,
+        kernel: c.kernel,
+        initrd: c.initrd,
+        cmdline: c.cmdline,
+        console_log: c.console_log,
+        disk: [],
+        migration: {
+          mode: m.mode,
+          switch: "auto",
+          on_unsupported: "fail",
+          bandwidth_mib: null,
+          postcopy_bandwidth_mib: null,
+          max_downtime_ms: null,
+          timeout_s: m.timeout_s,
+          copy_storage: false,
+          probe: true,
+        },
+        state: "running",
+        last_move: null,
+        preflight: null,
+      },
+    };
+  };
+  const resource = (name: string, id: string) => ({
+    mode: "managed",
+    type: "livevirt_vm",
+    name,
+    provider: `provider["${PKG}"]`,
+    instances: [instance(name, id)],
+  });
+  return {
+    version: 4,
+    terraform_version: "1.11.4",
+    serial: 1,
+    lineage: "3f0b8c52-7d1e-4c1a-9a55-5b1f5e2d0c77",
+    outputs: {},
+    resources: [resource("web", "11111111-2222-3333-4444-555555555555"), resource("db", "66666666-7777-8888-9999-000000000000")],
+  };
+}

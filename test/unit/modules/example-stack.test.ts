@@ -1,0 +1,77 @@
+/** The example stack synthesizes to the Terraform JSON we expect, and its lab strings match the lab's. */
+import { Testing } from "cdktf";
+import { afterEach, describe, expect, it } from "vitest";
+import { ExampleStack } from "../../../stacks/example.js";
+import { LAB_GUEST, LAB_HOSTS } from "../../../stacks/lab.js";
+import { hostUri, migrationUri } from "../../../src/lab/lab.js";
+import { GUEST_DIR } from "../../../src/lab/paths.js";
+import { labHostTarget } from "../../../src/lab/targets.js";
+import { guestCmdline } from "../../../src/lab/guest/console.js";
+
+interface Synth {
+  provider: { livevirt: Array<{ host: Array<Record<string, string>> }> };
+  resource: { livevirt_vm: Record<string, Record<string, unknown>> };
+  output: Record<string, { value: string }>;
+  terraform: { required_providers: { livevirt: { source: string; version: string } } };
+}
+
+const synth = (opts = {}) => JSON.parse(Testing.synth(new ExampleStack(Testing.app(), undefined, opts), true)) as Synth;
+
+describe("example stack", () => {
+  const saved = process.env.LIVEVIRT_DEMO_WEB_HOST;
+  afterEach(() => {
+    if (saved === undefined) delete process.env.LIVEVIRT_DEMO_WEB_HOST;
+    else process.env.LIVEVIRT_DEMO_WEB_HOST = saved;
+  });
+
+  it("configures the provider with the lab's two hosts", () => {
+    const json = synth();
+    expect(json.terraform.required_providers.livevirt.source).toBe("livevirt/livevirt");
+    expect(json.provider.livevirt).toEqual([
+      {
+        host: [
+          { name: "a", uri: hostUri("a"), migration_uri: migrationUri("a"), shell: [...labHostTarget("a").shell!] },
+          { name: "b", uri: hostUri("b"), migration_uri: migrationUri("b"), shell: [...labHostTarget("b").shell!] },
+        ],
+      },
+    ]);
+  });
+
+  it("places web on a and db on b as tiny TCG lab guests, addressed livevirt_vm.<name>", () => {
+    delete process.env.LIVEVIRT_DEMO_WEB_HOST;
+    const vms = synth().resource.livevirt_vm;
+    expect(Object.keys(vms).sort()).toEqual(["db", "web"]);
+    expect(vms.web).toMatchObject({
+      name: "web",
+      host: "a",
+      memory_mib: 256,
+      vcpus: 1,
+      domain_type: "qemu",
+      kernel: `${GUEST_DIR}/vmlinuz`,
+      initrd: `${GUEST_DIR}/initrd.img`,
+      cmdline: guestCmdline({ memMib: 64 }),
+      console_log: "/var/log/libvirt/qemu/web.console",
+      migration: { mode: "postcopy", timeout_s: 300 },
+    });
+    expect(vms.db).toMatchObject({ name: "db", host: "b", console_log: "/var/log/libvirt/qemu/db.console" });
+  });
+
+  it("LIVEVIRT_DEMO_WEB_HOST moves web without editing the file", () => {
+    process.env.LIVEVIRT_DEMO_WEB_HOST = "b";
+    const json = synth();
+    expect(json.resource.livevirt_vm.web!.host).toBe("b");
+    expect(json.output["web-host"]!.value).toBe("${livevirt_vm.web.host}");
+  });
+
+  it("an unknown LIVEVIRT_DEMO_WEB_HOST fails synth naming the env-set value", () => {
+    process.env.LIVEVIRT_DEMO_WEB_HOST = "c";
+    expect(() => synth()).toThrowError(/livevirt: livevirt-example\/web: host = "c" is invalid: .*Fix: use one of the declared hosts: "a", "b"/);
+  });
+
+  it("lab defaults mirror src/lab/lab.ts and the guest build's file names", () => {
+    expect(LAB_HOSTS).toEqual([labHostTarget("a"), labHostTarget("b")]);
+    expect(LAB_HOSTS[0]!.uri).toBe(process.env.LIVEVIRT_LAB_DIR ? hostUri("a") : "qemu+unix:///system?socket=/var/lib/livevirt-lab/hosts/a/run/libvirt-sock");
+    expect(LAB_HOSTS[1]!.migrationUri).toBe("qemu+tcp://10.231.0.2/system");
+    expect(LAB_GUEST).toEqual({ kernel: `${GUEST_DIR}/vmlinuz`, initrd: `${GUEST_DIR}/initrd.img` });
+  });
+});
