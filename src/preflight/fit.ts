@@ -1,0 +1,104 @@
+/**
+ * Destination fit: can the destination take this VM at all (any live move needs these), plus
+ * the transport rule post-copy adds. CPU compatibility uses libvirt's hypervisor CPU compare on
+ * the destination; machine types and free memory come from the cached destination facts.
+ */
+import type { HostTarget } from "../hosts.js";
+import { hostSupportsKvm } from "../libvirt/parse/capabilities.js";
+import { Connection } from "../libvirt/virsh.js";
+import type { HostFacts } from "./host-facts.js";
+import { errorText } from "./known.js";
+import type { CheckResult, PreflightVm } from "./types.js";
+
+const MIB = 1024 * 1024;
+
+/** The `<cpu>…</cpu>` element of libvirt-written domain XML (libvirt never nests <cpu>). */
+export function cpuElement(domainXml: string): string | undefined {
+  return /<cpu(?:\s[^>]*)?\/>|<cpu(?:\s[^>]*)?>[\s\S]*?<\/cpu>/.exec(domainXml)?.[0];
+}
+
+export function machineCheck(vm: PreflightVm, dest: HostFacts): CheckResult {
+  const base = { id: "fit.machine", host: dest.host, title: "machine type available on the destination", requiredFor: "move" as const };
+  const arch = vm.arch ?? "x86_64";
+  if (vm.machine === undefined) {
+    const def = dest.domCaps.known ? dest.domCaps.value.machine : undefined;
+    return { ...base, status: "pass", found: `not set: libvirt's default${def ? ` (${def} on ${dest.host})` : ""}`, required: "any" };
+  }
+  const required = `${vm.machine} offered for ${arch} ${vm.domainType} domains`;
+  if (!dest.capabilities.known) return { ...base, status: "unknown", found: `capabilities unknown (${dest.capabilities.why})`, required };
+  const guests = dest.capabilities.value.guests.filter((g) => g.arch === arch && g.domainTypes.includes(vm.domainType));
+  const names = guests.flatMap((g) => g.machines.flatMap((m) => [m.name, ...(m.canonical ? [m.canonical] : [])]));
+  if (names.includes(vm.machine)) return { ...base, status: "pass", found: `${vm.machine} offered`, required };
+  const family = vm.machine.split("-").slice(0, 2).join("-");
+  const similar = [...new Set(names.filter((n) => n.startsWith(family)))].slice(-5);
+  return {
+    ...base,
+    status: "fail",
+    found: `${vm.machine} not offered by ${dest.host}'s QEMU${similar.length ? ` (it has e.g. ${similar.join(", ")})` : ""}`,
+    required,
+    fix: `upgrade QEMU on host ${dest.host} to one that still offers ${vm.machine}, or pick another host`,
+  };
+}
+
+export function memoryCheck(vm: PreflightVm, dest: HostFacts): CheckResult {
+  const required = `≥ ${vm.memoryMib} MiB free`;
+  const base = { id: "fit.memory", host: dest.host, title: "free memory on the destination", required, requiredFor: "move" as const };
+  const free = dest.freeMemoryBytes;
+  if (!free.known) return { ...base, status: "unknown", found: `unknown (${free.why})` };
+  const freeMib = Math.floor(free.value / MIB);
+  return freeMib >= vm.memoryMib
+    ? { ...base, status: "pass", found: `${freeMib} MiB free` }
+    : { ...base, status: "fail", found: `${freeMib} MiB free`, fix: `free memory on host ${dest.host} or choose another host for ${vm.name}` };
+}
+
+export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
+  const base = { id: "fit.disks", host: dest, title: "disks reachable from the destination", requiredFor: "move" as const };
+  const required = "every disk shared (shared = true) or copied (migration.copy_storage = true)";
+  if (vm.disks.length === 0) return { ...base, status: "pass", found: "no disks", required };
+  const local = vm.disks.filter((d) => !d.shared);
+  if (local.length === 0) return { ...base, status: "pass", found: `${vm.disks.length} disk(s) assumed shared (shared=true)`, required };
+  if (vm.policy.copyStorage) return { ...base, status: "pass", found: `${local.length} non-shared disk(s) copied with the move (copy_storage)`, required };
+  return {
+    ...base,
+    status: "fail",
+    found: `non-shared disk(s) without copy_storage: ${local.map((d) => d.path).join(", ")}`,
+    required,
+    fix: "set migration.copy_storage = true, or put the disk on shared storage and mark it shared = true",
+  };
+}
+
+export function transportCheck(vm: PreflightVm, dest: string): CheckResult {
+  const base = { id: "fit.transport", host: dest, title: "no tunnelled transport with post-copy", required: "native (non-tunnelled) migration transport", requiredFor: "postcopy" as const };
+  return vm.policy.tunnelled
+    ? { ...base, status: "fail", found: "tunnelled", fix: "drop tunnelled (use the native transport, with TLS if the link needs encryption)" }
+    : { ...base, status: "pass", found: "native transport" };
+}
+
+export async function cpuCheck(vm: PreflightVm, from: HostTarget, dest: HostFacts, to: HostTarget, signal?: AbortSignal): Promise<CheckResult> {
+  const base = { id: "fit.cpu", host: dest.host, title: "guest CPU runs on the destination", requiredFor: "move" as const };
+  const required = `destination's ${vm.domainType} hypervisor CPU is identical to or a superset of the guest CPU`;
+  let cpuXml = vm.cpuXml;
+  if (vm.domainType === "kvm" && dest.capabilities.known && !hostSupportsKvm(dest.capabilities.value, vm.arch ?? "x86_64")) {
+    return { ...base, status: "fail", found: `host ${dest.host} offers no kvm domain type (no usable /dev/kvm)`, required, fix: `enable KVM on host ${dest.host} or pick another host` };
+  }
+  if (cpuXml === undefined && vm.domainType === "kvm") {
+    try {
+      cpuXml = cpuElement((await new Connection(from.uri).dumpXml(vm.name, { migratable: true }, { signal })).xml);
+    } catch (e) {
+      return { ...base, status: "unknown", found: `could not read the guest CPU from ${from.name}: ${errorText(e)}`, required };
+    }
+  }
+  if (cpuXml === undefined) {
+    // No <cpu>: QEMU's default model (qemu64), which every host of the same arch provides.
+    const why = vm.domainType === "qemu" ? "TCG domain without <cpu>: QEMU emulates its default CPU model on any TCG host — always compatible" : "no <cpu> element: QEMU's default model";
+    return { ...base, status: "pass", found: why, required };
+  }
+  try {
+    const r = await new Connection(to.uri).cpuCompare(cpuXml, { virttype: vm.domainType, arch: vm.arch, machine: vm.machine }, { signal });
+    return r === "incompatible"
+      ? { ...base, status: "fail", found: `guest CPU incompatible with ${dest.host}'s hypervisor CPU`, required, fix: "use a CPU model both hosts provide (e.g. a named model in <cpu mode='custom'>) or pick another host" }
+      : { ...base, status: "pass", found: `${r} (hypervisor-cpu-compare)`, required };
+  } catch (e) {
+    return { ...base, status: "unknown", found: `hypervisor-cpu-compare failed: ${errorText(e)}`, required };
+  }
+}

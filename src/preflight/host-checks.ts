@@ -1,0 +1,72 @@
+/** The per-host post-copy checks, built from HostFacts (pure, so they are table-tested). */
+import { atLeast } from "../libvirt/version-compare.js";
+import type { HostFacts } from "./host-facts.js";
+import type { CheckResult } from "./types.js";
+import { UFFD_REQUIRED, fixFor, userfaultfdVerdict } from "./userfaultfd.js";
+
+/** libvirt: VIR_MIGRATE_POSTCOPY since 1.3.3, --postcopy-resume (recovery) since 8.5.0. */
+export const LIBVIRT_POSTCOPY_MIN = "1.3.3";
+export const LIBVIRT_RECOVERY_MIN = "8.5.0";
+/** QEMU postcopy-ram (what nova requires). */
+export const QEMU_POSTCOPY_MIN = "2.5.0";
+
+const statusOf = (t: "yes" | "no" | "unknown") => (t === "yes" ? "pass" : t === "no" ? "fail" : "unknown") as CheckResult["status"];
+
+function versionCheck(host: string, id: string, title: string, v: HostFacts["libvirtVersion"], min: string, fix: string, advisory = false): CheckResult {
+  const base = { id, host, title, required: `≥ ${min}`, requiredFor: "postcopy" as const, ...(advisory ? { advisory } : {}) };
+  if (!v.known) return { ...base, status: "unknown", found: `unknown (${v.why})` };
+  const ok = atLeast(v.value, min);
+  return { ...base, status: ok ? "pass" : "fail", found: v.value, ...(ok ? {} : { fix }) };
+}
+
+/**
+ * `role`: only the DESTINATION's QEMU needs userfaultfd (QEMU checks it only in the incoming
+ * state: "it's only the destination that needs special support", migration/options.c). On the
+ * source those checks are reported as advisory — they matter for moving VMs back to it.
+ */
+export function hostChecks(f: HostFacts, role: "source" | "destination" = "destination"): CheckResult[] {
+  const h = f.host;
+  const sourceOnly = role === "source" ? { advisory: true as const } : {};
+  const asSource = role === "source" ? " (as a destination; this host is the source here)" : "";
+  const checks: CheckResult[] = [
+    versionCheck(h, "libvirt.version", "libvirt supports post-copy", f.libvirtVersion, LIBVIRT_POSTCOPY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_POSTCOPY_MIN}, or set migration.on_unsupported = "precopy"`),
+    versionCheck(h, "libvirt.postcopy-recovery", "libvirt can resume a failed post-copy (recovery)", f.libvirtVersion, LIBVIRT_RECOVERY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_RECOVERY_MIN} to be able to resume a post-copy move after a link failure`, true),
+    versionCheck(h, "qemu.version", "QEMU supports post-copy", f.qemuVersion, QEMU_POSTCOPY_MIN, `upgrade QEMU on host ${h} to ≥ ${QEMU_POSTCOPY_MIN}, or set migration.on_unsupported = "precopy"`),
+  ];
+
+  const p = f.qemuProbe;
+  const probeBase = {
+    id: "qemu.postcopy-ram",
+    host: h,
+    title: `QEMU can really enable postcopy-ram (bare QEMU, as libvirt runs it)${asSource}`,
+    required: "migrate-set-capabilities postcopy-ram=true succeeds",
+    requiredFor: "postcopy" as const,
+    ...sourceOnly,
+  };
+  if (!p.known) checks.push({ ...probeBase, status: "unknown", found: `not run: ${p.why}` });
+  else {
+    const v = p.value;
+    const status = v.postcopy === "no" && !v.representative ? "unknown" : statusOf(v.postcopy);
+    const qualifier = v.representative ? "" : " (not conclusive: libvirt may leave this QEMU capabilities)";
+    checks.push({
+      ...probeBase,
+      status,
+      found: `${v.message}; ran ${v.ranAs} in ${v.durationMs} ms${qualifier}`,
+      ...(status === "fail" ? { fix: fixFor(h, false) } : {}),
+    });
+  }
+
+  const u = userfaultfdVerdict(f);
+  checks.push({
+    id: "kernel.userfaultfd",
+    host: h,
+    title: `userfaultfd usable by QEMU as libvirt runs it${asSource}`,
+    status: statusOf(u.usable),
+    found: u.found,
+    required: UFFD_REQUIRED,
+    requiredFor: "postcopy",
+    ...sourceOnly,
+    ...(u.fix ? { fix: u.fix } : {}),
+  });
+  return checks;
+}

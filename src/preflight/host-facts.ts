@@ -1,0 +1,226 @@
+/**
+ * Everything the preflight needs to know about one host, read once per run (see cache.ts):
+ * versions and capabilities through libvirt, kernel and qemu.conf facts through the host's own
+ * shell, and the bare-QEMU post-copy probe run as libvirt's QEMU user. Reads run in parallel;
+ * each one that fails leaves an explicit unknown with its reason.
+ */
+import type { HostTarget } from "../hosts.js";
+import { capabilitiesWithDac, type QemuProcessIdentity } from "../libvirt/dac-label.js";
+import type { HostCapabilities } from "../libvirt/parse/capabilities.js";
+import type { DomainCapabilities } from "../libvirt/parse/domcapabilities.js";
+import { Connection } from "../libvirt/virsh.js";
+import { cached, newCache } from "./cache.js";
+import {
+  STAT_FORMAT,
+  kallsymsHasUserfaultfd,
+  kernelConfigUserfaultfd,
+  parseDeviceStat,
+  parseIdGroups,
+  parseSysctlInt,
+  parseUnameRelease,
+  type DeviceStat,
+} from "./kernel-parse.js";
+import { attempt, known, unknown, type Known } from "./known.js";
+import { parseLibvirtConf, qemuConfFacts, type QemuConfFacts } from "./qemu-conf.js";
+import { runQemuProbe, type QemuProbeRun } from "./qemu-probe.js";
+import { runOnHost, type HostCommandOutcome } from "./remote-shell.js";
+
+export const QEMU_CONF_PATH = "/etc/libvirt/qemu.conf";
+export const UFFD_SYSCTL = "/proc/sys/vm/unprivileged_userfaultfd";
+export const UFFD_DEVICE = "/dev/userfaultfd";
+
+export interface KernelFacts {
+  release: Known<string>;
+  /** The running kernel has the userfaultfd syscall (CONFIG_USERFAULTFD). */
+  userfaultfd: Known<boolean>;
+  /** vm.unprivileged_userfaultfd; "absent" on kernels before 5.2 (no restriction then). */
+  unprivilegedSysctl: Known<number | "absent">;
+  /** /dev/userfaultfd (Linux ≥ 6.1); "absent" when the node does not exist. */
+  device: Known<DeviceStat | "absent">;
+}
+
+export interface QemuProbeFact extends QemuProbeRun {
+  /**
+   * false when the bare probe cannot reproduce libvirt's QEMU: a non-root QEMU with
+   * clear_emulator_capabilities=0 may keep capabilities that setpriv does not give it.
+   */
+  representative: boolean;
+}
+
+export interface HostFacts {
+  host: string;
+  libvirtVersion: Known<string>;
+  qemuVersion: Known<string>;
+  capabilities: Known<HostCapabilities>;
+  /** TCG domain capabilities: emulator path and default machine (always offered). */
+  domCaps: Known<DomainCapabilities>;
+  /** uid:gid libvirt runs QEMU as (DAC base label; qemu.conf user as fallback). */
+  qemuIdentity: Known<QemuProcessIdentity>;
+  qemuUserName: Known<string>;
+  /** All group ids of the QEMU user (primary + supplementary), as libvirt sets them. */
+  qemuGroups: Known<number[]>;
+  qemuConf: Known<QemuConfFacts>;
+  kernel: KernelFacts;
+  qemuProbe: Known<QemuProbeFact>;
+  freeMemoryBytes: Known<number>;
+  collectedMs: number;
+}
+
+const hostCache = newCache<HostFacts>();
+
+/**
+ * virsh budget for the fact reads. Long on purpose: a fact that times out becomes "unknown" and
+ * weakens the verdict, and a daemon busy re-probing QEMU answers capabilities in ~30 s (lab b
+ * running QEMU unprivileged). Read once per run, so a slow host costs once.
+ */
+export const FACTS_VIRSH_TIMEOUT_MS = 120_000;
+
+/** Host facts for `target`, from the run cache when another plan call already read them. */
+export function getHostFacts(target: HostTarget, opts: { signal?: AbortSignal } = {}): { promise: Promise<HostFacts>; cached: boolean } {
+  return cached(hostCache, target.uri, () => collectHostFacts(target, opts));
+}
+
+function ran(o: HostCommandOutcome): o is Extract<HostCommandOutcome, { kind: "ran" }> {
+  return o.kind === "ran";
+}
+
+async function cmd(target: HostTarget, argv: string[], signal?: AbortSignal): Promise<HostCommandOutcome> {
+  return runOnHost(target, argv, { signal, timeoutMs: 10_000 });
+}
+
+function why(o: HostCommandOutcome, what: string): string {
+  if (o.kind === "unavailable") return o.reason;
+  return `${what} failed (exit ${o.exitCode}): ${o.stderr.trim() || o.stdout.trim() || "no output"}`;
+}
+
+async function readRelease(t: HostTarget, signal?: AbortSignal): Promise<Known<string>> {
+  const r = await cmd(t, ["uname", "-r"], signal);
+  const v = ran(r) && r.exitCode === 0 ? parseUnameRelease(r.stdout) : undefined;
+  return v ? known(v, "uname -r") : unknown(why(r, "uname -r"));
+}
+
+/** kallsyms first (the running kernel itself), then its build config. */
+async function readUserfaultfdBuilt(t: HostTarget, release: Known<string>, signal?: AbortSignal): Promise<Known<boolean>> {
+  const ks = await cmd(t, ["grep", "-m1", "-E", "[[:space:]](__[a-z0-9]+_sys_userfaultfd|sys_userfaultfd)$", "/proc/kallsyms"], signal);
+  if (ran(ks) && ks.exitCode === 0 && kallsymsHasUserfaultfd(ks.stdout)) return known(true, "/proc/kallsyms has sys_userfaultfd");
+  const configs: string[][] = [];
+  if (release.known) configs.push(["cat", `/boot/config-${release.value}`]);
+  configs.push(["zcat", "/proc/config.gz"]);
+  for (const c of configs) {
+    const r = await cmd(t, c, signal);
+    if (!ran(r) || r.exitCode !== 0) continue;
+    const v = kernelConfigUserfaultfd(r.stdout);
+    if (v !== undefined) return known(v, `${c[1]}: CONFIG_USERFAULTFD${v ? "=y" : " not set"}`);
+  }
+  // grep exit 1 = kallsyms was read and has no such symbol: the kernel itself says no.
+  if (ran(ks) && ks.exitCode === 1) return known(false, "/proc/kallsyms has no sys_userfaultfd");
+  return unknown(why(ks, "grep /proc/kallsyms"));
+}
+
+async function readSysctl(t: HostTarget, signal?: AbortSignal): Promise<Known<number | "absent">> {
+  const r = await cmd(t, ["cat", UFFD_SYSCTL], signal);
+  if (ran(r) && r.exitCode === 0) {
+    const v = parseSysctlInt(r.stdout);
+    return v === undefined ? unknown(`${UFFD_SYSCTL}: unreadable value "${r.stdout.trim()}"`) : known(v, UFFD_SYSCTL);
+  }
+  if (ran(r) && /No such file/i.test(r.stderr)) return known("absent", `${UFFD_SYSCTL} does not exist`);
+  return unknown(why(r, `cat ${UFFD_SYSCTL}`));
+}
+
+async function readDevice(t: HostTarget, signal?: AbortSignal): Promise<Known<DeviceStat | "absent">> {
+  const r = await cmd(t, ["stat", "-L", "-c", STAT_FORMAT, UFFD_DEVICE], signal);
+  if (ran(r) && r.exitCode === 0) {
+    const v = parseDeviceStat(r.stdout);
+    return v ? known(v, `stat ${UFFD_DEVICE}`) : unknown(`stat ${UFFD_DEVICE}: unexpected "${r.stdout.trim()}"`);
+  }
+  if (ran(r) && /No such file/i.test(r.stderr)) return known("absent", `${UFFD_DEVICE} does not exist`);
+  return unknown(why(r, `stat ${UFFD_DEVICE}`));
+}
+
+async function readQemuConf(t: HostTarget, signal?: AbortSignal): Promise<Known<QemuConfFacts>> {
+  const r = await cmd(t, ["cat", QEMU_CONF_PATH], signal);
+  if (ran(r) && r.exitCode === 0) return attempt(QEMU_CONF_PATH, async () => qemuConfFacts(parseLibvirtConf(r.stdout, QEMU_CONF_PATH)));
+  // No file: every setting is libvirt's compiled-in default.
+  if (ran(r) && /No such file/i.test(r.stderr)) return known({}, `${QEMU_CONF_PATH} does not exist (all defaults)`);
+  return unknown(why(r, `cat ${QEMU_CONF_PATH}`));
+}
+
+/** From libvirt's DAC label; failing that, a numeric or root qemu.conf user. */
+function resolveIdentity(dac: Known<Map<string, QemuProcessIdentity>>, conf: Known<QemuConfFacts>): Known<QemuProcessIdentity> {
+  if (dac.known) {
+    const id = dac.value.get("kvm") ?? dac.value.get("qemu");
+    if (id) return known(id, "libvirt DAC base label (virsh capabilities)");
+  }
+  if (conf.known && conf.value.user !== undefined) {
+    const u = conf.value.user;
+    const g = conf.value.group;
+    const num = (s: string | undefined) => (s === "root" ? 0 : s && /^\+?\d+$/.test(s) ? Number(s.replace("+", "")) : undefined);
+    const uid = num(u);
+    const gid = num(g) ?? (uid === 0 ? 0 : undefined);
+    if (uid !== undefined && gid !== undefined) return known({ uid, gid }, `${QEMU_CONF_PATH} user/group`);
+  }
+  return unknown(`neither libvirt's DAC label nor ${QEMU_CONF_PATH} names the QEMU user${dac.known ? "" : ` (${dac.why})`}`);
+}
+
+async function collectHostFacts(target: HostTarget, opts: { signal?: AbortSignal }): Promise<HostFacts> {
+  const started = Date.now();
+  const signal = opts.signal;
+  const c = new Connection(target.uri, { timeoutMs: FACTS_VIRSH_TIMEOUT_MS });
+  const [version, capsDac, domCaps, freeMemoryBytes, release, sysctl, device, qemuConf] = await Promise.all([
+    attempt("virsh version", () => c.version({ signal })),
+    attempt("virsh capabilities", () => capabilitiesWithDac(target.uri, { signal, timeoutMs: FACTS_VIRSH_TIMEOUT_MS })),
+    attempt("virsh domcapabilities", () => c.domCapabilities({ virttype: "qemu" }, { signal })),
+    attempt("virsh freecell", () => c.freeMemory({ signal })),
+    readRelease(target, signal),
+    readSysctl(target, signal),
+    readDevice(target, signal),
+    readQemuConf(target, signal),
+  ]);
+  const userfaultfd = await readUserfaultfdBuilt(target, release, signal);
+  const dac: Known<Map<string, QemuProcessIdentity>> = capsDac.known ? known(capsDac.value.dac, capsDac.source) : unknown(capsDac.why);
+  const qemuIdentity = resolveIdentity(dac, qemuConf);
+
+  let qemuGroups: Known<number[]> = unknown(qemuIdentity.known ? "not read" : "QEMU user unknown");
+  let qemuUserName: Known<string> = unknown("QEMU user unknown");
+  if (qemuIdentity.known) {
+    const uid = String(qemuIdentity.value.uid);
+    const [g, n] = await Promise.all([cmd(target, ["id", "-G", uid], signal), cmd(target, ["id", "-nu", uid], signal)]);
+    const groups = ran(g) && g.exitCode === 0 ? parseIdGroups(g.stdout) : undefined;
+    // A uid without a passwd entry gets no supplementary groups from libvirt: just its gid.
+    qemuGroups = groups ? known(groups, `id -G ${uid}`) : ran(g) && g.exitCode === 1 ? known([qemuIdentity.value.gid], "uid has no passwd entry") : unknown(why(g, "id -G"));
+    qemuUserName = ran(n) && n.exitCode === 0 && n.stdout.trim() ? known(n.stdout.trim(), `id -nu ${uid}`) : unknown(why(n, "id -nu"));
+  }
+
+  let qemuProbe: Known<QemuProbeFact> = unknown("not run");
+  const emulator = domCaps.known ? domCaps.value.emulator : undefined;
+  if (!emulator) {
+    qemuProbe = unknown(`QEMU binary unknown (${domCaps.known ? "domcapabilities has no <path>" : domCaps.why})`);
+  } else if (!qemuIdentity.known) {
+    qemuProbe = unknown(`not run: ${qemuIdentity.why}`);
+  } else {
+    const { uid, gid } = qemuIdentity.value;
+    const r = await runQemuProbe(target, { emulator, uid, gid, signal });
+    if ("unavailable" in r) {
+      qemuProbe = unknown(r.unavailable);
+    } else {
+      const keepsCaps = uid !== 0 && qemuConf.known && qemuConf.value.clearEmulatorCapabilities === false;
+      qemuProbe = known({ ...r, representative: !keepsCaps }, `${emulator} -incoming defer, migrate-set-capabilities postcopy-ram`);
+    }
+  }
+
+  return {
+    host: target.name,
+    libvirtVersion: version.known ? known(version.value.daemon ?? version.value.library, "virsh version --daemon") : version,
+    qemuVersion: version.known ? known(version.value.hypervisor.version, "virsh version (running hypervisor)") : version,
+    capabilities: capsDac.known ? known(capsDac.value.caps, capsDac.source) : capsDac,
+    domCaps,
+    qemuIdentity,
+    qemuUserName,
+    qemuGroups,
+    qemuConf,
+    kernel: { release, userfaultfd, unprivilegedSysctl: sysctl, device },
+    qemuProbe,
+    freeMemoryBytes,
+    collectedMs: Date.now() - started,
+  };
+}

@@ -1,0 +1,48 @@
+/**
+ * Preflight of one planned move, run during PlanResourceChange. Both hosts' facts come from the
+ * run cache (one read per host per run), the probe move from the pair cache. Nothing of the VM
+ * is touched: a failing required check under on_unsupported = "fail" throws PreflightError.
+ */
+import { PreflightError } from "./errors.js";
+import { cpuCheck, diskCheck, machineCheck, memoryCheck, transportCheck } from "./fit.js";
+import { getHostFacts } from "./host-facts.js";
+import { hostChecks } from "./host-checks.js";
+import { probeMove } from "./probe.js";
+import { decide } from "./verdict.js";
+import { summarize } from "./format.js";
+import type { CheckResult, PreflightOptions, PreflightReport } from "./types.js";
+
+export async function runPreflight(o: PreflightOptions): Promise<PreflightReport> {
+  const started = Date.now();
+  const { vm, from, to, signal } = o;
+  const wantsPostcopy = vm.policy.mode === "postcopy";
+  const src = getHostFacts(from, { signal });
+  const dst = getHostFacts(to, { signal });
+  // The probe move is independent of the facts: start it alongside them.
+  const probe = o.probe && wantsPostcopy ? probeMove(from, to, { signal, timeoutMs: o.probeTimeoutMs }) : undefined;
+  const [srcFacts, dstFacts] = await Promise.all([src.promise, dst.promise]);
+
+  const checks: CheckResult[] = [];
+  if (wantsPostcopy) checks.push(...hostChecks(srcFacts, "source"), ...hostChecks(dstFacts, "destination"), transportCheck(vm, to.name));
+  checks.push(await cpuCheck(vm, from, dstFacts, to, signal), machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name));
+  let probeMs: number | undefined;
+  if (probe) {
+    const p = await probe.promise;
+    checks.push(p.check);
+    probeMs = p.durationMs;
+  }
+
+  const d = decide(checks, vm);
+  const partial = {
+    vm: vm.name,
+    from: from.name,
+    to: to.name,
+    checks: d.checks,
+    postcopy: d.postcopy,
+    strategy: d.strategy,
+    timing: { totalMs: Date.now() - started, ...(probeMs !== undefined ? { probeMs } : {}), cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probe.cached } : {}) } },
+  };
+  const report: PreflightReport = { ...partial, summary: summarize(partial, vm.policy.onUnsupported, vm.policy.mode, probe !== undefined) };
+  if (d.strategy === "fail") throw new PreflightError(report, d.blocking);
+  return report;
+}

@@ -1,0 +1,80 @@
+/**
+ * What the preflight of one planned move produces. Every check is typed (pass / fail / unknown,
+ * with what was found and what is required) so the plan can show it and the provider can turn a
+ * failure into a diagnostic without re-parsing text.
+ */
+import type { HostTarget } from "../hosts.js";
+
+export type CheckStatus = "pass" | "fail" | "unknown";
+/** A three-valued answer: "unknown" is reported as such, never rounded to yes or no. */
+export type Tri = "yes" | "no" | "unknown";
+
+export interface CheckResult {
+  /** Stable id, e.g. "kernel.userfaultfd", "fit.memory". */
+  id: string;
+  /** Declared short name of the host the check is about ("a→b" for the pair probe). */
+  host: string;
+  title: string;
+  status: CheckStatus;
+  found: string;
+  required: string;
+  fix?: string;
+  /** "postcopy": only matters when the move uses post-copy; "move": any live move needs it. */
+  requiredFor: "postcopy" | "move";
+  /** Informational: reported, never fails the plan (e.g. post-copy recovery availability). */
+  advisory?: boolean;
+  /** Set when an authoritative result (the probe move) superseded this inferred one. */
+  overriddenBy?: string;
+}
+
+export type OnUnsupported = "fail" | "precopy" | "recreate";
+export type Strategy = "postcopy" | "precopy" | "recreate" | "fail";
+
+export interface PreflightDisk {
+  path: string;
+  /** The image is on storage both hosts see (NFS, Ceph, …). livevirt cannot verify it: assumed. */
+  shared: boolean;
+}
+
+export interface PreflightVm {
+  name: string;
+  memoryMib: number;
+  /** "kvm" or "qemu" (TCG). */
+  domainType: "kvm" | "qemu";
+  machine?: string;
+  arch?: string;
+  /** The guest's `<cpu>` element (kvm); read from the running domain on the source when omitted. */
+  cpuXml?: string;
+  disks: readonly PreflightDisk[];
+  policy: {
+    /** "precopy" VMs never use post-copy: only the destination-fit checks apply. */
+    mode: "postcopy" | "precopy";
+    onUnsupported: OnUnsupported;
+    copyStorage?: boolean;
+    tunnelled?: boolean;
+  };
+}
+
+export interface PreflightOptions {
+  vm: PreflightVm;
+  from: HostTarget;
+  to: HostTarget;
+  /** Run the throw-away post-copy move between the two hosts (authoritative). */
+  probe: boolean;
+  /** Per-step budget of the probe move (default 120 s). */
+  probeTimeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+export interface PreflightReport {
+  vm: string;
+  from: string;
+  to: string;
+  checks: CheckResult[];
+  postcopy: Tri;
+  strategy: Strategy;
+  /** One paragraph, plain words, for the plan. */
+  summary: string;
+  /** Wall time of this preflight (ms) and whether host facts / probe came from the cache. */
+  timing: { totalMs: number; probeMs?: number; cached: { from: boolean; to: boolean; probe?: boolean } };
+}

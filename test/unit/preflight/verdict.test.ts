@@ -1,0 +1,113 @@
+import { describe, expect, it } from "vitest";
+import { LivevirtError } from "../../../src/errors.js";
+import { PreflightError } from "../../../src/preflight/errors.js";
+import { hostChecks } from "../../../src/preflight/host-checks.js";
+import { known } from "../../../src/preflight/known.js";
+import { decide } from "../../../src/preflight/verdict.js";
+import { summarize } from "../../../src/preflight/format.js";
+import type { CheckResult, OnUnsupported, PreflightReport, PreflightVm } from "../../../src/preflight/types.js";
+import { probe, rootHost, unprivHost } from "./facts.js";
+
+function vm(onUnsupported: OnUnsupported = "fail", mode: "postcopy" | "precopy" = "postcopy"): PreflightVm {
+  return { name: "web-1", memoryMib: 512, domainType: "qemu", disks: [], policy: { mode, onUnsupported } };
+}
+
+const fit = (status: CheckResult["status"] = "pass", id = "fit.memory"): CheckResult => ({ id, host: "b", title: id, status, found: status === "fail" ? "100 MiB free" : "ok", required: "≥ 512 MiB free", requiredFor: "move", ...(status === "fail" ? { fix: "free memory" } : {}) });
+const probeMove = (status: CheckResult["status"]): CheckResult => ({ id: "migration.postcopy-probe", host: "b", title: "probe", status, found: status === "fail" ? "Postcopy is not supported" : "moved", required: "moves", requiredFor: "postcopy" });
+
+const good = () => [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
+const bad = () => [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }), ...hostChecks({ ...unprivHost("b"), qemuProbe: probe("no") })];
+
+describe("decide: post-copy verdict × on_unsupported", () => {
+  it.each<[string, () => CheckResult[], OnUnsupported, string, string]>([
+    ["both hosts can", good, "fail", "yes", "postcopy"],
+    ["b cannot, policy fail", bad, "fail", "no", "fail"],
+    ["b cannot, policy precopy", bad, "precopy", "no", "precopy"],
+    ["b cannot, policy recreate", bad, "recreate", "no", "recreate"],
+    ["probe move passes: overrides an inferred failure", () => [...bad(), probeMove("pass")], "fail", "yes", "postcopy"],
+    ["probe move fails although inference said yes", () => [...good(), probeMove("fail")], "fail", "no", "fail"],
+    ["unknown, policy fail: post-copy attempted (prepare failure is harmless)", () => [...good(), probeMove("unknown"), { ...good()[0]!, status: "unknown" as const }], "fail", "unknown", "postcopy"],
+    ["unknown, policy precopy", () => [{ ...good()[0]!, status: "unknown" as const }], "precopy", "unknown", "precopy"],
+    ["destination does not fit: fails whatever the policy", () => [...good(), fit("fail")], "precopy", "yes", "fail"],
+    ["destination does not fit, recreate", () => [...good(), fit("fail")], "recreate", "yes", "fail"],
+    ["only the CPU differs, recreate: re-created", () => [...good(), fit("fail", "fit.cpu")], "recreate", "yes", "recreate"],
+  ])("%s ⇒ post-copy %s… strategy", (_n, checks, policy, postcopy, strategy) => {
+    const d = decide(checks(), vm(policy));
+    expect(d.postcopy).toBe(postcopy);
+    expect(d.strategy).toBe(strategy);
+    expect(d.blocking.length > 0).toBe(strategy === "fail");
+  });
+
+  it("a passing probe marks contradicted inferred checks as overridden, keeps them visible", () => {
+    const d = decide([...bad(), probeMove("pass")], vm());
+    const over = d.checks.filter((c) => c.overriddenBy);
+    expect(over.map((c) => `${c.host}:${c.id}`).sort()).toEqual(["b:kernel.userfaultfd", "b:qemu.postcopy-ram"]);
+  });
+
+  it("mode precopy: post-copy checks never block; only destination fit", () => {
+    expect(decide(bad(), vm("fail", "precopy")).strategy).toBe("precopy");
+    expect(decide([...bad(), fit("fail")], vm("fail", "precopy")).strategy).toBe("fail");
+  });
+
+  it("only the destination needs userfaultfd: a source that cannot receive post-copy is advisory", () => {
+    const checks = [...hostChecks({ ...unprivHost("b"), qemuProbe: probe("no") }, "source"), ...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "destination")];
+    const src = checks.filter((c) => c.host === "b" && c.status === "fail");
+    expect(src.map((c) => c.id).sort()).toEqual(["kernel.userfaultfd", "qemu.postcopy-ram"]);
+    expect(src.every((c) => c.advisory)).toBe(true);
+    const d = decide(checks, vm());
+    expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
+    const s = summarize({ vm: "web-1", from: "b", to: "a", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
+    expect(s).toContain("Host b itself could not receive a post-copy move");
+  });
+
+  it("advisory checks (post-copy recovery) never block", () => {
+    const old = [...hostChecks({ ...rootHost("a"), libvirtVersion: known("7.0.0", "t"), qemuProbe: probe("yes") }), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
+    const rec = old.find((c) => c.id === "libvirt.postcopy-recovery" && c.host === "a")!;
+    expect(rec).toMatchObject({ status: "fail", advisory: true });
+    expect(decide(old, vm()).strategy).toBe("postcopy");
+  });
+
+  it("libvirt too old for post-copy fails the libvirt.version check", () => {
+    const c = hostChecks({ ...rootHost("a"), libvirtVersion: known("1.2.9", "t") }).find((x) => x.id === "libvirt.version")!;
+    expect(c).toMatchObject({ status: "fail", found: "1.2.9", required: "≥ 1.3.3" });
+  });
+});
+
+describe("PreflightError names VM, host, check, found, required and fix", () => {
+  it("for the lab's no-post-copy host b", () => {
+    const d = decide(bad(), vm());
+    const report: PreflightReport = {
+      vm: "web-1",
+      from: "a",
+      to: "b",
+      checks: d.checks,
+      postcopy: d.postcopy,
+      strategy: d.strategy,
+      summary: "",
+      timing: { totalMs: 1, cached: { from: false, to: false } },
+    };
+    const e = new PreflightError(report, d.blocking);
+    expect(e).toBeInstanceOf(LivevirtError);
+    expect(e.name).toBe("PreflightError");
+    expect(e.message).toMatch(/^VM web-1 cannot move from host a to host b: /);
+    expect(e.message).toContain("host b, check qemu.postcopy-ram");
+    expect(e.message).toContain("host b, check kernel.userfaultfd (userfaultfd usable by QEMU as libvirt runs it)");
+    expect(e.message).toContain("found kernel 6.18.44-fc-v782 with userfaultfd; vm.unprivileged_userfaultfd=0");
+    expect(e.message).toContain("required QEMU, as libvirt runs it, can open userfaultfd");
+    expect(e.message).toContain("fix: on host b: set vm.unprivileged_userfaultfd=1");
+    expect(e.message).toContain("Nothing was changed.");
+    expect(e.detail).toMatchObject({ host: "b", field: "preflight.qemu.postcopy-ram" });
+    expect(e.report.strategy).toBe("fail");
+  });
+});
+
+describe("summary paragraph", () => {
+  it("says what happens and why, in plain words", () => {
+    const d = decide(bad(), vm("precopy"));
+    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "precopy", "postcopy", false);
+    expect(s).toMatch(/^VM web-1 moving from host a to host b live-migrates with pre-copy only\./);
+    expect(s).toContain("post-copy is NOT possible");
+    expect(s).toContain('migration.on_unsupported = "precopy"');
+    expect(s).toContain("kernel.userfaultfd on b");
+  });
+});
