@@ -31,7 +31,7 @@ interface Run {
 async function replay(
   samples: ReadonlyArray<JobSample | undefined | Error>,
   settings: Partial<MigrationSettings>,
-  extra: Partial<MonitorOptions> & { after?: (i: number) => void; failSwitch?: boolean; postSwitchSamples?: number } = {},
+  extra: Partial<MonitorOptions> & { after?: (i: number) => void; failSwitch?: boolean; failAbortTimes?: number; postSwitchSamples?: number } = {},
 ): Promise<Run> {
   let i = 0;
   let t = 0;
@@ -62,6 +62,7 @@ async function replay(
       },
       abort: async () => {
         run.abortAt.push(i - 1);
+        if (run.abortAt.length <= (extra.failAbortTimes ?? 0)) throw new Error("Operation not valid: no job is active on the domain");
         queueMicrotask(() => rejectDone(new Error("operation aborted: migration out job: canceled by client")));
       },
     },
@@ -118,12 +119,15 @@ describe("monitor: switching on a hot guest (300 MiB at 25 MiB/s, 128 MiB rewrit
 });
 
 describe("monitor: recorded QEMU 7.2 samples (not converging at 10 MiB/s, sampled every 10 s)", () => {
-  it("stall policy switches on the recorded sequence, not before pass 3 is seen", async () => {
-    const rec = notConverging();
-    const r = await replay(rec, { switch: "stall" });
-    // decide's stall rule needs two passes ≥ 2; the recording has iterations 1,2,3,… per sample.
-    expect(r.switchAt.length).toBeLessThanOrEqual(1);
-    if (r.switchAt.length === 1) expect(rec[r.switchAt[0]!]!.iteration).toBeGreaterThanOrEqual(3);
+  it("stall switches at the 4th sample: pass 2 started with 33 MiB left, pass 3 with 61 MiB (no progress)", async () => {
+    const r = await replay(notConverging(), { switch: "stall" });
+    expect(r.switchAt).toEqual([3]);
+    expect(r.result.switchedAtIteration).toBe(3);
+    expect(r.result.switchReason).toMatch(/pass 2 took remaining from 31\.6 MiB to 58\.4 MiB .*pre-copy stalls/);
+  });
+  it("first-pass switches at the first sample of pass 2 (the 3rd)", async () => {
+    const r = await replay(notConverging(), { switch: "first-pass" });
+    expect(r.switchAt).toEqual([2]);
   });
 });
 
@@ -184,6 +188,13 @@ describe("monitor: aborting (pre-copy only)", () => {
     expect(r.switchAt).toEqual([]);
     expect(r.result.abortedBy).toBe("signal");
     expect(r.sampled).toBe(0);
+  });
+
+  it("an abort request that fails is repeated on the next ticks until it gets through", async () => {
+    const r = await replay(model(HOT), { mode: "precopy", timeoutS: 20 }, { failAbortTimes: 2 });
+    expect(r.abortAt).toEqual([39, 39, 39]); // no new samples while aborting
+    expect(r.logs.filter((l) => /abort request failed/.test(l.msg))).toHaveLength(2);
+    expect(r.logs.filter((l) => /^aborting the move/.test(l.msg))).toHaveLength(1);
   });
 
   it("a switch that keeps failing is retried, then the pre-copy is aborted", async () => {

@@ -1,0 +1,114 @@
+/**
+ * Per-host limits on concurrent moves. Outbound moves from one host share its NIC, CPU (TCG /
+ * compression) and the guests' dirty-page tracking; two at once make both slower and push
+ * both towards post-copy. nova allows 1 outbound per host by default (max_concurrent_live_
+ * migrations), KubeVirt 2. Inbound is unlimited unless set.
+ *
+ * In-process only: the provider is one process per apply. Waiting is FIFO and abortable.
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly queue: Array<{ grant: () => void }> = [];
+
+  constructor(readonly max: number) {
+    if (!(max >= 1)) throw new RangeError(`semaphore size must be ≥ 1, got ${max}`);
+  }
+
+  get inUse(): number {
+    return this.active;
+  }
+
+  get waiting(): number {
+    return this.queue.length;
+  }
+
+  /** Resolves with a release function (idempotent); rejects with signal.reason if aborted first. */
+  acquire(signal?: AbortSignal): Promise<() => void> {
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    if (this.active < this.max && this.queue.length === 0) {
+      this.active++;
+      return Promise.resolve(this.releaser());
+    }
+    return new Promise((resolve, reject) => {
+      const entry = {
+        grant: () => {
+          signal?.removeEventListener("abort", onAbort);
+          this.active++;
+          resolve(this.releaser());
+        },
+      };
+      const onAbort = () => {
+        const i = this.queue.indexOf(entry);
+        if (i >= 0) this.queue.splice(i, 1);
+        reject(signal!.reason);
+      };
+      signal?.addEventListener("abort", onAbort, { once: true });
+      this.queue.push(entry);
+    });
+  }
+
+  private releaser(): () => void {
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      this.active--;
+      const next = this.queue.shift();
+      next?.grant();
+    };
+  }
+}
+
+export interface MoveLimitOptions {
+  /** Concurrent moves out of one host (default 1, like nova). */
+  outboundPerHost?: number;
+  /** Concurrent moves into one host (default unlimited). */
+  inboundPerHost?: number;
+}
+
+export class MoveLimits {
+  private readonly outbound = new Map<string, Semaphore>();
+  private readonly inbound = new Map<string, Semaphore>();
+  readonly outboundPerHost: number;
+  readonly inboundPerHost: number;
+
+  constructor(o: MoveLimitOptions = {}) {
+    this.outboundPerHost = o.outboundPerHost ?? 1;
+    this.inboundPerHost = o.inboundPerHost ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * Waits for a slot out of `from` and then into `to`. Always outbound first, then inbound: a
+   * waiter then only ever holds an outbound slot while waiting for an inbound one, so no cycle
+   * of waits (deadlock) can form.
+   */
+  async acquire(from: string, to: string, signal?: AbortSignal): Promise<() => void> {
+    const releaseOut = await sem(this.outbound, from, this.outboundPerHost).acquire(signal);
+    if (!Number.isFinite(this.inboundPerHost)) return releaseOut;
+    try {
+      const releaseIn = await sem(this.inbound, to, this.inboundPerHost).acquire(signal);
+      return () => {
+        releaseIn();
+        releaseOut();
+      };
+    } catch (e) {
+      releaseOut();
+      throw e;
+    }
+  }
+
+  /** Moves running or waiting out of a host (for logs: "waiting for 1 move out of a"). */
+  busyOut(host: string): { running: number; waiting: number } {
+    const s = this.outbound.get(host);
+    return { running: s?.inUse ?? 0, waiting: s?.waiting ?? 0 };
+  }
+}
+
+function sem(map: Map<string, Semaphore>, host: string, max: number): Semaphore {
+  let s = map.get(host);
+  if (!s) map.set(host, (s = new Semaphore(max)));
+  return s;
+}
+
+/** The process-wide limits moveVm uses unless given others. */
+export const defaultMoveLimits = new MoveLimits();

@@ -1,0 +1,105 @@
+import { describe, expect, it } from "vitest";
+import { MoveLimits, Semaphore } from "../../../src/migration/limits.js";
+
+const tick = () => new Promise((r) => setTimeout(r, 0));
+
+describe("Semaphore", () => {
+  it("grants up to max at once, then FIFO as slots are released", async () => {
+    const s = new Semaphore(2);
+    const order: string[] = [];
+    const r1 = await s.acquire();
+    const r2 = await s.acquire();
+    const p3 = s.acquire().then((r) => (order.push("3"), r));
+    const p4 = s.acquire().then((r) => (order.push("4"), r));
+    await tick();
+    expect(order).toEqual([]);
+    expect(s.waiting).toBe(2);
+    r1();
+    const r3 = await p3;
+    expect(order).toEqual(["3"]);
+    r1(); // releasing twice is a no-op, not a second slot
+    await tick();
+    expect(order).toEqual(["3"]);
+    r2();
+    await p4;
+    expect(order).toEqual(["3", "4"]);
+    expect(s.inUse).toBe(2);
+    r3();
+    expect(s.inUse).toBe(1);
+  });
+
+  it("an aborted waiter leaves the queue and rejects with the signal's reason", async () => {
+    const s = new Semaphore(1);
+    const r1 = await s.acquire();
+    const ctl = new AbortController();
+    const p = s.acquire(ctl.signal);
+    const p3 = s.acquire();
+    ctl.abort(new Error("StopProvider"));
+    await expect(p).rejects.toThrow("StopProvider");
+    expect(s.waiting).toBe(1);
+    r1();
+    await p3;
+    expect(s.inUse).toBe(1);
+  });
+
+  it("an already-aborted signal rejects at once, even with a free slot", async () => {
+    const ctl = new AbortController();
+    ctl.abort(new Error("stop"));
+    await expect(new Semaphore(1).acquire(ctl.signal)).rejects.toThrow("stop");
+  });
+
+  it("refuses a size below 1", () => {
+    expect(() => new Semaphore(0)).toThrow(RangeError);
+  });
+});
+
+describe("MoveLimits (default: 1 outbound per host, inbound unlimited)", () => {
+  it("a second move out of the same host waits; a move out of another host does not", async () => {
+    const l = new MoveLimits();
+    const relA = await l.acquire("a", "b");
+    let second = false;
+    const p = l.acquire("a", "c").then((r) => ((second = true), r));
+    const relB = await l.acquire("b", "a"); // b → a runs alongside a → b
+    await tick();
+    expect(second).toBe(false);
+    expect(l.busyOut("a")).toEqual({ running: 1, waiting: 1 });
+    relA();
+    (await p)();
+    relB();
+    expect(l.busyOut("a")).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it("two moves into one host with inboundPerHost 1: the second waits, holding its outbound slot only", async () => {
+    const l = new MoveLimits({ inboundPerHost: 1 });
+    const r1 = await l.acquire("a", "c");
+    let got = false;
+    const p = l.acquire("b", "c").then((r) => ((got = true), r));
+    await tick();
+    expect(got).toBe(false);
+    expect(l.busyOut("b").running).toBe(1);
+    r1();
+    (await p)();
+    expect(l.busyOut("b").running).toBe(0);
+  });
+
+  it("abort while waiting for the inbound slot gives the outbound slot back", async () => {
+    const l = new MoveLimits({ inboundPerHost: 1 });
+    const r1 = await l.acquire("a", "c");
+    const ctl = new AbortController();
+    const p = l.acquire("b", "c", ctl.signal);
+    await tick();
+    ctl.abort(new Error("stop"));
+    await expect(p).rejects.toThrow("stop");
+    expect(l.busyOut("b").running).toBe(0);
+    r1();
+  });
+
+  it("outboundPerHost 2 allows two at once", async () => {
+    const l = new MoveLimits({ outboundPerHost: 2 });
+    const r1 = await l.acquire("a", "b");
+    const r2 = await l.acquire("a", "c");
+    expect(l.busyOut("a").running).toBe(2);
+    r1();
+    r2();
+  });
+});
