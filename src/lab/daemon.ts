@@ -40,10 +40,17 @@ export function readPid(host: HostName): number | undefined {
   return Number.isInteger(pid) && pid > 0 && isAlive(pid) ? pid : undefined;
 }
 
+/**
+ * Running, not merely present: a daemon killed after its starter exited is reparented to PID 1,
+ * which on this machine kind does not reap children, so it lingers as a zombie that
+ * kill(pid, 0) still "finds".
+ */
 export function isAlive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    // Field 3, after the parenthesised command name (which may itself contain spaces).
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X" && state !== "";
   } catch {
     return false;
   }

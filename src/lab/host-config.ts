@@ -19,7 +19,10 @@ export function libvirtdConf(t: HostTopology): string {
     'unix_sock_rw_perms = "0770"',
     // The machine has no SMBIOS; without distinct UUIDs libvirt refuses "same host" migrations.
     `host_uuid = "${t.hostUuid}"`,
-    'log_outputs = "3:file:/var/log/libvirt/libvirtd.log"',
+    // LIVEVIRT_LAB_LIBVIRT_DEBUG="1:qemu 1:util.command" turns on libvirt debug logs for those modules.
+    ...(process.env.LIVEVIRT_LAB_LIBVIRT_DEBUG
+      ? [`log_filters = "${process.env.LIVEVIRT_LAB_LIBVIRT_DEBUG}"`, 'log_outputs = "1:file:/var/log/libvirt/libvirtd.log"']
+      : ['log_outputs = "3:file:/var/log/libvirt/libvirtd.log"']),
     "",
   ].join("\n");
 }

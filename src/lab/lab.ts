@@ -12,7 +12,8 @@ import { HOST_NAMES, LAB_ROOT, hostPaths, type HostName } from "./paths.js";
 import { checkLabPreconditions } from "./preconditions.js";
 import { clearState, loadState, saveState, type LabState } from "./state.js";
 import { TOPOLOGY, tcpUri, unixUri } from "./topology.js";
-import { denyUnprivilegedUffd, readUffd, restoreUffd } from "./uffd.js";
+import { allowKvmGroup, denyUnprivilegedUffd, readUffd, restoreUffd } from "./uffd.js";
+import { sh } from "./exec.js";
 
 export interface LabUpOptions {
   packages?: PackageSet;
@@ -79,6 +80,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   if (noPostcopy.size > 0) {
     state.uffdFound ??= readUffd();
     denyUnprivilegedUffd();
+    allowKvmGroup(await groupId("kvm"));
   } else if (state.uffdFound) {
     restoreUffd(state.uffdFound);
     state.uffdFound = undefined;
@@ -175,4 +177,11 @@ export async function labStatus(): Promise<LabStatus> {
     }),
   );
   return { up: state !== undefined && hosts.every((h) => h.answering), packages: state?.packages, accel: state?.accel, hosts };
+}
+
+async function groupId(name: string): Promise<number> {
+  const line = (await sh("getent", ["group", name])).trim();
+  const gid = Number(line.split(":")[2]);
+  if (!Number.isInteger(gid)) throw new LabError(`group ${name} not found (getent printed "${line}")`, { fix: "install libvirt's QEMU driver package, which creates it" });
+  return gid;
 }

@@ -1,4 +1,4 @@
-import { chmodSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, readFileSync, statSync, writeFileSync } from "node:fs";
 
 /**
  * The machine-wide userfaultfd settings the lab's "no post-copy" host depends on. Both lab hosts
@@ -9,16 +9,33 @@ export interface UffdSettings {
   unprivileged?: number;
   /** Permission bits of /dev/userfaultfd, undefined where the device does not exist. */
   deviceMode?: number;
+  /** /dev/kvm's mode and group, changed for an unprivileged QEMU (see allowKvmGroup). */
+  kvm?: { mode: number; gid: number };
 }
 
 const SYSCTL = "/proc/sys/vm/unprivileged_userfaultfd";
 const DEVICE = "/dev/userfaultfd";
+const KVM = "/dev/kvm";
 
 export function readUffd(): UffdSettings {
+  const kvm = existsSync(KVM) ? statSync(KVM) : undefined;
   return {
     unprivileged: existsSync(SYSCTL) ? Number(readFileSync(SYSCTL, "utf8").trim()) : undefined,
     deviceMode: existsSync(DEVICE) ? statSync(DEVICE).mode & 0o7777 : undefined,
+    kvm: kvm ? { mode: kvm.mode & 0o7777, gid: kvm.gid } : undefined,
   };
+}
+
+/**
+ * /dev/kvm as Debian's udev rule leaves it (root:kvm 0660; libvirt-qemu is in group kvm). Where
+ * it is root-only, an unprivileged QEMU's capability probe finds KVM listed but unusable, and
+ * libvirt then throws its capability cache away and re-probes on every define and migration
+ * prepare (~40 s each, measured on the lab).
+ */
+export function allowKvmGroup(kvmGid: number): void {
+  if (!existsSync(KVM)) return;
+  chownSync(KVM, 0, kvmGid);
+  chmodSync(KVM, 0o660);
 }
 
 /** An unprivileged QEMU then cannot get userfaultfd: neither by syscall nor through the device. */
@@ -28,6 +45,10 @@ export function denyUnprivilegedUffd(): void {
 }
 
 export function restoreUffd(s: UffdSettings): void {
+  if (s.kvm && existsSync(KVM)) {
+    chownSync(KVM, 0, s.kvm.gid);
+    chmodSync(KVM, s.kvm.mode);
+  }
   if (s.unprivileged !== undefined && existsSync(SYSCTL)) writeFileSync(SYSCTL, `${s.unprivileged}\n`);
   if (s.deviceMode !== undefined && existsSync(DEVICE)) chmodSync(DEVICE, s.deviceMode);
 }
