@@ -69,3 +69,16 @@ export interface ProviderDefinition {
   readonly resources: readonly ResourceType[];
   readonly dataSources: readonly DataSourceType[];
 }
+
+/**
+ * An apply that failed part-way but knows what is true now (e.g. a move that failed with the VM
+ * still running on its source): Terraform records `state` and shows `cause` as the error.
+ */
+export class ApplyFailedWithState extends Error {
+  constructor(
+    readonly state: ObjectValue | null,
+    readonly reason: unknown,
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+  }
+}

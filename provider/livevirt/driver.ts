@@ -86,6 +86,16 @@ export interface MoveReport {
   preflight?: string;
 }
 
+/** A move that did not complete; `observed` is where the VM really is now (null: not found). */
+export class VmMoveFailed extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly observed: VmObserved | null,
+  ) {
+    super(reason instanceof Error ? reason.message : String(reason), { cause: reason });
+  }
+}
+
 export interface DriverContext {
   /** Aborted when Terraform sends StopProvider. A move in flight must end in a consistent state. */
   signal: AbortSignal;

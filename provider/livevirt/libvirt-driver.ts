@@ -7,7 +7,10 @@ import type { DiskSpec as DomainDisk } from "../../src/libvirt/domain-xml.js";
 import { HostRegistry } from "../../src/placement/registry.js";
 import { VmLifecycle } from "../../src/placement/lifecycle.js";
 import type { Placement, VmDefinition } from "../../src/placement/types.js";
-import type { DriverFactory, HostFacts, VmObserved, VmSpec } from "./driver.js";
+import type { MoveLog } from "../../src/migration/engine.js";
+import { formatReport, formatVerdict } from "../../src/preflight/index.js";
+import { MoveFailed, MoveService } from "../../src/placement/move.js";
+import { VmMoveFailed, type DriverFactory, type HostFacts, type VmObserved, type VmRef, type VmSpec } from "./driver.js";
 import { migrationPolicy } from "./vm-spec.js";
 
 function definition(spec: VmSpec): VmDefinition {
@@ -36,6 +39,18 @@ export const libvirtDrivers: DriverFactory = (hostSpecs) => {
     hostSpecs.map((h) => ({ name: h.name, uri: h.uri, migrationUri: h.migrationUri ?? undefined, shell: h.shell ?? undefined })),
   );
   const vms = new VmLifecycle(hosts);
+  const moves = new MoveService(hosts, vms);
+  /** Where the VM is now; a move of a VM that no longer exists cannot be planned. */
+  const currentPlacement = async (ref: VmRef): Promise<Placement> => {
+    const p = await vms.locate(ref.id, ref.host);
+    if (!p) {
+      throw new LivevirtError(`VM ${ref.name} (${ref.id}) is not on any declared host`, {
+        host: ref.host,
+        fix: "run `terraform apply -refresh-only` (or plan again) so Terraform learns it is gone and creates it",
+      });
+    }
+    return p;
+  };
   return {
     vm: {
       create: async (spec) => observed(await vms.create(definition(spec))),
@@ -43,13 +58,22 @@ export const libvirtDrivers: DriverFactory = (hostSpecs) => {
         const p = await vms.locate(ref.id, ref.host);
         return p ? observed(p) : null;
       },
-      move: async (ref, spec) => {
-        throw new LivevirtError(`moving VM ${spec.name} from host ${ref.host} to ${spec.host} is not available in this build yet`, {
-          field: "host",
-          value: spec.host,
-          host: ref.host,
-          fix: `keep host = "${ref.host}" until the move engine lands`,
-        });
+      preflight: async (ref, spec, ctx) => {
+        const current = await currentPlacement(ref);
+        const report = await moves.preflight(current, definition(spec), spec.migration, { probe: spec.migration.probe, signal: ctx.signal });
+        ctx.log.info(formatReport(report), { ms: report.timing.totalMs, cached: report.timing.cached });
+        return formatVerdict(report);
+      },
+      move: async (ref, spec, ctx) => {
+        const current = await currentPlacement(ref);
+        const log: MoveLog = (level, msg, fields) => ctx.log[level](`${spec.name}: ${msg}`, fields);
+        try {
+          const { placement, record } = await moves.move(current, definition(spec), spec.migration, { signal: ctx.signal, log });
+          return { vm: observed(placement), report: record };
+        } catch (e) {
+          if (e instanceof MoveFailed) throw new VmMoveFailed(e, e.placement ? observed(e.placement) : null);
+          throw e;
+        }
       },
       delete: async (ref) => vms.delete(ref.id, ref.host),
       import: async (id) => {

@@ -1,6 +1,7 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
 import { DomainNotFoundError } from "../../src/errors.js";
-import type { CallContext, ResourceType } from "../framework/resource.js";
+import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
+import { VmMoveFailed, type VmObserved } from "./driver.js";
 import { Unknown, type ObjectValue } from "../framework/values.js";
 import type { LivevirtRuntime } from "./runtime.js";
 import { VM_TYPE, vmSchema } from "./schema.js";
@@ -50,7 +51,14 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         };
       }
       if (isMove(prior, planned)) {
-        const { vm: obs, report } = await vm.move(vmRef(prior), vmSpec(planned), dctx(ctx));
+        let moved;
+        try {
+          moved = await vm.move(vmRef(prior), vmSpec(planned), dctx(ctx));
+        } catch (err) {
+          if (!(err instanceof VmMoveFailed)) throw err;
+          throw new ApplyFailedWithState(stateAfterFailedMove(prior, planned, err.observed), err.reason);
+        }
+        const { vm: obs, report } = moved;
         return {
           ...planned,
           id: prior.id ?? obs.id,
@@ -77,4 +85,15 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       return importedState(vm, spec);
     },
   };
+}
+
+/**
+ * What the state must say after a failed move: where the VM really is. Still on the source →
+ * the prior state (the next plan proposes the move again); on the destination → the planned
+ * placement; not found anywhere → the prior state, and the next refresh will tell.
+ */
+export function stateAfterFailedMove(prior: ObjectValue, planned: ObjectValue, observed: VmObserved | null): ObjectValue {
+  if (!observed) return prior;
+  const base = observed.host === planned.host ? { ...planned, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) } : { ...prior };
+  return { ...base, id: observed.id, host: observed.host, state: observed.state };
 }

@@ -6,7 +6,7 @@
 import { LivevirtError } from "../../src/errors.js";
 import { toDiagnostic, toDiagnostics, pathSteps, type TfDiagnostic } from "../diagnostics.js";
 import { decodeJson, decodeMsgpack, encodeMsgpack } from "../framework/codec.js";
-import type { CallContext, DataSourceType, ProviderDefinition, ResourceType } from "../framework/resource.js";
+import { ApplyFailedWithState, type CallContext, type DataSourceType, type ProviderDefinition, type ResourceType } from "../framework/resource.js";
 import type { BlockSchema } from "../framework/schema.js";
 import type { ObjectValue } from "../framework/values.js";
 import type { Msg } from "../wire/protobuf.js";
@@ -144,11 +144,18 @@ export function providerService(def: ProviderDefinition, log: Logger, stop: Abor
     ApplyResourceChange: guarded("ApplyResourceChange", async (req) => {
       const r = resource(req.type_name);
       const block = r.schema.block;
-      const next = await r.apply(
-        { prior: dyn(req.prior_state, block), planned: dyn(req.planned_state, block), config: dyn(req.config, block) },
-        ctx(),
-      );
-      return { new_state: out(next, block), private: req.planned_private };
+      try {
+        const next = await r.apply(
+          { prior: dyn(req.prior_state, block), planned: dyn(req.planned_state, block), config: dyn(req.config, block) },
+          ctx(),
+        );
+        return { new_state: out(next, block), private: req.planned_private };
+      } catch (err) {
+        if (!(err instanceof ApplyFailedWithState)) throw err;
+        // Terraform keeps new_state even with an error: the state says where things really are.
+        log.warn("ApplyResourceChange failed; recording the observed state", { error: err.reason });
+        return { new_state: out(err.state, block), private: req.planned_private, diagnostics: [toDiagnostic(err.reason)] };
+      }
     }),
 
     ImportResourceState: guarded("ImportResourceState", async (req) => {

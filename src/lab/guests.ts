@@ -1,11 +1,11 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { LabError } from "../errors.js";
 import { buildDomainXml } from "../libvirt/domain-xml.js";
 import { buildGuest, type GuestImages } from "./guest/build.js";
 import { guestCmdline, lastHeartbeat, parseConsole, type ConsoleReport, type Heartbeat } from "./guest/console.js";
 import { connect } from "./lab.js";
-import { GUEST_DIR, hostPaths, type HostName } from "./paths.js";
+import { GUEST_DIR, HOST_NAMES, hostPaths, type HostName } from "./paths.js";
 import { loadState } from "./state.js";
 
 export interface LabGuestOptions {
@@ -48,6 +48,9 @@ export async function bootGuest(host: HostName, o: LabGuestOptions): Promise<voi
     // A guest that panics must stop visibly rather than come back with a fresh uptime.
     onReboot: "destroy",
   });
+  // The console file is appended to (it must survive a move); a stale one from an earlier guest
+  // of the same name would show that guest's heartbeats as this one's.
+  for (const h of HOST_NAMES) rmSync(consolePath(h, o.name), { force: true });
   const c = connect(host);
   await c.defineXml(xml);
   await c.start(o.name);

@@ -59,3 +59,18 @@ export function formatReport(r: PreflightReport): string {
   const timing = `${r.timing.totalMs} ms${r.timing.probeMs !== undefined ? `, probe move ${r.timing.probeMs} ms` : ""}${cached.length ? ` (cached: ${cached.join(", ")})` : ""}`;
   return [`preflight ${r.vm}: ${r.from} → ${r.to}: strategy ${r.strategy}, post-copy ${r.postcopy} [${timing}]`, r.summary, ...r.checks.map(formatCheck)].join("\n");
 }
+
+/**
+ * The verdict as the plan shows it. Terraform re-plans at apply time and insists every known
+ * planned value comes out identical, so this text holds only what is stable between plan and
+ * apply — verdicts, requirements, fixes — and leaves out measured findings (free memory,
+ * timings), which go to the provider log and to errors instead.
+ */
+export function formatVerdict(r: PreflightReport): string {
+  const lines = r.checks.map((c) => {
+    const tag = c.overriddenBy ? `${MARK[c.status]}, overridden by ${c.overriddenBy}` : c.advisory ? `${MARK[c.status]}, advisory` : MARK[c.status];
+    const detail = c.status === "pass" || c.overriddenBy ? "" : `; required: ${c.required}${c.fix ? `; fix: ${c.fix}` : ""}`;
+    return `  [${tag}] ${c.host} ${c.id} — ${c.title}${detail}`;
+  });
+  return [`${r.from} → ${r.to}: ${STRATEGY_TEXT[r.strategy]} (post-copy: ${r.postcopy})`, ...lines].join("\n");
+}

@@ -1,6 +1,6 @@
 /** Post-copy preflight for planned moves. Entry point: runPreflight (run.ts); checks: host-checks.ts, fit.ts, probe.ts. */
 export { runPreflight } from "./run.js";
-export { formatReport, formatCheck } from "./format.js";
+export { formatReport, formatCheck, formatVerdict } from "./format.js";
 export { clearPreflightCache } from "./cache.js";
 export { PreflightError } from "./errors.js";
 export { getHostFacts, type HostFacts } from "./host-facts.js";

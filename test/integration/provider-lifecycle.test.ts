@@ -4,7 +4,8 @@
  * each time asking libvirt directly what is really there.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { guestImages, consolePathInHost, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
+import { rmSync } from "node:fs";
+import { guestImages, consolePath, consolePathInHost, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
 import { guestCmdline } from "../../src/lab/guest/console.js";
 import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
 import { startMigration } from "../../src/libvirt/migrate.js";
@@ -46,7 +47,10 @@ const names = async (h: "a" | "b") => (await connect(h).listDomains({ all: true 
 describe("livevirt_vm lifecycle on the lab with real Terraform", () => {
   beforeAll(async () => {
     await requireLab();
-    for (const h of ["a", "b"] as const) await removeGuest(h, NAME);
+    for (const h of ["a", "b"] as const) {
+      await removeGuest(h, NAME);
+      rmSync(consolePath(h, NAME), { force: true }); // appended to: an old run's boot would count
+    }
     tf = await TerraformDir.create();
     tf.writeConfig(await config());
     await tf.run(["init", "-input=false", "-no-color"]);
