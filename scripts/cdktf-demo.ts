@@ -5,17 +5,22 @@
  *   2. bring the two-host lab up (idempotent; like `npm run lab:up`);
  *   3. build the lab guest kernel/initrd the example VMs boot (idempotent, cached);
  *   4. `npx cdktf deploy --auto-approve` in the project root — the command a user types;
- *   5. print where each VM runs: Terraform's state and what each lab host's libvirt reports.
+ *   5. the move: the same deploy with the "web" VM's host changed (as if the stack had been
+ *      edited), which live-migrates it with post-copy; then what the move recorded and the guest's
+ *      own proof that it kept running (same boot, uptime on, memory verified);
+ *   6. print where each VM runs: Terraform's state and what each lab host's libvirt reports.
  *
- * Move a VM: `LIVEVIRT_DEMO_WEB_HOST=b npm run demo` (or edit `host` in stacks/example.ts).
- * Exit status is cdktf deploy's.
+ * Each run moves "web" to the other host. Pin it with LIVEVIRT_DEMO_WEB_HOST=a|b (no move then).
+ * Exit status is the first failing cdktf deploy's.
  */
 import { join } from "node:path";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { buildGuest } from "../src/lab/guest/build.js";
+import { checkContinuity, lastHeartbeat } from "../src/lab/guest/console.js";
+import { readConsole, waitForHeartbeats } from "../src/lab/guests.js";
 import { connect, labUp } from "../src/lab/lab.js";
-import { GUEST_DIR, HOST_NAMES } from "../src/lab/paths.js";
+import { GUEST_DIR, HOST_NAMES, type HostName } from "../src/lab/paths.js";
 import { EXAMPLE_STACK } from "../stacks/example.js";
 import { OFFLINE_ENV } from "../modules/provider-install.js";
 import { build } from "./cdktf-build.js";
@@ -32,7 +37,7 @@ async function step<T>(what: string, fn: () => Promise<T>): Promise<T> {
 
 interface StateVm {
   address: string;
-  values: { name: string; host: string; state: string | null; id: string | null };
+  values: { name: string; host: string; state: string | null; id: string | null; last_move: Record<string, unknown> | null };
 }
 
 /** livevirt_vm resources in the stack's state (empty when nothing was deployed). */
@@ -58,16 +63,53 @@ async function report(): Promise<void> {
   process.stdout.write(`Inspect: virsh -c '${connect("a").uri}' list --all   (host b: …/hosts/b/…)\n`);
 }
 
+function deployWith(webHost: string | undefined) {
+  const env = { ...OFFLINE_ENV, ...(webHost ? { LIVEVIRT_DEMO_WEB_HOST: webHost } : {}) };
+  return execa("npx", ["cdktf", "deploy", "--auto-approve"], { cwd: ROOT, env, stdio: "inherit", reject: false });
+}
+
+/** What the move recorded, and the guest's console as proof it lived through it. */
+async function moveStory(from: string, to: string): Promise<void> {
+  const web = (await stateVms()).find((v) => v.values.name === "web");
+  const m = web?.values.last_move;
+  if (!m) return;
+  const mib = typeof m.bytes === "number" ? `${(m.bytes / 1048576).toFixed(0)} MiB sent` : "bytes unknown";
+  process.stdout.write(
+    `\nweb moved ${m.from} → ${m.to} with ${m.mode}` +
+      `${m.switched_at_iteration !== null ? ` (switched to post-copy in pre-copy pass ${m.switched_at_iteration})` : ""}: ` +
+      `${m.total_ms} ms in all, guest paused ${m.downtime_ms ?? "?"} ms, ${mib}, ${m.postcopy_requests ?? 0} pages fetched on demand.\n`,
+  );
+  const before = lastHeartbeat(readConsole(from as HostName, "web"));
+  const after = lastHeartbeat(readConsole(to as HostName, "web"));
+  if (before && after) {
+    const c = checkContinuity(before, readConsole(to as HostName, "web"));
+    process.stdout.write(
+      `Guest's own word: boot ${after.boot}, uptime ${before.uptimeS.toFixed(1)} s on ${from} → ${after.uptimeS.toFixed(1)} s on ${to}, ` +
+        `${after.verified} pages verified, ${after.errors} bad. ${c.ok ? "It kept running: no reboot, no lost page." : `PROBLEMS: ${c.problems.join("; ")}`}\n`,
+    );
+  }
+}
+
 async function main(): Promise<number> {
   await step("provider + bindings", () => build({ log }));
   await step("lab up", () => labUp({ log }));
   await step("lab guest", () => buildGuest(GUEST_DIR));
-  const deploy = await step("cdktf deploy", () =>
-    execa("npx", ["cdktf", "deploy", "--auto-approve"], { cwd: ROOT, env: OFFLINE_ENV, stdio: "inherit", reject: false }),
-  );
+  const pinned = process.env.LIVEVIRT_DEMO_WEB_HOST;
+  const current = (await stateVms()).find((v) => v.values.name === "web")?.values.host ?? "a";
+  const first = await step("cdktf deploy", () => deployWith(pinned ?? current));
+  if (first.exitCode !== 0 || pinned) {
+    await report();
+    if (first.exitCode !== 0) log(`cdktf deploy failed (exit ${first.exitCode}); see its output above`);
+    return first.exitCode ?? 1;
+  }
+  await waitForHeartbeats(current as HostName, "web", 3);
+  const other = current === "a" ? "b" : "a";
+  log(`moving web: ${current} → ${other} (the stack's web host changed; cdktf deploy plans an in-place update)`);
+  const second = await step("cdktf deploy (move)", () => deployWith(other));
+  if (second.exitCode === 0) await moveStory(current, other);
   await report();
-  if (deploy.exitCode !== 0) log(`cdktf deploy failed (exit ${deploy.exitCode}); see its output above`);
-  return deploy.exitCode ?? 1;
+  if (second.exitCode !== 0) log(`cdktf deploy failed (exit ${second.exitCode}); see its output above`);
+  return second.exitCode ?? 1;
 }
 
 main().then(

@@ -4,7 +4,8 @@
  * Every failure a user can act on is thrown as a LivevirtError (src/errors.ts) with `host` set.
  */
 import type { Logger } from "../plugin/log.js";
-import type { DiskFormat, DomainType, MigrationMode, MigrationSwitch, OnUnsupported } from "./types.js";
+import type { MovePolicy } from "../../src/placement/move.js";
+import type { DiskFormat, DomainType } from "./types.js";
 
 export interface HostSpec {
   /** Declared short name, e.g. "a". */
@@ -25,17 +26,7 @@ export interface DiskSpec {
 }
 
 /** Move policy with all defaults resolved (also when the user wrote no migration block). */
-export interface MigrationPolicy {
-  mode: MigrationMode;
-  switch: MigrationSwitch;
-  onUnsupported: OnUnsupported;
-  bandwidthMib: number | null;
-  postcopyBandwidthMib: number | null;
-  maxDowntimeMs: number | null;
-  timeoutS: number;
-  copyStorage: boolean;
-  probe: boolean;
-}
+export type MigrationPolicy = MovePolicy;
 
 /** The desired VM. */
 export interface VmSpec {

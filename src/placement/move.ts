@@ -5,7 +5,7 @@
  */
 import { LivevirtError, ValidationError } from "../errors.js";
 import { atLeast } from "../libvirt/version-compare.js";
-import { moveVm, type MoveLog } from "../migration/engine.js";
+import { moveVm, type MoveLog, type MoveOutcome } from "../migration/engine.js";
 import { MoveError } from "../migration/errors.js";
 import { validateSettings, type MigrationSettings } from "../migration/policy.js";
 import { formatReport, formatVerdict, getHostFacts, runPreflight } from "../preflight/index.js";
@@ -124,17 +124,7 @@ export class MoveService {
       if (!placement) throw new LivevirtError(`VM ${def.name} moved to ${to.name} but libvirt cannot find it there now`, { host: to.name });
       return {
         placement,
-        record: {
-          from: from.name,
-          to: to.name,
-          mode: o.mode,
-          switchedAtIteration: o.switchedAtIteration,
-          totalMs: o.totalMs,
-          downtimeMs: o.downtimeMs,
-          bytes: o.bytes,
-          postcopyRequests: o.postcopyRequests,
-          preflight: verdict,
-        },
+        record: { from: from.name, to: to.name, ...pick(o), preflight: verdict },
       };
     } catch (e) {
       throw new MoveFailed(e, await this.vms.locate(current.uuid, current.host).catch(() => null));
@@ -168,6 +158,11 @@ async function needsForcedSwitch(hosts: HostRegistry, names: string[]): Promise<
     if (!f.qemuVersion.known || !atLeast(f.qemuVersion.value, "8.0.0")) return true;
   }
   return false;
+}
+
+function pick(o: MoveOutcome): Pick<MoveRecord, "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "bytes" | "postcopyRequests"> {
+  const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests } = o;
+  return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests };
 }
 
 /** A move that did not complete, with where the VM really is now (null: nowhere to be found). */
