@@ -68,6 +68,12 @@ export class VmLifecycle {
       return { uuid: info.uuid, name: info.name, host, domainType: info.type === "kvm" ? "kvm" : "qemu", state: st.state, reason: st.reason };
     } catch (e) {
       if (e instanceof DomainNotFoundError) return null;
+      if (e instanceof LibvirtError && /failed to connect|Cannot recv data|Connection refused/i.test(e.message)) {
+        throw new LivevirtError(`host ${host} does not answer: ${e.message}`, {
+          host,
+          fix: `check that libvirtd on host ${host} is reachable with its uri (try \`virsh -c URI version\`), then plan again`,
+        });
+      }
       throw e;
     }
   }
