@@ -22,20 +22,25 @@ export class ExampleStack extends TerraformStack {
   constructor(scope: Construct, id: string = EXAMPLE_STACK, opts: ExampleOptions = {}) {
     super(scope, id);
     const hosts = new LivevirtHosts(this, "hosts", { hosts: LAB_HOSTS });
-    // Tiny lab guest: 256 MiB, memcheck verifying 64 MiB, TCG (works with or without KVM).
-    const guest = (name: string, host: string) =>
+    // Tiny lab guest: 256 MiB, memcheck verifying `memMib` while rewriting `rateMibPerS` of it,
+    // TCG (works with or without KVM). "web" is busy: it dirties memory faster than its move's
+    // bandwidth, the case pre-copy cannot finish and post-copy exists for.
+    const guest = (name: string, host: string, load: { memMib: number; rateMibPerS: number; bandwidthMib?: number }) =>
       new VmPlacement(this, name, {
         host,
         memoryMib: 256,
         vcpus: 1,
         domainType: "qemu",
-        boot: { ...LAB_GUEST, cmdline: guestCmdline({ memMib: 64 }) },
+        boot: { ...LAB_GUEST, cmdline: guestCmdline({ memMib: load.memMib, rateMibPerS: load.rateMibPerS }) },
         // Inside the host's own mount namespace: each lab host has a private /var/log/libvirt.
         consoleLog: `/var/log/libvirt/qemu/${name}.console`,
-        migration: { mode: "postcopy", timeoutS: 300 },
+        migration: { mode: "postcopy", timeoutS: 300, ...(load.bandwidthMib ? { bandwidthMib: load.bandwidthMib } : {}) },
         hosts,
       });
-    this.vms = [guest("web", opts.webHost ?? process.env.LIVEVIRT_DEMO_WEB_HOST ?? "a"), guest("db", "b")];
+    this.vms = [
+      guest("web", opts.webHost ?? process.env.LIVEVIRT_DEMO_WEB_HOST ?? "a", { memMib: 96, rateMibPerS: 32, bandwidthMib: 16 }),
+      guest("db", "b", { memMib: 64, rateMibPerS: 0 }),
+    ];
     for (const p of this.vms) {
       new TerraformOutput(this, `${p.node.id}-host`, { value: p.vm.host, description: `host the ${p.vmName} VM runs on` });
     }

@@ -56,9 +56,23 @@ export async function bootGuest(host: HostName, o: LabGuestOptions): Promise<voi
   await c.start(o.name);
 }
 
-export function readConsole(host: HostName, name: string): ConsoleReport {
+/**
+ * The guest's console on one host. The file is appended to across the lives of every domain of
+ * that name on that host (it must be, to survive moves back and forth), so by default only the
+ * latest boot is parsed: from the line where its init announced itself (LVINIT). A reboot during
+ * a move still shows, as a boot id on the destination that differs from the source's.
+ */
+export function readConsole(host: HostName, name: string, opts: { allBoots?: boolean } = {}): ConsoleReport {
   const path = consolePath(host, name);
-  return parseConsole(existsSync(path) ? readFileSync(path, "utf8") : "");
+  const text = existsSync(path) ? readFileSync(path, "utf8") : "";
+  return parseConsole(opts.allBoots ? text : latestBoot(text));
+}
+
+export function latestBoot(text: string): string {
+  const at = text.lastIndexOf("LVINIT");
+  if (at < 0) return text;
+  const lineStart = text.lastIndexOf("\n", at) + 1;
+  return text.slice(lineStart);
 }
 
 /** Waits until the guest's console shows memcheck ready and `count` heartbeats after that. */

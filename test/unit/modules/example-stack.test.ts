@@ -49,11 +49,12 @@ describe("example stack", () => {
       domain_type: "qemu",
       kernel: `${GUEST_DIR}/vmlinuz`,
       initrd: `${GUEST_DIR}/initrd.img`,
-      cmdline: guestCmdline({ memMib: 64 }),
+      // web is busy: it dirties 32 MiB/s against a 16 MiB/s move, which only post-copy finishes.
+      cmdline: guestCmdline({ memMib: 96, rateMibPerS: 32 }),
       console_log: "/var/log/libvirt/qemu/web.console",
-      migration: { mode: "postcopy", timeout_s: 300 },
+      migration: { mode: "postcopy", timeout_s: 300, bandwidth_mib: 16 },
     });
-    expect(vms.db).toMatchObject({ name: "db", host: "b", console_log: "/var/log/libvirt/qemu/db.console" });
+    expect(vms.db).toMatchObject({ name: "db", host: "b", cmdline: guestCmdline({ memMib: 64, rateMibPerS: 0 }), console_log: "/var/log/libvirt/qemu/db.console" });
   });
 
   it("LIVEVIRT_DEMO_WEB_HOST moves web without editing the file", () => {

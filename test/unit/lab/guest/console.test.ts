@@ -171,3 +171,12 @@ describe("guestCmdline", () => {
     expect(() => guestCmdline({ heartbeatMs: 10 })).toThrow(LabError);
   });
 });
+
+describe("latestBoot: a console appended to across domain lives", () => {
+  it("keeps only the text from the last boot's LVINIT line", async () => {
+    const { latestBoot } = await import("../../../../src/lab/guests.js");
+    const text = "SeaBIOS\nLVINIT boot=aaaa\nLVHB boot=aaaaaaaa up=1.00\nSeaBIOS\nnoise LVINIT boot=bbbb\nLVHB boot=bbbbbbbb up=1.00\n";
+    expect(latestBoot(text)).toBe("noise LVINIT boot=bbbb\nLVHB boot=bbbbbbbb up=1.00\n");
+    expect(latestBoot("no init yet\n")).toBe("no init yet\n");
+  });
+});
