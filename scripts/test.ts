@@ -7,6 +7,7 @@
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { labDown, labStatus, labUp } from "../src/lab/lab.js";
+import { ensureDebianPackages } from "../src/lab/packages.js";
 
 const inCi = process.env.CI === "true";
 const log = (m: string) => process.stderr.write(`test: ${m}\n`);
@@ -23,6 +24,8 @@ async function main(): Promise<number> {
 
   let startedLab = false;
   try {
+    // The review report is checked in a real headless browser (Debian's chromium).
+    await ensureDebianPackages(["chromium", "fonts-liberation", "fonts-dejavu-core"], "/usr/bin/chromium", log);
     if (!(await labStatus()).up) {
       await labUp({ log });
       startedLab = true;

@@ -96,3 +96,18 @@ async function ensureQemuUser(): Promise<void> {
   await sh("groupadd", ["--system", "-f", "libvirt-qemu"]);
   await sh("useradd", ["--system", "-g", "libvirt-qemu", "-d", "/var/lib/libvirt", "-s", "/usr/sbin/nologin", "libvirt-qemu"]);
 }
+
+/**
+ * Installs plain Debian packages (stock suite) when `probe` (a file they provide) is missing.
+ * For test tools outside the lab proper, e.g. the review report's headless browser.
+ */
+export async function ensureDebianPackages(pkgs: readonly string[], probe: string, log: (m: string) => void): Promise<void> {
+  if (existsSync(probe)) return;
+  log(`installing ${pkgs.join(" ")} (no ${probe})…`);
+  try {
+    await apt(["install", "-y", "-q", "--no-install-recommends", ...pkgs]);
+  } catch {
+    await apt(["update", "-q"]);
+    await apt(["install", "-y", "-q", "--no-install-recommends", ...pkgs]);
+  }
+}

@@ -1,0 +1,93 @@
+import { describe, expect, it } from "vitest";
+import { ParseError } from "../../../src/errors.js";
+import { buildReport } from "../../../src/review/model.js";
+import { readPlan } from "../../../src/review/plan-json.js";
+import { change, examplePlan, realPlan } from "./fixtures/plans.js";
+
+const fromPlan = (p: unknown) => buildReport(readPlan(p));
+
+describe("report model from the real captured plan", () => {
+  const r = fromPlan(realPlan());
+
+  it("finds both moves as in-place updates whose host changes, with the verdict's strategy", () => {
+    expect(r.moves.map((m) => [m.vm, m.from, m.to, m.strategy, m.strategyKnown, m.verdict.kind])).toEqual([
+      ["rv-db", "a", "b", "postcopy", true, "known"],
+      ["rv-web", "a", "b", "postcopy", true, "known"],
+    ]);
+  });
+
+  it("estimates from memory_mib and migration.bandwidth_mib, or says the link bounds it", () => {
+    const web = r.moves.find((m) => m.vm === "rv-web")!;
+    expect(web.estimate).toMatchObject({ kind: "bounded", seconds: 4, atLeast: false, memoryMib: 256, bandwidthMib: 64 });
+    const db = r.moves.find((m) => m.vm === "rv-db")!;
+    expect(db.migration).toBeNull(); // no migration block in the config
+    expect(db.estimate).toMatchObject({ kind: "unlimited", memoryMib: 192, text: "unlimited bandwidth: bounded by the link" });
+  });
+
+  it("lists created, destroyed and replaced VMs with hosts, and counts unchanged ones", () => {
+    expect(r.created).toEqual([{ vm: "rv-new", address: "livevirt_vm.rv_new", host: "a" }]);
+    expect(r.destroyed).toEqual([{ vm: "rv-old", address: "livevirt_vm.rv_old", host: "b" }]);
+    expect(r.replaced).toEqual([{ vm: "rv-resize", address: "livevirt_vm.rv_resize", host: "b", because: ["memory_mib"] }]);
+    expect(r.updated).toEqual([]);
+    expect(r.unchanged).toBe(1);
+    expect(r.terraformVersion).toMatch(/^1\./);
+    expect(r.errored).toBe(false);
+  });
+});
+
+describe("report model: other plan shapes (edits of the real plan)", () => {
+  it("preflight known only after apply: says so, and keeps the declared mode as the strategy", () => {
+    const p = realPlan();
+    const c = change(p, "livevirt_vm.rv_web");
+    delete c.after!.preflight; // Terraform leaves unknown values out of `after`…
+    c.after_unknown.preflight = true; // …and marks them here
+    const web = fromPlan(p).moves.find((m) => m.vm === "rv-web")!;
+    expect(web.verdict).toEqual({ kind: "after-apply" });
+    expect(web).toMatchObject({ strategy: "postcopy", strategyKnown: false, estimate: { kind: "bounded", seconds: 4 } });
+  });
+
+  it("a failing verdict with a pre-copy fallback: pre-copy, FAIL rows, estimate is a floor", () => {
+    const db = fromPlan(examplePlan()).moves.find((m) => m.vm === "rv-db")!;
+    expect(db.strategy).toBe("precopy");
+    expect(db.verdict.kind === "known" && db.verdict.parsed.checks.filter((c) => c.status === "fail").map((c) => c.id)).toEqual([
+      "qemu.postcopy-ram",
+      "kernel.userfaultfd",
+      "migration.postcopy-probe",
+    ]);
+    expect(db.estimate).toMatchObject({ kind: "unlimited" });
+  });
+
+  it("an unreadable verdict is kept verbatim with the reason", () => {
+    const p = realPlan();
+    change(p, "livevirt_vm.rv_web").after!.preflight = "something else entirely";
+    const web = fromPlan(p).moves.find((m) => m.vm === "rv-web")!;
+    expect(web.verdict).toMatchObject({ kind: "unreadable", text: "something else entirely" });
+  });
+
+  it("create_before_destroy replacements and policy-only updates", () => {
+    const p = realPlan();
+    change(p, "livevirt_vm.rv_resize").actions = ["create", "delete"];
+    const keep = change(p, "livevirt_vm.rv_keep");
+    keep.actions = ["update"];
+    const r = fromPlan(p);
+    expect(r.replaced.map((x) => x.vm)).toEqual(["rv-resize"]);
+    expect(r.updated.map((x) => x.vm)).toEqual(["rv-keep"]);
+    expect(r.unchanged).toBe(0);
+  });
+
+  it("ignores other resource types and data sources", () => {
+    const p = realPlan();
+    p.resource_changes.push({ address: "null_resource.x", type: "null_resource", change: { actions: ["create"], before: null, after: {}, after_unknown: {} } } as never);
+    expect(fromPlan(p).created).toHaveLength(1);
+  });
+});
+
+describe("readPlan refuses what is not a plan", () => {
+  it.each([
+    ["state JSON", { format_version: "1.0", values: { root_module: {} } }],
+    ["no format_version", { resource_changes: [] }],
+    ["unknown actions", { format_version: "1.2", resource_changes: [{ type: "livevirt_vm", address: "livevirt_vm.x", change: { actions: ["frobnicate"] } }] }],
+  ])("%s", (_n, json) => {
+    expect(() => readPlan(json)).toThrow(ParseError);
+  });
+});

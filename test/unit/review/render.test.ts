@@ -1,0 +1,86 @@
+/** Markdown and HTML renderings: assertions on content, no snapshots. */
+import { describe, expect, it } from "vitest";
+import { review } from "../../../src/review/index.js";
+import { change, examplePlan, realPlan } from "./fixtures/plans.js";
+
+const verdictLines = (plan: ReturnType<typeof realPlan>, address: string) => String(change(plan, address).after!.preflight).split("\n");
+
+describe("Markdown", () => {
+  const plan = examplePlan();
+  const { markdown } = review(plan);
+
+  it("summarizes the plan and each move: from → to and strategy", () => {
+    expect(markdown).toContain("**2 VMs move · 1 created · 1 destroyed · 1 replaced · 1 unchanged**");
+    expect(markdown).toContain("### rv-web: a → b, post-copy");
+    expect(markdown).toContain("### rv-db: a → b, pre-copy");
+    expect(markdown).toContain("| rv-web | a → b | post-copy |");
+  });
+
+  it("shows every check line of both verdicts as the plan has it, and a table row per check", () => {
+    for (const address of ["livevirt_vm.rv_web", "livevirt_vm.rv_db"]) {
+      for (const line of verdictLines(plan, address)) expect(markdown).toContain(line);
+    }
+    expect(markdown).toContain("| ❌ FAIL | b | `kernel.userfaultfd` | userfaultfd usable by QEMU as libvirt runs it |");
+    expect(markdown).toContain("| ✅ pass (advisory) | a | `libvirt.postcopy-recovery` |");
+    // The fix is in the row (Markdown-escaped: vm.unprivileged\_userfaultfd renders as written).
+    expect(markdown).toMatch(/\| on host b: set vm\.unprivileged\\_userfaultfd=1 \(sysctl -w/);
+  });
+
+  it("gives the estimate with its formula, or says the link bounds it", () => {
+    expect(markdown).toContain("≈ 4 s: 256 MiB of RAM ÷ 64 MiB/s of bandwidth = 4 s.");
+    expect(markdown).toContain("unlimited bandwidth: bounded by the link");
+  });
+
+  it("lists created, destroyed and replaced VMs and the unchanged count", () => {
+    expect(markdown).toMatch(/### Created\n\n- rv-new on host a/);
+    expect(markdown).toMatch(/### Destroyed\n\n- rv-old on host b/);
+    expect(markdown).toMatch(/- rv-resize on host b, because memory\\_mib changed/);
+    expect(markdown).toContain("Unchanged: 1 VM.");
+  });
+
+  it("says 'verdict known after apply' when the preflight is unknown", () => {
+    const p = realPlan();
+    const c = change(p, "livevirt_vm.rv_web");
+    delete c.after!.preflight;
+    c.after_unknown.preflight = true;
+    expect(review(p).markdown).toContain("**Preflight: verdict known after apply.**");
+  });
+
+  it("renders hostile VM names as text", () => {
+    const p = realPlan();
+    change(p, "livevirt_vm.rv_web").after!.name = "<script>alert(1)</script> | *x*";
+    const md = review(p).markdown;
+    expect(md).not.toContain("<script>");
+    expect(md).toContain("&lt;script&gt;alert(1)&lt;/script&gt; \\| \\*x\\*");
+  });
+});
+
+describe("HTML", () => {
+  const { html } = review(examplePlan());
+
+  it("is self-contained: inline CSS, no scripts, nothing to fetch, and a CSP that forbids fetching", () => {
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("<style>");
+    expect(html).not.toMatch(/<script|<link|<img|\ssrc=|\shref=|url\(|@import/i);
+    expect(html).toContain(`http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`);
+  });
+
+  it("has a section per move with a row per check, coloured by verdict class", () => {
+    const db = html.slice(html.indexOf('data-vm="rv-db"'), html.indexOf("</section>", html.indexOf('data-vm="rv-db"')));
+    expect(db).toContain('<span class="route">a → b</span>');
+    expect(db.match(/<tr class="check status-fail deciding-yes"/g)).toHaveLength(3);
+    expect(db).toContain('data-status="fail" data-host="b" data-check="kernel.userfaultfd"');
+    expect(html.match(/<tr class="check /g)).toHaveLength(32);
+  });
+
+  it("escapes every string from the plan", () => {
+    const p = realPlan();
+    const c = change(p, "livevirt_vm.rv_web");
+    c.after!.name = `<script>alert("x")</script>`;
+    c.after!.preflight = String(c.after!.preflight).replace("libvirt supports post-copy", `<img src=x onerror=alert(1)> & "quoted"`);
+    const out = review(p).html;
+    expect(out).not.toMatch(/<script|<img/);
+    expect(out).toContain("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;");
+    expect(out).toContain("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;");
+  });
+});
