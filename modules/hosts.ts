@@ -60,7 +60,7 @@ export const livevirtHostsSchema: PropsSchema = {
           shell: {
             type: "array",
             minItems: 1,
-            items: { type: "string", minLength: 1 },
+            items: { type: "string", pattern: "\\S", explain: "must not be empty or blank", fix: 'give each argv word as a non-empty string, e.g. ["ssh", "root@kvm-a"]' },
             fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave shell out',
           },
         },

@@ -5,6 +5,7 @@
 import { TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Vm, type VmConfig, type VmMigration } from "../.gen/providers/livevirt/vm/index.js";
+import { MEMORY_MIB_RANGE, TARGET_RE, VCPUS_RANGE } from "../src/libvirt/domain-xml.js";
 import { LivevirtHosts } from "./hosts.js";
 import { problem, PropsValidator, type PropsSchema } from "./validation.js";
 
@@ -83,7 +84,7 @@ const absPath = (what: string, example: string) => ({
   explain: "must be an absolute path on the host",
   fix: `write ${what} as an absolute path on the host, e.g. ${example}`,
 });
-const positiveInt = (min: number, fix: string) => ({ type: "integer", minimum: min, fix });
+const positiveInt = (min: number, fix: string, max?: number) => ({ type: "integer", minimum: min, ...(max !== undefined ? { maximum: max } : {}), fix });
 
 export const vmPlacementSchema: PropsSchema = {
   type: "object",
@@ -97,8 +98,9 @@ export const vmPlacementSchema: PropsSchema = {
       fix: 'name the VM like "web1" or "db.primary"',
     },
     host: { type: "string", minLength: 1, explain: "must not be empty", fix: 'name one of the stack\'s hosts, e.g. host: "a"' },
-    memoryMib: { type: "integer", minimum: 16, maximum: 16 * 1024 * 1024, fix: "give the VM at least 16 MiB (a whole number of MiB)" },
-    vcpus: { type: "integer", minimum: 1, maximum: 4096, fix: "give the VM a whole number of vCPUs, at least 1" },
+    // Bounds of the domain layer (src/libvirt/domain-xml.ts), which the provider applies at plan too.
+    memoryMib: { type: "integer", minimum: MEMORY_MIB_RANGE[0], maximum: MEMORY_MIB_RANGE[1], fix: "give the VM at least 16 MiB (a whole number of MiB)" },
+    vcpus: { type: "integer", minimum: VCPUS_RANGE[0], maximum: VCPUS_RANGE[1], fix: `give the VM a whole number of vCPUs, at least 1 (at most ${VCPUS_RANGE[1]})` },
     domainType: { enum: ["auto", "kvm", "qemu"], fix: 'use "kvm" (hardware), "qemu" (software emulation) or leave it out' },
     boot: {
       type: "object",
@@ -123,7 +125,7 @@ export const vmPlacementSchema: PropsSchema = {
         properties: {
           path: absPath("the disk path", "/var/lib/livevirt/web1.img"),
           format: { enum: ["raw", "qcow2"], fix: 'use "raw" or "qcow2"' },
-          target: { type: "string", pattern: "^(vd|sd|hd|xvd)[a-z]{1,2}$", explain: "must be a device name like vda", fix: 'use a device name like "vda" or "vdb"' },
+          target: { type: "string", pattern: TARGET_RE.source, explain: "must be a device name like vda", fix: 'use a device name like "vda" or "vdb"' },
           shared: { type: "boolean", fix: "use true (on storage every host sees) or false" },
         },
       },
@@ -136,10 +138,11 @@ export const vmPlacementSchema: PropsSchema = {
         mode: { enum: ["postcopy", "precopy"], fix: 'use "postcopy" (default) or "precopy"' },
         switch: { enum: ["auto", "first-pass", "stall", "timeout"], fix: 'use "auto" (default), "first-pass", "stall" or "timeout"' },
         onUnsupported: { enum: ["fail", "precopy", "recreate"], fix: 'use "fail" (default), "precopy" or "recreate"' },
-        bandwidthMib: positiveInt(1, "give a whole number of MiB/s, at least 1, or leave it out for no limit"),
-        postcopyBandwidthMib: positiveInt(1, "give a whole number of MiB/s, at least 1, or leave it out for no limit"),
-        maxDowntimeMs: positiveInt(1, "give a whole number of milliseconds, at least 1"),
-        timeoutS: positiveInt(1, "give a whole number of seconds, at least 1 (default 600)"),
+        // Upper bounds as the move engine's (src/migration/policy.ts): beyond them a value is a unit mix-up.
+        bandwidthMib: positiveInt(1, "give a whole number of MiB/s, at least 1, or leave it out for no limit", 1_000_000),
+        postcopyBandwidthMib: positiveInt(1, "give a whole number of MiB/s, at least 1, or leave it out for no limit", 1_000_000),
+        maxDowntimeMs: positiveInt(1, "give a whole number of milliseconds, at least 1 (at most 60000)", 60_000),
+        timeoutS: positiveInt(1, "give a whole number of seconds, at least 1 (default 600)", 7 * 24 * 3600),
         copyStorage: { type: "boolean", fix: "use true or false" },
         probe: { type: "boolean", fix: "use true or false" },
       },
@@ -214,6 +217,9 @@ export class VmPlacement extends Construct {
     const m = props.migration;
     if (m?.mode === "precopy" && m.switch !== undefined && m.switch !== "auto") {
       out.push(problem(path, "migration.switch", m.switch, "only applies to post-copy moves", 'remove switch, or set mode: "postcopy"'));
+    }
+    if (m?.mode === "precopy" && m.postcopyBandwidthMib !== undefined && !Token.isUnresolved(m.postcopyBandwidthMib)) {
+      out.push(problem(path, "migration.postcopyBandwidthMib", m.postcopyBandwidthMib, "only applies to post-copy moves", 'remove postcopyBandwidthMib, or set mode: "postcopy"'));
     }
     return out;
   }

@@ -62,6 +62,19 @@ export function hostProblems(config: ObjectValue): ValidationError[] {
         );
       } else seen.set(name, i);
     }
+    // An empty argv (or an empty word) would run the host-local checks on this machine instead of
+    // the host, reading another machine's facts without saying so.
+    const shell = b.shell;
+    if (Array.isArray(shell) && (shell.length === 0 || shell.some((w) => w === "" || (typeof w === "string" && w.trim() === "")))) {
+      errors.push(
+        new ValidationError(`host ${typeof name === "string" ? name : `#${i + 1}`}: shell must be a non-empty argv without empty words`, {
+          field: `host.${i}.shell`,
+          value: JSON.stringify(shell),
+          host: typeof name === "string" ? name : undefined,
+          fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave shell out for the default',
+        }),
+      );
+    }
     for (const key of ["uri", "migration_uri"] as const) {
       const uri = b[key];
       if (typeof uri !== "string") continue;
@@ -79,6 +92,25 @@ export function hostProblems(config: ObjectValue): ValidationError[] {
     }
   });
   return errors;
+}
+
+/**
+ * True when two declared hosts are the same libvirt endpoint (the same URI under two names): a
+ * "move" between them would be a migration to the same host, which libvirt refuses at apply.
+ */
+export function sameEndpoint(a: HostSpec, b: HostSpec): boolean {
+  return normalizedUri(a.uri) === normalizedUri(b.uri);
+}
+
+/** Scheme, host (case-insensitive), port, path and sorted query; user and password do not make another host. */
+function normalizedUri(uri: string): string {
+  try {
+    const u = new URL(uri);
+    const query = [...u.searchParams].map(([k, v]) => `${k}=${v}`).sort().join("&");
+    return `${u.protocol.toLowerCase()}//${u.hostname.toLowerCase()}:${u.port}${u.pathname}?${query}`;
+  } catch {
+    return uri;
+  }
 }
 
 /** HostSpecs from a validated config; null when part of it is still unknown. */

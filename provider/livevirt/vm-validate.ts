@@ -1,6 +1,9 @@
 /** Static checks of a livevirt_vm configuration (no provider config or libvirt needed). */
 import { ValidationError } from "../../src/errors.js";
-import type { ObjectValue, Value } from "../framework/values.js";
+import { MEMORY_MIB_RANGE, TARGET_RE, VCPUS_RANGE } from "../../src/libvirt/domain-xml.js";
+import { moveSettings } from "../../src/placement/move.js";
+import { isUnknown, type ObjectValue, type Value } from "../framework/values.js";
+import { migrationPolicy } from "./vm-spec.js";
 
 const ENUMS: Record<string, readonly string[]> = {
   domain_type: ["auto", "kvm", "qemu"],
@@ -12,6 +15,12 @@ const ENUMS: Record<string, readonly string[]> = {
 
 /** libvirt accepts almost any name, but "/" breaks file names and whitespace breaks virsh use. */
 const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+
+/** Control characters (incl. newline and NUL) break libvirt's XML or the QEMU command line. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+/** As validateDomainSpec (src/libvirt/domain-xml.ts), so a plan never accepts what create refuses. */
+const CMDLINE_MAX = 4096;
 
 export function validateVm(config: ObjectValue): ValidationError[] {
   const errors: ValidationError[] = [];
@@ -26,6 +35,17 @@ export function validateVm(config: ObjectValue): ValidationError[] {
       errors.push(new ValidationError(`${field} must be a whole number ≥ ${min}`, { field, value: String(v), fix: `set ${field} to a whole number of ${unit}, at least ${min}` }));
     }
   };
+  const intInRange = (field: string, v: Value | undefined, [min, max]: readonly [number, number], unit: string) => {
+    if (typeof v === "number" && (!Number.isInteger(v) || v < min || v > max)) {
+      const rule = Number.isInteger(v) && v > max ? `at most ${max}` : `a whole number ≥ ${min}`;
+      errors.push(new ValidationError(`${field} must be ${rule}`, { field, value: String(v), fix: `set ${field} to a whole number of ${unit} between ${min} and ${max}` }));
+    }
+  };
+  const noControl = (field: string, v: Value | undefined) => {
+    if (typeof v === "string" && CONTROL.test(v)) {
+      errors.push(new ValidationError(`${field} contains control characters (e.g. a newline)`, { field, value: v, fix: `remove the control characters from ${field}` }));
+    }
+  };
 
   if (typeof config.name === "string" && !VM_NAME.test(config.name)) {
     errors.push(
@@ -36,23 +56,35 @@ export function validateVm(config: ObjectValue): ValidationError[] {
       }),
     );
   }
-  intAtLeast("memory_mib", config.memory_mib, 16, "MiB");
-  intAtLeast("vcpus", config.vcpus, 1, "CPUs");
+  intInRange("memory_mib", config.memory_mib, MEMORY_MIB_RANGE, "MiB");
+  intInRange("vcpus", config.vcpus, VCPUS_RANGE, "CPUs");
   oneOf("domain_type", "domain_type", config.domain_type);
   for (const key of ["kernel", "initrd", "console_log"] as const) {
     const v = config[key];
     if (typeof v === "string" && !v.startsWith("/")) {
       errors.push(new ValidationError(`${key} must be an absolute path on the host`, { field: key, value: v, fix: `write ${key} as an absolute path, e.g. /var/lib/livevirt/…` }));
     }
+    noControl(key, v);
   }
   if (typeof config.initrd === "string" && config.kernel === null) {
-    errors.push(new ValidationError("initrd needs kernel", { field: "initrd", fix: "set kernel too, or remove initrd" }));
+    errors.push(new ValidationError("initrd needs kernel", { field: "initrd", value: config.initrd, fix: "set kernel too, or remove initrd" }));
+  }
+  if (typeof config.cmdline === "string") {
+    if (config.kernel === null) errors.push(new ValidationError("cmdline needs kernel", { field: "cmdline", value: config.cmdline, fix: "set kernel too, or remove cmdline" }));
+    noControl("cmdline", config.cmdline);
+    if (config.cmdline.length > CMDLINE_MAX) {
+      errors.push(new ValidationError(`cmdline is longer than ${CMDLINE_MAX} characters`, { field: "cmdline", value: `${config.cmdline.slice(0, 40)}… (${config.cmdline.length} characters)`, fix: `shorten cmdline to at most ${CMDLINE_MAX} characters` }));
+    }
   }
   const disks = Array.isArray(config.disk) ? (config.disk as ObjectValue[]) : [];
   disks.forEach((d, i) => {
     oneOf(`disk.${i}.format`, "disk.format", d.format);
     if (typeof d.path === "string" && !d.path.startsWith("/")) {
       errors.push(new ValidationError("disk path must be absolute", { field: `disk.${i}.path`, value: d.path, fix: "write the image path as an absolute path on the host" }));
+    }
+    noControl(`disk.${i}.path`, d.path);
+    if (typeof d.target === "string" && !TARGET_RE.test(d.target)) {
+      errors.push(new ValidationError("disk target must be a device name like vda", { field: `disk.${i}.target`, value: d.target, fix: 'use vda, vdb, … (virtio), sda, … (SATA) or hda, … (IDE), or leave target out' }));
     }
   });
   const targets = disks.map((d) => d.target).filter((t): t is string => typeof t === "string");
@@ -72,6 +104,18 @@ export function validateVm(config: ObjectValue): ValidationError[] {
           fix: 'remove switch, or set mode = "postcopy"',
         }),
       );
+    }
+    // The rules a move applies (bounds, settings that only mean something with post-copy), checked
+    // now rather than at the first host change — only when the simple checks above passed (no
+    // duplicate diagnostics) and every value is known.
+    const migrationErrors = errors.some((e) => e.detail.field?.startsWith("migration."));
+    if (!migrationErrors && !Object.values(m).some(isUnknown)) {
+      try {
+        moveSettings(migrationPolicy(m));
+      } catch (e) {
+        if (!(e instanceof ValidationError)) throw e;
+        errors.push(e);
+      }
     }
   }
   return errors;

@@ -1,5 +1,7 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
-import { DomainNotFoundError } from "../../src/errors.js";
+import { DomainNotFoundError, ValidationError } from "../../src/errors.js";
+import { redactSecrets } from "../redact.js";
+import { sameEndpoint } from "./hosts.js";
 import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
 import { VmMoveFailed, type VmObserved } from "./driver.js";
 import { Unknown, type ObjectValue } from "../framework/values.js";
@@ -17,8 +19,17 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     validate: validateVm,
 
     async plan(req, ctx) {
-      if (typeof req.config.host === "string") rt.requireHost(req.config.host, "host");
+      const to = typeof req.config.host === "string" ? rt.requireHost(req.config.host, "host") : null;
       const res = planVm(req);
+      const from = req.prior && isMove(req.prior, res.planned) && typeof req.prior.host === "string" ? rt.hosts?.get(req.prior.host) : undefined;
+      if (from && to && sameEndpoint(from, to)) {
+        throw new ValidationError(`host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`, {
+          field: "host",
+          value: to.name,
+          host: to.name,
+          fix: `keep host = "${from.name}", or declare each host once and move the VM to a different one`,
+        });
+      }
       // For a move, ask the driver for its verdict now so the plan shows it.
       const vm = rt.hostsKnown() ? rt.driver().vm : null;
       if (req.prior && isMove(req.prior, res.planned) && typeof res.planned.host === "string" && vm?.preflight) {

@@ -16,7 +16,7 @@ export interface DiskSpec {
 }
 
 export interface DomainSpec {
-  /** 1–64 characters of [A-Za-z0-9_.-]. */
+  /** 1–64 characters of [A-Za-z0-9_.+-] (what the provider and the constructs accept too). */
   name: string;
   uuid?: string;
   memoryMib: number;
@@ -41,9 +41,9 @@ export interface DomainSpec {
   onReboot?: "restart" | "destroy";
 }
 
-export const NAME_RE = /^[A-Za-z0-9_.-]{1,64}$/;
+export const NAME_RE = /^[A-Za-z0-9_.+-]{1,64}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const TARGET_RE = /^(vd|sd|hd)[a-z]{1,2}$/;
+export const TARGET_RE = /^(vd|sd|hd)[a-z]{1,2}$/;
 const MACHINE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
 export const MEMORY_MIB_RANGE = [16, 1_048_576] as const;
 export const VCPUS_RANGE = [1, 256] as const;
@@ -68,7 +68,7 @@ function checkIntRange(field: string, v: number, [lo, hi]: readonly [number, num
 
 export function validateDomainSpec(s: DomainSpec): void {
   if (!NAME_RE.test(s.name)) {
-    bad("name", s.name, "must be 1–64 characters of letters, digits, '_', '.', '-'", "rename, e.g. replace other characters with '-'");
+    bad("name", s.name, "must be 1–64 characters of letters, digits, '_', '.', '+', '-'", "rename, e.g. replace other characters with '-'");
   }
   if (s.uuid !== undefined && !UUID_RE.test(s.uuid)) bad("uuid", s.uuid, "is not a UUID", "omit it (libvirt generates one) or use xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
   checkIntRange("memoryMib", s.memoryMib, MEMORY_MIB_RANGE);

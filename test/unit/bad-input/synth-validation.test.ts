@@ -1,0 +1,63 @@
+/**
+ * Synth-time fixes found by the bad-input matrix: the constructs accepted values the provider or
+ * the domain layer refuse later (synth and plan must agree). Same helpers as
+ * test/unit/modules/validation.test.ts.
+ */
+import { Testing, TerraformStack } from "cdktf";
+import { describe, expect, it } from "vitest";
+import { MEMORY_MIB_RANGE, VCPUS_RANGE } from "../../../src/libvirt/domain-xml.js";
+import { LivevirtHosts, VmPlacement, type HostProps, type VmPlacementProps } from "../../../modules/index.js";
+
+const HOSTS: HostProps[] = [
+  { name: "a", uri: "qemu+ssh://root@kvm-a/system" },
+  { name: "b", uri: "qemu+tls://kvm-b/system" },
+];
+
+function problems(opts: { hosts?: unknown; vm?: Record<string, unknown> }): string[] {
+  const stack = new TerraformStack(Testing.app(), "s");
+  new LivevirtHosts(stack, "hosts", { hosts: (opts.hosts ?? HOSTS) as HostProps[] });
+  new VmPlacement(stack, "web", { host: "a", ...(opts.vm ?? {}) } as VmPlacementProps);
+  return stack.node
+    .findAll()
+    .flatMap((n) => n.node.validate())
+    .filter((m) => m.startsWith("livevirt:"));
+}
+
+describe("VmPlacement: synth refuses what plan or create refuse", () => {
+  it.each([
+    ["memoryMib above the domain maximum", { memoryMib: MEMORY_MIB_RANGE[1] + 1 }, `memoryMib = ${MEMORY_MIB_RANGE[1] + 1} is invalid: must be <= ${MEMORY_MIB_RANGE[1]}`],
+    ["vcpus above the domain maximum", { vcpus: VCPUS_RANGE[1] + 1 }, `vcpus = ${VCPUS_RANGE[1] + 1} is invalid: must be <= ${VCPUS_RANGE[1]}. Fix: give the VM a whole number of vCPUs, at least 1 (at most 256)`],
+    ["disk target xvda (the domain layer builds vd/sd/hd only)", { disks: [{ path: "/i.img", target: "xvda" }] }, 'disks[0].target = "xvda" is invalid: must be a device name like vda'],
+    ["maxDowntimeMs 10^9", { migration: { maxDowntimeMs: 1e9 } }, "migration.maxDowntimeMs = 1000000000 is invalid: must be <= 60000"],
+    ["bandwidthMib 10^12", { migration: { bandwidthMib: 1e12 } }, "migration.bandwidthMib = 1000000000000 is invalid: must be <= 1000000"],
+    ["postcopyBandwidthMib 10^12", { migration: { postcopyBandwidthMib: 1e12 } }, "migration.postcopyBandwidthMib = 1000000000000 is invalid: must be <= 1000000"],
+    ["timeoutS of a year", { migration: { timeoutS: 365 * 86400 } }, "migration.timeoutS = 31536000 is invalid: must be <= 604800"],
+    [
+      "postcopyBandwidthMib with precopy",
+      { migration: { mode: "precopy", postcopyBandwidthMib: 100 } },
+      'migration.postcopyBandwidthMib = 100 is invalid: only applies to post-copy moves. Fix: remove postcopyBandwidthMib, or set mode: "postcopy".',
+    ],
+  ])("%s", (_what, vm, text) => {
+    const all = problems({ vm });
+    expect(all, all.join("\n")).toHaveLength(1);
+    expect(all[0]).toContain(`livevirt: s/web: ${text}`);
+    expect(all[0]).toMatch(/\. Fix: .+\.$/);
+  });
+
+  it("the bounds themselves and a valid migration block pass", () => {
+    expect(problems({ vm: { memoryMib: MEMORY_MIB_RANGE[1], vcpus: VCPUS_RANGE[1], disks: [{ path: "/i.img", target: "sdb" }] } })).toEqual([]);
+    expect(problems({ vm: { migration: { mode: "precopy", bandwidthMib: 1_000_000, maxDowntimeMs: 60_000, timeoutS: 604_800 } } })).toEqual([]);
+  });
+
+  it("'+' in a VM name is accepted (and now by the domain layer too)", () => {
+    expect(problems({ vm: { name: "db+1" } })).toEqual([]);
+  });
+});
+
+describe("LivevirtHosts: shell words must not be blank", () => {
+  it.each([[[""]], [["ssh", "  "]]])("%j", (shell) => {
+    const all = problems({ hosts: [{ ...HOSTS[0], shell }, HOSTS[1]] });
+    expect(all, all.join("\n")).toHaveLength(1);
+    expect(all[0]).toMatch(/^livevirt: s\/hosts: hosts\[0\]\.shell\[\d\] = "\s*" is invalid: must not be empty or blank\. Fix: give each argv word as a non-empty string/);
+  });
+});
