@@ -25,15 +25,15 @@ async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
-      packages: { type: "string", default: "backports" },
+      packages: { type: "string" },
       "no-postcopy": { type: "string" },
       json: { type: "boolean", default: false },
     },
   });
   const cmd = positionals[0];
   if (cmd === "up") {
-    const packages = values.packages as PackageSet;
-    if (packages !== "backports" && packages !== "stock") {
+    const packages = values.packages as PackageSet | undefined;
+    if (packages !== undefined && packages !== "backports" && packages !== "stock") {
       throw new LivevirtError(`--packages: unknown set "${packages}"`, { fix: "use backports (libvirt 11.3/QEMU 10.0) or stock (libvirt 9.0/QEMU 7.2)" });
     }
     const t0 = Date.now();

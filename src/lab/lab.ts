@@ -16,6 +16,7 @@ import { allowKvmGroup, denyUnprivilegedUffd, readUffd, restoreUffd } from "./uf
 import { sh } from "./exec.js";
 
 export interface LabUpOptions {
+  /** Default: what the running lab has, else "backports". */
   packages?: PackageSet;
   /** Hosts started in the "no post-copy" variant (QEMU unprivileged, userfaultfd denied to it). */
   noPostcopy?: readonly HostName[];
@@ -60,10 +61,11 @@ async function waitForDaemon(host: HostName, pid: number, timeoutMs = 90_000): P
  */
 export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   const log = opts.log ?? (() => {});
-  const packages = opts.packages ?? "backports";
   const noPostcopy = new Set(opts.noPostcopy ?? []);
   await checkLabPreconditions();
   const prior = loadState();
+  // Unless asked, a running lab keeps its package set: restoring a variant must not reinstall.
+  const packages = opts.packages ?? prior?.packages ?? "backports";
   if (prior && prior.packages !== packages) {
     log(`switching lab packages ${prior.packages} → ${packages}: restarting both hosts`);
     await labDown({ log });

@@ -13,8 +13,10 @@ export type PackageSet = "backports" | "stock";
 const BACKPORTS_SOURCE = "/etc/apt/sources.list.d/livevirt-backports.sources";
 /** Packages whose version decides the set; each needs the matching suite. */
 const VIRT_PACKAGES = ["libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-clients", "qemu-system-x86", "qemu-utils"];
-/** qemu-system-x86 10.0 pins these at its own version, so they must come from backports too. */
-const BACKPORTS_COMPANIONS = ["qemu-system-common", "qemu-system-data", "seabios"];
+/** QEMU and libvirt pin these at their own versions: they must come from the same suite. */
+const COMPANIONS = ["qemu-system-common", "qemu-system-data", "seabios", "libvirt0"];
+/** Split out of libvirt-daemon after 9.0: only backports has them; going to stock removes them. */
+const BACKPORTS_ONLY = ["libvirt-common", "libvirt-daemon-common", "libvirt-daemon-log"];
 const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps"];
 const TOOL_BINARIES = ["/bin/busybox", "/usr/bin/cpio", "/usr/bin/gcc", "/usr/sbin/ip", "/usr/bin/nsenter", "/usr/sbin/sysctl"];
 
@@ -78,15 +80,19 @@ export async function ensurePackages(set: PackageSet, log: (m: string) => void):
   log(`installing Debian packages (${set}; found ${current ?? "none"})…`);
   if (sourceAdded || current === undefined || current !== set) await apt(["update", "-q"]);
   const suite = set === "backports" ? "bookworm-backports" : "bookworm";
-  const virt = [...VIRT_PACKAGES, ...(set === "backports" ? BACKPORTS_COMPANIONS : [])].map((p) => `${p}/${suite}`);
-  await apt(["install", "-y", "-q", "--no-install-recommends", "--allow-downgrades", ...virt, ...TOOLS]);
+  const virt = [...VIRT_PACKAGES, ...COMPANIONS].map((p) => `${p}/${suite}`);
+  const removals = set === "stock" ? (await installedAmong(BACKPORTS_ONLY)).map((p) => `${p}-`) : [];
+  await apt(["install", "-y", "-q", "--no-install-recommends", "--allow-downgrades", ...virt, ...removals, ...TOOLS]);
   if (set === "stock" && current === "backports") {
     // Going down to stock removed libvirt's CPU map files (measured) until a reinstall.
-    await apt(["install", "-y", "-q", "--reinstall", "--no-install-recommends", "libvirt-daemon-common/bookworm", "libvirt0/bookworm"]).catch(() =>
-      apt(["install", "-y", "-q", "--reinstall", "--no-install-recommends", "libvirt0/bookworm"]),
-    );
+    await apt(["install", "-y", "-q", "--reinstall", "--no-install-recommends", "libvirt0/bookworm", "libvirt-daemon/bookworm"]);
   }
   await ensureQemuUser();
+}
+
+async function installedAmong(pkgs: readonly string[]): Promise<string[]> {
+  const found = await Promise.all(pkgs.map(async (p) => ((await installedVersion(p)) !== undefined ? p : undefined)));
+  return found.filter((p): p is string => p !== undefined);
 }
 
 /** libvirtd resolves its compiled-in QEMU user at start-up even when qemu.conf says root. */
