@@ -4,6 +4,9 @@
  * Without root the lab cannot exist: outside CI that runs the unit tests only, loudly; in CI
  * (CI=true) it is a failure, so integration tests can never be skipped silently there.
  */
+import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { labDown, labStatus, labUp } from "../src/lab/lab.js";
@@ -12,9 +15,26 @@ import { ensureDebianPackages } from "../src/lab/packages.js";
 const inCi = process.env.CI === "true";
 const log = (m: string) => process.stderr.write(`test: ${m}\n`);
 
+const totals = { passed: 0, failed: 0 };
+
+/** Runs vitest with its usual output, and also reads its JSON report to add up the counts. */
 async function vitest(args: string[]): Promise<number> {
-  const r = await execa("npx", ["vitest", "run", ...args], { stdio: "inherit", reject: false });
-  return r.exitCode ?? 1;
+  const dir = mkdtempSync(join(tmpdir(), "livevirt-test-"));
+  const report = join(dir, "report.json");
+  try {
+    const r = await execa("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
+      stdio: "inherit",
+      reject: false,
+    });
+    if (existsSync(report)) {
+      const j = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number };
+      totals.passed += j.numPassedTests;
+      totals.failed += j.numFailedTests;
+    }
+    return r.exitCode ?? 1;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<number> {
@@ -48,7 +68,11 @@ async function main(): Promise<number> {
 }
 
 main().then(
-  (code) => process.exit(code),
+  (code) => {
+    // One plain closing line for whoever reads the log: unit and integration together.
+    process.stdout.write(`${totals.passed} passed, ${totals.failed} failed\n`);
+    process.exit(code);
+  },
   (e: unknown) => {
     log(String(e instanceof Error ? (e.stack ?? e.message) : e));
     process.exit(1);
