@@ -39,6 +39,13 @@ async function vitest(args: string[]): Promise<number> {
 
 async function main(): Promise<number> {
   const extra = process.argv.slice(2);
+  // Types first: vitest strips them without checking, so a type error would otherwise pass.
+  const types = await execa("npx", ["tsc", "--noEmit"], { stdio: "inherit", reject: false });
+  if (types.exitCode !== 0) {
+    log("type check failed (npx tsc --noEmit)");
+    totals.failed += 1;
+    return 1;
+  }
   const unit = await vitest(["test/unit", ...extra]);
   if (unit !== 0) return unit;
 

@@ -1,0 +1,77 @@
+/** A tiny dependency-free SVG line plot: axes, ticks, labels, one polyline + markers per series. */
+export interface Series {
+  name: string;
+  points: { x: number; y: number }[];
+}
+export interface PlotOptions {
+  title: string;
+  xLabel: string;
+  yLabel: string;
+  width?: number;
+  height?: number;
+}
+
+const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
+
+export function escapeXml(s: string): string {
+  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+}
+
+/** "Nice" tick values covering [lo, hi] (about `count` of them). */
+export function ticks(lo: number, hi: number, count = 5): number[] {
+  if (!Number.isFinite(lo) || !Number.isFinite(hi)) return [0, 1];
+  if (hi <= lo) hi = lo + 1;
+  const raw = (hi - lo) / count;
+  const mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((m) => m * mag).find((s) => s >= raw) ?? 10 * mag;
+  const out: number[] = [];
+  for (let v = Math.floor(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(+v.toPrecision(12));
+  if (out[out.length - 1]! < hi) out.push(+(out[out.length - 1]! + step).toPrecision(12));
+  return out;
+}
+
+const fmt = (n: number) => (Math.abs(n) >= 1000 || Number.isInteger(n) ? String(Math.round(n)) : String(+n.toPrecision(3)));
+
+export function linePlot(series: Series[], o: PlotOptions): string {
+  const W = o.width ?? 640;
+  const H = o.height ?? 400;
+  const m = { l: 70, r: 20, t: 40, b: 60 + 18 * Math.ceil(series.length / 3) };
+  const pts = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
+  const xs = pts.map((p) => p.x);
+  const ys = pts.map((p) => p.y);
+  const xt = ticks(Math.min(0, ...xs), xs.length ? Math.max(...xs) : 1);
+  const yt = ticks(Math.min(0, ...ys), ys.length ? Math.max(...ys) : 1);
+  const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
+  const [y0, y1] = [yt[0]!, yt[yt.length - 1]!];
+  const px = (x: number) => m.l + ((x - x0) / (x1 - x0 || 1)) * (W - m.l - m.r);
+  const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
+  const r = (n: number) => n.toFixed(1);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(o.title)}</text>`);
+  for (const t of xt) {
+    out.push(`<line x1="${r(px(t))}" y1="${m.t}" x2="${r(px(t))}" y2="${H - m.b}" stroke="#eee"/>`);
+    out.push(`<text x="${r(px(t))}" y="${H - m.b + 16}" text-anchor="middle">${fmt(t)}</text>`);
+  }
+  for (const t of yt) {
+    out.push(`<line x1="${m.l}" y1="${r(py(t))}" x2="${W - m.r}" y2="${r(py(t))}" stroke="#eee"/>`);
+    out.push(`<text x="${m.l - 6}" y="${r(py(t) + 4)}" text-anchor="end">${fmt(t)}</text>`);
+  }
+  out.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`);
+  out.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`);
+  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 36}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
+  out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
+  series.forEach((s, i) => {
+    const c = COLOURS[i % COLOURS.length]!;
+    const sp = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
+    if (sp.length > 1) out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${sp.map((p) => `${r(px(p.x))},${r(py(p.y))}`).join(" ")}"/>`);
+    for (const p of sp) out.push(`<circle cx="${r(px(p.x))}" cy="${r(py(p.y))}" r="3.5" fill="${c}"/>`);
+    const lx = m.l + (i % 3) * 190;
+    const ly = H - m.b + 52 + 18 * Math.floor(i / 3);
+    out.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="12" fill="${c}"/>`);
+    out.push(`<text x="${lx + 18}" y="${ly + 1}">${escapeXml(s.name)}</text>`);
+  });
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}
