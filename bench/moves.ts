@@ -88,18 +88,23 @@ async function moveLivevirt(name: string, from: H, bw: number, strategy: "postco
       note: o.statsOrigin ?? "",
     };
   } catch (e) {
-    return {
-      direction: `${from}→${other(from)}`,
-      converged: false,
-      wallS: (performance.now() - t0) / 1000,
-      jobS: null,
-      downtimeMs: null,
-      bytes: null,
-      postcopyRequests: null,
-      mode: strategy,
-      note: (e as Error).message.split("\n")[0]!.slice(0, 160),
-    };
+    return failedSample(from, t0, strategy, e);
   }
+}
+
+/** A move that did not complete (aborted pre-copy, virsh error): timed, with no statistics. */
+function failedSample(from: H, t0: number, mode: string, e: unknown): Omit<MoveSample, "method" | "rateMibPerS" | "round"> {
+  return {
+    direction: `${from}→${other(from)}`,
+    converged: false,
+    wallS: (performance.now() - t0) / 1000,
+    jobS: null,
+    downtimeMs: null,
+    bytes: null,
+    postcopyRequests: null,
+    mode,
+    note: (e as Error).message.split("\n")[0]!.slice(0, 160),
+  };
 }
 
 async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSample, "method" | "rateMibPerS" | "round">> {
@@ -135,17 +140,7 @@ async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSa
       note: st?.origin ?? "no stats",
     };
   } catch (e) {
-    return {
-      direction: `${from}→${other(from)}`,
-      converged: false,
-      wallS: (performance.now() - t0) / 1000,
-      jobS: null,
-      downtimeMs: null,
-      bytes: null,
-      postcopyRequests: null,
-      mode: "?",
-      note: (e as Error).message.split("\n")[0]!.slice(0, 160),
-    };
+    return failedSample(from, t0, "?", e);
   } finally {
     await events.close().catch(() => undefined);
   }
