@@ -20,6 +20,9 @@ export const providerSchema: Schema = {
             uri: {
               type: "string",
               required: true,
+              // A URI may carry a password (qemu+tcp://user:pw@host/...); sensitive keeps it out of
+              // the plan's rendered configuration and every UI that shows provider settings.
+              sensitive: true,
               description: "libvirt connection URI, e.g. qemu:///system or qemu+ssh://root@kvm-a/system.",
             },
             migration_uri: {
