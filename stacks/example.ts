@@ -5,7 +5,7 @@
  */
 import { TerraformOutput, TerraformStack } from "cdktf";
 import type { Construct } from "constructs";
-import { LivevirtHosts, VmPlacement } from "../modules/index.js";
+import { LivevirtHosts, PgStateBackend, VmPlacement } from "../modules/index.js";
 import { guestCmdline } from "../src/lab/guest/console.js";
 import { LAB_GUEST, LAB_HOSTS } from "./lab.js";
 
@@ -14,6 +14,12 @@ export const EXAMPLE_STACK = "livevirt-example";
 export interface ExampleOptions {
   /** Host of the "web" VM. @default process.env.LIVEVIRT_DEMO_WEB_HOST ?? "a" */
   webHost?: string;
+  /**
+   * Where Terraform keeps the state. "pg": PostgreSQL shared by the team, with state locking;
+   * the connection comes from Terraform's own PG_CONN_STR (+ PGPASSWORD), never from this file.
+   * @default "pg" when PG_CONN_STR is set, else "local" (terraform.<stack>.tfstate in the project)
+   */
+  stateBackend?: "local" | "pg";
 }
 
 export class ExampleStack extends TerraformStack {
@@ -21,6 +27,7 @@ export class ExampleStack extends TerraformStack {
 
   constructor(scope: Construct, id: string = EXAMPLE_STACK, opts: ExampleOptions = {}) {
     super(scope, id);
+    if ((opts.stateBackend ?? (process.env.PG_CONN_STR ? "pg" : "local")) === "pg") new PgStateBackend(this);
     const hosts = new LivevirtHosts(this, "hosts", { hosts: LAB_HOSTS });
     // Tiny lab guest: 256 MiB, memcheck verifying `memMib` while rewriting `rateMibPerS` of it,
     // TCG (works with or without KVM). "web" is busy: it dirties memory faster than its move's
