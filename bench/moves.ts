@@ -3,10 +3,14 @@
  *   1 (sweep): a 256 MiB guest, bandwidth capped, dirty rate swept; pre-copy only (timeout
  *     factor × RAM ÷ bandwidth) vs livevirt post-copy (switch "auto"), fresh guest per config.
  *   2 (ab): the same guest moved alternately by raw `virsh migrate --live --postcopy
- *     --postcopy-after-precopy` and by livevirt's engine, several rounds, at two dirty rates.
+ *     --postcopy-after-precopy` and by livevirt's engine, several rounds per dirty rate.
  * Prints figures and writes docs/bench/moves.md (+ SVG, + raw JSON). Asserts nothing.
  *
- *   npm run bench:moves [-- --only sweep|ab --rounds 3 --bw 16 --rates 0,8,20,40 --ab-rates 8,40 --timeout-factor 10]
+ *   npm run bench:moves [-- --only sweep|ab --rounds 5 --bw 16 --rates 0,8,20,40 --methods precopy,livevirt
+ *                          --ab-rates 0,8,20,40 --timeout-factor 10]
+ *
+ * With --only, the rates not re-run keep their results from moves.json, so a long run can be done
+ * one rate at a time (e.g. `--only ab --ab-rates 8`), releasing the lab between chunks.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -41,8 +45,12 @@ export interface MoveSample {
   round: number;
   direction: string;
   converged: boolean;
-  /** Wall clock of the whole call (livevirt: incl. its dirty-rate hint measurement). */
+  /** Wall clock of the whole call (livevirt: moveVm incl. its checks, event stream and verification). */
   wallS: number;
+  /** livevirt: from starting `virsh migrate` to its end (moveVm's totalMs); virsh: = wallS. */
+  migrateS?: number | null;
+  /** livevirt: the dirty rate measured during pass 1, MiB/s. */
+  hintMibPerS?: number | null;
   /** libvirt job elapsed time where known. */
   jobS: number | null;
   downtimeMs: number | null;
@@ -50,6 +58,8 @@ export interface MoveSample {
   postcopyRequests: number | null;
   mode: string;
   note: string;
+  /** When the move ran (results of several invocations are merged). */
+  date?: string;
 }
 
 const quietLog: MoveLog = (level, msg) => {
@@ -80,6 +90,8 @@ async function moveLivevirt(name: string, from: H, bw: number, strategy: "postco
       direction: `${from}→${other(from)}`,
       converged: true,
       wallS: (performance.now() - t0) / 1000,
+      migrateS: o.totalMs / 1000,
+      hintMibPerS: o.dirtyRateHintMibPerS,
       jobS: o.jobElapsedMs === null ? o.totalMs / 1000 : o.jobElapsedMs / 1000,
       downtimeMs: o.downtimeMs,
       bytes: o.bytes,
@@ -132,6 +144,7 @@ async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSa
       direction: `${from}→${other(from)}`,
       converged: true,
       wallS,
+      migrateS: wallS,
       jobS: s?.timeElapsedMs !== undefined ? s.timeElapsedMs / 1000 : null,
       downtimeMs: s?.downtimeMs ?? null,
       bytes: s?.dataProcessedBytes ?? s?.memoryProcessedBytes ?? null,
@@ -149,7 +162,7 @@ async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSa
 const mib = (b: number | null) => (b === null ? "–" : (b / MiB).toFixed(1));
 const log1 = (s: MoveSample) =>
   console.log(
-    `  ${s.method.padEnd(8)} rate ${s.rateMibPerS} r${s.round} ${s.direction}: ${s.converged ? "ok" : "NOT CONVERGED"} wall ${fmtNum(s.wallS)} s, job ${fmtNum(s.jobS)} s, downtime ${s.downtimeMs ?? "–"} ms, ${mib(s.bytes)} MiB, pc-req ${s.postcopyRequests ?? "–"}, ${s.mode} ${s.note ? `(${s.note})` : ""}`,
+    `  ${s.method.padEnd(8)} rate ${s.rateMibPerS} r${s.round} ${s.direction}: ${s.converged ? "ok" : "NOT CONVERGED"} wall ${fmtNum(s.wallS)} s (migrate ${fmtNum(s.migrateS)} s), hint ${s.hintMibPerS ?? "–"}, job ${fmtNum(s.jobS)} s, downtime ${s.downtimeMs ?? "–"} ms, ${mib(s.bytes)} MiB, pc-req ${s.postcopyRequests ?? "–"}, ${s.mode} ${s.note ? `(${s.note})` : ""}`,
   );
 
 interface Ctx {
@@ -164,15 +177,15 @@ interface Ctx {
   notes: string[];
 }
 
-async function runSweep(c: Ctx, rates: number[]): Promise<void> {
+async function runSweep(c: Ctx, rates: number[], methods: readonly ("precopy" | "livevirt")[]): Promise<void> {
   const ideal = c.ramMib / c.bw;
   const preTimeout = Math.ceil(c.timeoutFactor * ideal);
   for (const rate of rates) {
-    for (const method of ["precopy", "livevirt"] as const) {
+    for (const method of methods) {
       const name = `bench-sw-${rate}-${method === "precopy" ? "pre" : "lv"}`;
       await freshGuest(name, rate, c.ramMib, c.testMib);
       const r = await moveLivevirt(name, "a", c.bw, method === "precopy" ? "precopy" : "postcopy", method === "precopy" ? preTimeout : Math.max(120, preTimeout));
-      const s: MoveSample = { method, rateMibPerS: rate, round: 1, ...r };
+      const s: MoveSample = { method, rateMibPerS: rate, round: 1, ...r, date: new Date().toISOString() };
       c.sweep.push(s);
       log1(s);
       await dropGuest(name);
@@ -190,7 +203,7 @@ async function runAb(c: Ctx, rates: number[]): Promise<void> {
       const order = round % 2 === 1 ? (["livevirt", "virsh"] as const) : (["virsh", "livevirt"] as const);
       for (const method of order) {
         const r = method === "virsh" ? await moveVirsh(name, at, c.bw) : await moveLivevirt(name, at, c.bw, "postcopy", 300);
-        const s: MoveSample = { method, rateMibPerS: rate, round, ...r };
+        const s: MoveSample = { method, rateMibPerS: rate, round, ...r, date: new Date().toISOString() };
         c.ab.push(s);
         log1(s);
         if (!s.converged) {
@@ -210,6 +223,10 @@ async function runAb(c: Ctx, rates: number[]): Promise<void> {
 
 function writeReport(c: Ctx): void {
   mkdirSync(OUT_DIR, { recursive: true });
+  // Merged invocations append out of order: rows and plots go by rate (stable: rounds keep theirs).
+  const byRate = (x: MoveSample, y: MoveSample) => x.rateMibPerS - y.rateMibPerS;
+  c.sweep.sort((x, y) => byRate(x, y) || (x.method === y.method ? 0 : x.method === "precopy" ? -1 : 1));
+  c.ab.sort(byRate);
   const ideal = c.ramMib / c.bw;
   const parts: string[] = [c.header];
   // ---- sweep
@@ -220,7 +237,7 @@ function writeReport(c: Ctx): void {
       `Guest ${c.ramMib} MiB (memcheck keeps ${c.testMib} MiB under test), bandwidth cap ${c.bw} MiB/s (\`--bandwidth\`), RAM ÷ bandwidth = ${ideal.toFixed(1)} s. ` +
         `Pre-copy only: engine with strategy "precopy", timeout ${c.timeoutFactor} × RAM ÷ bandwidth = ${Math.ceil(c.timeoutFactor * ideal)} s (aborted → not converged, guest stays on the source). ` +
         `livevirt: engine with mode "postcopy", switch "auto". One move per cell (1 round), a fresh guest for each, a → b. ` +
-        `Time = wall clock of the whole call (livevirt's includes its dirty-rate hint measurement); job = libvirt's elapsed time.\n`,
+        `Time = wall clock of the whole call (livevirt's includes its checks, event stream and verification; its dirty-rate measurement runs during pass 1); job = libvirt's elapsed time.\n`,
     );
     const header = ["dirty MiB/s", "mode", "converged", "total s (wall)", "job s", "downtime ms", "MiB sent", "post-copy requests", "total ÷ (RAM÷bw)", "how"];
     const rows = c.sweep.map((s) => [s.rateMibPerS, s.method === "precopy" ? "pre-copy only" : "livevirt post-copy (auto)", s.converged ? "yes" : "**no**", fmtNum(s.wallS, 1), fmtNum(s.jobS, 1), s.downtimeMs ?? "–", mib(s.bytes), s.postcopyRequests ?? "–", fmtNum(s.wallS / ideal), s.converged ? s.mode : s.note]);
@@ -246,24 +263,24 @@ function writeReport(c: Ctx): void {
         `Alternated: odd rounds livevirt first, even rounds virsh first; each move goes the other way from the last. Up to ${c.abRounds} rounds per rate. Medians with (min–max).\n`,
     );
     const rates = [...new Set(c.ab.map((s) => s.rateMibPerS))].sort((x, y) => x - y);
-    const header = ["dirty MiB/s", "method", "n", "mode(s)", "time s (wall)", "job s", "downtime ms", "MiB sent", "post-copy requests"];
+    const header = ["dirty MiB/s", "method", "n", "mode(s)", "time s (wall)", "virsh migrate s", "job s", "downtime ms", "MiB sent", "post-copy requests"];
     const rows: (string | number)[][] = [];
     const ratioRows: (string | number)[][] = [];
     for (const rate of rates) {
       const by = (m: string) => c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged);
       for (const m of ["livevirt", "virsh"]) {
         const ss = by(m);
-        rows.push([rate, m, ss.length, [...new Set(ss.map((s) => s.mode.replace(/ \(.*/, "")))].join(", "), medRange(ss.map((s) => s.wallS)), medRange(ss.flatMap((s) => (s.jobS === null ? [] : [s.jobS]))), medRange(ss.flatMap((s) => (s.downtimeMs === null ? [] : [s.downtimeMs])), 0), medRange(ss.flatMap((s) => (s.bytes === null ? [] : [s.bytes / MiB])), 1), medRange(ss.flatMap((s) => (s.postcopyRequests === null ? [] : [s.postcopyRequests])), 0)]);
+        rows.push([rate, m, ss.length, [...new Set(ss.map((s) => s.mode.replace(/ \(.*/, "")))].join(", "), medRange(ss.map((s) => s.wallS)), medRange(ss.flatMap((s) => (s.migrateS == null ? [] : [s.migrateS]))), medRange(ss.flatMap((s) => (s.jobS === null ? [] : [s.jobS]))), medRange(ss.flatMap((s) => (s.downtimeMs === null ? [] : [s.downtimeMs])), 0), medRange(ss.flatMap((s) => (s.bytes === null ? [] : [s.bytes / MiB])), 1), medRange(ss.flatMap((s) => (s.postcopyRequests === null ? [] : [s.postcopyRequests])), 0)]);
       }
       const L = by("livevirt");
       const V = by("virsh");
       const med = (ss: MoveSample[], f: (s: MoveSample) => number | null) => median(ss.flatMap((s) => (f(s) === null ? [] : [f(s)!])));
       const ratio = (f: (s: MoveSample) => number | null) => fmtNum(med(L, f) / med(V, f));
-      ratioRows.push([rate, ratio((s) => s.wallS), ratio((s) => s.jobS), ratio((s) => s.bytes), ratio((s) => s.downtimeMs), ratio((s) => s.postcopyRequests), fmtNum(med(L, (s) => s.bytes) / (c.ramMib * MiB))]);
+      ratioRows.push([rate, ratio((s) => s.wallS), ratio((s) => s.migrateS ?? null), ratio((s) => s.jobS), ratio((s) => s.bytes), ratio((s) => s.downtimeMs), ratio((s) => s.postcopyRequests), fmtNum(med(L, (s) => s.bytes) / (c.ramMib * MiB))]);
     }
     parts.push(mdTable(header, rows) + "\n");
     parts.push("Ratios livevirt ÷ virsh (of medians); target where pre-copy cannot converge: time ≤ 0.7 and bytes ≤ 1.1 × guest RAM; where it converges: time ≤ 1.\n");
-    parts.push(mdTable(["dirty MiB/s", "time (wall)", "job time", "bytes", "downtime", "post-copy requests", "livevirt bytes ÷ RAM"], ratioRows) + "\n");
+    parts.push(mdTable(["dirty MiB/s", "time (wall)", "virsh migrate", "job time", "bytes", "downtime", "post-copy requests", "livevirt bytes ÷ RAM"], ratioRows) + "\n");
     const svg = linePlot(
       ["livevirt", "virsh"].map((m) => ({ name: `${m} (median wall)`, points: rates.map((rate) => ({ x: rate, y: median(c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).map((s) => s.wallS)) })) })),
       { title: "livevirt vs virsh --postcopy-after-precopy", xLabel: "guest dirty rate (MiB/s)", yLabel: "move time, wall (s)" },
@@ -271,7 +288,7 @@ function writeReport(c: Ctx): void {
     writeFileSync(join(OUT_DIR, "moves-ab.svg"), svg);
     parts.push(`![livevirt vs virsh](moves-ab.svg)\n`);
     parts.push("All A/B moves:\n");
-    parts.push(mdTable(["rate", "round", "method", "dir", "ok", "wall s", "job s", "downtime ms", "MiB", "pc req", "mode"], c.ab.map((s) => [s.rateMibPerS, s.round, s.method, s.direction, s.converged ? "yes" : "no", fmtNum(s.wallS), fmtNum(s.jobS), s.downtimeMs ?? "–", mib(s.bytes), s.postcopyRequests ?? "–", s.converged ? s.mode : s.note])) + "\n");
+    parts.push(mdTable(["rate", "round", "method", "dir", "ok", "wall s", "migrate s", "hint MiB/s", "job s", "downtime ms", "MiB", "pc req", "mode"], c.ab.map((s) => [s.rateMibPerS, s.round, s.method, s.direction, s.converged ? "yes" : "no", fmtNum(s.wallS), fmtNum(s.migrateS), s.hintMibPerS ?? "–", fmtNum(s.jobS), s.downtimeMs ?? "–", mib(s.bytes), s.postcopyRequests ?? "–", s.converged ? s.mode : s.note])) + "\n");
   }
   if (c.notes.length) parts.push(`## Notes\n\n${c.notes.map((n) => `- ${n}`).join("\n")}\n`);
   writeFileSync(join(OUT_DIR, "moves.md"), parts.join("\n"));
@@ -280,6 +297,8 @@ function writeReport(c: Ctx): void {
 
 export async function runMoves(): Promise<void> {
   const only = arg("only", "all");
+  const sweepMethods = arg("methods", "precopy,livevirt").split(",") as ("precopy" | "livevirt")[];
+  if (sweepMethods.some((m) => m !== "precopy" && m !== "livevirt")) throw new Error(`--methods: precopy and/or livevirt, not ${sweepMethods.join(",")}`);
   const status = await labStatus();
   if (!status.up || status.hosts.some((h) => h.pid === undefined)) throw new Error("lab is down: run `npm run lab:up` first");
   const accel = status.accel?.accel ?? "tcg";
@@ -291,7 +310,7 @@ export async function runMoves(): Promise<void> {
     timeoutFactor: Number(arg("timeout-factor", "10")),
     sweep: [],
     ab: [],
-    abRounds: Number(arg("rounds", "3")),
+    abRounds: Number(arg("rounds", "5")),
     header: "",
     notes: [],
   };
@@ -312,14 +331,18 @@ Both hosts share the same 2 CPUs: each TCG guest and the migration threads compe
     if (only === "ab") {
       c.sweep = prev.sweep ?? [];
       // keep earlier A/B rates that this invocation does not re-run
-      const rerun = nums(arg("ab-rates", "8,40"));
+      const rerun = nums(arg("ab-rates", "0,8,20,40"));
       c.ab = (prev.ab ?? []).filter((s) => !rerun.includes(s.rateMibPerS));
     }
-    if (only === "sweep") c.ab = prev.ab ?? [];
-    c.notes.push(`this report combines two invocations (\`--only ${only}\` re-ran one part; the other part's figures are from the previous run, kept in moves.json)`);
+    if (only === "sweep") {
+      c.ab = prev.ab ?? [];
+      const rerun = nums(arg("rates", "0,8,20,40"));
+      c.sweep = (prev.sweep ?? []).filter((s) => !(rerun.includes(s.rateMibPerS) && sweepMethods.includes(s.method as "precopy" | "livevirt")));
+    }
+    c.notes.push(`this report merges several invocations (\`--only\` re-runs a part, some rates or some methods; the rest is kept from moves.json): the machine lines above are the last invocation's, each move's date is in moves.json`);
   }
-  if (only === "all" || only === "sweep") await runSweep(c, nums(arg("rates", "0,8,20,40")));
-  if (only === "all" || only === "ab") await runAb(c, nums(arg("ab-rates", "8,40")));
+  if (only === "all" || only === "sweep") await runSweep(c, nums(arg("rates", "0,8,20,40")), sweepMethods);
+  if (only === "all" || only === "ab") await runAb(c, nums(arg("ab-rates", "0,8,20,40")));
   writeReport(c);
   console.log(`wrote ${join(OUT_DIR, "moves.md")}`);
 }

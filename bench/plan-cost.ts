@@ -154,6 +154,10 @@ ${fmtNum(fitLv.slope * 1000, 1)} ms per VM against ${fmtNum(fitTd.slope * 1000, 
 (${rows.map((r) => `${fmtNum(median(r.livevirt) / median(r.data), 1)} at N=${r.n}`).join(", ")}) towards the slope ratio. Growth is
 linear over this range (no super-linear term visible at N ≤ ${Math.max(...rows.map((r) => r.n))}).
 Range over all livevirt plans: ${fmtNum(min(rows.flatMap((r) => r.livevirt)))}–${fmtNum(max(rows.flatMap((r) => r.livevirt)))} s.
+
+These are creates, which never dial a host. A plan that *changes a VM's host* also runs the preflight of
+that host pair (host facts of both hosts + the probe move), once per pair per provider process: measured
+separately in [preflight.md](preflight.md) (benchmark 4b, \`npm run bench:preflight\`).
 `;
   writeFileSync(join(OUT_DIR, "plan-cost.md"), md);
   console.log(`wrote ${join(OUT_DIR, "plan-cost.md")}`);

@@ -75,3 +75,59 @@ export function linePlot(series: Series[], o: PlotOptions): string {
   out.push(`</svg>`);
   return out.join("\n") + "\n";
 }
+
+export interface BarGroup {
+  /** x-axis label of the group, e.g. "round 1". */
+  label: string;
+  /** One bar per series, in series order; NaN/null leaves a gap (e.g. a failed run). */
+  values: (number | null)[];
+}
+
+/**
+ * Grouped bar plot (one group per x label, one coloured bar per series), each bar labelled with
+ * its value, so a bar too short to see on a shared linear axis still shows its figure.
+ */
+export function barPlot(seriesNames: string[], groups: BarGroup[], o: PlotOptions & { valueDigits?: number }): string {
+  const W = o.width ?? 640;
+  const H = o.height ?? 400;
+  const m = { l: 70, r: 20, t: 40, b: 60 + 18 * Math.ceil(seriesNames.length / 3) };
+  const vals = groups.flatMap((g) => g.values).filter((v): v is number => v !== null && Number.isFinite(v));
+  const yt = ticks(Math.min(0, ...vals), vals.length ? Math.max(...vals) : 1);
+  const [y0, y1] = [yt[0]!, yt[yt.length - 1]!];
+  const py = (y: number) => H - m.b - ((y - y0) / (y1 - y0 || 1)) * (H - m.t - m.b);
+  const groupW = (W - m.l - m.r) / Math.max(1, groups.length);
+  const barW = (groupW * 0.8) / Math.max(1, seriesNames.length);
+  const r = (n: number) => n.toFixed(1);
+  const out: string[] = [];
+  out.push(`<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${W} ${H}" width="${W}" height="${H}" font-family="sans-serif" font-size="12">`);
+  out.push(`<rect x="0" y="0" width="${W}" height="${H}" fill="white"/>`);
+  out.push(`<text x="${W / 2}" y="22" text-anchor="middle" font-size="15">${escapeXml(o.title)}</text>`);
+  for (const t of yt) {
+    out.push(`<line x1="${m.l}" y1="${r(py(t))}" x2="${W - m.r}" y2="${r(py(t))}" stroke="#eee"/>`);
+    out.push(`<text x="${m.l - 6}" y="${r(py(t) + 4)}" text-anchor="end">${fmt(t)}</text>`);
+  }
+  groups.forEach((g, gi) => {
+    const gx = m.l + gi * groupW + groupW * 0.1;
+    g.values.forEach((v, si) => {
+      if (v === null || !Number.isFinite(v)) return;
+      const x = gx + si * barW;
+      const top = py(Math.max(v, y0));
+      const base = py(Math.max(0, y0));
+      out.push(`<rect x="${r(x)}" y="${r(Math.min(top, base))}" width="${r(barW * 0.9)}" height="${r(Math.abs(base - top))}" fill="${COLOURS[si % COLOURS.length]}"/>`);
+      out.push(`<text x="${r(x + barW * 0.45)}" y="${r(Math.min(top, base) - 3)}" text-anchor="middle" font-size="10">${escapeXml(v.toFixed(o.valueDigits ?? 0))}</text>`);
+    });
+    out.push(`<text x="${r(m.l + gi * groupW + groupW / 2)}" y="${H - m.b + 16}" text-anchor="middle">${escapeXml(g.label)}</text>`);
+  });
+  out.push(`<line x1="${m.l}" y1="${H - m.b}" x2="${W - m.r}" y2="${H - m.b}" stroke="black"/>`);
+  out.push(`<line x1="${m.l}" y1="${m.t}" x2="${m.l}" y2="${H - m.b}" stroke="black"/>`);
+  out.push(`<text x="${(m.l + W - m.r) / 2}" y="${H - m.b + 36}" text-anchor="middle">${escapeXml(o.xLabel)}</text>`);
+  out.push(`<text transform="translate(16 ${(m.t + H - m.b) / 2}) rotate(-90)" text-anchor="middle">${escapeXml(o.yLabel)}</text>`);
+  seriesNames.forEach((s, i) => {
+    const lx = m.l + (i % 3) * 190;
+    const ly = H - m.b + 52 + 18 * Math.floor(i / 3);
+    out.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="12" fill="${COLOURS[i % COLOURS.length]}"/>`);
+    out.push(`<text x="${lx + 18}" y="${ly + 1}">${escapeXml(s)}</text>`);
+  });
+  out.push(`</svg>`);
+  return out.join("\n") + "\n";
+}

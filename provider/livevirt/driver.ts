@@ -73,6 +73,11 @@ export interface MoveReport {
   downtimeMs: number | null;
   bytes: number | null;
   postcopyRequests: number | null;
+  /** When the move got its move slot and when it was done, RFC 3339 UTC. */
+  startedAt: string;
+  finishedAt: string;
+  /** How long it waited for a move slot (the per-host limit on concurrent moves). */
+  queuedMs: number;
   /** Verdict of the checks run right before moving (stored when the plan could not know it). */
   preflight?: string;
 }

@@ -24,7 +24,7 @@ function definition(spec: VmSpec): VmDefinition {
     initrd: spec.initrd,
     cmdline: spec.cmdline,
     disks: spec.disks.map(
-      (d, i): DomainDisk => ({ path: d.path, format: d.format, target: d.target ?? `vd${String.fromCharCode(97 + i)}` }),
+      (d, i): DomainDisk => ({ path: d.path, format: d.format, target: d.target ?? `vd${String.fromCharCode(97 + i)}`, shared: d.shared }),
     ),
     consoleLog: spec.consoleLog,
   };

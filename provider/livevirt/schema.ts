@@ -97,6 +97,9 @@ export const lastMoveType = [
     downtime_ms: "number",
     bytes: "number",
     postcopy_requests: "number",
+    started_at: "string",
+    finished_at: "string",
+    queued_ms: "number",
   },
 ] as const;
 

@@ -80,6 +80,12 @@ export interface LastMove {
   downtime_ms: number | null;
   bytes: number | null;
   postcopy_requests: number | null;
+  /** RFC 3339 UTC: when the move got its move slot (null in states written before 0.1.0 had it). */
+  started_at: string | null;
+  /** RFC 3339 UTC: when the move was done and verified. */
+  finished_at: string | null;
+  /** ms the move waited for a slot under the per-host limit on concurrent moves. */
+  queued_ms: number | null;
 }
 
 /** resource "livevirt_vm": what Terraform stores (arguments + computed attributes). */

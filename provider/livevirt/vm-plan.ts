@@ -9,7 +9,7 @@
  */
 import { fillDefaults, unknownComputed } from "../framework/plan-helpers.js";
 import type { PlanRequest, PlanResult } from "../framework/resource.js";
-import { Unknown, valuesEqual, type ObjectValue } from "../framework/values.js";
+import { Unknown, valuesEqual, type ObjectValue, type Value } from "../framework/values.js";
 import { vmSchema } from "./schema.js";
 
 /**
@@ -31,6 +31,16 @@ export const REPLACE_ON_CHANGE = [
 
 const COMPUTED_ON_MOVE = ["state", "last_move", "preflight"] as const;
 
+/**
+ * A disk's `shared` only says how a move treats the image (copy it or not); the domain is the
+ * same either way. Marking a disk non-shared before moving it with copy_storage must not
+ * replace — destroy and re-create — the VM, so the replace comparison leaves it out.
+ */
+function forReplace(attr: string, v: Value | undefined): Value | undefined {
+  if (attr !== "disk" || !Array.isArray(v)) return v;
+  return v.map((d) => (d !== null && typeof d === "object" && !Array.isArray(d) ? { ...(d as ObjectValue), shared: null } : d));
+}
+
 export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
   const block = vmSchema.block;
   let planned = fillDefaults(block, proposed, config);
@@ -43,7 +53,7 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     return { planned };
   }
 
-  const replace = REPLACE_ON_CHANGE.filter((k) => !valuesEqual(prior[k], planned[k]));
+  const replace = REPLACE_ON_CHANGE.filter((k) => !valuesEqual(forReplace(k, prior[k]), forReplace(k, planned[k])));
   if (replace.length > 0) {
     for (const k of ["id", ...COMPUTED_ON_MOVE] as const) planned[k] = Unknown;
     if ((config.domain_type ?? null) === null) planned.domain_type = Unknown;

@@ -62,6 +62,9 @@ export function lastMoveValue(r: MoveReport): ObjectValue {
     downtime_ms: r.downtimeMs,
     bytes: r.bytes,
     postcopy_requests: r.postcopyRequests,
+    started_at: r.startedAt,
+    finished_at: r.finishedAt,
+    queued_ms: r.queuedMs,
   };
 }
 

@@ -62,6 +62,14 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         };
       }
       if (isMove(prior, planned)) {
+        // Already running there: a migration of an interrupted apply (provider killed) finished
+        // after this plan was made — a saved plan applied again, or -refresh=false. Moving it
+        // "again" would be a move to itself; record where it is instead.
+        const now = await vm.read(vmRef(prior), dctx(ctx));
+        if (now && now.host === planned.host && now.state === "running") {
+          ctx.log.warn(`${now.name} already runs on host ${now.host}: nothing to move`, { id: now.id });
+          return { ...planned, id: now.id, state: now.state, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) };
+        }
         let moved;
         try {
           moved = await vm.move(vmRef(prior), vmSpec(planned), dctx(ctx));

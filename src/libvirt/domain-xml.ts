@@ -13,6 +13,11 @@ export interface DiskSpec {
   /** Guest device: vdX (virtio), sdX (SATA) or hdX (IDE). */
   target: string;
   readonly?: boolean;
+  /**
+   * livevirt's own flag, not written to the XML: the image is on storage every host sees
+   * (default true). A move copies only non-shared disks, and only with migration.copy_storage.
+   */
+  shared?: boolean;
 }
 
 export interface DomainSpec {

@@ -27,6 +27,12 @@ export interface MigrateOptions {
   undefineSource?: boolean;
   /** Copy non-shared disks (NBD) along with memory. */
   copyStorageAll?: boolean;
+  /**
+   * Only these disks (targets, e.g. ["vdb"]) are copied (--migrate-disks). Without it libvirt
+   * copies every writable, non-shareable disk — including images on shared storage, which would
+   * then be mirrored onto themselves.
+   */
+  migrateDisks?: readonly string[];
   /** Where the destination QEMU listens, e.g. "tcp://10.213.7.2". */
   migrateUri?: string;
   /** After `seconds`, suspend the guest or switch to post-copy. */
@@ -84,6 +90,12 @@ export function validateMigrateOptions(o: MigrateOptions): void {
   if (o.migrateUri !== undefined && (o.migrateUri.trim() === "" || /[\s\0]/.test(o.migrateUri))) {
     invalid("migrateUri", o.migrateUri, "migrateUri must be a URI without spaces", 'use e.g. "tcp://10.0.0.2"');
   }
+  if (o.migrateDisks !== undefined) {
+    if (!o.copyStorageAll) invalid("migrateDisks", o.migrateDisks.join(","), "migrateDisks only applies when storage is copied", "set copyStorageAll: true or drop migrateDisks");
+    if (o.migrateDisks.length === 0 || o.migrateDisks.some((t) => !/^[a-z]+[a-z0-9]*$/.test(t))) {
+      invalid("migrateDisks", o.migrateDisks.join(","), "migrateDisks must list disk targets such as vda", "name each disk by its target (vda, sdb, …)");
+    }
+  }
   positiveInt("bandwidth", o.bandwidth);
   positiveInt("postcopyBandwidth", o.postcopyBandwidth);
   positiveInt("timeout.seconds", o.timeout?.seconds);
@@ -104,6 +116,7 @@ export function buildMigrateArgs(domain: string, destUri: string, o: MigrateOpti
   if (o.persistent) a.push("--persistent");
   if (o.undefineSource) a.push("--undefinesource");
   if (o.copyStorageAll) a.push("--copy-storage-all");
+  if (o.migrateDisks !== undefined) a.push("--migrate-disks", o.migrateDisks.join(","));
   if (o.verbose) a.push("--verbose");
   if (o.postcopy) a.push("--postcopy");
   if (o.postcopyAfterPrecopy) a.push("--postcopy-after-precopy");

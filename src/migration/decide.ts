@@ -40,11 +40,14 @@ export interface DecideContext {
   /** Guest RAM, for the per-GiB timeout. */
   guestRamBytes: number;
   /**
-   * Guest dirty rate measured outside the job (libvirt ≥ 7.2 `virsh domdirtyrate-calc` then
-   * `domstats --dirtyrate` → dirtyrate.megabytes_per_second). Optional, but it is the only way
-   * `auto` can see a hot guest before the first pass ends: QEMU's own figure stays 0 until then.
+   * Guest dirty rate measured by page sampling alongside pass 1 (libvirt ≥ 7.2
+   * `virsh domdirtyrate-calc` then `domstats --dirtyrate`; see dirty-rate.ts). Optional, but it is
+   * the only way `auto` can judge a guest before the first pass ends: QEMU's own figure stays 0
+   * until then. Noisy (about ±25 %), so it is only used until QEMU has its own figure.
    */
   dirtyRateHintBytesPerS?: number;
+  /** That measurement is still running (its result comes a couple of seconds into pass 1). */
+  dirtyRateHintPending?: boolean;
 }
 
 /** Tuning of the `auto` rule and of the shared guards. Exported so tests and docs quote them. */
@@ -55,9 +58,13 @@ export const AUTO_TUNING = Object.freeze({
   rateWindowMs: 2000,
   /** dirty ≥ this × bandwidth: pre-copy cannot converge (at best it crawls at 1/(1−ratio) passes). */
   cannotConvergeRatio: 0.8,
-  /** dirty ≤ this × bandwidth: each pass at least halves what is left. */
-  clearlyConvergesRatio: 0.5,
-  /** Extra time pre-copy may cost over switching now: max(this, share × elapsed). */
+  /**
+   * Pre-copy "clearly about to finish": what it still needs after the current pass takes at most
+   * max(this, share × the whole pre-copy move as now expected). Beyond that, virsh
+   * --postcopy-after-precopy would switch at the end of pass 1, so auto switches — as early as it
+   * can tell. Relative to the move, so that a big, nearly idle guest is not post-copied whole to
+   * save a second (switching in pass 1 saves only what the rest of the pass would re-dirty).
+   */
   extraTimeSlackMs: 1000,
   extraTimeSlackShare: 0.1,
   /** forceSwitchWhenEnabled: switch when the pass may end within this many sampling intervals. */
@@ -189,10 +196,14 @@ function decideTimeout(cur: JobSample, ctx: DecideContext, progress: string, at:
 }
 
 /**
- * auto: pre-copy converges only if the guest dirties memory slower than we send it. With dirty
- * rate d and bandwidth b, each pass leaves d/b of the previous one, so what is left takes
- * R/(b−d) in total, while post-copy would need about R/b_post. Decide as soon as that is clear;
- * while unclear, never wait past the first pass (virsh --postcopy-after-precopy's moment).
+ * auto, a cost model. With dirty rate d and bandwidth b, each pass leaves d/b of the previous
+ * one, so R bytes to re-send take R/(b−d) of pre-copy in total, while post-copy sends them once.
+ * virsh --postcopy-after-precopy switches when pass 1 ends, whatever is left; auto keeps pre-copy
+ * only while it is clearly about to finish (what remains after the current pass takes ≤ slack =
+ * max(1 s, 10 % of the expected move)), or when pre-copy is no slower than post-copy. Otherwise
+ * it switches — in pass 1 as soon as the dirty-rate hint is in, which also saves the bytes virsh
+ * re-sends after pass 1. So where auto keeps pre-copy and virsh switches, auto is slower by at
+ * most the slack (at equal pre- and post-copy bandwidth); everywhere else it is not slower.
  */
 function decideAuto(
   history: readonly JobSample[],
@@ -212,18 +223,20 @@ function decideAuto(
   const remaining = cur.memoryRemainingBytes ?? 0;
   const firstPass = (cur.iteration ?? 1) < 2;
 
+  // Pass 1: only the hint (QEMU's figure is 0 until the pass ends). Later: QEMU's own figure, an
+  // exact count over the whole last pass, instead of a 2 s sample of 512 pages per GiB.
   const reported = reportedDirtyBytesPerS(cur);
   const hint = ctx.dirtyRateHintBytesPerS;
-  // Both are lower bounds of what matters (distinct pages dirtied during one pass): QEMU's figure
-  // averages over the whole previous pass, so take the larger one.
-  const d = reported === undefined ? hint : hint === undefined ? reported : Math.max(reported, hint);
+  const d = firstPass ? (hint ?? reported) : (reported ?? hint);
 
   if (d === undefined) {
     const minMs = (remaining / b) * 1000;
     if (minMs > timeLeftMs) {
       return sw(`even an idle guest needs ≥ ${formatSeconds(minMs)} more pre-copy at ${formatRate(b)} but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`);
     }
-    return cont(`${progress}; first pass: QEMU reports the dirty rate only when the pass ends`);
+    return ctx.dirtyRateHintPending
+      ? cont(`${progress}; first pass: measuring the guest's dirty rate`)
+      : cont(`${progress}; first pass: QEMU reports the dirty rate only when the pass ends`);
   }
 
   const ratio = d / b;
@@ -232,18 +245,81 @@ function decideAuto(
     const cmp = ratio >= 1 ? "≥" : `is ${Math.floor(ratio * 100)} % of`;
     return sw(`dirty rate ${formatRate(d)} ${cmp} bandwidth ${formatRate(b)}: pre-copy cannot converge; switching to post-copy ${at}`);
   }
-  const tailMs = (remaining / (b - d)) * 1000;
-  if (tailMs > timeLeftMs) {
-    return sw(`${rates}: pre-copy needs ~${formatSeconds(tailMs)} more but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`);
-  }
   const postcopyBw = s.postcopyBandwidthMib !== undefined ? s.postcopyBandwidthMib * MIB : b;
-  const postcopyMs = (remaining / postcopyBw) * 1000;
-  const slackMs = Math.max(T.extraTimeSlackMs, T.extraTimeSlackShare * ctx.elapsedMs);
-  if (ratio <= T.clearlyConvergesRatio && tailMs - postcopyMs <= slackMs) {
-    return cont(`${progress}; ${rates}: pre-copy converges, ~${formatSeconds(tailMs)} to go`);
+  const o = firstPass ? firstPassOutlook(history, ctx, b, d, postcopyBw) : laterPassOutlook(remaining, b, d, postcopyBw);
+  const slackMs = Math.max(T.extraTimeSlackMs, T.extraTimeSlackShare * (ctx.elapsedMs + o.precopyMs));
+
+  if (o.precopyMs > timeLeftMs) {
+    return sw(`${rates}: pre-copy needs ~${formatSeconds(o.precopyMs)} more but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`);
   }
-  if (!firstPass) {
-    return sw(`${rates} after the first pass: pre-copy not clearly converging (~${formatSeconds(tailMs)} more vs ~${formatSeconds(postcopyMs)} in post-copy); switching to post-copy ${at}`);
+  const where = firstPass ? `after this pass (~${formatMiB(o.afterPassBytes)} dirtied by its end)` : "";
+  if (o.afterPassMs <= slackMs) {
+    return cont(`${progress}; ${rates}: pre-copy converges, ~${formatSeconds(o.precopyMs)} to go${firstPass ? `, ~${formatSeconds(o.afterPassMs)} of it ${where}` : ""}`);
   }
-  return cont(`${progress}; ${rates}: undecided, deciding when the first pass ends`);
+  if (o.postcopyMs >= o.precopyMs) {
+    return cont(`${progress}; ${rates}: pre-copy (~${formatSeconds(o.precopyMs)}) is no slower than post-copy (~${formatSeconds(o.postcopyMs)})`);
+  }
+  return sw(
+    `${rates}${firstPass ? "" : " after the first pass"}: pre-copy not about to finish (~${formatSeconds(o.afterPassMs)} more ${firstPass ? where : "to re-send what is left"}, ` +
+      `> ${formatSeconds(slackMs)}; ~${formatSeconds(o.precopyMs)} in all vs ~${formatSeconds(o.postcopyMs)} in post-copy); switching to post-copy ${at}`,
+  );
+}
+
+interface Outlook {
+  /** Pre-copy from now until QEMU completes (rest of this pass + the passes after it). */
+  precopyMs: number;
+  /** The part of precopyMs after the current pass (pass 2 on, during pass 1). */
+  afterPassMs: number;
+  /** Post-copy if switched now. */
+  postcopyMs: number;
+  /** Pass 1: distinct bytes the guest will have dirtied when the pass ends. */
+  afterPassBytes: number;
+}
+
+/** From pass 2 on, remaining is what the guest dirtied; it shrinks geometrically by d/b a pass. */
+function laterPassOutlook(remaining: number, b: number, d: number, postcopyBw: number): Outlook {
+  const tailMs = (remaining / (b - d)) * 1000;
+  return { precopyMs: tailMs, afterPassMs: tailMs, postcopyMs: (remaining / postcopyBw) * 1000, afterPassBytes: remaining };
+}
+
+/**
+ * During pass 1: the rest of the pass takes remaining ÷ (the pace remaining fell at lately; zero
+ * pages make it faster than the bandwidth), and by its end the guest has dirtied d × the pass's
+ * length (at most all memory), which pass 2 on must re-send. Switching now instead sends the rest
+ * plus what was dirtied after being sent so far.
+ */
+function firstPassOutlook(history: readonly JobSample[], ctx: DecideContext, b: number, d: number, postcopyBw: number): Outlook {
+  const cur = history[history.length - 1]!;
+  const remaining = cur.memoryRemainingBytes ?? 0;
+  const passSoFarMs = cur.timeElapsedMs ?? ctx.elapsedMs;
+  const fall = Math.max(b, remainingFall(history, T.rateWindowMs) ?? 0);
+  const leftInPassMs = (remaining / fall) * 1000;
+  const total = cur.memoryTotalBytes ?? ctx.memoryTotalBytes;
+  const dirtiedByPassEnd = Math.min(total, (d * (passSoFarMs + leftInPassMs)) / 1000);
+  const stopBytes = (b * maxDowntimeMs(ctx.settings)) / 1000;
+  // QEMU completes at the end of the pass when what is dirty by then fits in the downtime.
+  const afterPassMs = dirtiedByPassEnd <= stopBytes ? 0 : (dirtiedByPassEnd / (b - d)) * 1000;
+  const redirtied = Math.min(cur.memoryProcessedBytes ?? 0, (d * passSoFarMs) / 1000);
+  return {
+    precopyMs: leftInPassMs + afterPassMs,
+    afterPassMs,
+    postcopyMs: ((remaining + redirtied) / postcopyBw) * 1000,
+    afterPassBytes: dirtiedByPassEnd,
+  };
+}
+
+/** Bytes/s at which remaining fell over the last `windowMs` of job time within one pass. */
+function remainingFall(history: readonly JobSample[], windowMs: number): number | undefined {
+  const cur = history[history.length - 1]!;
+  if (cur.timeElapsedMs === undefined || cur.memoryRemainingBytes === undefined) return undefined;
+  let first: JobSample | undefined;
+  for (let i = history.length - 2; i >= 0; i--) {
+    const h = history[i]!;
+    if (h.timeElapsedMs === undefined || h.memoryRemainingBytes === undefined || h.iteration !== cur.iteration || h.timeElapsedMs >= cur.timeElapsedMs) break;
+    first = h;
+    if (cur.timeElapsedMs - h.timeElapsedMs >= windowMs) break;
+  }
+  if (!first) return undefined;
+  const fell = first.memoryRemainingBytes! - cur.memoryRemainingBytes;
+  return fell > 0 ? (fell / (cur.timeElapsedMs - first.timeElapsedMs!)) * 1000 : undefined;
 }

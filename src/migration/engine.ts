@@ -1,8 +1,9 @@
 /**
  * moveVm: one live migration of a running VM from one host to another, as apply needs it.
  *
- *   limit slot → checks → dirty-rate hint → source event stream → virsh migrate (p2p, live,
- *   persistent, undefinesource, [--postcopy]) → monitor loop (decide: continue/switch/abort) →
+ *   limit slot → checks → source event stream → dirty-rate calc started → virsh migrate (p2p,
+ *   live, persistent, undefinesource, [--postcopy]) → monitor loop (decide: continue/switch/abort;
+ *   the dirty-rate result joins it during pass 1) →
  *   statistics (source job-completed event) → verify on both hosts → MoveOutcome
  *
  * Every failure becomes a MoveError whose `location` comes from asking both hosts, never from
@@ -12,21 +13,24 @@
  * --postcopy-after-precopy: that flag is the baseline the benchmark compares against.
  */
 import type { HostTarget } from "../hosts.js";
-import { DomainNotFoundError, LibvirtError, ValidationError } from "../errors.js";
+import { DomainNotFoundError, LibvirtError, LivevirtError, ValidationError } from "../errors.js";
 import { MigrationError } from "../libvirt/errors.js";
 import { startMigration, type MigrationHandle } from "../libvirt/migrate.js";
 import type { MigrateOptions } from "../libvirt/migrate-args.js";
 import type { DomJobInfo } from "../libvirt/parse/domjobinfo.js";
 import { Connection } from "../libvirt/virsh.js";
-import { measureDirtyRateHint, wantsDirtyRateHint } from "./dirty-rate.js";
+import { startDirtyRateProbe, wantsDirtyRateHint } from "./dirty-rate.js";
 import { MoveError, type HostViews, type VmLocation } from "./errors.js";
 import { completedStats, watchSourceEvents, type SourceEvents, type StatsOrigin } from "./job-stats.js";
-import { defaultMoveLimits, type MoveLimits } from "./limits.js";
-import { monitorMigration, type MonitorResult, type MoveLog } from "./monitor.js";
+import { defaultMoveLimits, type MoveLimits, type MoveSlot } from "./limits.js";
+import { monitorMigration, type DirtyRateSource, type MonitorResult, type MoveLog } from "./monitor.js";
 import type { MigrationSettings } from "./policy.js";
 import { formatMiB } from "./progress.js";
+import { prepareRefusal, type PrepareRefusal } from "./refusal.js";
 import { resumePostcopy } from "./resume.js";
-import { fixFor, inspectBoth, judgeLocation, stateAt, verifyMoved, whereMessage } from "./verify.js";
+import { disksToCopy, prepareDestinationImages, removeCreatedImages, type CopiedDisk, type MoveDisk } from "./storage-copy.js";
+import { settleOrphanJob, type SettleResult } from "./orphan-job.js";
+import { fixFor, inspectBoth, judgeLocation, movedProblems, stateAt, verifyMoved, whereMessage } from "./verify.js";
 
 export type { MoveLog } from "./monitor.js";
 
@@ -44,6 +48,12 @@ export interface MoveRequest {
   sampleMs?: number;
   /** Concurrency limits (default: process-wide, 1 outbound per host). */
   limits?: MoveLimits;
+  /**
+   * The VM's disks with livevirt's shared flag. With settings.copyStorage, the non-shared ones
+   * are copied (their destination images prepared first, storage-copy.ts) and only those
+   * (--migrate-disks). Left out: libvirt's own rule, every writable non-shareable disk.
+   */
+  disks?: readonly MoveDisk[];
 }
 
 export interface MoveOutcome {
@@ -68,6 +78,14 @@ export interface MoveOutcome {
   resumed: boolean;
   /** Destination libvirt state after verification, e.g. "running (migrated)". */
   state: string;
+  /**
+   * When the move got its slot (MoveLimits) and when it was done (verified, before the slot was
+   * given back), RFC 3339 UTC; and how long it waited for the slot. Two moves that share a limit
+   * have [startedAt, finishedAt] intervals that never overlap.
+   */
+  startedAt: string;
+  finishedAt: string;
+  queuedMs: number;
 }
 
 const noLog: MoveLog = () => {};
@@ -84,24 +102,43 @@ export async function moveVm(req: MoveRequest): Promise<MoveOutcome> {
   const limits = req.limits ?? defaultMoveLimits;
   const busy = limits.busyOut(req.from.name);
   if (busy.running > 0) log("info", `waiting for ${busy.running + busy.waiting} other move(s) out of ${req.from.name} (limit ${limits.outboundPerHost})`);
-  let release: () => void;
+  let slot: MoveSlot;
   try {
-    release = await limits.acquire(req.from.name, req.to.name, req.signal);
+    slot = await limits.take(req.from.name, req.to.name, req.signal);
   } catch (e) {
     throw await failure(req, "stopped while waiting for a free move slot", false, "not-started", e);
   }
+  if (slot.queuedMs > 0 && busy.running > 0) log("info", `got a move slot out of ${req.from.name} after ${slot.queuedMs} ms`);
+  const copied: CopiedDisk[] = [];
   try {
-    return await runMove(req, log);
+    return await runMove(req, log, slot, limits.now, copied);
+  } catch (e) {
+    // Images made for this move are only garbage while the VM is still (only) on the source.
+    if (e instanceof MoveError && e.location === "source") await removeCreatedImages(req.to, copied, log);
+    throw e;
   } finally {
-    release();
+    slot.release();
   }
 }
 
-async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
+async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () => number, copied: CopiedDisk[]): Promise<MoveOutcome> {
   const { domain, from, to } = req;
   const settings: MigrationSettings = { ...req.settings, mode: req.strategy };
   const src = new Connection(from.uri, { timeoutMs: 15_000 });
   const deadline = Date.now() + settings.timeoutS * 1000;
+
+  // An apply whose provider died (SIGKILL, a second Ctrl-C) leaves its p2p job running in the
+  // source daemon: abort it (pre-copy) or let it finish (post-copy) first — see orphan-job.ts.
+  let orphan: SettleResult;
+  try {
+    orphan = await settleOrphanJob({ domain, hosts: [from, to], deadline, log, signal: req.signal });
+  } catch (e) {
+    throw await failure(req, `an earlier migration could not be settled: ${(e as Error).message}`, false, "not-started", e);
+  }
+  if (orphan.actions.length > 0) {
+    const views = await inspectBoth(from, to, domain);
+    if (movedProblems(views).length === 0) return adoptedMove(domain, from, to, views, orphan, slot, now, log);
+  }
 
   // The guest must be running on the source: post-copy and --live refuse anything else, and a
   // missing domain means the state is stale (say where it is instead).
@@ -117,15 +154,32 @@ async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
     throw await failure(req, e instanceof DomainNotFoundError ? `${domain} is not on ${from.name}` : `cannot read ${domain} on ${from.name}`, false, "not-started", e);
   }
 
-  let hint: number | undefined;
-  if (wantsDirtyRateHint(settings)) {
+  const copyTargets = req.disks === undefined ? undefined : disksToCopy(settings.copyStorage, req.disks);
+  if (copyTargets !== undefined && copyTargets.length > 0) {
     try {
-      hint = await measureDirtyRateHint(from, domain, log, req.signal);
+      await prepareDestinationImages({ domain, from, to, targets: copyTargets, done: copied, log, signal: req.signal });
     } catch (e) {
-      throw await failure(req, "stopped before the move started", false, "not-started", e);
+      const why = `the destination images for the storage copy could not be prepared: ${(e as Error).message}`;
+      // Our refusal names the host to fix and how (e.g. a foreign image at the path on the destination).
+      const refused = e instanceof LivevirtError && e.detail.host && e.detail.fix ? { why, host: e.detail.host, fix: e.detail.fix } : undefined;
+      throw await failure(req, why, false, "not-started", e, refused);
     }
   }
-  if (req.signal?.aborted) throw await failure(req, "stopped before the move started", false, "not-started");
+
+  // No settle wait for the stream: the only event used, job-completed, comes at the end of the
+  // move, seconds after virsh has registered (~0.1 s, while the next steps run). completedStats()
+  // falls back to the source's completed job should it ever be missed.
+  const events = await watchSourceEvents(from, domain, log, 0);
+  // The dirty-rate calc runs in QEMU during pass 1 (dirty-rate.ts): started now, it costs one
+  // short virsh call instead of a measurement before the move.
+  let dirtyRate: DirtyRateSource | undefined;
+  try {
+    if (wantsDirtyRateHint(settings)) dirtyRate = await startDirtyRateProbe(from, domain, log, req.signal);
+    if (req.signal?.aborted) throw req.signal.reason;
+  } catch (e) {
+    await events.close();
+    throw await failure(req, "stopped before the move started", false, "not-started", e);
+  }
 
   const migrate: MigrateOptions = {
     live: true,
@@ -135,11 +189,10 @@ async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
     postcopy: req.strategy === "postcopy",
     ...(settings.bandwidthMib !== undefined ? { bandwidth: settings.bandwidthMib } : {}),
     ...(req.strategy === "postcopy" && settings.postcopyBandwidthMib !== undefined ? { postcopyBandwidth: settings.postcopyBandwidthMib } : {}),
-    ...(settings.copyStorage ? { copyStorageAll: true } : {}),
+    ...(copyTargets === undefined ? (settings.copyStorage ? { copyStorageAll: true } : {}) : copyTargets.length > 0 ? { copyStorageAll: true, migrateDisks: copyTargets } : {}),
   };
   const destUri = to.migrationUri ?? to.uri;
 
-  const events = await watchSourceEvents(from, domain, log);
   let handle: MigrationHandle;
   const t0 = Date.now();
   try {
@@ -169,7 +222,7 @@ async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
       },
       settings,
       guestRamBytes,
-      ...(hint !== undefined ? { dirtyRateHintBytesPerS: hint } : {}),
+      ...(dirtyRate !== undefined ? { dirtyRate } : {}),
       sampleMs: req.sampleMs ?? 500,
       done: handle.done,
       signal: req.signal,
@@ -184,6 +237,8 @@ async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
         // virsh can die while the p2p job lives on in the source daemon (measured: killing virsh
         // does not stop it). Never leave such an orphan behind a "failed" answer.
         await abortOrphanJob(src, domain, log);
+        const refused = prepareRefusal(e, to.name);
+        if (refused) throw await failure(req, refused.why, false, "not-started", e, refused);
         const why = mon.abortReason ?? "the migration failed during pre-copy";
         throw await failure(req, why, false, "precopy", e);
       }
@@ -208,11 +263,14 @@ async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
       postcopyRequests: stats?.postcopyRequests ?? null,
       location: "destination",
       jobElapsedMs: stats?.timeElapsedMs ?? null,
-      dirtyRateHintMibPerS: hint === undefined ? null : hint / (1024 * 1024),
+      dirtyRateHintMibPerS: mon.dirtyRateHintBytesPerS === null ? null : mon.dirtyRateHintBytesPerS / (1024 * 1024),
       statsOrigin: got?.origin ?? null,
       stats,
       resumed,
       state: stateAt(views, "destination"),
+      startedAt: new Date(slot.grantedAt).toISOString(),
+      finishedAt: new Date(now()).toISOString(),
+      queuedMs: slot.queuedMs,
     };
     if (!got) log("warn", `no completed-job statistics from ${from.name}: downtime and post-copy requests unknown`);
     log("info", summary(domain, from, to, outcome), recordFields(outcome));
@@ -220,6 +278,34 @@ async function runMove(req: MoveRequest, log: MoveLog): Promise<MoveOutcome> {
   } finally {
     await events.close();
   }
+}
+
+/**
+ * The earlier, interrupted apply's migration finished the move by itself (a post-copy runs to
+ * its end; a pre-copy may converge): the VM already is where this move wants it.
+ */
+function adoptedMove(domain: string, from: HostTarget, to: HostTarget, views: HostViews, orphan: SettleResult, slot: MoveSlot, now: () => number, log: MoveLog): MoveOutcome {
+  const outcome: MoveOutcome = {
+    mode: orphan.actions.includes("abort") ? "precopy" : "postcopy",
+    switchedAtIteration: null,
+    switchReason: null,
+    totalMs: orphan.waitedMs,
+    downtimeMs: null,
+    bytes: null,
+    postcopyRequests: null,
+    location: "destination",
+    jobElapsedMs: null,
+    dirtyRateHintMibPerS: null,
+    statsOrigin: null,
+    stats: null,
+    resumed: orphan.resumed,
+    state: stateAt(views, "destination"),
+    startedAt: new Date(slot.grantedAt).toISOString(),
+    finishedAt: new Date(now()).toISOString(),
+    queuedMs: slot.queuedMs,
+  };
+  log("info", `${domain} is already on ${to.name}: an earlier, interrupted migration from ${from.name} completed the move (no statistics: they went to the process that started it)`, recordFields(outcome));
+  return outcome;
 }
 
 async function abortOrphanJob(src: Connection, domain: string, log: MoveLog): Promise<void> {
@@ -234,7 +320,7 @@ async function abortOrphanJob(src: Connection, domain: string, log: MoveLog): Pr
 }
 
 /** Looks at both hosts and builds the MoveError for a move that did not complete. */
-async function failure(req: MoveRequest, why: string, switched: boolean, phase: MoveError["phase"], cause?: unknown): Promise<MoveError> {
+async function failure(req: MoveRequest, why: string, switched: boolean, phase: MoveError["phase"], cause?: unknown, refused?: PrepareRefusal): Promise<MoveError> {
   const { domain, from, to } = req;
   let views: HostViews;
   let location: VmLocation;
@@ -253,9 +339,10 @@ async function failure(req: MoveRequest, why: string, switched: boolean, phase: 
       ? cause.failure.kind === "aborted-by-client" ? "" : ` (libvirt: ${cause.failure.message})`
       : cause instanceof LibvirtError ? ` (${cause.message})` : "";
   const msg = `${domain}: move from ${from.name} to ${to.name} failed: ${why}${libvirtSays}. ${whereMessage(domain, views, location, from, to)}`;
+  // A refusal names the host that refused (the one to fix), not the one the VM stayed on.
   return new MoveError(msg, location, stateAt(views, location), views, phase, {
-    host: location === "source" ? from.name : location === "destination" ? to.name : undefined,
-    fix: fixFor(views, location, from, to, domain),
+    host: refused?.host ?? (location === "source" ? from.name : location === "destination" ? to.name : undefined),
+    fix: refused && location === "source" ? refused.fix : fixFor(views, location, from, to, domain),
   }, { cause });
 }
 
@@ -278,5 +365,6 @@ export function recordFields(o: MoveOutcome): Record<string, unknown> {
     bytes: o.bytes,
     postcopyRequests: o.postcopyRequests,
     resumed: o.resumed,
+    queuedMs: o.queuedMs,
   };
 }

@@ -64,6 +64,18 @@ export interface MoveLimitOptions {
   outboundPerHost?: number;
   /** Concurrent moves into one host (default unlimited). */
   inboundPerHost?: number;
+  /** Wall clock in ms (default Date.now); tests pass their own. */
+  now?: () => number;
+}
+
+/** A granted move slot and what it cost to get it: the record that proves the limit held. */
+export interface MoveSlot {
+  /** Gives the slot back (idempotent). */
+  release: () => void;
+  /** When the slot was granted, i.e. when the move may start (ms since the epoch). */
+  grantedAt: number;
+  /** How long the caller waited for the slot (0: one was free). */
+  queuedMs: number;
 }
 
 export class MoveLimits {
@@ -71,10 +83,20 @@ export class MoveLimits {
   private readonly inbound = new Map<string, Semaphore>();
   readonly outboundPerHost: number;
   readonly inboundPerHost: number;
+  readonly now: () => number;
 
   constructor(o: MoveLimitOptions = {}) {
     this.outboundPerHost = o.outboundPerHost ?? 1;
     this.inboundPerHost = o.inboundPerHost ?? Number.POSITIVE_INFINITY;
+    this.now = o.now ?? Date.now;
+  }
+
+  /** acquire(), timed: when the slot was granted and how long the wait for it was. */
+  async take(from: string, to: string, signal?: AbortSignal): Promise<MoveSlot> {
+    const asked = this.now();
+    const release = await this.acquire(from, to, signal);
+    const grantedAt = this.now();
+    return { release, grantedAt, queuedMs: Math.max(0, grantedAt - asked) };
   }
 
   /**

@@ -20,6 +20,15 @@ export interface JobSource {
   sample(): Promise<JobSample | undefined>;
 }
 
+/**
+ * A dirty-rate measurement running alongside pass 1 (dirty-rate.ts). Polled after each sample
+ * until it settles; never throws.
+ */
+export interface DirtyRateSource {
+  /** Bytes/s once measured, "pending" while QEMU measures, "unavailable" when no result will come. */
+  poll(): Promise<number | "pending" | "unavailable">;
+}
+
 export interface MonitorActions {
   /** Called once, on the first sample of a running job (e.g. set max downtime: needs the job). */
   onJobStarted?(sample: JobSample): Promise<void>;
@@ -34,7 +43,10 @@ export interface MonitorOptions {
   /** Effective settings (mode already = the move's strategy). */
   settings: MigrationSettings;
   guestRamBytes: number;
+  /** A dirty rate known before the move (tests, callers that measured it themselves). */
   dirtyRateHintBytesPerS?: number;
+  /** Or one being measured during pass 1: decide() gets it from the sample after it is ready. */
+  dirtyRate?: DirtyRateSource;
   sampleMs: number;
   /** The migration itself: the loop ends when it settles. */
   done: Promise<unknown>;
@@ -59,6 +71,8 @@ export interface MonitorResult {
   abortedBy: "policy" | "signal" | "switch-failure" | null;
   /** Active-job samples seen. */
   samples: number;
+  /** The dirty-rate hint decide() saw (bytes/s), null when none came. */
+  dirtyRateHintBytesPerS: number | null;
   lastSample?: JobSample;
   lastDecision?: Decision;
 }
@@ -99,7 +113,9 @@ export async function monitorMigration(o: MonitorOptions): Promise<MonitorResult
   o.signal?.addEventListener("abort", onSignal, { once: true });
   const eitherWake = Promise.race([doneWake, signalWake]);
 
-  const r: MonitorResult = { phase: "precopy", switchedAtIteration: null, switchReason: null, switchedAtMs: null, abortReason: null, abortedBy: null, samples: 0 };
+  const r: MonitorResult = { phase: "precopy", switchedAtIteration: null, switchReason: null, switchedAtMs: null, abortReason: null, abortedBy: null, samples: 0, dirtyRateHintBytesPerS: o.dirtyRateHintBytesPerS ?? null };
+  // Polled only while it can still matter: in pre-copy, until it settles.
+  let hintPending = o.dirtyRateHintBytesPerS === undefined && o.dirtyRate !== undefined;
   const history: JobSample[] = [];
   let jobStarted = false;
   let lastInfoAt = -Infinity;
@@ -170,6 +186,16 @@ export async function monitorMigration(o: MonitorOptions): Promise<MonitorResult
       history.push(s);
       r.samples++;
       r.lastSample = s;
+      if (hintPending && r.phase === "precopy") {
+        // After the job sample, not beside it: both are libvirt query jobs on the same domain,
+        // and the stats call does not wait for a busy one.
+        const h = await o.dirtyRate!.poll();
+        if (h !== "pending") {
+          hintPending = false;
+          if (h !== "unavailable") r.dirtyRateHintBytesPerS = h;
+        }
+        if (finished) break;
+      }
       const elapsedMs = now() - start;
       const d = decide(history, {
         settings: o.settings,
@@ -177,7 +203,8 @@ export async function monitorMigration(o: MonitorOptions): Promise<MonitorResult
         elapsedMs,
         memoryTotalBytes: s.memoryTotalBytes ?? o.guestRamBytes,
         guestRamBytes: o.guestRamBytes,
-        ...(o.dirtyRateHintBytesPerS !== undefined ? { dirtyRateHintBytesPerS: o.dirtyRateHintBytesPerS } : {}),
+        ...(r.dirtyRateHintBytesPerS !== null ? { dirtyRateHintBytesPerS: r.dirtyRateHintBytesPerS } : {}),
+        ...(hintPending ? { dirtyRateHintPending: true } : {}),
       });
       r.lastDecision = d;
 

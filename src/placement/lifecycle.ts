@@ -1,6 +1,9 @@
 import { DomainNotFoundError, LibvirtError, LivevirtError } from "../errors.js";
 import { buildDomainXml } from "../libvirt/domain-xml.js";
+import type { DomainState } from "../libvirt/parse/domstate.js";
+import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "./registry.js";
+import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import type { Placement, VmDefinition } from "./types.js";
 
 /**
@@ -61,11 +64,53 @@ export class VmLifecycle {
 
   /** The domain with this UUID (or name) on one host, or null. */
   async findOn(host: string, idOrName: string): Promise<Placement | null> {
-    const c = this.hosts.connection(host);
+    const st = await this.stateOn(host, idOrName);
+    return st ? this.describe(host, idOrName, st) : null;
+  }
+
+  /**
+   * Where the VM is now: the last known host first, then every other declared host. It shows on
+   * two hosts during a move and after an interrupted one; which-copy.ts says which copy is the VM
+   * (a running copy always; the post-copy destination over its paused source).
+   *
+   * States first, the XML only of the copy chosen: `dumpxml` of a domain that is one end of a
+   * running migration waits for the migration's job lock — measured on libvirt 11.3, on the
+   * destination during pre-copy it fails after 30 s with "cannot acquire state change lock (held by
+   * monitor=remoteDispatchDomainMigratePrepare3Params)", and a refresh mid-move would fail with it;
+   * `domstate` answers at once on both ends.
+   */
+  async locate(uuid: string, lastHost?: string): Promise<Placement | null> {
+    const copies: (DomainState & Copy & { host: string })[] = [];
+    for (const host of this.hosts.searchOrder(lastHost)) {
+      const st = await this.stateOn(host, uuid);
+      if (!st) continue;
+      if (st.state === "running") return this.describe(host, uuid, st);
+      copies.push({ host, ...st });
+    }
+    if (needsSides(copies)) {
+      // Both ends of a failed post-copy are paused: only the migration job tells them apart.
+      for (const c of copies) c.side = (await inspectCopy(this.hosts.target(c.host), uuid)).side ?? "unknown";
+    }
+    const home = homeCopy(copies);
+    return home ? this.describe(home.host, uuid, home) : null;
+  }
+
+  /** libvirt's state of the domain on one host, or null when it is not there. */
+  private stateOn(host: string, idOrName: string): Promise<DomainState | null> {
+    return this.ask(host, () => this.hosts.connection(host).domainState(idOrName));
+  }
+
+  /** The placement of a copy whose state is known (null: it vanished meanwhile). */
+  private async describe(host: string, idOrName: string, st: DomainState): Promise<Placement | null> {
+    const info = await this.ask(host, () => this.hosts.connection(host).dumpXml(idOrName));
+    if (!info) return null;
+    return { uuid: info.uuid, name: info.name, host, domainType: info.type === "kvm" ? "kvm" : "qemu", state: st.state, reason: st.reason };
+  }
+
+  /** One libvirt question: "not found" is null, an unreachable host a LivevirtError saying so. */
+  private async ask<T>(host: string, q: () => Promise<T>): Promise<T | null> {
     try {
-      const info = await c.dumpXml(idOrName);
-      const st = await c.domainState(info.uuid);
-      return { uuid: info.uuid, name: info.name, host, domainType: info.type === "kvm" ? "kvm" : "qemu", state: st.state, reason: st.reason };
+      return await q();
     } catch (e) {
       if (e instanceof DomainNotFoundError) return null;
       if (e instanceof LibvirtError && /failed to connect|Cannot recv data|Connection refused/i.test(e.message)) {
@@ -76,22 +121,6 @@ export class VmLifecycle {
       }
       throw e;
     }
-  }
-
-  /**
-   * Where the VM is now: the last known host first, then every other declared host. When it is
-   * on two hosts (a failed post-copy can leave a paused copy), the running one wins.
-   */
-  async locate(uuid: string, lastHost?: string): Promise<Placement | null> {
-    const found: Placement[] = [];
-    for (const host of this.hosts.searchOrder(lastHost)) {
-      const p = await this.findOn(host, uuid);
-      if (p) {
-        if (p.state === "running") return p;
-        found.push(p);
-      }
-    }
-    return found[0] ?? null;
   }
 
   /** Stops and undefines the VM wherever it is; a VM already gone is success. */

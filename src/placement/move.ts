@@ -36,6 +36,10 @@ export interface MoveRecord {
   downtimeMs: number | null;
   bytes: number | null;
   postcopyRequests: number | null;
+  /** When the move got its slot and when it was done (RFC 3339 UTC), and its wait for the slot. */
+  startedAt: string;
+  finishedAt: string;
+  queuedMs: number;
   preflight: string;
 }
 
@@ -91,7 +95,8 @@ export class MoveService {
         name: def.name,
         memoryMib: def.memoryMib,
         domainType: current.domainType,
-        disks: def.disks.map((d) => ({ path: d.path, shared: !policy.copyStorage })),
+        // Each disk's own flag: copy_storage is how non-shared disks move, not a claim that they are shared.
+        disks: def.disks.map((d) => ({ path: d.path, shared: d.shared ?? true })),
         policy: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage },
       },
       from: this.hosts.target(current.host),
@@ -119,7 +124,7 @@ export class MoveService {
     const settings = moveSettings(policy, await needsForcedSwitch(this.hosts, [from.name, to.name]));
     try {
       // By name: libvirt's events (where the move statistics come from) name the domain, not its UUID.
-      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, signal: opts.signal, log: opts.log });
+      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, disks: def.disks, signal: opts.signal, log: opts.log });
       const placement = await this.vms.locate(current.uuid, to.name);
       if (!placement) throw new LivevirtError(`VM ${def.name} moved to ${to.name} but libvirt cannot find it there now`, { host: to.name });
       return {
@@ -133,6 +138,7 @@ export class MoveService {
 
   /** destroy + create: the guest reboots on the destination. Only by explicit policy. */
   private async recreate(current: Placement, def: VmDefinition, verdict: string): Promise<{ placement: Placement; record: MoveRecord }> {
+    // No live migration, so no move slot to wait for: queued 0.
     const started = Date.now();
     await this.vms.delete(current.uuid, current.host);
     let placement: Placement;
@@ -141,9 +147,23 @@ export class MoveService {
     } catch (e) {
       throw new MoveFailed(e, null);
     }
+    const finished = Date.now();
     return {
       placement,
-      record: { from: current.host, to: def.host, mode: "recreate", switchedAtIteration: null, totalMs: Date.now() - started, downtimeMs: null, bytes: null, postcopyRequests: null, preflight: verdict },
+      record: {
+        from: current.host,
+        to: def.host,
+        mode: "recreate",
+        switchedAtIteration: null,
+        totalMs: finished - started,
+        downtimeMs: null,
+        bytes: null,
+        postcopyRequests: null,
+        startedAt: new Date(started).toISOString(),
+        finishedAt: new Date(finished).toISOString(),
+        queuedMs: 0,
+        preflight: verdict,
+      },
     };
   }
 }
@@ -160,9 +180,11 @@ async function needsForcedSwitch(hosts: HostRegistry, names: string[]): Promise<
   return false;
 }
 
-function pick(o: MoveOutcome): Pick<MoveRecord, "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "bytes" | "postcopyRequests"> {
-  const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests } = o;
-  return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests };
+type Recorded = "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "bytes" | "postcopyRequests" | "startedAt" | "finishedAt" | "queuedMs";
+
+function pick(o: MoveOutcome): Pick<MoveRecord, Recorded> {
+  const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs } = o;
+  return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs };
 }
 
 /** A move that did not complete, with where the VM really is now (null: nowhere to be found). */

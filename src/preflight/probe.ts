@@ -13,7 +13,10 @@ import { MigrationError, VirshTimeoutError } from "../libvirt/errors.js";
 import { startMigration } from "../libvirt/migrate.js";
 import { Connection } from "../libvirt/virsh.js";
 import { cached, newCache } from "./cache.js";
+import { getHostFacts, type HostFacts } from "./host-facts.js";
 import { errorText } from "./known.js";
+import { pairId, probeCacheKey, type ProbeCacheKey } from "./probe-cache-key.js";
+import { diskCacheConfig, entryMatches, entryPath, readEntry, writeEntry, type Env } from "./probe-disk-cache.js";
 import type { CheckResult } from "./types.js";
 
 export const PROBE_MEMORY_MIB = 64;
@@ -35,6 +38,8 @@ export interface MoveProbeResult {
   switched: boolean;
   /** Domains the cleanup could not remove (reported, never silently left). */
   leftovers: string[];
+  /** True when this verdict is a passing probe reused from the on-disk cache (probe-disk-cache.ts). */
+  fromDiskCache: boolean;
 }
 
 const probeCache = newCache<MoveProbeResult>();
@@ -51,7 +56,77 @@ export interface ProbeOptions {
 }
 
 export function probeMove(from: HostTarget, to: HostTarget, opts: ProbeOptions = {}): { promise: Promise<MoveProbeResult>; cached: boolean } {
-  return cached(probeCache, `${from.uri}\n${to.uri}`, () => runProbeMove(from, to, opts));
+  return cached(probeCache, `${from.uri}\n${to.uri}`, () => probeWithDiskCache(from, to, opts));
+}
+
+/** The check a probe verdict is reported as (fresh or reused: same id, title, requirement). */
+function probeCheckBase(from: HostTarget, to: HostTarget) {
+  return {
+    id: "migration.postcopy-probe",
+    host: to.name,
+    title: `throw-away post-copy move ${from.name} → ${to.name}`,
+    required: "a no-OS domain moves with post-copy through libvirt",
+    requiredFor: "postcopy" as const,
+  };
+}
+
+/**
+ * The pair's verdict from the on-disk cache when a fresh passing entry has this set-up's key,
+ * else a real probe (whose pass is then stored). The cache file is looked at before the host
+ * facts arrive: without a candidate entry the probe starts at once, alongside the facts, as it
+ * always did; the facts are awaited only to check a candidate's key or to key a new entry.
+ */
+export interface ProbeDeps {
+  run: (from: HostTarget, to: HostTarget, opts: ProbeOptions) => Promise<MoveProbeResult>;
+  facts: (t: HostTarget, signal?: AbortSignal) => Promise<HostFacts>;
+  env: Env;
+}
+
+const realDeps: ProbeDeps = { run: runProbeMove, facts: (t, signal) => getHostFacts(t, { signal }).promise, env: process.env };
+
+export async function probeWithDiskCache(from: HostTarget, to: HostTarget, opts: ProbeOptions, deps: ProbeDeps = realDeps): Promise<MoveProbeResult> {
+  const config = diskCacheConfig(deps.env);
+  if (!config.enabled) return note(await deps.run(from, to, opts), `disk cache ${config.why}`);
+  const file = entryPath(config.dir, pairId(from, to));
+  const params = { memoryMib: PROBE_MEMORY_MIB, bandwidthMib: PROBE_BANDWIDTH_MIB };
+  const key = async (): Promise<ProbeCacheKey> => {
+    try {
+      const [f, t] = await Promise.all([deps.facts(from, opts.signal), deps.facts(to, opts.signal)]);
+      return probeCacheKey(from, to, f, t, params);
+    } catch (e) {
+      return { usable: false, why: `host facts unavailable: ${errorText(e)}` };
+    }
+  };
+  let why: string;
+  const fresh = readEntry(file, config.ttlMs);
+  if ("miss" in fresh) why = fresh.miss;
+  else {
+    const k = await key();
+    const look = k.usable ? entryMatches(fresh.hit, k.key) : { miss: k.why };
+    if ("hit" in look) {
+      const e = look.hit;
+      const ageS = Math.round((Date.now() - e.createdAt) / 1000);
+      return {
+        check: { ...probeCheckBase(from, to), status: "pass", found: `${e.found}; reused: passed ${ageS} s ago on the same hosts and versions (disk cache, ttl ${config.ttlMs / 1000} s)` },
+        durationMs: 0,
+        moveMs: e.moveMs,
+        switched: e.switched,
+        leftovers: [],
+        fromDiskCache: true,
+      };
+    }
+    why = look.miss;
+  }
+  const r = await deps.run(from, to, opts);
+  if (r.check.status !== "pass" || r.leftovers.length > 0) return note(r, `disk cache: ${why}; this verdict is not stored (only clean passes are)`);
+  const k = await key();
+  if (!k.usable) return note(r, `disk cache: ${k.why}`);
+  const failed = writeEntry(file, { key: k.key, createdAt: Date.now(), found: r.check.found, durationMs: r.durationMs, moveMs: r.moveMs ?? r.durationMs, switched: r.switched });
+  return note(r, `disk cache: ${why}; ${failed ?? `stored for ${config.ttlMs / 1000} s`}`);
+}
+
+function note(r: MoveProbeResult, text: string): MoveProbeResult {
+  return { ...r, check: { ...r.check, found: `${r.check.found}; ${text}` } };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -78,13 +153,7 @@ export async function runProbeMove(from: HostTarget, to: HostTarget, opts: Probe
   const run = { signal: opts.signal, timeoutMs };
   const name = probeName();
   const src = new Connection(from.uri);
-  const base = {
-    id: "migration.postcopy-probe",
-    host: to.name,
-    title: `throw-away post-copy move ${from.name} → ${to.name}`,
-    required: "a no-OS domain moves with post-copy through libvirt",
-    requiredFor: "postcopy" as const,
-  };
+  const base = probeCheckBase(from, to);
   const started = Date.now();
   let switched = false;
   let moveMs: number | undefined;
@@ -153,5 +222,5 @@ export async function runProbeMove(from: HostTarget, to: HostTarget, opts: Probe
   if (leftovers.length > 0) check.found += `; cleanup left: ${leftovers.join("; ")}`;
   const durationMs = Date.now() - started;
   check.found += ` (probe total ${durationMs} ms incl. define, start and clean-up)`;
-  return { check, durationMs, ...(moveMs !== undefined ? { moveMs } : {}), switched, leftovers };
+  return { check, durationMs, ...(moveMs !== undefined ? { moveMs } : {}), switched, leftovers, fromDiskCache: false };
 }

@@ -26,10 +26,13 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
   if (wantsPostcopy) checks.push(...hostChecks(srcFacts, "source"), ...hostChecks(dstFacts, "destination"), transportCheck(vm, to.name));
   checks.push(await cpuCheck(vm, from, dstFacts, to, signal), machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name));
   let probeMs: number | undefined;
+  let probeCached = probe?.cached ?? false;
   if (probe) {
     const p = await probe.promise;
     checks.push(p.check);
     probeMs = p.durationMs;
+    // Reused from an earlier provider process (the plan before this apply): see probe-disk-cache.ts.
+    probeCached ||= p.fromDiskCache;
   }
 
   const d = decide(checks, vm);
@@ -40,7 +43,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
     checks: d.checks,
     postcopy: d.postcopy,
     strategy: d.strategy,
-    timing: { totalMs: Date.now() - started, ...(probeMs !== undefined ? { probeMs } : {}), cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probe.cached } : {}) } },
+    timing: { totalMs: Date.now() - started, ...(probeMs !== undefined ? { probeMs } : {}), cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probeCached } : {}) } },
   };
   const report: PreflightReport = { ...partial, summary: summarize(partial, vm.policy.onUnsupported, vm.policy.mode, probe !== undefined) };
   if (d.strategy === "fail") throw new PreflightError(report, d.blocking);

@@ -103,3 +103,72 @@ describe("MoveLimits (default: 1 outbound per host, inbound unlimited)", () => {
     r2();
   });
 });
+
+describe("MoveLimits.take: when a move got its slot and how long it waited", () => {
+  /** A clock the test moves by hand: queued times are exact, not measured. */
+  function clock(start = 1_000) {
+    let t = start;
+    return { now: () => t, advance: (ms: number) => void (t += ms) };
+  }
+
+  it("a free slot: granted now, queued 0", async () => {
+    const c = clock();
+    const s = await new MoveLimits({ now: c.now }).take("a", "b");
+    expect(s).toMatchObject({ grantedAt: 1_000, queuedMs: 0 });
+    s.release();
+  });
+
+  it("two moves out of a (default limit 1): the second is granted when the first releases, and says how long it waited", async () => {
+    const c = clock();
+    const l = new MoveLimits({ now: c.now });
+    const first = await l.take("a", "b");
+    const second = l.take("a", "b");
+    c.advance(12_345); // the first move runs
+    const firstFinishedAt = c.now();
+    first.release();
+    const s2 = await second;
+    expect(s2.queuedMs).toBe(12_345);
+    expect(s2.grantedAt).toBeGreaterThanOrEqual(firstFinishedAt);
+    s2.release();
+  });
+
+  it("the limit is per source host: moves out of a and out of b are granted at once, both queued 0", async () => {
+    const c = clock();
+    const l = new MoveLimits({ now: c.now });
+    const [ab, ba] = await Promise.all([l.take("a", "b"), l.take("b", "a")]);
+    expect([ab.queuedMs, ba.queuedMs]).toEqual([0, 0]);
+    expect(l.busyOut("a").running).toBe(1);
+    expect(l.busyOut("b").running).toBe(1);
+    ab.release();
+    ba.release();
+  });
+
+  it("raised to outboundPerHost 3: three moves out of a run together, the fourth waits for one of them", async () => {
+    const c = clock();
+    const l = new MoveLimits({ outboundPerHost: 3, now: c.now });
+    const running = await Promise.all([l.take("a", "b"), l.take("a", "c"), l.take("a", "d")]);
+    expect(running.map((s) => s.queuedMs)).toEqual([0, 0, 0]);
+    let fourthGranted = false;
+    const fourth = l.take("a", "b").then((s) => ((fourthGranted = true), s));
+    await tick();
+    expect(fourthGranted).toBe(false);
+    expect(l.busyOut("a")).toEqual({ running: 3, waiting: 1 });
+    c.advance(500);
+    running[1]!.release();
+    const s4 = await fourth;
+    expect(s4.queuedMs).toBe(500);
+    for (const s of [running[0]!, running[2]!, s4]) s.release();
+    expect(l.busyOut("a")).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it("stopped while queued: rejects with the stop reason and holds no slot", async () => {
+    const l = new MoveLimits();
+    const first = await l.take("a", "b");
+    const ctl = new AbortController();
+    const p = l.take("a", "b", ctl.signal);
+    ctl.abort(new Error("StopProvider"));
+    await expect(p).rejects.toThrow("StopProvider");
+    first.release();
+    expect(l.busyOut("a")).toEqual({ running: 0, waiting: 0 });
+  });
+});

@@ -118,6 +118,66 @@ describe("monitor: switching on a hot guest (300 MiB at 25 MiB/s, 128 MiB rewrit
   });
 });
 
+describe("monitor: a dirty rate measured during pass 1 (DirtyRateSource)", () => {
+  const hot = model(HOT);
+  /** Answers "pending" `pendingPolls` times, then `value`; counts polls. */
+  function source(pendingPolls: number, value: number | "unavailable") {
+    const polls: number[] = [];
+    return {
+      polls,
+      dirtyRate: {
+        poll: async () => {
+          polls.push(polls.length);
+          return polls.length <= pendingPolls ? ("pending" as const) : value;
+        },
+      },
+    };
+  }
+
+  it("decides with the hint from the sample where it arrives, and stops polling once it is in", async () => {
+    const src = source(3, 60 * MIB);
+    const r = await replay(hot, {}, { dirtyRate: src.dirtyRate, postSwitchSamples: 3 });
+    // polls 1–3 pending (samples 0–2), poll 4 with sample 3 brings 60 MiB/s → switch there.
+    expect(r.switchAt).toEqual([3]);
+    expect(src.polls).toHaveLength(4);
+    expect(r.result.dirtyRateHintBytesPerS).toBe(60 * MIB);
+    expect(r.result.switchReason).toMatch(/^dirty rate 60\.0 MiB\/s ≥ bandwidth 25\.0 MiB\/s: pre-copy cannot converge/);
+  });
+
+  it("while pending, decide() says it is measuring (not that QEMU has no figure)", async () => {
+    const src = source(1000, 0);
+    const r = await replay(hot.slice(0, 6), {}, { dirtyRate: src.dirtyRate });
+    expect(r.result.lastDecision?.reason).toMatch(/first pass: measuring the guest's dirty rate$/);
+    expect(r.result.dirtyRateHintBytesPerS).toBeNull();
+  });
+
+  it("unavailable: polled once, then auto waits for pass 1 like a host that cannot measure", async () => {
+    const src = source(0, "unavailable");
+    const r = await replay(hot, {}, { dirtyRate: src.dirtyRate });
+    expect(src.polls).toHaveLength(1);
+    expect(r.result.dirtyRateHintBytesPerS).toBeNull();
+    expect(r.result.switchedAtIteration).toBe(2);
+    expect(r.result.switchedAtMs).toBe(12_000);
+  });
+
+  it("an idle guest measured at 0 stays in pre-copy to the end", async () => {
+    const idle = model({ dirtyMiB: 0 });
+    const src = source(2, 0);
+    const r = await replay(idle, {}, { dirtyRate: src.dirtyRate });
+    expect(r.switchAt).toEqual([]);
+    expect(r.result.phase).toBe("precopy");
+    expect(r.result.dirtyRateHintBytesPerS).toBe(0);
+    expect(src.polls).toHaveLength(3);
+  });
+
+  it("a hint given up front wins: the source is never polled", async () => {
+    const src = source(0, 0);
+    const r = await replay(hot, {}, { dirtyRateHintBytesPerS: 60 * MIB, dirtyRate: src.dirtyRate, postSwitchSamples: 1 });
+    expect(src.polls).toHaveLength(0);
+    expect(r.switchAt).toEqual([2]);
+  });
+});
+
 describe("monitor: recorded QEMU 7.2 samples (not converging at 10 MiB/s, sampled every 10 s)", () => {
   it("stall switches at the 4th sample: pass 2 started with 33 MiB left, pass 3 with 61 MiB (no progress)", async () => {
     const r = await replay(notConverging(), { switch: "stall" });

@@ -37,7 +37,7 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.vms.set(ref.id, obs);
       return {
         vm: obs,
-        report: { from: ref.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7 },
+        report: { from: ref.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0 },
       };
     },
     async delete(ref: VmRef) {

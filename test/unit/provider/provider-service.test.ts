@@ -98,7 +98,10 @@ describe("provider service with a fake driver", () => {
       id: "uuid-1",
       host: "b",
       preflight: "ok: a → b can post-copy",
-      last_move: { from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 1500, downtime_ms: 20, bytes: 1048576, postcopy_requests: 7 },
+      last_move: {
+        from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 1500, downtime_ms: 20, bytes: 1048576, postcopy_requests: 7,
+        started_at: "2025-06-01T10:00:00.000Z", finished_at: "2025-06-01T10:00:01.500Z", queued_ms: 0,
+      },
     });
     expect(fake.calls.at(-1)).toEqual(["move", { id: "uuid-1", name: "web1", host: "a" }, expect.objectContaining({ host: "b", migration: expect.objectContaining({ mode: "postcopy", timeoutS: 600 }) })]);
 

@@ -46,6 +46,7 @@ describe("schemas", () => {
     expect(keys(hostDataSchema.block)).toEqual(Object.keys(data).sort());
     const lastMove: Record<keyof LastMove, true> = {
       from: true, to: true, mode: true, switched_at_iteration: true, total_ms: true, downtime_ms: true, bytes: true, postcopy_requests: true,
+      started_at: true, finished_at: true, queued_ms: true,
     };
     expect(Object.keys((vmSchema.block.attributes.last_move!.type as readonly [string, object])[1]).sort()).toEqual(Object.keys(lastMove).sort());
   });

@@ -104,6 +104,16 @@ describe("livevirt_vm plan rules", () => {
     expect(res.planned.migration).toMatchObject({ mode: "precopy", timeout_s: 600 });
   });
 
+  it("a disk's shared flag alone: in-place update (the domain is the same), not a replace", () => {
+    const res = plan(priorState, { ...baseConfig, disk: [{ path: "/var/lib/livevirt/web1.img", shared: false }] });
+    expect(res.requiresReplace).toBeUndefined();
+    expect(res.planned).toMatchObject({ id: priorState.id, state: "running", disk: [{ path: "/var/lib/livevirt/web1.img", shared: false }] });
+    // …together with a host change it is a move that copies the disk (copy_storage), still in place.
+    const move = plan(priorState, { ...baseConfig, host: "b", disk: [{ path: "/var/lib/livevirt/web1.img", shared: false }], migration: { copy_storage: true } });
+    expect(move.requiresReplace).toBeUndefined();
+    expect(move.planned.preflight).toBe(Unknown);
+  });
+
   it("a move keeps the previous move's facts until the new one is known", () => {
     const moved = { ...priorState, host: "b", last_move: { from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 900, downtime_ms: 12, bytes: 1, postcopy_requests: 3 } };
     expect(plan(moved, { ...baseConfig, host: "b" }).planned).toBe(moved);

@@ -1,0 +1,118 @@
+/**
+ * Non-shared disks moved with the VM (migration.copy_storage = true, disk shared = false).
+ *
+ * libvirt copies the image content over NBD (--copy-storage-all), but the destination needs an
+ * image to copy into. libvirt 11.3 only makes one itself through a storage pool whose target is
+ * the image's directory; without one — or, as on the lab and many plain hosts, without its storage
+ * driver at all — the migration fails at once ("no connection driver available for
+ * storage:///system", measured). So livevirt prepares the destination image itself, the way
+ * libvirt would: same path, same format, same virtual size (the mirror refuses any other size),
+ * qcow2 with metadata preallocation. Through the host's shell, with qemu-img.
+ *
+ * An image already at that path is used only when its format and virtual size match (e.g. the
+ * copy an earlier move left behind; the NBD copy overwrites all of it). Anything else there is
+ * someone's data: refused, never overwritten. An image in use by another running QEMU cannot be
+ * opened for the copy (QEMU's image locking), so that case fails in libvirt's prepare step, before
+ * anything of this VM changed. Images livevirt created are removed again when the move fails with
+ * the VM still on the source; source images are never deleted (the user's data; see the log).
+ */
+import { LivevirtError } from "../errors.js";
+import type { HostTarget } from "../hosts.js";
+import { domBlkInfo, qemuImgCreateArgv, qemuImgInfoArgv } from "../libvirt/disk-images.js";
+import { isNoSuchFile, parseQemuImgInfo } from "../libvirt/parse/qemu-img-info.js";
+import { Connection } from "../libvirt/virsh.js";
+import { runOnHost } from "../preflight/remote-shell.js";
+import type { MoveLog } from "./monitor.js";
+import { formatMiB } from "./progress.js";
+
+/** A disk as the move sees it: its guest target and livevirt's own shared flag. */
+export interface MoveDisk {
+  target: string;
+  /** On storage every host sees (default true): never copied. */
+  shared?: boolean;
+}
+
+export interface CopiedDisk {
+  target: string;
+  path: string;
+  format: "raw" | "qcow2";
+  virtualSizeBytes: number;
+  /** livevirt created the destination image for this move (removed again if the move fails). */
+  created: boolean;
+}
+
+/** qemu-img create of a big qcow2 with metadata preallocation takes a moment on slow storage. */
+const QEMU_IMG_TIMEOUT_MS = 120_000;
+
+/** The disks this move copies: non-shared ones, and only when the policy copies storage. */
+export function disksToCopy(copyStorage: boolean, disks: readonly MoveDisk[]): string[] {
+  return copyStorage ? disks.filter((d) => d.shared === false).map((d) => d.target) : [];
+}
+
+function refuse(message: string, host: string, fix: string): never {
+  throw new LivevirtError(message, { host, fix });
+}
+
+/**
+ * Makes sure every disk in `targets` has a matching image on the destination, creating what is
+ * missing. Fills `done` as it goes, so a caller can remove what was created even when a later
+ * disk fails.
+ */
+export async function prepareDestinationImages(o: {
+  domain: string;
+  from: HostTarget;
+  to: HostTarget;
+  targets: readonly string[];
+  done: CopiedDisk[];
+  log: MoveLog;
+  signal?: AbortSignal;
+}): Promise<CopiedDisk[]> {
+  const { domain, from, to } = o;
+  const xml = await new Connection(from.uri).dumpXml(domain, {}, { signal: o.signal });
+  for (const target of o.targets) {
+    const disk = xml.disks.find((d) => d.target === target && d.device === "disk");
+    if (!disk?.path) refuse(`${domain}: disk ${target} is not a file disk of the running domain on ${from.name}`, from.name, "list only the VM's file disks with shared = false");
+    const path = disk.path;
+    const format = disk.format;
+    if (format !== "raw" && format !== "qcow2") refuse(`${domain}: disk ${target} (${path}) has format ${format ?? "unknown"}; copy_storage handles raw and qcow2`, from.name, "convert the image to qcow2 or raw");
+    const { capacityBytes } = await domBlkInfo(from.uri, domain, target, { signal: o.signal });
+    const want = `${format}, ${formatMiB(capacityBytes)} (${capacityBytes} bytes)`;
+
+    const info = await runOnHost(to, qemuImgInfoArgv(path), { signal: o.signal, timeoutMs: QEMU_IMG_TIMEOUT_MS });
+    if (info.kind === "unavailable") {
+      refuse(`${domain}: cannot look for ${path} on host ${to.name} before copying disk ${target}: ${info.reason}`, to.name, `give host ${to.name} a shell prefix that reaches it (provider host "shell") with qemu-img installed (Debian: qemu-utils)`);
+    }
+    if (info.exitCode === 0) {
+      const have = parseQemuImgInfo(info.stdout);
+      if (have.format !== format || have.virtualSizeBytes !== capacityBytes) {
+        refuse(
+          `${domain}: host ${to.name} already has ${path} (${have.format}, ${formatMiB(have.virtualSizeBytes)} = ${have.virtualSizeBytes} bytes), which is not a copy target for disk ${target} (${want}); livevirt never overwrites it`,
+          to.name,
+          `move or remove ${path} on host ${to.name} if it is not needed, or give the VM's disk another path`,
+        );
+      }
+      o.log("info", `${path} already exists on ${to.name} with the same format and size (${want}): the copy overwrites it`);
+      o.done.push({ target, path, format, virtualSizeBytes: capacityBytes, created: false });
+      continue;
+    }
+    if (!isNoSuchFile(info.stderr)) refuse(`${domain}: qemu-img info ${path} on host ${to.name} failed: ${info.stderr.trim()}`, to.name, `check ${path} and its directory on host ${to.name}`);
+
+    const made = await runOnHost(to, qemuImgCreateArgv(path, format, capacityBytes), { signal: o.signal, timeoutMs: QEMU_IMG_TIMEOUT_MS });
+    if (made.kind === "unavailable" || made.exitCode !== 0) {
+      const why = made.kind === "unavailable" ? made.reason : made.stderr.trim() || `exit ${made.exitCode}`;
+      refuse(`${domain}: could not create ${path} (${want}) on host ${to.name} for the storage copy: ${why}`, to.name, `create the directory of ${path} on host ${to.name} (writable by root), or pre-create the image there`);
+    }
+    o.log("info", `created ${path} on ${to.name} (${want}) for the storage copy of ${target}`);
+    o.done.push({ target, path, format, virtualSizeBytes: capacityBytes, created: true });
+  }
+  return o.done;
+}
+
+/** Removes the images this move created on the destination (the VM is not there). Best effort, logged. */
+export async function removeCreatedImages(to: HostTarget, disks: readonly CopiedDisk[], log: MoveLog): Promise<void> {
+  for (const d of disks.filter((x) => x.created)) {
+    const r = await runOnHost(to, ["rm", "-f", "--", d.path], { timeoutMs: 30_000 });
+    if (r.kind === "ran" && r.exitCode === 0) log("info", `removed ${d.path} from ${to.name}: livevirt created it for this move, which failed`);
+    else log("warn", `could not remove ${d.path} from ${to.name} (created for the failed move): ${r.kind === "ran" ? r.stderr.trim() : r.reason}`);
+  }
+}

@@ -1,0 +1,120 @@
+/**
+ * Shared steps of the fault tests: one lab guest under Terraform, waits on libvirt for a move's
+ * phase, and the checks every fault ends with (guest verifier, continuity, where libvirt says the
+ * VM is).
+ */
+import { expect } from "vitest";
+import { readFileSync, existsSync } from "node:fs";
+import { join } from "node:path";
+import { consolePathInHost, guestImages, readConsole, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { checkContinuity, guestCmdline, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
+import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
+import { labHostTarget } from "../../../src/lab/targets.js";
+import { DomainNotFoundError } from "../../../src/errors.js";
+import type { DomJobInfo } from "../../../src/libvirt/parse/domjobinfo.js";
+import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
+import type { TerraformDir } from "./terraform.js";
+
+export type Host = "a" | "b";
+
+export interface GuestCase {
+  name: string;
+  host: Host;
+  testMib: number;
+  rate: number;
+  migration: Record<string, unknown>;
+}
+
+export const address = (name: string) => `livevirt_vm.${name.replaceAll("-", "_")}`;
+
+export async function configFor(vms: GuestCase[]): Promise<Record<string, unknown>> {
+  const img = await guestImages();
+  const resource: Record<string, unknown> = {};
+  for (const v of vms) {
+    resource[v.name.replaceAll("-", "_")] = {
+      name: v.name,
+      host: v.host,
+      memory_mib: 256,
+      domain_type: "qemu",
+      kernel: img.kernel,
+      initrd: img.initrd,
+      cmdline: guestCmdline({ memMib: v.testMib, rateMibPerS: v.rate, heartbeatMs: 500 }),
+      console_log: consolePathInHost(v.name),
+      migration: [v.migration],
+    };
+  }
+  const host = (h: Host) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
+  return {
+    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
+    provider: { livevirt: { host: [host("a"), host("b")] } },
+    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
+  };
+}
+
+/** Creates the guest through Terraform and returns its heartbeat once memcheck runs. */
+export async function deploy(tf: TerraformDir, vm: GuestCase): Promise<Heartbeat> {
+  tf.writeConfig(await configFor([vm]));
+  await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  return waitForHeartbeats(vm.host, vm.name, 3);
+}
+
+/** Polls `probe` until it returns a value; fails with `what` and the last value seen. */
+export async function waitUntil<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000, everyMs = 200): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      const v = await probe();
+      if (v !== undefined) return v;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+  throw new Error(`timed out waiting for ${what}${last !== undefined ? ` (last: ${String(last)})` : ""}`);
+}
+
+export async function stateOn(h: Host, name: string): Promise<DomainState | "absent"> {
+  try {
+    return await connect(h).domainState(name);
+  } catch (e) {
+    if (e instanceof DomainNotFoundError) return "absent";
+    throw e;
+  }
+}
+
+export const shown = (s: DomainState | "absent") => (s === "absent" ? s : `${s.state} (${s.reason})`);
+
+/** The source's migration job once pre-copy really moves data (not just set up). */
+export function precopyRunning(h: Host, name: string): Promise<DomJobInfo> {
+  return waitUntil(`a running pre-copy of ${name} on ${h}`, async () => {
+    const j = await connect(h).domJobInfo(name);
+    const moving = (j.type === "Unbounded" || j.type === "Bounded") && j.operation === "Outgoing migration" && (j.memoryProcessedBytes ?? 0) > 0;
+    return moving ? j : undefined;
+  });
+}
+
+/** Resolves once the source says "paused (post-copy)": the switch has happened. */
+export function postcopyRunning(h: Host, name: string): Promise<DomainState> {
+  return waitUntil(`the post-copy switch of ${name} on ${h}`, async () => {
+    const s = await stateOn(h, name);
+    return s !== "absent" && s.reason === "post-copy" ? s : undefined;
+  }, 180_000, 100);
+}
+
+/**
+ * The guest lived through whatever happened since `before`: same boot, uptime and counters
+ * advanced, memcheck 0 bad pages, no kernel problem — on host `now`.
+ */
+export async function expectContinuous(name: string, before: Heartbeat, now: Host) {
+  await waitForNewHeartbeat(now, name, lastHeartbeat(readConsole(now, name)) ?? before);
+  const c = checkContinuity(before, readConsole(now, name));
+  expect(c.problems).toEqual([]);
+  return c;
+}
+
+/** The provider's own log lines from TF_LOG_PATH (empty when the file does not exist). */
+export function providerLog(tf: TerraformDir, file: string): string {
+  const p = join(tf.dir, file);
+  return existsSync(p) ? readFileSync(p, "utf8") : "";
+}

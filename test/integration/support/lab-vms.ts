@@ -1,0 +1,64 @@
+/**
+ * Terraform configurations of self-checking lab guests, and the checks the fault tests share:
+ * where a domain is (asked of libvirt on both hosts) and whether the guest lived through
+ * whatever happened (its own console: same boot, counters advanced, verifier 0 errors).
+ */
+import { expect } from "vitest";
+import { consolePathInHost, guestImages, readConsole, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { checkContinuity, guestCmdline, lastHeartbeat, type Continuity, type Heartbeat } from "../../../src/lab/guest/console.js";
+import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
+import { labHostTarget } from "../../../src/lab/targets.js";
+
+export type LabHost = "a" | "b";
+
+export interface LabVm {
+  name: string;
+  host: LabHost;
+  /** MiB memcheck keeps under test, and how fast it dirties them. */
+  testMib: number;
+  rate: number;
+  migration: Record<string, unknown>;
+}
+
+export const vmAddress = (name: string) => `livevirt_vm.${name.replaceAll("-", "_")}`;
+
+/** main.tf.json for the lab's two hosts and these VMs (TCG guests of 256 MiB). */
+export async function labConfig(vms: LabVm[]): Promise<Record<string, unknown>> {
+  const img = await guestImages();
+  const resource: Record<string, unknown> = {};
+  for (const v of vms) {
+    resource[v.name.replaceAll("-", "_")] = {
+      name: v.name,
+      host: v.host,
+      memory_mib: 256,
+      domain_type: "qemu",
+      kernel: img.kernel,
+      initrd: img.initrd,
+      cmdline: guestCmdline({ memMib: v.testMib, rateMibPerS: v.rate, heartbeatMs: 500 }),
+      console_log: consolePathInHost(v.name),
+      migration: [v.migration],
+    };
+  }
+  const host = (h: LabHost) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
+  return {
+    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
+    provider: { livevirt: { host: [host("a"), host("b")] } },
+    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
+  };
+}
+
+/** Every domain defined on a host (running or not), by name. */
+export async function domainsOn(h: LabHost): Promise<string[]> {
+  return (await connect(h).listDomains({ all: true })).map((d) => d.name);
+}
+
+/**
+ * The guest lived through whatever happened since `before` (a heartbeat taken beforehand) and
+ * now runs on `now`: a fresh heartbeat there, same boot, counters advanced, no bad page.
+ */
+export async function expectContinuous(name: string, before: Heartbeat, now: LabHost): Promise<Continuity> {
+  await waitForNewHeartbeat(now, name, lastHeartbeat(readConsole(now, name)) ?? before);
+  const c = checkContinuity(before, readConsole(now, name));
+  expect(c.problems).toEqual([]);
+  return c;
+}

@@ -1,0 +1,36 @@
+/**
+ * A destination refusing post-copy at prepare is reported as the destination's refusal (the host
+ * to fix), from libvirt's real words captured on the lab (QEMU 10.0 and 7.2 wordings).
+ */
+import { describe, expect, it } from "vitest";
+import { LibvirtError } from "../../../src/errors.js";
+import { MigrationError } from "../../../src/libvirt/errors.js";
+import { classifyMigrateError } from "../../../src/libvirt/parse/migrate-error.js";
+import { prepareRefusal } from "../../../src/migration/refusal.js";
+import { capturedError, V11, V9 } from "../libvirt/fixtures.js";
+
+function migrationError(stderr: string): MigrationError {
+  const failure = classifyMigrateError(stderr.replace(/^error: /, ""));
+  return new MigrationError(`migration failed (${failure.kind}): ${failure.message}`, ["virsh", "migrate"], stderr, failure);
+}
+
+describe("prepareRefusal", () => {
+  it("QEMU 10.0 on libvirt 11.3: names the destination, the errno, and how to fix that host", () => {
+    const r = prepareRefusal(migrationError(capturedError(V11, "postcopy-precheck-fail-unpriv-qemu.txt")), "b");
+    expect(r).not.toBeNull();
+    expect(r!.host).toBe("b");
+    expect(r!.why).toBe("host b refused the move at prepare: its QEMU cannot use userfaultfd (Operation not permitted), so it cannot receive a post-copy move; nothing was sent");
+    expect(r!.fix).toMatch(/^on host b: let QEMU use userfaultfd .*migration\.on_unsupported = "precopy"/);
+  });
+
+  it("QEMU 7.2 on libvirt 9.0 says only 'Postcopy is not supported': still the destination's refusal", () => {
+    const r = prepareRefusal(migrationError(capturedError(V9, "postcopy-precheck-fail-unpriv-qemu.txt")), "b");
+    expect(r?.why).toMatch(/^host b refused the move at prepare: its QEMU cannot do post-copy,/);
+  });
+
+  it("anything else is not a refusal at prepare", () => {
+    expect(prepareRefusal(migrationError("error: operation aborted: job 'migration out' canceled by client"), "b")).toBeNull();
+    expect(prepareRefusal(new LibvirtError("Postcopy is not supported", [], ""), "b")).toBeNull();
+    expect(prepareRefusal(new Error("Postcopy is not supported"), "b")).toBeNull();
+  });
+});
