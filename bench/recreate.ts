@@ -55,15 +55,16 @@ export interface OpSample {
   error?: string;
   /** Longest heartbeat-arrival gap across the operation (ms). */
   interruptionMs: number | null;
-  gapFrom?: { host: string; boot: string; seq: number };
-  gapTo?: { host: string; boot: string; seq: number };
+  /** The beats bounding the gap; atMs = arrival relative to the operation's start. */
+  gapFrom?: { host: string; boot: string; seq: number; atMs: number };
+  gapTo?: { host: string; boot: string; seq: number; atMs: number };
   /** Guest clock (uptime) advance across that gap, same boot only: what the guest itself noticed. */
   guestClockOverGapMs: number | null;
   /** Longest gap in the settled seconds before the operation (and its preflight): the noise floor. */
   baselineMaxGapMs: number | null;
   /** Longest gap between the tail worker's poll ticks during the operation: how late a stamp could be. */
   worstStampDelayMs: number | null;
-  /** recreate: from the old boot's last beat to the new boot's LVINIT / LVREADY (memcheck serving). */
+  /** recreate: from the old boot's last beat (the gap's start) to the new boot's LVINIT / LVREADY (memcheck serving). */
   initAfterMs: number | null;
   readyAfterMs: number | null;
   /** Same boot and uptime/counters advanced (checkContinuity), with its problems when not. */
@@ -217,6 +218,9 @@ class Round {
     const oldBoot = before?.boot ?? "";
     const init = kind === "recreate" ? firstOfNewBoot(ev, "init", to, opStart, oldBoot) : undefined;
     const ready = kind === "recreate" ? firstOfNewBoot(ev, "ready", to, opStart, oldBoot) : undefined;
+    // Measured from the old boot's very last beat (the gap's start): the guest keeps beating for a
+    // moment after the call starts, while libvirt is still being asked where the domain is.
+    const lastOld = gap && gap.before.boot === oldBoot ? gap.before : before;
     const healthyAfter = afterReport.errors.length === 0 && afterReport.kernelProblems.length === 0 && afterReport.fatal.length === 0 && afterReport.heartbeats.length >= 3 && (kind === "move" || afterReport.ready);
     const sameBoot = gap !== null && gap.before.boot === gap.after.boot;
     const opMs = opEnd - opStart;
@@ -225,13 +229,13 @@ class Round {
       ok: gap !== null && healthyAfter,
       ...(gap ? {} : { error: "no heartbeat before the operation or none after it" }),
       interruptionMs: gap?.gapMs ?? null,
-      gapFrom: gap ? { host: gap.before.host, boot: gap.before.boot, seq: gap.before.seq } : undefined,
-      gapTo: gap ? { host: gap.after.host, boot: gap.after.boot, seq: gap.after.seq } : undefined,
+      gapFrom: gap ? { host: gap.before.host, boot: gap.before.boot, seq: gap.before.seq, atMs: gap.before.at - opStart } : undefined,
+      gapTo: gap ? { host: gap.after.host, boot: gap.after.boot, seq: gap.after.seq, atMs: gap.after.at - opStart } : undefined,
       guestClockOverGapMs: gap && sameBoot ? (gap.after.uptimeS - gap.before.uptimeS) * 1000 : null,
       baselineMaxGapMs: longestGapWithin(ev, began - this.c.settleS * 1000, began),
       worstStampDelayMs: this.tail.worstTickGap(opStart, checkedAt),
-      initAfterMs: init && before ? init.at - before.at : null,
-      readyAfterMs: ready && before ? ready.at - before.at : null,
+      initAfterMs: init && lastOld ? init.at - lastOld.at : null,
+      readyAfterMs: ready && lastOld ? ready.at - lastOld.at : null,
       continued: cont.ok,
       problems: cont.problems,
       bootBefore: before?.boot ?? null,
@@ -284,6 +288,7 @@ function headline(samples: OpSample[]): string[] {
   return [
     `guest-visible interruption, median (min–max): move ${msRange(mv.map((s) => s.interruptionMs))} ms (n=${mv.length}) vs recreate ${sRange(rc.map((s) => s.interruptionMs))} s (n=${rc.length}); recreate ÷ move = ${fmtNum(medI(rc) / medI(mv), 0)}×`,
     `recreate: memcheck serving again (LVREADY) ${sRange(rc.map((s) => s.readyAfterMs))} s after the last old heartbeat; boot id changed ${rc.filter((s) => s.bootBefore !== s.bootAfter).length}/${rc.length}; move: same boot, uptime continued ${mv.filter((s) => s.continued).length}/${mv.length}`,
+    `move: of the interruption, the guest's own clock saw ${msRange(mv.map((s) => s.guestClockOverGapMs))} ms (memcheck running but stalled, e.g. on post-copy page faults) and missed ${msRange(mv.map((s) => (s.interruptionMs !== null && s.guestClockOverGapMs !== null ? s.interruptionMs - s.guestClockOverGapMs : null)))} ms (guest not running: the handover, of which libvirt reports only its "downtime")`,
     `move: libvirt downtime ${msRange(mv.map((s) => s.downtimeMs))} ms; wall (cold preflight + move) ${sRange(mv.map((s) => s.totalMs))} s vs recreate (delete + create) ${sRange(rc.map((s) => s.totalMs))} s`,
   ];
 }
