@@ -6,6 +6,9 @@ import type { HostRegistry } from "./registry.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import type { Placement, VmDefinition } from "./types.js";
 
+/** Longest wait for the XML of a domain in post-copy (see describe()). */
+const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
+
 /**
  * Create, find, and delete VMs on declared hosts. A VM is known by its libvirt UUID; its host
  * is wherever libvirt says it is — searching every declared host is how a VM moved or removed
@@ -100,9 +103,14 @@ export class VmLifecycle {
     return this.ask(host, () => this.hosts.connection(host).domainState(idOrName));
   }
 
-  /** The placement of a copy whose state is known (null: it vanished meanwhile). */
+  /**
+   * The placement of a copy whose state is known (null: it vanished meanwhile). An end of a
+   * post-copy answers `dumpxml` only when the move is over (measured: 12 s on the lab); post-copy
+   * always ends, at guest faults + post-copy bandwidth, so wait for it rather than fail at 30 s.
+   */
   private async describe(host: string, idOrName: string, st: DomainState): Promise<Placement | null> {
-    const info = await this.ask(host, () => this.hosts.connection(host).dumpXml(idOrName));
+    const timeoutMs = st.reason === "post-copy" ? POSTCOPY_XML_WAIT_MS : undefined;
+    const info = await this.ask(host, () => this.hosts.connection(host).dumpXml(idOrName, {}, timeoutMs ? { timeoutMs } : {}));
     if (!info) return null;
     return { uuid: info.uuid, name: info.name, host, domainType: info.type === "kvm" ? "kvm" : "qemu", state: st.state, reason: st.reason };
   }
