@@ -11,6 +11,7 @@
  *
  * With --only, the rates not re-run keep their results from moves.json, so a long run can be done
  * one rate at a time (e.g. `--only ab --ab-rates 8`), releasing the lab between chunks.
+ * `--only report` rewrites moves.md and the plots from moves.json without moving anything.
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -323,6 +324,8 @@ ${await machineLines([versions, `packages: ${status.packages ?? "?"}`, `guest: $
 Both hosts share the same 2 CPUs: each TCG guest and the migration threads compete with each other, so absolute times are this machine's, not a real pair of hosts'.
 
 **Caveat on the "link cap":** it is libvirt's migration bandwidth setting (\`--bandwidth\`), the only cap this lab has (the veth link itself is not shaped). libvirt applies it to pre-copy; neither arm sets \`--postcopy-bandwidth\`, so after the switch to post-copy pages flow uncapped (a 195 MiB post-copy move here takes ~2 s of job time). Both arms of the A/B have the same settings, so the comparison is fair between the tools, but on a physically capped link a post-copy move could not beat RAM ÷ bandwidth the way it does here, and livevirt's time advantage from switching early would be smaller.
+
+**How livevirt's \`auto\` decides** (src/migration/decide.ts): a 2 s page-sampling dirty-rate calculation is started right before \`virsh migrate\` and runs in QEMU during pass 1 (nothing is measured before the move; its result is read ~2 s in). With it, a cost model: if what pre-copy would still need after pass 1 (the pages dirtied by then, re-sent at bandwidth − dirty rate) is more than max(1 s, 10 % of the move), it switches at once; otherwise pre-copy goes on. After pass 1 QEMU's own dirty-rate figure replaces the sample. The price of switching early is visible in the post-copy requests: the guest runs on the destination while most of its RAM is still on the source.
 `;
   // Running one part keeps the other part's last results (from moves.json) in the report.
   const saved = join(OUT_DIR, "moves.json");
@@ -333,6 +336,10 @@ Both hosts share the same 2 CPUs: each TCG guest and the migration threads compe
       // keep earlier A/B rates that this invocation does not re-run
       const rerun = nums(arg("ab-rates", "0,8,20,40"));
       c.ab = (prev.ab ?? []).filter((s) => !rerun.includes(s.rateMibPerS));
+    }
+    if (only === "report") {
+      c.sweep = prev.sweep ?? [];
+      c.ab = prev.ab ?? [];
     }
     if (only === "sweep") {
       c.ab = prev.ab ?? [];
