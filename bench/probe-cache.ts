@@ -69,7 +69,8 @@ async function main(): Promise<void> {
       await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
     });
     for (let r = 0; r < rounds; r++) {
-      for (const cache of ["off", "on"] as const) {
+      // Swapped every round: with a fixed order, "off" would always be a→b and "on" always b→a.
+      for (const cache of r % 2 === 0 ? (["off", "on"] as const) : (["on", "off"] as const)) {
         const to: "a" | "b" = host === "a" ? "b" : "a";
         const dir = mkdtempSync(join(tmpdir(), "livevirt-bench-cache-"));
         tf.env.LIVEVIRT_CACHE_DIR = dir;
