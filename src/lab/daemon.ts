@@ -3,7 +3,8 @@ import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSyn
 import { join } from "node:path";
 import { LabError } from "../errors.js";
 import { hostPaths, LAB_ROOT, PRIVATE_DIRS, type HostName, type PrivateDir } from "./paths.js";
-import { TOPOLOGY } from "./topology.js";
+import { TOPOLOGY, unixUri } from "./topology.js";
+import { Connection } from "../libvirt/virsh.js";
 import { libvirtdConf, qemuConf, type QemuIdentity } from "./host-config.js";
 import { inHost } from "./mountns.js";
 import { pidsInNetns } from "./netns.js";
@@ -114,4 +115,36 @@ function signal(pid: number, sig: NodeJS.Signals): void {
 export function saveCapsSeed(host: HostName): void {
   const src = join(hostPaths(host).dir("cache"), "qemu");
   if (existsSync(src) && !existsSync(CAPS_SEED)) cpSync(src, CAPS_SEED, { recursive: true });
+}
+
+/**
+ * Restarts only a host's libvirtd (fault tests: the daemon restarted mid-move). Its QEMUs keep
+ * running — they live in the host's namespaces, not under the daemon — and the new daemon
+ * reconnects to them. `downMs` keeps the host without a daemon for a while. Returns the new PID
+ * once the daemon answers.
+ */
+export async function restartDaemon(host: HostName, o: { signal?: NodeJS.Signals; downMs?: number; timeoutMs?: number } = {}): Promise<number> {
+  const old = readPid(host);
+  if (old !== undefined) {
+    signal(old, o.signal ?? "SIGTERM");
+    const left = await waitGone([old], 15_000);
+    if (left.length > 0) {
+      signal(old, "SIGKILL");
+      if ((await waitGone(left, 5_000)).length > 0) throw new LabError(`lab host ${host}: libvirtd ${old} did not exit`);
+    }
+  }
+  if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
+  const pid = startDaemon(host);
+  const c = new Connection(unixUri(hostPaths(host).socket), { timeoutMs: 5_000 });
+  const deadline = Date.now() + (o.timeoutMs ?? 60_000);
+  for (;;) {
+    if (!isAlive(pid)) throw new LabError(`libvirtd of lab host ${host} exited during restart; see ${hostPaths(host).daemonLog}`);
+    try {
+      await c.version();
+      return pid;
+    } catch (e) {
+      if (Date.now() > deadline) throw new LabError(`libvirtd of lab host ${host} did not answer after restart: ${(e as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  }
 }

@@ -1,15 +1,36 @@
 /**
  * Recovery of a post-copy move whose link failed. After the switch there is no rollback: the
- * guest runs (or waits, paused "post-copy failed") on the destination while part of its memory is
- * still only on the source. The only way out is to resume the migration (libvirt ≥ 8.5
- * `--postcopy-resume`) once the hosts can talk again — destroying either side loses the guest.
- * So: retry the resume until it works or the move's time is up, then report exactly where it is.
+ * guest's vCPUs are on the destination while part of its memory is still only on the source, so
+ * destroying either side loses the guest. Measured on the lab (libvirt 11.3 / QEMU 10.0, veth cut):
+ *
+ * - QEMU does not notice a cut link: its migration stream is plain TCP, which retransmits for
+ *   ~15 min (tcp_retries2). The destination still says "running (post-copy)" (the guest is
+ *   actually stalled on missing pages) and the source "paused (post-copy)".
+ * - libvirt's keepalive on the peer-to-peer connection gives up after ~26–30 s: `virsh migrate`
+ *   fails with "client socket is closed" and the source turns "paused (post-copy failed)" — but
+ *   libvirt does not stop QEMU's stream.
+ * - When the link returns, TCP delivers again (after its retransmission back-off: ~15 s after a
+ *   40 s cut) and QEMU finishes the move by itself; libvirt completes it "unattended": the
+ *   destination becomes "running (migrated)", persistent — but the source keeps its definition
+ *   ("shut off (migrated)"), --undefinesource is not honoured on that path.
+ * - `--postcopy-resume` is refused while QEMU's stream lives ("QEMU reports migration is still
+ *   running"). Forcing the stream down (`domjobabort --postcopy`) makes a resume possible in
+ *   principle, but on libvirt 11.3.0 every resume that reached the destination's prepare step
+ *   crashed the destination's libvirtd (SIGSEGV, NULL dereference in qemuProcessIncomingDefNew;
+ *   4 of 4 attempts). QEMU survives that, the daemon does not.
+ *
+ * So the recovery waits for the stream to come back and finishes what libvirt's unattended path
+ * leaves undone (the stale source definition). A `--postcopy-resume` is issued only when both
+ * QEMUs have really dropped the stream (destination "post-copy failed") and the destination's
+ * libvirt is not one known to crash on it. Otherwise it reports, at the deadline, where the VM is.
  */
 import type { HostTarget } from "../hosts.js";
 import { startMigration } from "../libvirt/migrate.js";
 import type { MigrateOptions } from "../libvirt/migrate-args.js";
-import { inspectHost } from "./verify.js";
+import { Connection } from "../libvirt/virsh.js";
+import type { HostView, HostViews } from "./errors.js";
 import type { MoveLog } from "./monitor.js";
+import { inspectBoth } from "./verify.js";
 
 export interface ResumeOptions {
   domain: string;
@@ -18,36 +39,127 @@ export interface ResumeOptions {
   /** The options the move was started with (resume needs the same transport and flags). */
   migrate: MigrateOptions;
   deadline: number;
+  /** How often both hosts are asked (default 2 s). */
+  pollMs?: number;
+  /** Pause between two resume attempts (default 5 s). */
   retryMs?: number;
   log: MoveLog;
 }
 
-/** True when a resume completed the move. */
+/** libvirt versions whose destination daemon crashes on a post-copy resume (measured; see above). */
+export const RESUME_CRASHES_DESTINATION: readonly string[] = ["11.3.0"];
+
+/** What the two views say about a post-copy move that lost its link; pure. */
+export type PostcopyPicture =
+  /** Destination runs the guest normally, source has no running copy: the move is done. */
+  | "completed"
+  /** Both QEMUs dropped the stream: only a --postcopy-resume brings the missing pages. */
+  | "needs-resume"
+  /** The stream may still live (QEMU has not noticed the lost link): it continues when the link returns. */
+  | "waiting"
+  /** Anything else (a host did not answer, the guest is gone…): keep looking until the deadline. */
+  | "unclear";
+
+const postcopyReason = (v: HostView) => v.present === true && (v.state?.reason ?? "").startsWith("post-copy");
+const isActive = (v: HostView) => v.present === true && v.state !== undefined && !["shut off", "crashed", "no state"].includes(v.state.state);
+
+export function judgePostcopy(views: HostViews): PostcopyPicture {
+  const { source: s, destination: d } = views;
+  if (s.present === "unknown" || d.present === "unknown") return "unclear";
+  if (d.present === true && d.state?.state === "running" && !postcopyReason(d) && !isActive(s)) return "completed";
+  if (d.state?.reason === "post-copy failed" && (s.present === false || s.state?.reason === "post-copy failed")) return "needs-resume";
+  if (postcopyReason(d) && postcopyReason(s)) return "waiting";
+  return "unclear";
+}
+
+/**
+ * The stale definition libvirt's unattended completion leaves on the source ("shut off
+ * (migrated)") is what --undefinesource would have removed: remove it, but only when the
+ * destination holds the persistent definition.
+ */
+export function staleSourceDefinition(views: HostViews): boolean {
+  const { source: s, destination: d } = views;
+  return s.present === true && s.state?.state === "shut off" && d.persistent === true;
+}
+
+/** True when the move completed (by itself or by a resume); false at the deadline. */
 export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
   const dest = o.to.migrationUri ?? o.to.uri;
+  const pollMs = o.pollMs ?? 2_000;
   const retryMs = o.retryMs ?? 5_000;
-  for (let attempt = 1; Date.now() < o.deadline; attempt++) {
-    const d = await inspectHost(o.to, o.domain);
-    if (d.present !== true || d.state?.reason !== "post-copy failed") {
-      // Recovered by itself, or gone: nothing to resume; the caller looks again.
-      o.log("info", `no post-copy resume needed on ${o.to.name}: ${d.state ? `${d.state.state} (${d.state.reason})` : "absent"}`);
-      return d.present === true && d.state?.state === "running";
+  const src = new Connection(o.from.uri, { timeoutMs: 15_000 });
+  let destVersion: string | undefined;
+  let lastPicture: PostcopyPicture | undefined;
+  let lastProgressLog = 0;
+  let nextResumeAt = 0;
+  for (let attempt = 0; Date.now() < o.deadline; ) {
+    const views = await inspectBoth(o.from, o.to, o.domain);
+    const picture = judgePostcopy(views);
+    if (picture !== lastPicture) {
+      o.log("info", `post-copy recovery: ${picture} (${o.from.name}: ${describe(views.source)}; ${o.to.name}: ${describe(views.destination)})`);
+      lastPicture = picture;
     }
-    o.log("warn", `post-copy failed; resuming the move (attempt ${attempt})`, { host: o.to.name });
-    const handle = startMigration(o.from.uri, o.domain, dest, {
-      ...o.migrate,
-      postcopy: true,
-      postcopyResume: true,
-      processTimeoutMs: Math.max(10_000, o.deadline - Date.now()),
-    });
-    try {
-      await handle.done;
-      o.log("info", "post-copy resume completed the move");
+    if (picture === "completed") {
+      if (staleSourceDefinition(views)) {
+        o.log("info", `the move completed without libvirt's source clean-up: removing the stale definition on ${o.from.name}`);
+        await src.undefine(o.domain, { missingOk: true });
+      }
       return true;
-    } catch (e) {
-      o.log("warn", `post-copy resume failed: ${(e as Error).message}`);
     }
-    await new Promise((r) => setTimeout(r, Math.min(retryMs, Math.max(0, o.deadline - Date.now()))));
+    if (picture === "waiting" && Date.now() - lastProgressLog >= 10_000) {
+      lastProgressLog = Date.now();
+      o.log("warn", `post-copy stream to ${o.to.name} stalled or recovering; waiting for the link (source: ${await sourceProgress(src, o.domain)})`);
+    }
+    if (picture === "needs-resume" && Date.now() >= nextResumeAt) {
+      destVersion ??= await daemonVersion(o.to);
+      if (destVersion !== undefined && RESUME_CRASHES_DESTINATION.includes(destVersion)) {
+        if (attempt === 0) o.log("warn", `post-copy stream lost on both hosts; not resuming: libvirt ${destVersion} on ${o.to.name} crashes on --postcopy-resume`);
+        attempt = 1;
+        nextResumeAt = Number.POSITIVE_INFINITY;
+      } else {
+        attempt++;
+        o.log("warn", `post-copy stream lost on both hosts; resuming the move (attempt ${attempt})`, { host: o.to.name });
+        const handle = startMigration(o.from.uri, o.domain, dest, {
+          ...o.migrate,
+          postcopy: true,
+          postcopyResume: true,
+          processTimeoutMs: Math.max(10_000, o.deadline - Date.now()),
+        });
+        try {
+          await handle.done;
+          o.log("info", "post-copy resume completed the move");
+        } catch (e) {
+          o.log("warn", `post-copy resume failed: ${(e as Error).message}`);
+        }
+        nextResumeAt = Date.now() + retryMs;
+        continue; // look again at once: a successful resume shows as "completed"
+      }
+    }
+    await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, o.deadline - Date.now()))));
   }
   return false;
+}
+
+function describe(v: HostView): string {
+  if (v.present === "unknown") return "unknown";
+  if (!v.present) return "absent";
+  return v.state ? `${v.state.state} (${v.state.reason})` : "present";
+}
+
+async function sourceProgress(src: Connection, domain: string): Promise<string> {
+  try {
+    const j = await src.domJobInfo(domain, {}, { timeoutMs: 10_000 });
+    const mib = (b: number | null | undefined) => (b == null ? "?" : `${(b / 1048576).toFixed(1)} MiB`);
+    return `job ${j.type}, ${mib(j.dataProcessedBytes)} sent, ${mib(j.dataRemainingBytes)} remaining`;
+  } catch (e) {
+    return `no job info (${(e as Error).message})`;
+  }
+}
+
+async function daemonVersion(host: HostTarget): Promise<string | undefined> {
+  try {
+    return (await new Connection(host.uri, { timeoutMs: 15_000 }).version()).daemon;
+  } catch {
+    return undefined;
+  }
 }

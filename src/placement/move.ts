@@ -132,7 +132,7 @@ export class MoveService {
         record: { from: from.name, to: to.name, ...pick(o), preflight: verdict },
       };
     } catch (e) {
-      throw new MoveFailed(e, await this.vms.locate(current.uuid, current.host).catch(() => null));
+      throw new MoveFailed(e, placementAfterFailure(e, current, from.name, to.name) ?? (await this.vms.locate(current.uuid, current.host).catch(() => null)));
     }
   }
 
@@ -197,4 +197,24 @@ export class MoveFailed extends LivevirtError {
     const where = placement ? ` The VM is ${placement.state} on host ${placement.host}.` : " The VM was not found on any declared host.";
     super(reason instanceof MoveError ? base : `${base}${where}`, reason instanceof LivevirtError ? reason.detail : {}, { cause: reason });
   }
+}
+
+/**
+ * Where a failed move left the VM, from what the engine saw on both hosts just before throwing.
+ * Preferred over a fresh locate(): while libvirt still holds a migration job (a cut link in
+ * post-copy, a restarted source daemon) `dumpxml` waits on the job's lock and times out, and
+ * the state would fall back to the old host although the guest runs on the new one (measured).
+ */
+export function placementAfterFailure(e: unknown, current: Placement, from: string, to: string): Placement | null {
+  if (!(e instanceof MoveError) || e.location === "unknown") return null;
+  const view = e.location === "destination" ? e.hosts.destination : e.hosts.source;
+  if (view.present !== true || !view.state) return null;
+  return {
+    uuid: current.uuid,
+    name: current.name,
+    host: e.location === "destination" ? to : from,
+    domainType: current.domainType,
+    state: view.state.state,
+    reason: view.state.reason,
+  };
 }

@@ -1,0 +1,120 @@
+/**
+ * Shared by the fault tests: one lab guest as a livevirt_vm in a Terraform directory, and the
+ * checks every fault case ends with (where libvirt says the VM is, what the state says, the
+ * guest's own console).
+ */
+import { expect } from "vitest";
+import { rmSync } from "node:fs";
+import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { checkContinuity, guestCmdline, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
+import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
+import { labHostTarget } from "../../../src/lab/targets.js";
+import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
+import { DomainNotFoundError } from "../../../src/errors.js";
+import { resourceValues, TerraformDir } from "./terraform.js";
+
+export type Host = "a" | "b";
+
+export interface FaultVm {
+  name: string;
+  host: Host;
+  testMib: number;
+  rate: number;
+  migration: Record<string, unknown>;
+}
+
+export const address = (n: string) => `livevirt_vm.${n.replaceAll("-", "_")}`;
+
+export async function configFor(vms: FaultVm[]) {
+  const img = await guestImages();
+  const resource: Record<string, unknown> = {};
+  for (const v of vms) {
+    resource[v.name.replaceAll("-", "_")] = {
+      name: v.name,
+      host: v.host,
+      memory_mib: 256,
+      domain_type: "qemu",
+      kernel: img.kernel,
+      initrd: img.initrd,
+      cmdline: guestCmdline({ memMib: v.testMib, rateMibPerS: v.rate, heartbeatMs: 500 }),
+      console_log: consolePathInHost(v.name),
+      migration: [v.migration],
+    };
+  }
+  const host = (h: Host) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
+  return {
+    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
+    provider: { livevirt: { host: [host("a"), host("b")] } },
+    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
+  };
+}
+
+/** Removes leftovers of earlier runs (domains on both hosts, appended console files). */
+export async function cleanSlate(names: string[]): Promise<void> {
+  for (const n of names) {
+    for (const h of ["a", "b"] as const) {
+      await removeGuest(h, n);
+      rmSync(consolePath(h, n), { force: true });
+    }
+  }
+}
+
+export async function newTerraform(): Promise<TerraformDir> {
+  const tf = await TerraformDir.create();
+  tf.writeConfig(await configFor([]));
+  await tf.run(["init", "-input=false", "-no-color"]);
+  return tf;
+}
+
+/** Creates the VM through Terraform and returns its first heartbeats' last one. */
+export async function deploy(tf: TerraformDir, vm: FaultVm): Promise<Heartbeat> {
+  tf.writeConfig(await configFor([vm]));
+  await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  return waitForHeartbeats(vm.host, vm.name, 3);
+}
+
+/** libvirt's state of the domain on a host, or null when that host does not have it. */
+export async function stateOn(h: Host, name: string): Promise<DomainState | null> {
+  try {
+    return await connect(h).domainState(name);
+  } catch (e) {
+    if (e instanceof DomainNotFoundError) return null;
+    throw e;
+  }
+}
+
+/** Polls until `pred` holds for the domain's state on `h` (a fault's trigger point, not a timing assertion). */
+export async function waitForState(h: Host, name: string, pred: (s: DomainState | null) => boolean, what: string, timeoutMs = 120_000): Promise<DomainState | null> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const s = await stateOn(h, name);
+    if (pred(s)) return s;
+    if (Date.now() > deadline) throw new Error(`${name} on ${h}: never ${what} (last: ${s ? `${s.state} (${s.reason})` : "absent"})`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/** The VM runs on `h` only, the state says `h`, and the guest lived through it all (same boot, 0 errors). */
+export async function expectOnlyOn(tf: TerraformDir, vm: FaultVm, h: Host, before: Heartbeat): Promise<void> {
+  const other: Host = h === "a" ? "b" : "a";
+  expect((await stateOn(h, vm.name))?.state).toBe("running");
+  expect(await stateOn(other, vm.name)).toBeNull();
+  expect(resourceValues(await tf.stateJson(), address(vm.name))!.host).toBe(h);
+  await expectContinuous(vm.name, before, h);
+}
+
+/** Same boot as `before`, uptime and counters advanced, verifier at 0 errors — read on host `now`. */
+export async function expectContinuous(name: string, before: Heartbeat, now: Host) {
+  const last = lastHeartbeat(readConsole(now, name)) ?? before;
+  await waitForNewHeartbeat(now, name, last);
+  const c = checkContinuity(before, readConsole(now, name));
+  expect(c.problems).toEqual([]);
+  expect(c.after!.boot).toBe(before.boot);
+  expect(c.after!.errors).toBe(0);
+  return c;
+}
+
+/** Nothing left to do: the state matches the configuration and libvirt. */
+export async function expectConverged(tf: TerraformDir): Promise<void> {
+  expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
+}
