@@ -5,49 +5,22 @@
  */
 import { expect } from "vitest";
 import { rmSync } from "node:fs";
-import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
-import { checkContinuity, guestCmdline, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
-import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
-import { labHostTarget } from "../../../src/lab/targets.js";
+import { consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
+import { connect } from "../../../src/lab/lab.js";
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 import { DomainNotFoundError } from "../../../src/errors.js";
 import { resourceValues, TerraformDir } from "./terraform.js";
+import { labConfig, vmAddress, type LabHost, type LabVm } from "./lab-vms.js";
 
-export type Host = "a" | "b";
+export type Host = LabHost;
 
-export interface FaultVm {
-  name: string;
-  host: Host;
-  testMib: number;
-  rate: number;
-  migration: Record<string, unknown>;
-}
+export type FaultVm = LabVm;
 
-export const address = (n: string) => `livevirt_vm.${n.replaceAll("-", "_")}`;
+export const address = vmAddress;
 
-export async function configFor(vms: FaultVm[]) {
-  const img = await guestImages();
-  const resource: Record<string, unknown> = {};
-  for (const v of vms) {
-    resource[v.name.replaceAll("-", "_")] = {
-      name: v.name,
-      host: v.host,
-      memory_mib: 256,
-      domain_type: "qemu",
-      kernel: img.kernel,
-      initrd: img.initrd,
-      cmdline: guestCmdline({ memMib: v.testMib, rateMibPerS: v.rate, heartbeatMs: 500 }),
-      console_log: consolePathInHost(v.name),
-      migration: [v.migration],
-    };
-  }
-  const host = (h: Host) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
-  return {
-    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-    provider: { livevirt: { host: [host("a"), host("b")] } },
-    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
-  };
-}
+/** The lab's two hosts and these VMs as main.tf.json (one definition for every test: lab-vms.ts). */
+export const configFor = labConfig;
 
 /** Removes leftovers of earlier runs (domains on both hosts, appended console files). */
 export async function cleanSlate(names: string[]): Promise<void> {

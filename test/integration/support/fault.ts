@@ -6,50 +6,23 @@
 import { expect } from "vitest";
 import { readFileSync, existsSync } from "node:fs";
 import { join } from "node:path";
-import { consolePathInHost, guestImages, readConsole, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
-import { checkContinuity, guestCmdline, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
-import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
-import { labHostTarget } from "../../../src/lab/targets.js";
+import { readConsole, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
+import { connect } from "../../../src/lab/lab.js";
 import { DomainNotFoundError } from "../../../src/errors.js";
 import type { DomJobInfo } from "../../../src/libvirt/parse/domjobinfo.js";
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 import type { TerraformDir } from "./terraform.js";
+import { labConfig, vmAddress, type LabHost, type LabVm } from "./lab-vms.js";
 
-export type Host = "a" | "b";
+export type Host = LabHost;
 
-export interface GuestCase {
-  name: string;
-  host: Host;
-  testMib: number;
-  rate: number;
-  migration: Record<string, unknown>;
-}
+export type GuestCase = LabVm;
 
-export const address = (name: string) => `livevirt_vm.${name.replaceAll("-", "_")}`;
+export const address = vmAddress;
 
-export async function configFor(vms: GuestCase[]): Promise<Record<string, unknown>> {
-  const img = await guestImages();
-  const resource: Record<string, unknown> = {};
-  for (const v of vms) {
-    resource[v.name.replaceAll("-", "_")] = {
-      name: v.name,
-      host: v.host,
-      memory_mib: 256,
-      domain_type: "qemu",
-      kernel: img.kernel,
-      initrd: img.initrd,
-      cmdline: guestCmdline({ memMib: v.testMib, rateMibPerS: v.rate, heartbeatMs: 500 }),
-      console_log: consolePathInHost(v.name),
-      migration: [v.migration],
-    };
-  }
-  const host = (h: Host) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
-  return {
-    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-    provider: { livevirt: { host: [host("a"), host("b")] } },
-    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
-  };
-}
+/** The lab's two hosts and these VMs as main.tf.json (one definition for every test: lab-vms.ts). */
+export const configFor = labConfig;
 
 /** Creates the guest through Terraform and returns its heartbeat once memcheck runs. */
 export async function deploy(tf: TerraformDir, vm: GuestCase): Promise<Heartbeat> {
