@@ -7,11 +7,9 @@
  * guest must have lived through it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
-import { consolePath, removeGuest } from "../../src/lab/guests.js";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { address, configFor, deploy, expectContinuous, postcopyRunning, precopyRunning, shown, stateOn, type GuestCase } from "./support/fault.js";
+import { address, cleanDomain, configFor, deploy, expectContinuous, postcopyRunning, precopyRunning, shown, stateOn, type GuestCase } from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform, processes } from "./support/terraform-process.js";
 
@@ -20,12 +18,6 @@ const POST = "f1-ctrlc-post";
 const APPLY = ["apply", "-auto-approve", "-input=false", "-no-color"];
 const virshOf = (name: string) => processes().filter((p) => p.cmdline.startsWith("virsh ") && p.cmdline.includes(name));
 
-async function cleanDomain(name: string) {
-  for (const h of ["a", "b"] as const) {
-    await connect(h).domJobAbort(name).catch(() => undefined);
-    await removeGuest(h, name);
-  }
-}
 
 describe("Ctrl-C during a move", () => {
   let tf: TerraformDir;
@@ -34,7 +26,6 @@ describe("Ctrl-C during a move", () => {
     await requireLab();
     for (const n of [PRE, POST]) {
       await cleanDomain(n);
-      for (const h of ["a", "b"] as const) rmSync(consolePath(h, n), { force: true });
     }
     tf = await TerraformDir.create();
     tf.writeConfig(await configFor([]));

@@ -7,9 +7,7 @@
  * uptime continuous.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { rmSync } from "node:fs";
 import { join } from "node:path";
-import { consolePath, removeGuest } from "../../src/lab/guests.js";
 import { connect } from "../../src/lab/lab.js";
 import { labHostTarget } from "../../src/lab/targets.js";
 import { moveVm } from "../../src/migration/engine.js";
@@ -17,7 +15,7 @@ import { validateSettings } from "../../src/migration/policy.js";
 import { VmLifecycle } from "../../src/placement/lifecycle.js";
 import { HostRegistry } from "../../src/placement/registry.js";
 import { requireLab } from "./lab-setup.js";
-import { address, configFor, deploy, expectContinuous, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
+import { address, cleanDomain, configFor, deploy, expectContinuous, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform, processes } from "./support/terraform-process.js";
 
@@ -47,14 +45,6 @@ async function withProviderLog<T>(tf: TerraformDir, file: string, fn: () => Prom
   }
 }
 
-async function cleanDomain(name: string) {
-  for (const h of ["a", "b"] as const) {
-    // An orphaned job would keep the domain busy: abort it first (refused in post-copy; then the
-    // destroy below ends it).
-    await connect(h).domJobAbort(name).catch(() => undefined);
-    await removeGuest(h, name);
-  }
-}
 
 describe("the provider process is killed mid-move", () => {
   let tf: TerraformDir;
@@ -63,8 +53,6 @@ describe("the provider process is killed mid-move", () => {
     await requireLab();
     for (const n of [PRE, POST]) {
       await cleanDomain(n);
-      // Consoles are appended to: an earlier run's guest would look like a reboot.
-      for (const h of ["a", "b"] as const) rmSync(consolePath(h, n), { force: true });
     }
     tf = await TerraformDir.create();
     tf.writeConfig(await configFor([]));

@@ -6,11 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
-import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../src/lab/guests.js";
-import { checkContinuity, guestCmdline, lastHeartbeat, type Heartbeat } from "../../src/lab/guest/console.js";
-import { connect, hostUri, labUp, migrationUri } from "../../src/lab/lab.js";
-import { labHostTarget } from "../../src/lab/targets.js";
+import { consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../src/lab/guests.js";
+import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../src/lab/guest/console.js";
+import { connect, labUp } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
+import { labConfig, type LabVm } from "./support/lab-vms.js";
 import { actionsOf, resourceValues, TerraformDir, type PlanJson } from "./support/terraform.js";
 
 const HOT = "tf-mv-hot";
@@ -18,37 +18,9 @@ const PRE = "tf-mv-pre";
 const IDLE = "tf-mv-idle";
 const ADDR = (n: string) => `livevirt_vm.${n.replaceAll("-", "_")}`;
 
-interface VmCase {
-  name: string;
-  host: "a" | "b";
-  testMib: number;
-  rate: number;
-  migration: Record<string, unknown>;
-}
+type VmCase = LabVm;
 
-async function configFor(vms: VmCase[]) {
-  const img = await guestImages();
-  const resource: Record<string, unknown> = {};
-  for (const v of vms) {
-    resource[v.name.replaceAll("-", "_")] = {
-      name: v.name,
-      host: v.host,
-      memory_mib: 256,
-      domain_type: "qemu",
-      kernel: img.kernel,
-      initrd: img.initrd,
-      cmdline: guestCmdline({ memMib: v.testMib, rateMibPerS: v.rate, heartbeatMs: 500 }),
-      console_log: consolePathInHost(v.name),
-      migration: [v.migration],
-    };
-  }
-  const host = (h: "a" | "b") => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
-  return {
-    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-    provider: { livevirt: { host: [host("a"), host("b")] } },
-    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
-  };
-}
+const configFor = labConfig;
 
 const domains = async (h: "a" | "b") => (await connect(h).listDomains({ all: true })).map((d) => d.name);
 const change = (plan: PlanJson, name: string) => plan.resource_changes!.find((r) => r.address === ADDR(name))!.change;

@@ -4,9 +4,9 @@
  * VM is).
  */
 import { expect } from "vitest";
-import { readFileSync, existsSync } from "node:fs";
+import { existsSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { readConsole, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
 import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
 import { connect } from "../../../src/lab/lab.js";
 import { DomainNotFoundError } from "../../../src/errors.js";
@@ -90,4 +90,17 @@ export async function expectContinuous(name: string, before: Heartbeat, now: Hos
 export function providerLog(tf: TerraformDir, file: string): string {
   const p = join(tf.dir, file);
   return existsSync(p) ? readFileSync(p, "utf8") : "";
+}
+
+/**
+ * Removes a test guest from both hosts, and its console files (consoles are appended to: an
+ * earlier run's guest would look like a reboot). An orphaned job would keep the domain busy:
+ * abort it first (refused in post-copy; the destroy then ends it).
+ */
+export async function cleanDomain(name: string): Promise<void> {
+  for (const h of ["a", "b"] as const) {
+    await connect(h).domJobAbort(name).catch(() => undefined);
+    await removeGuest(h, name);
+    rmSync(consolePath(h, name), { force: true });
+  }
 }
