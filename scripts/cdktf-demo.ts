@@ -13,6 +13,7 @@
  * Each run moves "web" to the other host. Pin it with LIVEVIRT_DEMO_WEB_HOST=a|b (no move then).
  * Exit status is the first failing cdktf deploy's.
  */
+import { sshUri } from "../src/lab/topology.js";
 import { join } from "node:path";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
@@ -60,7 +61,7 @@ async function report(): Promise<void> {
   }
   const lines = vms.map((v) => `  ${v.values.name.padEnd(8)} state says host ${v.values.host}, ${v.values.state ?? "?"}; libvirt sees it on: ${seen.get(v.values.name)?.join(", ") ?? "no host"}`);
   process.stdout.write(`\nWhere the VMs run:\n${lines.length ? lines.join("\n") : "  (nothing in Terraform state yet)"}\n`);
-  process.stdout.write(`Inspect: virsh -c '${connect("a").uri}' list --all   (host b: …/hosts/b/…)\n`);
+  process.stdout.write(`Inspect: virsh -c ${sshUri("a")} list --all   (host b: ${sshUri("b")}; SSH host keys checked against the lab's known_hosts)\n`);
 }
 
 function deployWith(webHost: string | undefined) {

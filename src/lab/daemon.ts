@@ -2,7 +2,8 @@ import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
 import { LabError } from "../errors.js";
-import { hostPaths, LAB_ROOT, PRIVATE_DIRS, type HostName, type PrivateDir } from "./paths.js";
+import { HOST_NAMES, hostPaths, LAB_ROOT, PRIVATE_DIRS, type HostName, type PrivateDir } from "./paths.js";
+import { clientDn } from "./pki.js";
 import { TOPOLOGY, unixUri } from "./topology.js";
 import { Connection } from "../libvirt/virsh.js";
 import { libvirtdConf, qemuConf, type QemuIdentity } from "./host-config.js";
@@ -20,7 +21,7 @@ export function prepareHostDirs(host: HostName, identity: QemuIdentity): void {
     cpSync("/etc/libvirt", p.dir("etc"), { recursive: true });
     cpSync("/etc/libvirt/qemu.conf", join(p.dir("etc"), "qemu.conf.dist"));
   }
-  writeFileSync(join(p.dir("etc"), "libvirtd.conf"), libvirtdConf(TOPOLOGY[host]));
+  writeFileSync(join(p.dir("etc"), "libvirtd.conf"), libvirtdConf(TOPOLOGY[host], HOST_NAMES.map(clientDn)));
   writeFileSync(join(p.dir("etc"), "qemu.conf"), qemuConf(TOPOLOGY[host], identity));
   if (existsSync(CAPS_SEED) && !existsSync(join(p.dir("cache"), "qemu"))) {
     cpSync(CAPS_SEED, join(p.dir("cache"), "qemu"), { recursive: true });

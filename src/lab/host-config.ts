@@ -4,16 +4,20 @@ import { MIGRATION_PORTS, type HostTopology } from "./topology.js";
 export type QemuIdentity = "root" | "unprivileged";
 
 /**
- * libvirtd.conf for one lab host. Lab-only choices: no authentication on the unix and TCP
- * sockets (both reachable only on this machine / inside the lab's namespaces).
+ * libvirtd.conf for one lab host. The daemons reach each other only over TLS on the migration
+ * link, each authenticated by a client certificate from the lab's CA and admitted by name
+ * (tls_allowed_dn_list); no TCP listener. This machine reaches a daemon over SSH (the management
+ * network) or, for lab plumbing and tests that need it, the unix socket in the host's private run
+ * dir — reachable only by root on this machine, so it needs no authentication.
  */
-export function libvirtdConf(t: HostTopology): string {
+export function libvirtdConf(t: HostTopology, allowedClientDns: readonly string[]): string {
   return [
-    "# Written by livevirt's lab (src/lab/host-config.ts). Lab only: no authentication.",
-    "listen_tls = 0",
-    "listen_tcp = 1",
+    "# Written by livevirt's lab (src/lab/host-config.ts).",
+    "listen_tls = 1",
+    "listen_tcp = 0",
     `listen_addr = "${t.address}"`,
-    'auth_tcp = "none"',
+    'auth_tls = "none"',
+    `tls_allowed_dn_list = [ ${allowedClientDns.map((d) => JSON.stringify(d)).join(", ")} ]`,
     'auth_unix_rw = "none"',
     'auth_unix_ro = "none"',
     'unix_sock_rw_perms = "0770"',

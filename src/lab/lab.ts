@@ -10,8 +10,10 @@ import { ensureNetwork, removeNetwork } from "./netns.js";
 import { ensurePackages, type PackageSet } from "./packages.js";
 import { HOST_NAMES, LAB_ROOT, hostPaths, type HostName } from "./paths.js";
 import { checkLabPreconditions } from "./preconditions.js";
-import { clearState, loadState, saveState, type LabState } from "./state.js";
-import { TOPOLOGY, tcpUri, unixUri } from "./topology.js";
+import { ensurePki, installPki } from "./pki.js";
+import { ensureSshd, ensureSshFiles, removeSshClientConfig } from "./ssh.js";
+import { clearState, LAB_LAYOUT, loadState, saveState, type LabState } from "./state.js";
+import { TOPOLOGY, tlsUri, unixUri } from "./topology.js";
 import { allowKvmGroup, denyUnprivilegedUffd, readUffd, restoreUffd } from "./uffd.js";
 import { sh } from "./exec.js";
 
@@ -23,14 +25,18 @@ export interface LabUpOptions {
   log?: (message: string) => void;
 }
 
-/** How clients on this machine (virsh, the provider) reach a lab host. */
+/**
+ * How lab plumbing and tests on this machine reach a lab host's daemon directly: the unix socket
+ * in its private run dir (no SSH round trip per virsh call). Users, the example stack and the
+ * tests that exercise the production path use `sshUri` (topology.ts) instead.
+ */
 export function hostUri(host: HostName): string {
   return unixUri(hostPaths(host).socket);
 }
 
-/** How the other lab host's daemon reaches this one for peer-to-peer moves. */
+/** How the other lab host's daemon reaches this one for peer-to-peer moves (TLS, certificates from the lab CA). */
 export function migrationUri(host: HostName): string {
-  return tcpUri(host);
+  return tlsUri(host);
 }
 
 export function connect(host: HostName): Connection {
@@ -69,10 +75,16 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   if (prior && prior.packages !== packages) {
     log(`switching lab packages ${prior.packages} → ${packages}: restarting both hosts`);
     await labDown({ log });
+  } else if (prior && (prior.layout ?? 1) !== LAB_LAYOUT) {
+    log(`the running lab has an older layout (${prior.layout ?? 1} → ${LAB_LAYOUT}: SSH and TLS): rebuilding it`);
+    await labDown({ log });
   }
   await ensurePackages(packages, log);
   await ensureNetwork();
+  await ensurePki();
+  await ensureSshFiles();
   const state: LabState = {
+    layout: LAB_LAYOUT,
     packages,
     accel: detectAccel(),
     hosts: { ...(loadState()?.hosts ?? ({} as LabState["hosts"])) },
@@ -93,6 +105,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     const running = readPid(host);
     if (running !== undefined && state.hosts[host]?.qemu === identity) {
       state.hosts[host] = { pid: running, qemu: identity };
+      installPki(host); // renewed certificates reach a running host too
+      await ensureSshd(host);
       continue;
     }
     if (running !== undefined) {
@@ -100,10 +114,12 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       await stopHost(host);
     }
     prepareHostDirs(host, identity);
+    installPki(host);
     await ensureMountNamespace(host);
     const pid = startDaemon(host);
     await waitForDaemon(host, pid);
     saveCapsSeed(host);
+    await ensureSshd(host);
     state.hosts[host] = { pid, qemu: identity };
     log(`host ${host} (${TOPOLOGY[host].hostname}, ${TOPOLOGY[host].address}) up: pid ${pid}, QEMU as ${identity}`);
   }
@@ -121,6 +137,7 @@ export async function labDown(opts: { log?: (message: string) => void } = {}): P
   }
   await removeNetwork();
   await removeNsDir();
+  removeSshClientConfig();
   if (state?.uffdFound) restoreUffd(state.uffdFound);
   // Hosts start clean next time; the built guest and the QEMU capability cache are kept.
   rmSync(join(LAB_ROOT, "hosts"), { recursive: true, force: true });

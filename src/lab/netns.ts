@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { PREFIX_LEN, TOPOLOGY } from "./topology.js";
+import { MGMT, PREFIX_LEN, TOPOLOGY } from "./topology.js";
 import { sh, trySh } from "./exec.js";
 
 /** Creates both hosts' network namespaces and the veth pair between them. Idempotent. */
@@ -19,13 +19,36 @@ export async function ensureNetwork(): Promise<void> {
     await sh("ip", ["-n", t.netns, "addr", "replace", `${t.address}/${PREFIX_LEN}`, "dev", t.veth]);
     await sh("ip", ["-n", t.netns, "link", "set", t.veth, "up"]);
   }
+  await ensureManagementNetwork();
 }
 
-/** Removes the namespaces (which removes the veth pair with them). Idempotent. */
+/**
+ * The management network: a bridge on this machine (where Terraform and virsh run) with one veth
+ * into each host, which runs sshd on its end. Separate from the migration link, like real hosts'
+ * management and migration networks, so a fault test that cuts the migration link keeps SSH.
+ */
+async function ensureManagementNetwork(): Promise<void> {
+  if (!(await trySh("ip", ["link", "show", MGMT.bridge]))) await sh("ip", ["link", "add", MGMT.bridge, "type", "bridge"]);
+  await sh("ip", ["addr", "replace", `${MGMT.address}/${MGMT.prefixLen}`, "dev", MGMT.bridge]);
+  await sh("ip", ["link", "set", MGMT.bridge, "up"]);
+  for (const t of Object.values(TOPOLOGY)) {
+    if (!(await trySh("ip", ["-n", t.netns, "link", "show", t.mgmtVeth]))) {
+      await trySh("ip", ["link", "del", t.mgmtPeer]); // a leftover half would block the name
+      await sh("ip", ["link", "add", t.mgmtPeer, "type", "veth", "peer", "name", t.mgmtVeth, "netns", t.netns]);
+    }
+    await sh("ip", ["link", "set", t.mgmtPeer, "master", MGMT.bridge]);
+    await sh("ip", ["link", "set", t.mgmtPeer, "up"]);
+    await sh("ip", ["-n", t.netns, "addr", "replace", `${t.mgmtAddress}/${MGMT.prefixLen}`, "dev", t.mgmtVeth]);
+    await sh("ip", ["-n", t.netns, "link", "set", t.mgmtVeth, "up"]);
+  }
+}
+
+/** Removes the namespaces (which removes the veth pairs with them) and the management bridge. Idempotent. */
 export async function removeNetwork(): Promise<void> {
   for (const t of Object.values(TOPOLOGY)) {
     if (existsSync(`/run/netns/${t.netns}`)) await sh("ip", ["netns", "del", t.netns]);
   }
+  if (await trySh("ip", ["link", "show", MGMT.bridge])) await sh("ip", ["link", "del", MGMT.bridge]);
 }
 
 /** PIDs of every process living in a host's network namespace (libvirtd and its QEMUs). */

@@ -17,8 +17,8 @@ const VIRT_PACKAGES = ["libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-
 const COMPANIONS = ["qemu-system-common", "qemu-system-data", "seabios", "libvirt0"];
 /** Split out of libvirt-daemon after 9.0: only backports has them; going to stock removes them. */
 const BACKPORTS_ONLY = ["libvirt-common", "libvirt-daemon-common", "libvirt-daemon-log"];
-const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps"];
-const TOOL_BINARIES = ["/bin/busybox", "/usr/bin/cpio", "/usr/bin/gcc", "/usr/sbin/ip", "/usr/bin/nsenter", "/usr/sbin/sysctl"];
+const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps", "openssh-server", "openssh-client", "openssl"];
+const TOOL_BINARIES = ["/bin/busybox", "/usr/bin/cpio", "/usr/bin/gcc", "/usr/sbin/ip", "/usr/bin/nsenter", "/usr/sbin/sysctl", "/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/openssl"];
 
 export async function installedVersion(pkg: string): Promise<string | undefined> {
   const r = await execa("dpkg-query", ["-W", "-f", "${db:Status-Status} ${Version}", pkg], { reject: false });

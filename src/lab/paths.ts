@@ -16,6 +16,13 @@ export const PRIVATE_DIRS = {
   lib: "/var/lib/libvirt",
   log: "/var/log/libvirt",
   cache: "/var/cache/libvirt",
+  /** TLS material of the host's daemon and QEMU (src/lab/pki.ts). */
+  pki: "/etc/pki",
+  /**
+   * root's home, so an SSH session on the host does not run this machine's root profile (on this
+   * machine kind ~/.bashrc starts pyenv: +1 s per session, measured) — each host is its own machine.
+   */
+  home: "/root",
 } as const;
 export type PrivateDir = keyof typeof PRIVATE_DIRS;
 

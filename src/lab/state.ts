@@ -7,7 +7,15 @@ import type { UffdSettings } from "./uffd.js";
 import type { AccelVerdict } from "./accel.js";
 
 /** What `lab:up` made, so `lab:down` can undo exactly that and `lab:status` can report it. */
+/**
+ * What the lab's layout is: a lab left by an older layout (e.g. before SSH and TLS) is taken down
+ * and rebuilt by the next `lab:up` instead of half-upgraded.
+ */
+export const LAB_LAYOUT = 2;
+
 export interface LabState {
+  /** LAB_LAYOUT of the lab that wrote this state; absent = layout 1. */
+  layout?: number;
   packages: PackageSet;
   accel: AccelVerdict;
   hosts: Record<HostName, { pid: number; qemu: QemuIdentity }>;

@@ -12,6 +12,15 @@ export interface HostTopology {
   hostname: string;
   /** Fixed per host: libvirt refuses a migration between two hosts with the same UUID. */
   hostUuid: string;
+  /**
+   * Management network: how this machine (where Terraform runs) reaches the host over SSH — a
+   * network of its own, as on real hosts, so cutting the migration link never cuts management.
+   */
+  mgmtAddress: string;
+  /** The host's end of its management veth (inside the host's namespace). */
+  mgmtVeth: string;
+  /** This machine's end of it, a port of the management bridge. */
+  mgmtPeer: string;
 }
 
 export const PREFIX_LEN = 24;
@@ -25,6 +34,9 @@ export const TOPOLOGY: Record<HostName, HostTopology> = {
     address: "10.231.0.1",
     hostname: "lab-a",
     hostUuid: "6c1a0c2e-5a3f-4d0b-9a61-0000000000a1",
+    mgmtAddress: "10.231.1.1",
+    mgmtVeth: "lvm0",
+    mgmtPeer: "lvm-a",
   },
   b: {
     name: "b",
@@ -33,15 +45,29 @@ export const TOPOLOGY: Record<HostName, HostTopology> = {
     address: "10.231.0.2",
     hostname: "lab-b",
     hostUuid: "6c1a0c2e-5a3f-4d0b-9a61-0000000000b2",
+    mgmtAddress: "10.231.1.2",
+    mgmtVeth: "lvm0",
+    mgmtPeer: "lvm-b",
   },
 };
+
+/** This machine's side of the management network: a bridge joining every host's management veth. */
+export const MGMT = { bridge: "lvmgmt0", address: "10.231.1.254", prefixLen: 24 } as const;
+
+/** How this machine reaches a host's daemon the production way: libvirt over SSH on the management network. */
+export function sshUri(host: HostName): string {
+  return `qemu+ssh://root@${TOPOLOGY[host].mgmtAddress}/system`;
+}
+
+/**
+ * How one host's daemon reaches the other for peer-to-peer moves: TLS across the migration link,
+ * each daemon authenticated by its certificate from the lab's CA (src/lab/pki.ts).
+ */
+export function tlsUri(host: HostName): string {
+  return `qemu+tls://${TOPOLOGY[host].address}/system`;
+}
 
 /** How clients in the root namespace reach a host's daemon (unix socket through its private run dir). */
 export function unixUri(socket: string): string {
   return `qemu+unix:///system?socket=${socket}`;
-}
-
-/** How one host's daemon reaches the other for peer-to-peer moves (TCP across the veth link). */
-export function tcpUri(host: HostName): string {
-  return `qemu+tcp://${TOPOLOGY[host].address}/system`;
 }

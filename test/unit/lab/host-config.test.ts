@@ -18,12 +18,19 @@ function keys(conf: string): Map<string, string> {
 
 describe("lab host configuration", () => {
   it("gives each host a distinct host_uuid and listens on its own address", () => {
-    const a = keys(libvirtdConf(TOPOLOGY.a));
-    const b = keys(libvirtdConf(TOPOLOGY.b));
+    const a = keys(libvirtdConf(TOPOLOGY.a, ["CN=lab-b"]));
+    const b = keys(libvirtdConf(TOPOLOGY.b, ["CN=lab-a"]));
     expect(a.get("host_uuid")).not.toBe(b.get("host_uuid"));
     expect(a.get("listen_addr")).toBe(`"${TOPOLOGY.a.address}"`);
     expect(b.get("listen_addr")).toBe(`"${TOPOLOGY.b.address}"`);
-    expect(a.get("listen_tcp")).toBe("1");
+  });
+
+  it("listens with TLS only, admitting the named client certificates, and has no TCP listener", () => {
+    const a = keys(libvirtdConf(TOPOLOGY.a, ["CN=lab-a", "CN=lab-b"]));
+    expect(a.get("listen_tls")).toBe("1");
+    expect(a.get("listen_tcp")).toBe("0");
+    expect(a.get("tls_allowed_dn_list")).toBe('[ "CN=lab-a", "CN=lab-b" ]');
+    expect(a.has("auth_tcp")).toBe(false);
   });
 
   it("advertises the host's address for incoming migrations, not its hostname", () => {

@@ -3,7 +3,7 @@ import { Testing } from "cdktf";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExampleStack } from "../../../stacks/example.js";
 import { LAB_GUEST, LAB_HOSTS } from "../../../stacks/lab.js";
-import { hostUri, migrationUri } from "../../../src/lab/lab.js";
+import { migrationUri } from "../../../src/lab/lab.js";
 import { GUEST_DIR } from "../../../src/lab/paths.js";
 import { labHostTarget } from "../../../src/lab/targets.js";
 import { guestCmdline } from "../../../src/lab/guest/console.js";
@@ -30,8 +30,8 @@ describe("example stack", () => {
     expect(json.provider.livevirt).toEqual([
       {
         host: [
-          { name: "a", uri: hostUri("a"), migration_uri: migrationUri("a"), shell: [...labHostTarget("a").shell!] },
-          { name: "b", uri: hostUri("b"), migration_uri: migrationUri("b"), shell: [...labHostTarget("b").shell!] },
+          { name: "a", uri: "qemu+ssh://root@10.231.1.1/system", migration_uri: migrationUri("a") },
+          { name: "b", uri: "qemu+ssh://root@10.231.1.2/system", migration_uri: migrationUri("b") },
         ],
       },
     ]);
@@ -69,10 +69,13 @@ describe("example stack", () => {
     expect(() => synth()).toThrowError(/livevirt: livevirt-example\/web: host = "c" is invalid: .*Fix: use one of the declared hosts: "a", "b"/);
   });
 
-  it("lab defaults mirror src/lab/lab.ts and the guest build's file names", () => {
-    expect(LAB_HOSTS).toEqual([labHostTarget("a"), labHostTarget("b")]);
-    expect(LAB_HOSTS[0]!.uri).toBe(process.env.LIVEVIRT_LAB_DIR ? hostUri("a") : "qemu+unix:///system?socket=/var/lib/livevirt-lab/hosts/a/run/libvirt-sock");
-    expect(LAB_HOSTS[1]!.migrationUri).toBe("qemu+tcp://10.231.0.2/system");
+  it("lab defaults reach the hosts as real ones: SSH on the management network, TLS between daemons", () => {
+    expect(LAB_HOSTS).toEqual([
+      { name: "a", uri: "qemu+ssh://root@10.231.1.1/system", migrationUri: "qemu+tls://10.231.0.1/system" },
+      { name: "b", uri: "qemu+ssh://root@10.231.1.2/system", migrationUri: "qemu+tls://10.231.0.2/system" },
+    ]);
+    // The peer-to-peer URI is the lab's own (tests that move by hand use the same).
+    expect(LAB_HOSTS.map((h) => h.migrationUri)).toEqual([labHostTarget("a").migrationUri, labHostTarget("b").migrationUri]);
     expect(LAB_GUEST).toEqual({ kernel: `${GUEST_DIR}/vmlinuz`, initrd: `${GUEST_DIR}/initrd.img` });
   });
 });
