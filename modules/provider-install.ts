@@ -31,7 +31,11 @@ export const PROVIDER_SOURCE = "registry.terraform.io/livevirt/livevirt";
 export const PLATFORM = "linux_amd64";
 export const LOCK_FILE = ".terraform.lock.hcl";
 
-/** Environment for every Terraform we start: no phoning home. */
+/**
+ * Environment for every Terraform/cdktf we start. CHECKPOINT_DISABLE (any non-empty value): no
+ * checkpoint-api.hashicorp.com call from Terraform nor cdktf-cli's telemetry; DISABLE_VERSION_CHECK:
+ * no newer-cdktf check via npm; CDKTF_DISABLE_PLUGIN_CACHE_ENV: cdktf sets no TF_PLUGIN_CACHE_DIR.
+ */
 export const OFFLINE_ENV = { CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "true", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true" } as const;
 
 export class ProviderNotBuiltError extends Error {}
