@@ -134,7 +134,7 @@ gets one untimed warm-up plan of each, then ${rounds} timed rounds alternating A
 every round). Wall time of the whole \`terraform\` process, so Terraform's own start-up and the
 provider processes it starts are included.
 
-${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", "provider: compiled JS launcher from the project mirror (\`buildProvider(\"js\")\`)"])}
+${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", "provider: bundled JS package from the project mirror (\`buildProvider(\"js\")\`)"])}
 
 ${mdTable(header, table)}
 

@@ -14,8 +14,9 @@
  *    `.terraform.lock.hcl` or it lacks a required provider. So we write that lock file first, with
  *    `terraform providers lock -fs-mirror=<.mirror>`, whenever it is missing, lacks livevirt, or
  *    its h1: hashes do not include the package now in the mirror. The last case is the
- *    rebuild pitfall (launcher text changed: repo moved, node moved, --mode switched): Terraform
- *    would fail with "does not match"; we drop the stale livevirt entry and lock afresh.
+ *    rebuild pitfall (the package is reproducible across checkouts, but changes when the provider's
+ *    sources do, or with --mode tsx): Terraform would fail with "does not match"; we drop the stale
+ *    livevirt entry and lock afresh.
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
