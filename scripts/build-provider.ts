@@ -15,7 +15,7 @@
  * --mode tsx: a launcher running provider/main.ts through tsx's loader (no rebuild after edits);
  *   it names this checkout's absolute paths, so its hash is this checkout's alone.
  * Idempotent: files are rewritten only when their content changes. Also refreshes
- * provider/proto/descriptor.json from the .proto files.
+ * provider/proto/descriptor.json from the .proto files (where the devDependencies are installed).
  */
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
@@ -136,9 +136,24 @@ provider_installation {
 `;
 }
 
+/**
+ * descriptor.json generated from the .proto files, or null in a production install
+ * (`npm ci --omit=dev`): protobufjs is a devDependency, and the committed descriptor.json is used
+ * as it is (a unit test keeps it in step with the .proto files).
+ */
+function freshDescriptor(): string | null {
+  try {
+    return JSON.stringify(generateDescriptor(), null, 1) + "\n";
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String(e).includes("protobufjs")) return null;
+    throw e;
+  }
+}
+
 export async function buildProvider(mode: Mode = "js"): Promise<{ launcher: string; cliConfig: string; changed: string[] }> {
   const changed: string[] = [];
-  if (writeIfChanged(DESCRIPTOR_PATH, JSON.stringify(generateDescriptor(), null, 1) + "\n")) changed.push(DESCRIPTOR_PATH);
+  const descriptor = freshDescriptor();
+  if (descriptor !== null && writeIfChanged(DESCRIPTOR_PATH, descriptor)) changed.push(DESCRIPTOR_PATH);
   if (mode === "js") {
     if (writeIfChanged(BUNDLE, await bundleProvider())) changed.push(BUNDLE);
   } else {
