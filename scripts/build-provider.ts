@@ -46,6 +46,7 @@ function writeIfChanged(path: string, content: string | Uint8Array, mode?: numbe
   if (changed) {
     // Written beside the mirror, then renamed in: never a half-written file in the package dir.
     mkdirSync(dirname(path), { recursive: true });
+    mkdirSync(MIRROR, { recursive: true });
     const tmp = join(MIRROR, `.${process.pid}.tmp`);
     writeFileSync(tmp, content);
     if (mode !== undefined) chmodSync(tmp, mode);
