@@ -4,12 +4,14 @@
  * npm run bench:moves [-- --rounds 3]
  * npm run bench:recreate [-- --rounds 6 --rate 20 --bw 16]   (3: recreate vs move, takes the lab lock per round)
  * npm run bench:preflight [-- --rounds 5]                     (4b: preflight cost, takes the lab lock per round)
+ * npm run bench:startup [-- --rounds 15 --compare <launcher>]  (provider spawn → handshake; no lab)
  * Reports go to docs/bench/. Benchmarks print figures; nothing asserts on time.
  */
 import { FlagError, flagsFor, type FlagSpec } from "./flags.js";
 import { MOVES_FLAGS, runMoves } from "./moves.js";
 import { PLAN_FLAGS, runPlanCost } from "./plan-cost.js";
 import { PREFLIGHT_FLAGS, runPreflightCost } from "./preflight-cost.js";
+import { runProviderStartup, STARTUP_FLAGS } from "./provider-startup.js";
 import { RECREATE_FLAGS, runRecreate } from "./recreate.js";
 
 const BENCHES: Record<string, { flags: FlagSpec; run: (args: string[]) => Promise<unknown> }> = {
@@ -17,6 +19,7 @@ const BENCHES: Record<string, { flags: FlagSpec; run: (args: string[]) => Promis
   moves: { flags: MOVES_FLAGS, run: runMoves },
   recreate: { flags: RECREATE_FLAGS, run: runRecreate },
   preflight: { flags: PREFLIGHT_FLAGS, run: runPreflightCost },
+  startup: { flags: STARTUP_FLAGS, run: runProviderStartup },
 };
 
 async function main(): Promise<void> {
