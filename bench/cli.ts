@@ -4,28 +4,39 @@
  * npm run bench:moves [-- --rounds 3]
  * npm run bench:recreate [-- --rounds 6 --rate 20 --bw 16]   (3: recreate vs move, takes the lab lock per round)
  * npm run bench:preflight [-- --rounds 5]                     (4b: preflight cost, takes the lab lock per round)
+ * npm run bench:startup [-- --rounds 15 --compare <launcher>]  (provider spawn → handshake; no lab)
  * Reports go to docs/bench/. Benchmarks print figures; nothing asserts on time.
  */
-import { runPlanCost } from "./plan-cost.js";
+import { FlagError, flagsFor, type FlagSpec } from "./flags.js";
+import { MOVES_FLAGS, runMoves } from "./moves.js";
+import { PLAN_FLAGS, runPlanCost } from "./plan-cost.js";
+import { PREFLIGHT_FLAGS, runPreflightCost } from "./preflight-cost.js";
+import { runProviderStartup, STARTUP_FLAGS } from "./provider-startup.js";
+import { RECREATE_FLAGS, runRecreate } from "./recreate.js";
 
-const what = process.argv[2] ?? "all";
+const BENCHES: Record<string, { flags: FlagSpec; run: (args: string[]) => Promise<unknown> }> = {
+  plan: { flags: PLAN_FLAGS, run: runPlanCost },
+  moves: { flags: MOVES_FLAGS, run: runMoves },
+  recreate: { flags: RECREATE_FLAGS, run: runRecreate },
+  preflight: { flags: PREFLIGHT_FLAGS, run: runPreflightCost },
+  startup: { flags: STARTUP_FLAGS, run: runProviderStartup },
+};
+
 async function main(): Promise<void> {
-  if (what === "plan" || what === "all") await runPlanCost();
-  if (what === "moves" || what === "all") {
-    const { runMoves } = await import("./moves.js");
-    await runMoves();
+  const [what = "all", ...args] = process.argv.slice(2);
+  const one = BENCHES[what];
+  if (one) {
+    await one.run(args); // strict: an unknown flag fails naming it
+  } else if (what === "all") {
+    // Each benchmark gets the flags it declares; a flag no benchmark declares fails up front.
+    const all = Object.assign({}, ...Object.values(BENCHES).map((b) => b.flags)) as FlagSpec;
+    const own = Object.values(BENCHES).map((b) => flagsFor(b.flags, args, all, "npm run bench"));
+    for (const [i, b] of Object.values(BENCHES).entries()) await b.run(own[i]!);
+  } else {
+    throw new Error(`unknown benchmark ${what}: ${Object.keys(BENCHES).join(" | ")} | all`);
   }
-  if (what === "recreate" || what === "all") {
-    const { runRecreate } = await import("./recreate.js");
-    await runRecreate();
-  }
-  if (what === "preflight" || what === "all") {
-    const { runPreflightCost } = await import("./preflight-cost.js");
-    await runPreflightCost();
-  }
-  if (!["plan", "moves", "recreate", "preflight", "all"].includes(what)) throw new Error(`unknown benchmark ${what}: plan | moves | recreate | preflight | all`);
 }
 main().catch((e) => {
-  console.error(e);
+  console.error(e instanceof FlagError ? e.message : e);
   process.exit(1);
 });

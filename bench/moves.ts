@@ -24,6 +24,7 @@ import { MoveLimits } from "../src/migration/limits.js";
 import { completedStats, watchSourceEvents } from "../src/migration/job-stats.js";
 import type { MoveLog } from "../src/migration/monitor.js";
 import { validateSettings } from "../src/migration/policy.js";
+import { readFlags } from "./flags.js";
 import { linePlot } from "./svg-plot.js";
 import { fmtNum, median, medRange } from "./stats.js";
 import { machineLines, mdTable, printTable } from "./report.js";
@@ -34,10 +35,8 @@ const target = (h: H): HostTarget => ({ name: h, uri: hostUri(h), migrationUri: 
 const other = (h: H): H => (h === "a" ? "b" : "a");
 const MiB = 1048576;
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-}
+/** Flags of this benchmark and their defaults (bench/flags.ts). */
+export const MOVES_FLAGS = { only: "all", methods: "precopy,livevirt", ram: "256", "test-mib": "128", bw: "16", "timeout-factor": "10", rounds: "5", rates: "0,8,20,40", "ab-rates": "0,8,20,40" };
 const nums = (s: string) => s.split(",").map(Number);
 
 export interface MoveSample {
@@ -296,22 +295,24 @@ function writeReport(c: Ctx): void {
   writeFileSync(join(OUT_DIR, "moves.json"), JSON.stringify({ sweep: c.sweep, ab: c.ab }, null, 2) + "\n");
 }
 
-export async function runMoves(): Promise<void> {
-  const only = arg("only", "all");
-  const sweepMethods = arg("methods", "precopy,livevirt").split(",") as ("precopy" | "livevirt")[];
+export async function runMoves(args: string[] = process.argv.slice(2)): Promise<void> {
+  const flag = readFlags(MOVES_FLAGS, args, "bench:moves");
+  const only = flag.only;
+  if (!["all", "sweep", "ab", "report"].includes(only)) throw new Error(`--only: all, sweep, ab or report, not ${only}`);
+  const sweepMethods = flag.methods.split(",") as ("precopy" | "livevirt")[];
   if (sweepMethods.some((m) => m !== "precopy" && m !== "livevirt")) throw new Error(`--methods: precopy and/or livevirt, not ${sweepMethods.join(",")}`);
   const status = await labStatus();
   if (!status.up || status.hosts.some((h) => h.pid === undefined)) throw new Error("lab is down: run `npm run lab:up` first");
   const accel = status.accel?.accel ?? "tcg";
   const versions = status.hosts.map((h) => `host ${h.name}: libvirt ${h.libvirt ?? "?"}, ${h.hypervisor ?? "?"}`).join("; ");
   const c: Ctx = {
-    ramMib: Number(arg("ram", "256")),
-    testMib: Number(arg("test-mib", "128")),
-    bw: Number(arg("bw", "16")),
-    timeoutFactor: Number(arg("timeout-factor", "10")),
+    ramMib: Number(flag.ram),
+    testMib: Number(flag["test-mib"]),
+    bw: Number(flag.bw),
+    timeoutFactor: Number(flag["timeout-factor"]),
     sweep: [],
     ab: [],
-    abRounds: Number(arg("rounds", "5")),
+    abRounds: Number(flag.rounds),
     header: "",
     notes: [],
   };
@@ -334,7 +335,7 @@ Both hosts share the same 2 CPUs: each TCG guest and the migration threads compe
     if (only === "ab") {
       c.sweep = prev.sweep ?? [];
       // keep earlier A/B rates that this invocation does not re-run
-      const rerun = nums(arg("ab-rates", "0,8,20,40"));
+      const rerun = nums(flag["ab-rates"]);
       c.ab = (prev.ab ?? []).filter((s) => !rerun.includes(s.rateMibPerS));
     }
     if (only === "report") {
@@ -343,13 +344,13 @@ Both hosts share the same 2 CPUs: each TCG guest and the migration threads compe
     }
     if (only === "sweep") {
       c.ab = prev.ab ?? [];
-      const rerun = nums(arg("rates", "0,8,20,40"));
+      const rerun = nums(flag.rates);
       c.sweep = (prev.sweep ?? []).filter((s) => !(rerun.includes(s.rateMibPerS) && sweepMethods.includes(s.method as "precopy" | "livevirt")));
     }
     c.notes.push(`this report merges several invocations (\`--only\` re-runs a part, some rates or some methods; the rest is kept from moves.json): the machine lines above are the last invocation's, each move's date is in moves.json`);
   }
-  if (only === "all" || only === "sweep") await runSweep(c, nums(arg("rates", "0,8,20,40")), sweepMethods);
-  if (only === "all" || only === "ab") await runAb(c, nums(arg("ab-rates", "0,8,20,40")));
+  if (only === "all" || only === "sweep") await runSweep(c, nums(flag.rates), sweepMethods);
+  if (only === "all" || only === "ab") await runAb(c, nums(flag["ab-rates"]));
   writeReport(c);
   console.log(`wrote ${join(OUT_DIR, "moves.md")}`);
 }

@@ -8,6 +8,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TerraformDir } from "../test/integration/support/terraform.js";
+import { readFlags } from "./flags.js";
 import { linePlot } from "./svg-plot.js";
 import { fmtNum, leastSquares, max, median, medRange, min } from "./stats.js";
 import { machineLines, mdTable, printTable } from "./report.js";
@@ -15,10 +16,8 @@ import { machineLines, mdTable, printTable } from "./report.js";
 export const OUT_DIR = join(import.meta.dirname, "..", "docs", "bench");
 const HOSTS = 10;
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-}
+/** Flags of this benchmark and their defaults (bench/flags.ts). */
+export const PLAN_FLAGS = { rounds: "3", n: "10,50,200" };
 
 export function livevirtConfig(n: number): unknown {
   return {
@@ -64,9 +63,10 @@ export interface PlanCostRow {
   data: number[];
 }
 
-export async function runPlanCost(): Promise<PlanCostRow[]> {
-  const rounds = Number(arg("rounds", "3"));
-  const ns = arg("n", "10,50,200").split(",").map(Number);
+export async function runPlanCost(args: string[] = process.argv.slice(2)): Promise<PlanCostRow[]> {
+  const flag = readFlags(PLAN_FLAGS, args, "bench:plan");
+  const rounds = Number(flag.rounds);
+  const ns = flag.n.split(",").map(Number);
   const lv = await TerraformDir.create();
   const td = new TerraformDir();
   const rows: PlanCostRow[] = [];
@@ -134,7 +134,7 @@ gets one untimed warm-up plan of each, then ${rounds} timed rounds alternating A
 every round). Wall time of the whole \`terraform\` process, so Terraform's own start-up and the
 provider processes it starts are included.
 
-${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", "provider: compiled JS launcher from the project mirror (\`buildProvider(\"js\")\`)"])}
+${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", "provider: bundled JS package from the project mirror (\`buildProvider(\"js\")\`)"])}
 
 ${mdTable(header, table)}
 

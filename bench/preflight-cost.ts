@@ -23,6 +23,7 @@ import { loadState } from "../src/lab/state.js";
 import { labHostTarget } from "../src/lab/targets.js";
 import { clearPreflightCache, getHostFacts, probeMove, runPreflight } from "../src/preflight/index.js";
 import type { PreflightOptions, PreflightReport } from "../src/preflight/types.js";
+import { readFlags } from "./flags.js";
 import { withLab } from "./lab-lock.js";
 import { machineLines, mdTable, printTable } from "./report.js";
 import { fmtNum, median, medRange } from "./stats.js";
@@ -30,10 +31,8 @@ import { fmtNum, median, medRange } from "./stats.js";
 const OUT_DIR = join(import.meta.dirname, "..", "docs", "bench");
 const WARM_REPEATS = 3;
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-}
+/** Flags of this benchmark and their defaults (bench/flags.ts). */
+export const PREFLIGHT_FLAGS = { rounds: "5" };
 
 /** The VM whose move is planned: a TCG lab-sized guest without disks (no domain needs to exist). */
 function options(probe: boolean): PreflightOptions {
@@ -243,8 +242,9 @@ ${mdTable(["round", "cold", "warm", "cold no probe", "new process, empty disk", 
   writeFileSync(join(OUT_DIR, "preflight.json"), JSON.stringify(rounds, null, 2) + "\n");
 }
 
-export async function runPreflightCost(): Promise<void> {
-  const n = Number(arg("rounds", "5"));
+export async function runPreflightCost(args: string[] = process.argv.slice(2)): Promise<void> {
+  const flag = readFlags(PREFLIGHT_FLAGS, args, "bench:preflight");
+  const n = Number(flag.rounds);
   let header = "";
   // Versions are read under the lock with the first round (the lab may be mid-restart before).
   const describeLab = async () => {

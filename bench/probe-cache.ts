@@ -17,10 +17,11 @@ import { guestCmdline } from "../src/lab/guest/console.js";
 import { hostUri, migrationUri } from "../src/lab/lab.js";
 import { labHostTarget } from "../src/lab/targets.js";
 import { TerraformDir } from "../test/integration/support/terraform.js";
+import { readFlags } from "./flags.js";
 import { withLabLock } from "./lab-lock.js";
 
 const NAME = "bench-probe-cache";
-const rounds = Number(process.argv[process.argv.indexOf("--rounds") + 1] ?? 2) || 2;
+const rounds = Number(readFlags({ rounds: "2" }, process.argv.slice(2), "bench/probe-cache.ts").rounds);
 
 async function config(host: "a" | "b") {
   const img = await guestImages();

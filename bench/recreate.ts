@@ -29,6 +29,7 @@ import { MoveService, type MovePolicy } from "../src/placement/move.js";
 import { HostRegistry } from "../src/placement/registry.js";
 import type { VmDefinition } from "../src/placement/types.js";
 import { ConsoleTail, nowMs, textBetween, type ConsoleEvent } from "./console-tail.js";
+import { readFlags } from "./flags.js";
 import { firstOfNewBoot, interruption, longestGapWithin, type Beat } from "./interruption.js";
 import { withLab } from "./lab-lock.js";
 import { machineLines, mdTable, printTable } from "./report.js";
@@ -40,10 +41,8 @@ const NAME = "bench-recreate";
 type H = "a" | "b";
 type Kind = "move" | "recreate";
 
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1]! : dflt;
-}
+/** Flags of this benchmark and their defaults (bench/flags.ts). */
+export const RECREATE_FLAGS = { rounds: "6", rate: "20", bw: "16", hb: "100", settle: "5" };
 
 export interface OpSample {
   round: number;
@@ -379,13 +378,14 @@ ${notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""
   writeFileSync(join(OUT_DIR, "recreate.json"), JSON.stringify({ config: c, samples, pollGaps: { median: median(pollGaps), max: Math.max(...pollGaps, 0), n: pollGaps.length } }, null, 2) + "\n");
 }
 
-export async function runRecreate(): Promise<void> {
+export async function runRecreate(args: string[] = process.argv.slice(2)): Promise<void> {
+  const flag = readFlags(RECREATE_FLAGS, args, "bench:recreate");
   const c: Cfg = {
-    rounds: Number(arg("rounds", "6")),
-    rate: Number(arg("rate", "20")),
-    bw: Number(arg("bw", "16")),
-    hb: Number(arg("hb", "100")),
-    settleS: Number(arg("settle", "5")),
+    rounds: Number(flag.rounds),
+    rate: Number(flag.rate),
+    bw: Number(flag.bw),
+    hb: Number(flag.hb),
+    settleS: Number(flag.settle),
     ramMib: 256,
     testMib: 128,
   };

@@ -54,8 +54,9 @@ export class LivevirtApp extends App {
       const dir = join(this.outdir, m.workingDirectory);
       if (!usesLivevirt(join(this.outdir, m.synthesizedStackPath))) continue;
       const r = prepareStackDir(dir, this.mirrorDir);
-      // stderr: the CLI shows app stderr only on failure; this helps when running the app by hand.
-      if (r.locked) process.stderr.write(`livevirt: ${stack.node.id}: wrote ${join(m.workingDirectory, ".terraform.lock.hcl")} (${r.locked}) in ${r.ms} ms\n`);
+      // stdout, not stderr: the cdktf CLI prints every line of an app's stderr as "[ERROR]", and
+      // its stdout as plain text. A written lock file is news (users commit it), not an error.
+      if (r.locked) process.stdout.write(`livevirt: ${stack.node.id}: wrote ${join(m.workingDirectory, ".terraform.lock.hcl")} (${r.locked}) in ${r.ms} ms\n`);
     }
   }
 }

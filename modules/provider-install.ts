@@ -14,8 +14,9 @@
  *    `.terraform.lock.hcl` or it lacks a required provider. So we write that lock file first, with
  *    `terraform providers lock -fs-mirror=<.mirror>`, whenever it is missing, lacks livevirt, or
  *    its h1: hashes do not include the package now in the mirror. The last case is the
- *    rebuild pitfall (launcher text changed: repo moved, node moved, --mode switched): Terraform
- *    would fail with "does not match"; we drop the stale livevirt entry and lock afresh.
+ *    rebuild pitfall (the package is reproducible across checkouts, but changes when the provider's
+ *    sources do, or with --mode tsx): Terraform would fail with "does not match"; we drop the stale
+ *    livevirt entry and lock afresh.
  */
 import { createHash } from "node:crypto";
 import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
@@ -31,7 +32,11 @@ export const PROVIDER_SOURCE = "registry.terraform.io/livevirt/livevirt";
 export const PLATFORM = "linux_amd64";
 export const LOCK_FILE = ".terraform.lock.hcl";
 
-/** Environment for every Terraform we start: no phoning home. */
+/**
+ * Environment for every Terraform/cdktf we start. CHECKPOINT_DISABLE (any non-empty value): no
+ * checkpoint-api.hashicorp.com call from Terraform nor cdktf-cli's telemetry; DISABLE_VERSION_CHECK:
+ * no newer-cdktf check via npm; CDKTF_DISABLE_PLUGIN_CACHE_ENV: cdktf sets no TF_PLUGIN_CACHE_DIR.
+ */
 export const OFFLINE_ENV = { CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "true", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true" } as const;
 
 export class ProviderNotBuiltError extends Error {}

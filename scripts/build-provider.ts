@@ -1,22 +1,27 @@
 /**
  * Installs the livevirt provider for Terraform without a registry: a project-local filesystem
- * mirror holding only a tiny launcher, plus a CLI config that points Terraform at the mirror.
+ * mirror holding the provider package, plus a CLI config that points Terraform at the mirror.
  *
- *   npx tsx scripts/build-provider.ts [--mode=js|tsx]
+ *   npx tsx scripts/build-provider.ts [--mode js|tsx]
  *
- * The package directory holds nothing but the launcher, whose text only changes when the
- * repository or node moves, so the h1: hash in .terraform.lock.hcl stays stable across rebuilds
- * (any change to that directory breaks `terraform plan` with "does not match").
- *   --mode=js  (default) compiles provider/ with tsc into build/provider-js and runs plain node
- *              — faster start-up for each of the 3–5 provider processes per Terraform command.
- *   --mode=tsx runs provider/main.ts through tsx's loader: no rebuild needed after edits.
+ * --mode js (default): the package is the same bytes in every checkout, so the h1: hash in a
+ *   committed .terraform.lock.hcl matches in every clone and after every rebuild of the same source:
+ *     terraform-provider-livevirt_v<version>  a 3-line sh launcher: exec node on the file beside it
+ *     livevirt-provider.mjs                  provider/main.ts and everything it imports, bundled by
+ *                                            esbuild into one self-contained ES module (no paths of
+ *                                            this machine in it, no node_modules needed at run time)
+ *   One file also means a provider process never reads a half-rebuilt tree: it is replaced by an
+ *   atomic rename, and a running process has already read all of it.
+ * --mode tsx: a launcher running provider/main.ts through tsx's loader (no rebuild after edits);
+ *   it names this checkout's absolute paths, so its hash is this checkout's alone.
  * Idempotent: files are rewritten only when their content changes. Also refreshes
- * provider/proto/descriptor.json from the .proto files.
+ * provider/proto/descriptor.json from the .proto files (where the devDependencies are installed).
  */
-import { createHash } from "node:crypto";
-import { chmodSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { parseArgs } from "node:util";
+import { checkCookie, HandshakeRefused, MAGIC_COOKIE_KEY, MAGIC_COOKIE_VALUE } from "../provider/plugin/handshake.js";
 import { DESCRIPTOR_PATH, generateDescriptor } from "../provider/wire/descriptor-gen.js";
 
 export const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
@@ -25,108 +30,95 @@ export const MIRROR = join(ROOT, ".mirror");
 export const CLI_CONFIG = join(MIRROR, "terraformrc");
 export const PACKAGE_DIR = join(MIRROR, "registry.terraform.io/livevirt/livevirt", VERSION, "linux_amd64");
 export const LAUNCHER = join(PACKAGE_DIR, `terraform-provider-livevirt_v${VERSION}`);
-const JS_ROOT = join(ROOT, "build/provider-js");
-/** The launcher always runs build/provider-js/current/…: a symlink swapped atomically per build. */
-const JS_CURRENT = join(JS_ROOT, "current");
+export const BUNDLE_NAME = "livevirt-provider.mjs";
+export const BUNDLE = join(PACKAGE_DIR, BUNDLE_NAME);
 
 export type Mode = "js" | "tsx";
 
-function writeIfChanged(path: string, content: string, mode?: number): boolean {
-  let old: string | null = null;
+function writeIfChanged(path: string, content: string | Uint8Array, mode?: number): boolean {
+  let old: Buffer | null = null;
   try {
-    old = readFileSync(path, "utf8");
+    old = readFileSync(path);
   } catch {
     /* new file */
   }
-  if (old !== content) {
+  const changed = old === null || !old.equals(Buffer.from(content));
+  if (changed) {
+    // Written beside the mirror, then renamed in: never a half-written file in the package dir.
     mkdirSync(dirname(path), { recursive: true });
-    writeFileSync(path, content);
+    mkdirSync(MIRROR, { recursive: true });
+    const tmp = join(MIRROR, `.${process.pid}.tmp`);
+    writeFileSync(tmp, content);
+    if (mode !== undefined) chmodSync(tmp, mode);
+    renameSync(tmp, path);
+  } else if (mode !== undefined) {
+    chmodSync(path, mode);
   }
-  if (mode !== undefined) chmodSync(path, mode);
-  return old !== content;
+  return changed;
 }
 
 const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Every file the compiled provider can be made of: its own sources, src/, and the compiler settings. */
-function sourceStamp(): string {
-  const h = createHash("sha256");
-  const walk = (dir: string): void => {
-    for (const e of readdirSync(dir, { withFileTypes: true }).sort((x, y) => x.name.localeCompare(y.name))) {
-      const p = join(dir, e.name);
-      if (e.isDirectory()) walk(p);
-      else if (/\.(ts|json|proto)$/.test(e.name)) h.update(p).update(readFileSync(p));
-    }
-  };
-  for (const d of ["provider", "src"]) walk(join(ROOT, d));
-  h.update(readFileSync(join(ROOT, "package-lock.json")));
-  return h.digest("hex").slice(0, 16);
-}
-
 /**
- * Compiles into build/provider-js/<source stamp>/ and then points `current` at it with an atomic
- * rename, so a Terraform run starting a provider process meanwhile never sees a half-written tree
- * (tests and users may rebuild while another terraform runs). Unchanged sources: no compile.
+ * provider/main.ts bundled into one ES module. Deterministic: esbuild names sources relative to
+ * the project root in its comments, and nothing else of this machine goes in. CommonJS
+ * dependencies (grpc-js) call require() for Node built-ins, hence the createRequire banner.
+ * The dynamic imports in main.ts stay lazy (esbuild runs a module's top level on first import),
+ * so a refusal without the cookie still runs no gRPC code.
  */
-async function compileJs(): Promise<string> {
-  const stamp = sourceStamp();
-  const outDir = join(JS_ROOT, stamp);
-  if (!existsSync(join(outDir, "provider/main.js"))) {
-    await emitJs(outDir);
-  }
-  const tmpLink = join(JS_ROOT, `current.${process.pid}`);
-  rmSync(tmpLink, { force: true });
-  symlinkSync(stamp, tmpLink);
-  renameSync(tmpLink, JS_CURRENT);
-  // Keep the previous build: a provider process started from it may still import lazily.
-  const keep = new Set([stamp, "current"]);
-  const olds = readdirSync(JS_ROOT)
-    .filter((n) => !keep.has(n) && !n.startsWith("current.") && !n.endsWith(".tmp"))
-    .map((n) => ({ n, t: statSync(join(JS_ROOT, n)).mtimeMs }))
-    .sort((x, y) => y.t - x.t);
-  for (const o of olds.slice(1)) rmSync(join(JS_ROOT, o.n), { recursive: true, force: true });
-  return join(JS_CURRENT, "provider/main.js");
+export async function bundleProvider(): Promise<Uint8Array> {
+  const esbuild = await import("esbuild");
+  const result = await esbuild.build({
+    absWorkingDir: ROOT,
+    entryPoints: ["provider/main.ts"],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    target: "node20",
+    write: false,
+    outfile: BUNDLE_NAME,
+    logLevel: "silent",
+    // grpc-js requires proto-loader only to describe its channelz/admin services, which livevirt
+    // never registers; bundling it would add protobufjs (~330 KB) to every start-up parse.
+    external: ["@grpc/proto-loader"],
+    banner: {
+      js: [
+        "// livevirt Terraform provider, bundled from provider/main.ts by scripts/build-provider.ts — do not edit.",
+        'import { createRequire as __livevirtCreateRequire } from "node:module";',
+        "const require = __livevirtCreateRequire(import.meta.url);",
+      ].join("\n"),
+    },
+  });
+  const out = result.outputFiles.find((f) => f.path.endsWith(BUNDLE_NAME));
+  if (!out) throw new Error("esbuild produced no provider bundle");
+  return out.contents;
 }
 
-async function emitJs(outDir: string): Promise<void> {
-  const tmpOut = `${outDir}.${process.pid}.tmp`;
-  rmSync(tmpOut, { recursive: true, force: true });
-  const ts = (await import("typescript")).default;
-  const options: import("typescript").CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    strict: true,
-    skipLibCheck: true,
-    esModuleInterop: true,
-    types: ["node"],
-    rootDir: ROOT,
-    outDir: tmpOut,
-    sourceMap: true,
-  };
-  const program = ts.createProgram([join(ROOT, "provider/main.ts")], options);
-  const result = program.emit();
-  const diags = [...ts.getPreEmitDiagnostics(program), ...result.diagnostics].filter(
-    (d) => d.category === ts.DiagnosticCategory.Error,
-  );
-  if (diags.length) {
-    const host = { getCanonicalFileName: (f: string) => f, getCurrentDirectory: () => ROOT, getNewLine: () => "\n" };
-    throw new Error(`provider does not compile:\n${ts.formatDiagnostics(diags, host)}`);
+/** What the provider says when started without Terraform's cookie (provider/plugin/handshake.ts). */
+function refusalText(): string {
+  try {
+    checkCookie({});
+  } catch (e) {
+    if (e instanceof HandshakeRefused) return e.message;
+    throw e;
   }
-  cpSync(DESCRIPTOR_PATH, join(tmpOut, "provider/proto/descriptor.json"));
-  // Package type for ESM: the compiled tree lies outside the project's package.json scope via the symlink.
-  writeFileSync(join(tmpOut, "package.json"), '{ "type": "module" }\n');
-  rmSync(outDir, { recursive: true, force: true });
-  renameSync(tmpOut, outDir);
+  throw new Error("checkCookie accepted an empty environment");
 }
 
-export function launcherText(mode: Mode, entry: string): string {
-  const tsxLoader = pathToFileURL(join(ROOT, "node_modules/tsx/dist/esm/index.mjs")).href;
-  const args = mode === "tsx" ? `--import ${shq(tsxLoader)} ${shq(entry)}` : shq(entry);
-  return [
+export function launcherText(mode: Mode): string {
+  const head = [
     "#!/bin/sh",
     "# livevirt Terraform provider launcher, generated by scripts/build-provider.ts — do not edit.",
-    `exec ${shq(process.execPath)} ${args} "$@"`,
+  ];
+  if (mode === "tsx") {
+    const loader = pathToFileURL(join(ROOT, "node_modules/tsx/dist/esm/index.mjs")).href;
+    return [...head, `exec ${shq(process.execPath)} --import ${shq(loader)} ${shq(join(ROOT, "provider/main.ts"))} "$@"`, ""].join("\n");
+  }
+  return [
+    ...head,
+    "# Without Terraform's cookie, refuse here: node would first parse the whole bundle (main.ts checks again).",
+    `[ "$${MAGIC_COOKIE_KEY}" = ${shq(MAGIC_COOKIE_VALUE)} ] || { printf '%s\\n' ${shq(refusalText())} >&2; exit 1; }`,
+    `exec node "$(dirname "$0")/${BUNDLE_NAME}" "$@"`,
     "",
   ].join("\n");
 }
@@ -145,25 +137,44 @@ provider_installation {
 `;
 }
 
+/**
+ * descriptor.json generated from the .proto files, or null in a production install
+ * (`npm ci --omit=dev`): protobufjs is a devDependency, and the committed descriptor.json is used
+ * as it is (a unit test keeps it in step with the .proto files).
+ */
+function freshDescriptor(): string | null {
+  try {
+    return JSON.stringify(generateDescriptor(), null, 1) + "\n";
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === "MODULE_NOT_FOUND" && String(e).includes("protobufjs")) return null;
+    throw e;
+  }
+}
+
 export async function buildProvider(mode: Mode = "js"): Promise<{ launcher: string; cliConfig: string; changed: string[] }> {
   const changed: string[] = [];
-  if (writeIfChanged(DESCRIPTOR_PATH, JSON.stringify(generateDescriptor(), null, 1) + "\n")) changed.push(DESCRIPTOR_PATH);
-  const entry = mode === "js" ? await compileJs() : join(ROOT, "provider/main.ts");
-  if (writeIfChanged(LAUNCHER, launcherText(mode, entry), 0o755)) changed.push(LAUNCHER);
+  const descriptor = freshDescriptor();
+  if (descriptor !== null && writeIfChanged(DESCRIPTOR_PATH, descriptor)) changed.push(DESCRIPTOR_PATH);
+  if (mode === "js") {
+    if (writeIfChanged(BUNDLE, await bundleProvider())) changed.push(BUNDLE);
+  } else {
+    rmSync(BUNDLE, { force: true }); // tsx mode: the launcher alone
+  }
+  if (writeIfChanged(LAUNCHER, launcherText(mode), 0o755)) changed.push(LAUNCHER);
   if (writeIfChanged(CLI_CONFIG, cliConfigText())) changed.push(CLI_CONFIG);
   return { launcher: LAUNCHER, cliConfig: CLI_CONFIG, changed };
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
-  const modeArg = process.argv.find((a) => a.startsWith("--mode="))?.slice("--mode=".length) ?? "js";
-  if (modeArg !== "js" && modeArg !== "tsx") {
-    process.stderr.write(`unknown --mode=${modeArg}; use --mode=js or --mode=tsx\n`);
+  const { values } = parseArgs({ strict: true, options: { mode: { type: "string", default: "js" } } });
+  if (values.mode !== "js" && values.mode !== "tsx") {
+    process.stderr.write(`unknown --mode ${values.mode}; use --mode js or --mode tsx\n`);
     process.exit(2);
   }
   const started = Date.now();
-  const res = await buildProvider(modeArg);
+  const res = await buildProvider(values.mode);
   process.stdout.write(
-    `livevirt provider (${modeArg}) installed in ${Date.now() - started} ms\n` +
+    `livevirt provider (${values.mode}) installed in ${Date.now() - started} ms\n` +
       `  launcher:   ${res.launcher}\n  CLI config: export TF_CLI_CONFIG_FILE=${res.cliConfig}\n` +
       `  changed:    ${res.changed.length ? res.changed.join(", ") : "nothing"}\n`,
   );

@@ -1,6 +1,6 @@
 /**
  * Build-time only: turns provider/proto/*.proto into the compact Descriptor. Uses protobufjs
- * (resolved through @grpc/proto-loader, which depends on it) so the runtime never loads it.
+ * (a devDependency) so the runtime never loads it.
  */
 import { createRequire } from "node:module";
 import { fileURLToPath } from "node:url";
@@ -45,8 +45,7 @@ function kindOf(f: PbField): ScalarKind | "message" {
 }
 
 export function generateDescriptor(): Descriptor {
-  const req = createRequire(createRequire(import.meta.url).resolve("@grpc/proto-loader"));
-  const pb = req("protobufjs") as { Root: new () => { loadSync(f: string[], o: object): PbNode & { resolveAll(): void } } };
+  const pb = createRequire(import.meta.url)("protobufjs") as { Root: new () => { loadSync(f: string[], o: object): PbNode & { resolveAll(): void } } };
   const root = new pb.Root().loadSync(
     PROTO_FILES.map((f) => PROTO_DIR + f),
     { keepCase: true },

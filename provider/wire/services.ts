@@ -2,8 +2,9 @@
  * grpc-js service definitions built from the compact Descriptor and our ProtoCodec, so the
  * server needs neither proto-loader nor protobufjs at run time.
  */
-import { readFileSync } from "node:fs";
 import type { ServiceDefinition } from "@grpc/grpc-js";
+// A JSON module, not a file read at run time: the provider bundle (scripts/build-provider.ts) carries it inline.
+import descriptorJson from "../proto/descriptor.json" with { type: "json" };
 import type { Descriptor } from "./descriptor-types.js";
 import { ProtoCodec, type Msg } from "./protobuf.js";
 
@@ -12,8 +13,7 @@ export interface Wire {
   service(fullName: string): ServiceDefinition;
 }
 
-export function loadWire(descriptorPath = new URL("../proto/descriptor.json", import.meta.url)): Wire {
-  const desc = JSON.parse(readFileSync(descriptorPath, "utf8")) as Descriptor;
+export function loadWire(desc: Descriptor = descriptorJson as unknown as Descriptor): Wire {
   return wireFrom(desc);
 }
 

@@ -85,7 +85,7 @@ describe("cdktf + Terraform offline, as users type it", () => {
   it("a rebuild that changes the provider package does not break the next cdktf diff", async () => {
     const launcher = join(proj, ".mirror", PKG, "0.1.0/linux_amd64/terraform-provider-livevirt_v0.1.0");
     const oldLock = readFileSync(join(stackDir, ".terraform.lock.hcl"), "utf8");
-    appendFileSync(launcher, "# rebuilt (e.g. --mode=tsx, or the checkout moved)\n");
+    appendFileSync(launcher, "# rebuilt (e.g. the provider sources changed, or --mode tsx)\n");
     // The pitfall is real: plain Terraform now refuses the package...
     const raw = await run("terraform plan after rebuild, no re-synth (expected to fail)", "terraform", ["plan", "-refresh=false", "-no-color"], { cwd: stackDir, expectFail: true });
     expect(raw.exitCode).not.toBe(0);

@@ -4,6 +4,7 @@
  * test/unit/modules/validation.test.ts.
  */
 import { Testing, TerraformStack } from "cdktf";
+import { testApp } from "../modules/testing-app.js";
 import { describe, expect, it } from "vitest";
 import { MEMORY_MIB_RANGE, VCPUS_RANGE } from "../../../src/libvirt/domain-xml.js";
 import { LivevirtHosts, VmPlacement, type HostProps, type VmPlacementProps } from "../../../modules/index.js";
@@ -14,7 +15,7 @@ const HOSTS: HostProps[] = [
 ];
 
 function problems(opts: { hosts?: unknown; vm?: Record<string, unknown> }): string[] {
-  const stack = new TerraformStack(Testing.app(), "s");
+  const stack = new TerraformStack(testApp(), "s");
   new LivevirtHosts(stack, "hosts", { hosts: (opts.hosts ?? HOSTS) as HostProps[] });
   new VmPlacement(stack, "web", { host: "a", ...(opts.vm ?? {}) } as VmPlacementProps);
   return stack.node

@@ -1,5 +1,6 @@
 /** The example stack synthesizes to the Terraform JSON we expect, and its lab strings match the lab's. */
 import { Testing } from "cdktf";
+import { testApp } from "./testing-app.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { ExampleStack } from "../../../stacks/example.js";
 import { LAB_GUEST, LAB_HOSTS } from "../../../stacks/lab.js";
@@ -15,7 +16,7 @@ interface Synth {
   terraform: { required_providers: { livevirt: { source: string; version: string } } };
 }
 
-const synth = (opts = {}) => JSON.parse(Testing.synth(new ExampleStack(Testing.app(), undefined, opts), true)) as Synth;
+const synth = (opts = {}) => JSON.parse(Testing.synth(new ExampleStack(testApp(), undefined, opts), true)) as Synth;
 
 describe("example stack", () => {
   const saved = process.env.LIVEVIRT_DEMO_WEB_HOST;

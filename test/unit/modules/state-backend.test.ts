@@ -1,5 +1,6 @@
 /** PgStateBackend: a pg backend block that never carries the connection string's password. */
 import { Testing, TerraformStack } from "cdktf";
+import { testApp } from "./testing-app.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { connStrProblem, PgStateBackend } from "../../../modules/index.js";
 import { ExampleStack } from "../../../stacks/example.js";
@@ -7,7 +8,7 @@ import { ExampleStack } from "../../../stacks/example.js";
 const backendOf = (stack: TerraformStack) => (JSON.parse(Testing.synth(stack)) as { terraform: { backend?: unknown } }).terraform.backend;
 
 function stackWith(props?: ConstructorParameters<typeof PgStateBackend>[1]): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), "s");
+  const stack = new TerraformStack(testApp(), "s");
   new PgStateBackend(stack, props);
   return stack;
 }
@@ -64,16 +65,16 @@ describe("example stack's state backend", () => {
 
   it("is local unless PG_CONN_STR is set", () => {
     delete process.env.PG_CONN_STR;
-    expect(backendOf(new ExampleStack(Testing.app()))).toBeUndefined();
+    expect(backendOf(new ExampleStack(testApp()))).toBeUndefined();
   });
 
   it("is pg, without the connection string, when PG_CONN_STR is set", () => {
     process.env.PG_CONN_STR = "postgres://tf@127.0.0.1:5432/tfstate?sslmode=disable";
-    expect(backendOf(new ExampleStack(Testing.app()))).toEqual({ pg: {} });
+    expect(backendOf(new ExampleStack(testApp()))).toEqual({ pg: {} });
   });
 
   it("follows an explicit option over the environment", () => {
     process.env.PG_CONN_STR = "postgres://tf@127.0.0.1:5432/tfstate";
-    expect(backendOf(new ExampleStack(Testing.app(), undefined, { stateBackend: "local" }))).toBeUndefined();
+    expect(backendOf(new ExampleStack(testApp(), undefined, { stateBackend: "local" }))).toBeUndefined();
   });
 });

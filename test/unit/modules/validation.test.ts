@@ -4,6 +4,7 @@
  * test/integration/cdktf-plan.test.ts checks the real `cdktf synth` exits non-zero with them.
  */
 import { Testing, TerraformStack } from "cdktf";
+import { testApp } from "./testing-app.js";
 import { describe, expect, it } from "vitest";
 import { LivevirtHosts, VmPlacement, type HostProps, type VmPlacementProps } from "../../../modules/index.js";
 
@@ -18,7 +19,7 @@ function problems(stack: TerraformStack): string[] {
 }
 
 function stackWith(opts: { hosts?: unknown; vm?: Partial<VmPlacementProps> | Record<string, unknown>; extra?: (s: TerraformStack) => void }) {
-  const stack = new TerraformStack(Testing.app(), "s");
+  const stack = new TerraformStack(testApp(), "s");
   new LivevirtHosts(stack, "hosts", { hosts: (opts.hosts ?? HOSTS) as HostProps[] });
   new VmPlacement(stack, "web", { host: "a", ...(opts.vm ?? {}) } as VmPlacementProps);
   opts.extra?.(stack);
@@ -62,7 +63,7 @@ describe("VmPlacement validation", () => {
   });
 
   it("missing host (JavaScript caller)", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
+    const stack = new TerraformStack(testApp(), "s");
     new LivevirtHosts(stack, "hosts", { hosts: HOSTS });
     new VmPlacement(stack, "web", {} as VmPlacementProps);
     const all = problems(stack);
@@ -123,7 +124,7 @@ describe("VmPlacement validation", () => {
   });
 
   it("no LivevirtHosts in the stack", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
+    const stack = new TerraformStack(testApp(), "s");
     new VmPlacement(stack, "web", { host: "a" });
     expectOne(stack, "s/web", "host", '"a"', /this stack declares no hosts\. Fix: add new LivevirtHosts\(stack, "hosts"/);
   });
@@ -183,7 +184,7 @@ describe("LivevirtHosts validation", () => {
 });
 
 function stackWithNoVm(hosts: HostProps[]): TerraformStack {
-  const stack = new TerraformStack(Testing.app(), "s");
+  const stack = new TerraformStack(testApp(), "s");
   new LivevirtHosts(stack, "hosts", { hosts });
   return stack;
 }
@@ -196,7 +197,7 @@ describe("how validation surfaces", () => {
 
   it("values known only at apply time (tokens) are left to the provider", async () => {
     const { TerraformVariable } = await import("cdktf");
-    const stack = new TerraformStack(Testing.app(), "s");
+    const stack = new TerraformStack(testApp(), "s");
     new LivevirtHosts(stack, "hosts", { hosts: HOSTS });
     const mem = new TerraformVariable(stack, "mem", { type: "number" });
     const host = new TerraformVariable(stack, "host", { type: "string" });

@@ -33,8 +33,8 @@ describe("handshake rules", () => {
 
 describe("the real entry point", () => {
   let p: Spawned | undefined;
-  afterEach(() => {
-    p?.proc.kill("SIGKILL");
+  afterEach(async () => {
+    await p?.stop();
     p = undefined;
   });
 

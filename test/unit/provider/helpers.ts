@@ -1,5 +1,6 @@
 /** Shared helpers for provider unit tests: spawning the real entry point, a gRPC test client. */
 import { spawn, type ChildProcess } from "node:child_process";
+import { rmSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import * as grpc from "@grpc/grpc-js";
 import { MAGIC_COOKIE_VALUE } from "../../../provider/plugin/handshake.js";
@@ -15,6 +16,8 @@ export interface Spawned {
   stdout: () => string;
   stderr: () => string;
   exited: Promise<number | null>;
+  /** SIGKILL (no clean-up of its own runs then) and remove the socket its handshake line named. */
+  stop: () => Promise<void>;
 }
 
 /** Run provider/main.ts through tsx, exactly as a launcher in tsx mode would. */
@@ -35,7 +38,13 @@ export function spawnProvider(env: Record<string, string | undefined>): Spawned 
   });
   firstLine.catch(() => {});
   const exited = new Promise<number | null>((resolve) => proc.on("exit", (code) => resolve(code)));
-  return { proc, firstLine, stdout: () => out, stderr: () => err, exited };
+  const stop = async () => {
+    proc.kill("SIGKILL");
+    await exited;
+    const socket = /^1\|6\|unix\|(\/[^|]+)\|/.exec(out)?.[1];
+    if (socket) rmSync(socket, { force: true });
+  };
+  return { proc, firstLine, stdout: () => out, stderr: () => err, exited, stop };
 }
 
 export const cookieEnv = { TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: "5,6" };

@@ -3,11 +3,19 @@
  * loaded from the .proto text), and the committed descriptor against the .proto files.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as grpc from "@grpc/grpc-js";
 import * as protoLoader from "@grpc/proto-loader";
 import { describe, expect, it } from "vitest";
 import { DESCRIPTOR_PATH, generateDescriptor, PROTO_DIR, PROTO_FILES } from "../../../provider/wire/descriptor-gen.js";
 import { loadWire } from "../../../provider/wire/services.js";
+import { UPSTREAM_ENUMS, UPSTREAM_MESSAGES } from "./fixtures/tfplugin6-fields.js";
+
+/** The parts of protobufjs's reflection API this test reads. */
+interface PbField { name: string; id: number; type: string; repeated: boolean; map?: boolean; keyType?: string }
+interface PbNode { fullName: string; nestedArray?: PbNode[]; fieldsArray?: PbField[]; values?: Record<string, number> }
+const parseProto = (file: string): { lookup(name: string): PbNode } =>
+  new (createRequire(import.meta.url)("protobufjs") as { Root: new () => { loadSync(f: string, o: object): { lookup(name: string): PbNode } } }).Root().loadSync(file, { keepCase: true });
 
 const reference = grpc.loadPackageDefinition(
   protoLoader.loadSync(PROTO_FILES.map((f) => PROTO_DIR + f), { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: false }),
@@ -53,15 +61,31 @@ describe("protobuf codec", () => {
     expect(JSON.parse(readFileSync(DESCRIPTOR_PATH, "utf8"))).toEqual(generateDescriptor());
   });
 
-  it("keeps upstream field numbers for what we use", () => {
-    const upstream = readFileSync(new URL("../../../../shared/reference/tfplugin6.8.proto", import.meta.url), "utf8");
-    const ownText = readFileSync(PROTO_DIR + "tfplugin6.proto", "utf8");
-    // Every "type name = N;" line of ours must appear verbatim upstream (modulo whitespace).
-    const norm = (s: string) => s.replace(/\s+/g, " ").trim();
-    const upstreamLines = new Set(upstream.split("\n").map(norm));
-    const fieldLines = ownText.split("\n").map(norm).filter((l) => /^[\w.<>, ]+ \w+ = \d+;$/.test(l));
-    expect(fieldLines.length).toBeGreaterThan(50);
-    for (const l of fieldLines) expect(upstreamLines, l).toContain(l);
+  it("keeps upstream field numbers and types for every field and enum value we declare", () => {
+    // Facts from upstream tfplugin6.8.proto, kept in fixtures/ (the test needs nothing outside the project).
+    const ownMessages: Record<string, Record<string, string>> = {};
+    const ownEnums: Record<string, Record<string, number>> = {};
+    const walk = (node: PbNode) => {
+      for (const n of node.nestedArray ?? []) {
+        const name = n.fullName.replace(/^\./, "");
+        if (n.fieldsArray) {
+          ownMessages[name] = Object.fromEntries(
+            n.fieldsArray.map((f) => [f.name, `${f.map ? `map<${f.keyType}, ${f.type}>` : (f.repeated ? "repeated " : "") + f.type} = ${f.id}`]),
+          );
+        } else if (n.values) ownEnums[name] = { ...n.values };
+        walk(n);
+      }
+    };
+    walk(parseProto(PROTO_DIR + "tfplugin6.proto").lookup("tfplugin6"));
+    expect(Object.values(ownMessages).flatMap(Object.keys).length).toBeGreaterThan(50);
+    for (const [msg, fields] of Object.entries(ownMessages)) {
+      expect(UPSTREAM_MESSAGES, `message ${msg} is not in upstream tfplugin6.8`).toHaveProperty([msg]);
+      for (const [field, decl] of Object.entries(fields)) expect(`${msg}.${field}: ${decl}`).toBe(`${msg}.${field}: ${UPSTREAM_MESSAGES[msg]![field]}`);
+    }
+    for (const [e, values] of Object.entries(ownEnums)) {
+      expect(UPSTREAM_ENUMS, `enum ${e} is not in upstream tfplugin6.8`).toHaveProperty([e]);
+      for (const [v, no] of Object.entries(values)) expect(`${e}.${v} = ${no}`).toBe(`${e}.${v} = ${UPSTREAM_ENUMS[e]![v]}`);
+    }
   });
 });
 

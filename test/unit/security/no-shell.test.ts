@@ -7,8 +7,8 @@
  *
  * Allowed, with reasons:
  *  - scripts/build-provider.ts `launcherText`: the provider launcher Terraform executes is a
- *    3-line `#!/bin/sh` file that `exec`s node on the compiled entry (both paths shell-quoted by
- *    `shq`, no user input). Terraform needs an executable file in the mirror; a script is the
+ *    short `#!/bin/sh` file that refuses a missing plugin cookie and `exec`s node on the bundle
+ *    beside it (constant text; quoted parts shell-quoted by `shq`, no user input). Terraform needs an executable file in the mirror; a script is the
  *    smallest one, and it runs no command line built from data.
  *  - ssh itself: for a host `shell` prefix of ssh, the remote sshd hands the joined command to the
  *    remote user's shell; that is ssh's protocol, not ours, and src/preflight/remote-shell.ts quotes

@@ -16,8 +16,8 @@ const LINE = /^1\|6\|unix\|(\/[^|]+)\|grpc\|([A-Za-z0-9+/]+)$/;
 
 describe("plugin mTLS: only Terraform's announced client certificate gets in", () => {
   let p: Spawned | undefined;
-  afterEach(() => {
-    p?.proc.kill("SIGKILL");
+  afterEach(async () => {
+    await p?.stop();
     p = undefined;
   });
 

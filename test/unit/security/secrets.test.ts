@@ -8,6 +8,7 @@
  * and `?keyfile=/path` (a path names a key, it is not the key; only root can read it there).
  */
 import { Testing, TerraformStack } from "cdktf";
+import { testApp } from "../modules/testing-app.js";
 import { describe, expect, it } from "vitest";
 import { LibvirtError } from "../../../src/errors.js";
 import { toDiagnostic } from "../../../provider/diagnostics.js";
@@ -32,7 +33,7 @@ describe("URI passwords are never quoted back", () => {
   });
 
   it("at synth, in the message for a bad URI with a password", () => {
-    const stack = new TerraformStack(Testing.app(), "s");
+    const stack = new TerraformStack(testApp(), "s");
     new LivevirtHosts(stack, "hosts", { hosts: [{ name: "a", uri: `qemu+ssh://root:${PW}@kvm-a/nowhere` } as HostProps] });
     new VmPlacement(stack, "web", { host: "a" });
     const all = stack.node.findAll().flatMap((n) => n.node.validate());
