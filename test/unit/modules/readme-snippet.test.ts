@@ -10,6 +10,7 @@ import { Testing } from "cdktf";
 import { execa } from "execa";
 import { afterAll, describe, expect, it } from "vitest";
 import { ProductionStack } from "../../../stacks/production.js";
+import { testApp } from "./testing-app.js";
 
 const ROOT = join(import.meta.dirname, "../../..");
 const dirs: string[] = [];
@@ -45,7 +46,7 @@ describe("README's Using it snippet", () => {
 describe("stacks/production.ts", () => {
   it("synthesizes for two real hosts without a validation problem, and moves web by one prop", () => {
     for (const webHost of ["a", "b"]) {
-      const json = JSON.parse(Testing.synth(new ProductionStack(Testing.app(), undefined, { webHost }), true));
+      const json = JSON.parse(Testing.synth(new ProductionStack(testApp(), undefined, { webHost }), true));
       expect(json.resource.livevirt_vm.web.host).toBe(webHost);
       expect(json.provider.livevirt[0].host.map((h: { migration_uri: string }) => h.migration_uri)).toEqual(["qemu+tls://mig-a/system", "qemu+tls://mig-b/system"]);
     }
