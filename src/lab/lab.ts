@@ -13,7 +13,8 @@ import { checkLabPreconditions } from "./preconditions.js";
 import { ensurePki, installPki } from "./pki.js";
 import { ensureSshd, ensureSshFiles, removeSshClientConfig } from "./ssh.js";
 import { clearState, LAB_LAYOUT, loadState, saveState, type LabState } from "./state.js";
-import { TOPOLOGY, tlsUri, unixUri } from "./topology.js";
+import { GUEST_NET, TOPOLOGY, tlsUri, unixUri } from "./topology.js";
+import { bridgeNetworkXml } from "../libvirt/network-xml.js";
 import { allowKvmGroup, denyUnprivilegedUffd, readUffd, restoreUffd } from "./uffd.js";
 import { sh } from "./exec.js";
 
@@ -76,7 +77,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     log(`switching lab packages ${prior.packages} → ${packages}: restarting both hosts`);
     await labDown({ log });
   } else if (prior && (prior.layout ?? 1) !== LAB_LAYOUT) {
-    log(`the running lab has an older layout (${prior.layout ?? 1} → ${LAB_LAYOUT}: SSH and TLS): rebuilding it`);
+    log(`the running lab has an older layout (${prior.layout ?? 1} → ${LAB_LAYOUT}: SSH, TLS, guest network): rebuilding it`);
     await labDown({ log });
   }
   await ensurePackages(packages, log);
@@ -107,6 +108,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
       state.hosts[host] = { pid: running, qemu: identity };
       installPki(host); // renewed certificates reach a running host too
       await ensureSshd(host);
+      await ensureGuestLibvirtNetwork(host);
       continue;
     }
     if (running !== undefined) {
@@ -120,11 +122,22 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     await waitForDaemon(host, pid);
     saveCapsSeed(host);
     await ensureSshd(host);
+    await ensureGuestLibvirtNetwork(host);
     state.hosts[host] = { pid, qemu: identity };
     log(`host ${host} (${TOPOLOGY[host].hostname}, ${TOPOLOGY[host].address}) up: pid ${pid}, QEMU as ${identity}`);
   }
   saveState(state);
   return state;
+}
+
+/** The guest network as a libvirt network on the host (bridge mode on GUEST_NET.bridge). Idempotent. */
+async function ensureGuestLibvirtNetwork(host: HostName): Promise<void> {
+  const c = connect(host);
+  const name = GUEST_NET.libvirtNetwork;
+  const found = (await c.listNetworks()).find((n) => n.name === name);
+  if (!found) await c.defineNetworkXml(bridgeNetworkXml(name, GUEST_NET.bridge));
+  if (!found?.active) await c.startNetwork(name);
+  if (!found?.autostart) await c.autostartNetwork(name);
 }
 
 /** Stops everything the lab made: guests and daemons by PID, namespaces, the link, its files. */

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { MGMT, PREFIX_LEN, TOPOLOGY } from "./topology.js";
+import { GUEST_NET, MGMT, PREFIX_LEN, TOPOLOGY } from "./topology.js";
 import { sh, trySh } from "./exec.js";
 
 /** Creates both hosts' network namespaces and the veth pair between them. Idempotent. */
@@ -20,6 +20,36 @@ export async function ensureNetwork(): Promise<void> {
     await sh("ip", ["-n", t.netns, "link", "set", t.veth, "up"]);
   }
   await ensureManagementNetwork();
+  await ensureGuestNetwork();
+}
+
+/** The guest network's layer 2 (see GUEST_NET): bridges, the link between them, the client. Idempotent. */
+async function ensureGuestNetwork(): Promise<void> {
+  const { a, b } = TOPOLOGY;
+  for (const t of [a, b]) {
+    if (!(await trySh("ip", ["-n", t.netns, "link", "show", GUEST_NET.bridge]))) await sh("ip", ["-n", t.netns, "link", "add", GUEST_NET.bridge, "type", "bridge"]);
+    await sh("ip", ["-n", t.netns, "link", "set", GUEST_NET.bridge, "up"]);
+  }
+  if (!(await trySh("ip", ["-n", a.netns, "link", "show", GUEST_NET.link.a]))) {
+    await trySh("ip", ["-n", b.netns, "link", "del", GUEST_NET.link.b]);
+    await sh("ip", ["link", "add", GUEST_NET.link.a, "netns", a.netns, "type", "veth", "peer", "name", GUEST_NET.link.b, "netns", b.netns]);
+  }
+  for (const t of [a, b]) {
+    const end = GUEST_NET.link[t.name];
+    await sh("ip", ["-n", t.netns, "link", "set", end, "master", GUEST_NET.bridge]);
+    await sh("ip", ["-n", t.netns, "link", "set", end, "up"]);
+  }
+  const client = GUEST_NET.clientNetns;
+  if (!existsSync(`/run/netns/${client}`)) await sh("ip", ["netns", "add", client]);
+  await sh("ip", ["-n", client, "link", "set", "lo", "up"]);
+  if (!(await trySh("ip", ["-n", client, "link", "show", GUEST_NET.clientVeth]))) {
+    await trySh("ip", ["-n", a.netns, "link", "del", GUEST_NET.clientPeer]);
+    await sh("ip", ["link", "add", GUEST_NET.clientVeth, "netns", client, "type", "veth", "peer", "name", GUEST_NET.clientPeer, "netns", a.netns]);
+  }
+  await sh("ip", ["-n", a.netns, "link", "set", GUEST_NET.clientPeer, "master", GUEST_NET.bridge]);
+  await sh("ip", ["-n", a.netns, "link", "set", GUEST_NET.clientPeer, "up"]);
+  await sh("ip", ["-n", client, "addr", "replace", `${GUEST_NET.clientAddress}/${GUEST_NET.prefixLen}`, "dev", GUEST_NET.clientVeth]);
+  await sh("ip", ["-n", client, "link", "set", GUEST_NET.clientVeth, "up"]);
 }
 
 /**
@@ -45,8 +75,8 @@ async function ensureManagementNetwork(): Promise<void> {
 
 /** Removes the namespaces (which removes the veth pairs with them) and the management bridge. Idempotent. */
 export async function removeNetwork(): Promise<void> {
-  for (const t of Object.values(TOPOLOGY)) {
-    if (existsSync(`/run/netns/${t.netns}`)) await sh("ip", ["netns", "del", t.netns]);
+  for (const ns of [...Object.values(TOPOLOGY).map((t) => t.netns), GUEST_NET.clientNetns]) {
+    if (existsSync(`/run/netns/${ns}`)) await sh("ip", ["netns", "del", ns]);
   }
   if (await trySh("ip", ["link", "show", MGMT.bridge])) await sh("ip", ["link", "del", MGMT.bridge]);
 }

@@ -16,7 +16,11 @@ const VIRT_PACKAGES = ["libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-
 /** QEMU and libvirt pin these at their own versions: they must come from the same suite. */
 const COMPANIONS = ["qemu-system-common", "qemu-system-data", "seabios", "libvirt0"];
 /** Split out of libvirt-daemon after 9.0: only backports has them; going to stock removes them. */
-const BACKPORTS_ONLY = ["libvirt-common", "libvirt-daemon-common", "libvirt-daemon-log"];
+const BACKPORTS_ONLY = ["libvirt-common", "libvirt-daemon-common", "libvirt-daemon-log", "libvirt-daemon-driver-network"];
+/** Installed with the backports set only: in 9.0 the network driver is part of libvirt-daemon. */
+const BACKPORTS_EXTRA = ["libvirt-daemon-driver-network"];
+/** libvirt's network driver (the lab's guest network is a libvirt network on each host). */
+const NETWORK_DRIVER = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_network.so";
 const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps", "openssh-server", "openssh-client", "openssl"];
 const TOOL_BINARIES = ["/bin/busybox", "/usr/bin/cpio", "/usr/bin/gcc", "/usr/sbin/ip", "/usr/bin/nsenter", "/usr/sbin/sysctl", "/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/openssl"];
 
@@ -74,13 +78,13 @@ async function apt(args: string[]): Promise<void> {
  */
 export async function ensurePackages(set: PackageSet, log: (m: string) => void): Promise<void> {
   const current = await currentPackageSet();
-  const toolsMissing = TOOL_BINARIES.some((b) => !existsSync(b));
+  const toolsMissing = [...TOOL_BINARIES, NETWORK_DRIVER].some((b) => !existsSync(b));
   if (current === set && !toolsMissing) return;
   const sourceAdded = set === "backports" && ensureBackportsSource();
   log(`installing Debian packages (${set}; found ${current ?? "none"})…`);
   if (sourceAdded || current === undefined || current !== set) await apt(["update", "-q"]);
   const suite = set === "backports" ? "bookworm-backports" : "bookworm";
-  const virt = [...VIRT_PACKAGES, ...COMPANIONS].map((p) => `${p}/${suite}`);
+  const virt = [...VIRT_PACKAGES, ...COMPANIONS, ...(set === "backports" ? BACKPORTS_EXTRA : [])].map((p) => `${p}/${suite}`);
   const removals = set === "stock" ? (await installedAmong(BACKPORTS_ONLY)).map((p) => `${p}-`) : [];
   await apt(["install", "-y", "-q", "--no-install-recommends", "--allow-downgrades", ...virt, ...removals, ...TOOLS]);
   if (set === "stock" && current === "backports") {

@@ -11,7 +11,7 @@ import type { AccelVerdict } from "./accel.js";
  * What the lab's layout is: a lab left by an older layout (e.g. before SSH and TLS) is taken down
  * and rebuilt by the next `lab:up` instead of half-upgraded.
  */
-export const LAB_LAYOUT = 2;
+export const LAB_LAYOUT = 3;
 
 export interface LabState {
   /** LAB_LAYOUT of the lab that wrote this state; absent = layout 1. */

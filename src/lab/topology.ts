@@ -71,3 +71,26 @@ export function tlsUri(host: HostName): string {
 export function unixUri(socket: string): string {
   return `qemu+unix:///system?socket=${socket}`;
 }
+
+/**
+ * The guest network: one layer-2 segment across both hosts — a bridge in each host, joined by a
+ * veth pair of its own (not the migration link) — with a libvirt network on each host on top of
+ * it, and a client namespace on the same segment that talks to guests as their users would.
+ */
+export const GUEST_NET = {
+  /** Bridge in each host namespace. */
+  bridge: "lvbr0",
+  /** libvirt network (forward mode bridge) defined on both hosts. */
+  libvirtNetwork: "lab-net",
+  /** The veth pair joining the two bridges: a's end, b's end. */
+  link: { a: "lvg-a", b: "lvg-b" } as Record<HostName, string>,
+  /** The client namespace and its address on the segment. */
+  clientNetns: "lv-client",
+  clientVeth: "lvc0",
+  /** The client's veth end, a port of host a's bridge. */
+  clientPeer: "lvc-a",
+  clientAddress: "10.231.2.254",
+  prefixLen: 24,
+  /** First address tests hand to guests (10.231.2.10, .11, …). */
+  guestBase: "10.231.2.",
+} as const;

@@ -17,6 +17,7 @@ import { parseDomJobInfo, type DomJobInfo } from "./parse/domjobinfo.js";
 import { parseDomState, type DomainState } from "./parse/domstate.js";
 import { parseDomainXml, type DomainXmlInfo } from "./parse/dumpxml.js";
 import { parseMigrateHelp, type MigrateHelp } from "./parse/migrate-help.js";
+import { parseNetworkList, type NetworkListEntry } from "./parse/network-list.js";
 import { parseNodeInfo, type NodeInfo } from "./parse/nodeinfo.js";
 import { parseFreecellTotal, parseInteger, parseSingleLine, parseUuid } from "./parse/scalar.js";
 import { parseVersion, type VirshVersion } from "./parse/version.js";
@@ -114,6 +115,24 @@ export class Connection {
    */
   async defineXml(xml: string, opts?: RunOptions): Promise<void> {
     await withTempFile("domain.xml", xml, (file) => this.run(["define", "--file", file], opts));
+  }
+
+  /** libvirt networks on the host, active or not (`net-list --all`). */
+  async listNetworks(opts?: RunOptions): Promise<NetworkListEntry[]> {
+    return parseNetworkList(await this.run(["net-list", "--all"], opts));
+  }
+
+  /** Defines (or redefines) a persistent network from XML. */
+  async defineNetworkXml(xml: string, opts?: RunOptions): Promise<void> {
+    await withTempFile("network.xml", xml, (file) => this.run(["net-define", "--file", file], opts));
+  }
+
+  async startNetwork(name: string, opts?: RunOptions): Promise<void> {
+    await this.run(["net-start", "--network", name], opts);
+  }
+
+  async autostartNetwork(name: string, opts?: RunOptions): Promise<void> {
+    await this.run(["net-autostart", "--network", name], opts);
   }
 
   async start(name: string, opts?: RunOptions): Promise<void> {

@@ -36,12 +36,15 @@ export interface BuildOptions {
 }
 
 /** Bump when the image layout changes in a way the input hash cannot see. */
-const FORMAT = "lv-guest-1";
+const FORMAT = "lv-guest-2";
 const BUSYBOX = "/bin/busybox";
 const HOST_PACKAGES = ["busybox-static", "cpio", "gcc", "libc6-dev"] as const;
 const KERNEL_META = "linux-image-cloud-amd64";
 const here = fileURLToPath(new URL(".", import.meta.url));
 const MEMCHECK_SRC = join(here, "memcheck.c");
+const TCPECHO_SRC = join(here, "tcpecho.c");
+/** The kernel modules a virtio NIC needs, in load order (the cloud kernel builds them as modules). */
+export const NIC_MODULES = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "failover", "net_failover", "virtio_net"] as const;
 const INIT_SRC = join(here, "init");
 
 interface Stamp {
@@ -97,7 +100,7 @@ async function resolveKernelPackage(): Promise<string> {
   return pkg;
 }
 
-async function fetchKernel(pkg: string, dest: string, work: string): Promise<void> {
+async function fetchKernel(pkg: string, dest: string, modulesDest: string, work: string): Promise<void> {
   let r = await run("apt-get", ["download", pkg], { cwd: work });
   if (r.exitCode !== 0) {
     await run("apt-get", ["update"]); // stale lists give 404s on the pool file
@@ -114,16 +117,23 @@ async function fetchKernel(pkg: string, dest: string, work: string): Promise<voi
   await mkdir(root);
   // buffer:false — the tar stream is larger than execa's default maxBuffer (it would be cut off).
   await execa("dpkg-deb", ["--fsys-tarfile", join(work, deb)], { buffer: false }).pipe("tar", [
-    "-x", "-C", root, "--wildcards", "./boot/vmlinuz-*",
+    "-x", "-C", root, "--wildcards", "./boot/vmlinuz-*", ...NIC_MODULES.map((m) => `./lib/modules/*/${m}.ko`),
   ]);
   const vmlinuz = (await readdir(join(root, "boot"))).find((f) => f.startsWith("vmlinuz-"));
   if (!vmlinuz) throw new LabError(`${deb} holds no boot/vmlinuz-*`, { value: deb });
+  const found = (await execa("find", [join(root, "lib"), "-name", "*.ko"])).stdout.split("\n").filter(Boolean);
+  await mkdir(modulesDest, { recursive: true });
+  for (const m of NIC_MODULES) {
+    const f = found.find((p) => p.endsWith(`/${m}.ko`));
+    if (!f) throw new LabError(`${deb} holds no ${m}.ko (needed for the guest's network)`, { value: deb });
+    await rename(f, join(modulesDest, `${m}.ko`));
+  }
   await rename(join(root, "boot", vmlinuz), dest);
 }
 
-async function initramfs(memcheck: Uint8Array, init: Uint8Array, busybox: Uint8Array): Promise<Buffer> {
+async function initramfs(memcheck: Uint8Array, tcpecho: Uint8Array, init: Uint8Array, busybox: Uint8Array, modulesDir: string): Promise<Buffer> {
   const entries: CpioEntry[] = [];
-  for (const d of ["bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "root"]) {
+  for (const d of ["bin", "sbin", "usr", "usr/bin", "usr/sbin", "dev", "proc", "sys", "tmp", "root", "lib", "lib/modules"]) {
     entries.push({ kind: "dir", path: d });
   }
   // The kernel opens /dev/console for init's stdio before devtmpfs is mounted.
@@ -136,6 +146,10 @@ async function initramfs(memcheck: Uint8Array, init: Uint8Array, busybox: Uint8A
   }
   entries.push({ kind: "file", path: "init", data: init, mode: 0o755 });
   entries.push({ kind: "file", path: "memcheck", data: memcheck, mode: 0o755 });
+  entries.push({ kind: "file", path: "tcpecho", data: tcpecho, mode: 0o755 });
+  for (const m of NIC_MODULES) entries.push({ kind: "file", path: `lib/modules/${m}.ko`, data: await readFile(join(modulesDir, `${m}.ko`)), mode: 0o644 });
+  // /init loads them in this order (the initramfs has no modules.dep).
+  entries.push({ kind: "file", path: "lib/modules/order", data: Buffer.from(NIC_MODULES.join("\n") + "\n"), mode: 0o644 });
   return gzipSync(packCpio(entries), { level: 6 });
 }
 
@@ -152,15 +166,17 @@ export async function buildGuest(outDir: string, opts: BuildOptions = {}): Promi
   const out = resolve(outDir);
   const kernel = join(out, "vmlinuz");
   const initrd = join(out, "initrd.img");
+  const modulesDir = join(out, "modules");
   const stampPath = join(out, "guest.json");
   await mkdir(out, { recursive: true });
 
   if (!existsSync(BUSYBOX)) await ensureHostPackages();
-  const [src, init, busybox] = await Promise.all([readFile(MEMCHECK_SRC), readFile(INIT_SRC), readFile(BUSYBOX)]);
-  const localKey = createHash("sha256").update(FORMAT).update(src).update(init).update(busybox).digest("hex");
+  const [src, echoSrc, init, busybox] = await Promise.all([readFile(MEMCHECK_SRC), readFile(TCPECHO_SRC), readFile(INIT_SRC), readFile(BUSYBOX)]);
+  const localKey = createHash("sha256").update(FORMAT).update(src).update(echoSrc).update(init).update(busybox).digest("hex");
 
   const old = await readStamp(stampPath);
-  const haveKernel = old !== undefined && existsSync(kernel);
+  // The kernel and its NIC modules come from one package: without the modules, fetch it again.
+  const haveKernel = old !== undefined && existsSync(kernel) && NIC_MODULES.every((m) => existsSync(join(modulesDir, `${m}.ko`)));
   if (!opts.refreshKernel && haveKernel && old.key === `${localKey}:${old.kernelPackage}` && existsSync(initrd)) {
     return { kernel, initrd, kernelPackage: old.kernelPackage, cached: true };
   }
@@ -173,22 +189,25 @@ export async function buildGuest(outDir: string, opts: BuildOptions = {}): Promi
     let kernelPackage = old?.kernelPackage ?? "";
     if (opts.refreshKernel || !haveKernel) {
       const pkg = await resolveKernelPackage();
-      if (pkg !== kernelPackage || !existsSync(kernel)) {
-        await fetchKernel(pkg, join(work, "vmlinuz"), work);
+      if (pkg !== kernelPackage || !existsSync(kernel) || !NIC_MODULES.every((m) => existsSync(join(modulesDir, `${m}.ko`)))) {
+        await fetchKernel(pkg, join(work, "vmlinuz"), modulesDir, work);
         await rename(join(work, "vmlinuz"), kernel);
       }
       kernelPackage = pkg;
     }
 
-    const bin = join(work, "memcheck");
-    const cc = await run("gcc", ["-static", "-O2", "-s", "-Wall", "-Wextra", "-o", bin, MEMCHECK_SRC]);
-    if (cc.exitCode !== 0) {
-      throw new LabError("compiling the guest verifier memcheck.c failed", {
-        value: String(cc.stderr).slice(0, 2000),
-        fix: "install gcc and libc6-dev (static glibc)",
-      });
-    }
-    const img = await initramfs(await readFile(bin), init, busybox);
+    const compile = async (srcFile: string, name: string) => {
+      const bin = join(work, name);
+      const cc = await run("gcc", ["-static", "-O2", "-s", "-Wall", "-Wextra", "-o", bin, srcFile]);
+      if (cc.exitCode !== 0) {
+        throw new LabError(`compiling the guest's ${name} (${srcFile}) failed`, {
+          value: String(cc.stderr).slice(0, 2000),
+          fix: "install gcc and libc6-dev (static glibc)",
+        });
+      }
+      return readFile(bin);
+    };
+    const img = await initramfs(await compile(MEMCHECK_SRC, "memcheck"), await compile(TCPECHO_SRC, "tcpecho"), init, busybox, modulesDir);
     await writeFile(join(work, "initrd.img"), img);
     await rename(join(work, "initrd.img"), initrd); // atomic: readers never see half an image
     const stamp: Stamp = { key: `${localKey}:${kernelPackage}`, kernelPackage };
