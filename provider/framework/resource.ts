@@ -15,6 +15,12 @@ export interface CallContext {
   /** Aborted when Terraform sends StopProvider (Ctrl-C): long operations must stop cleanly. */
   signal: AbortSignal;
   log: Logger;
+  /**
+   * This process serves a Terraform run that builds a destroy plan (`terraform destroy`,
+   * `plan -destroy`, `apply -destroy`). Its non-destroy plans are only the refresh before the
+   * destroy: their planned values are thrown away, so checks of a planned change must not fail them.
+   */
+  destroyRun?: boolean;
 }
 
 export interface PlanRequest {

@@ -21,7 +21,15 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     async plan(req, ctx) {
       const to = typeof req.config.host === "string" ? rt.requireHost(req.config.host, "host") : null;
       const res = planVm(req);
-      const from = req.prior && isMove(req.prior, res.planned) && typeof req.prior.host === "string" ? rt.hosts?.get(req.prior.host) : undefined;
+      if (!req.prior || !isMove(req.prior, res.planned)) return res;
+      // The refresh that precedes a destroy plan is a normal plan whose result is thrown away: no
+      // move check may fail it, or a refused move would block tearing the stack down. The verdict
+      // stays unknown there; nothing is moved by a destroy.
+      if (ctx.destroyRun) {
+        ctx.log.info(`${String(res.planned.name)}: move checks skipped: this plan is the refresh before a destroy`);
+        return res;
+      }
+      const from = typeof req.prior.host === "string" ? rt.hosts?.get(req.prior.host) : undefined;
       if (from && to && sameEndpoint(from, to)) {
         throw new ValidationError(`host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`, {
           field: "host",
@@ -32,7 +40,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       }
       // For a move, ask the driver for its verdict now so the plan shows it.
       const vm = rt.hostsKnown() ? rt.driver().vm : null;
-      if (req.prior && isMove(req.prior, res.planned) && typeof res.planned.host === "string" && vm?.preflight) {
+      if (typeof res.planned.host === "string" && vm?.preflight) {
         res.planned.preflight = await vm.preflight(vmRef(req.prior), vmSpec(res.planned), dctx(ctx));
       }
       return res;

@@ -12,6 +12,7 @@ import type { ObjectValue } from "../framework/values.js";
 import type { Msg } from "../wire/protobuf.js";
 import type { Logger } from "./log.js";
 import { schemaToProto } from "./schema-proto.js";
+import { currentTerraformRun, type TerraformRun } from "./terraform-run.js";
 
 export type Handler = (req: Msg) => Promise<Msg>;
 
@@ -20,8 +21,13 @@ interface DynamicValueMsg {
   json?: Uint8Array;
 }
 
-export function providerService(def: ProviderDefinition, log: Logger, stop: AbortController): Record<string, Handler> {
-  const ctx = (): CallContext => ({ signal: stop.signal, log });
+export function providerService(
+  def: ProviderDefinition,
+  log: Logger,
+  stop: AbortController,
+  run: TerraformRun = currentTerraformRun(),
+): Record<string, Handler> {
+  const ctx = (): CallContext => ({ signal: stop.signal, log, destroyRun: run.destroy });
   const resources = new Map(def.resources.map((r) => [r.name, r]));
   const dataSources = new Map(def.dataSources.map((d) => [d.name, d]));
 

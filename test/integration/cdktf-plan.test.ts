@@ -15,46 +15,22 @@
  * Until the deploy step no libvirt is dialled: there is nothing to refresh without state.
  * Each step prints its wall time.
  */
-import { appendFileSync, cpSync, existsSync, lstatSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, existsSync, lstatSync, readFileSync, readlinkSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { removeGuest } from "../../src/lab/guests.js";
 import { connect } from "../../src/lab/lab.js";
 import { HOST_NAMES } from "../../src/lab/paths.js";
 import { requireLab } from "./lab-setup.js";
+import { CdktfProject, userEnv } from "./support/cdktf-project.js";
 
-const ROOT = join(import.meta.dirname, "../..");
 const STACK = "livevirt-example";
 const PKG = "registry.terraform.io/livevirt/livevirt";
 
+let project: CdktfProject;
 let proj: string;
 let stackDir: string;
-const figures: string[] = [];
-
-/** The environment a user has: theirs, minus our test knobs, plus the documented offline switches. */
-function userEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [k, v] of Object.entries(process.env)) {
-    if (v === undefined || /^(TF_|LIVEVIRT_DEMO_|CDKTF_)/.test(k) || k === "CI") continue;
-    env[k] = v;
-  }
-  return { ...env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "true", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true", ...extra };
-}
-
-const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
-
-async function run(label: string, file: string, args: string[], opts: { cwd?: string; env?: Record<string, string>; expectFail?: boolean } = {}) {
-  const started = Date.now();
-  const r = await execa(file, args, { cwd: opts.cwd ?? proj, env: opts.env ?? userEnv(), extendEnv: false, reject: false, all: true });
-  const ms = Date.now() - started;
-  figures.push(`${label}: ${ms} ms`);
-  process.stdout.write(`[cdktf-plan] ${label}: ${ms} ms (exit ${r.exitCode})\n`);
-  const out = strip(r.all ?? "");
-  if (!opts.expectFail && r.exitCode !== 0) throw new Error(`${label} failed (exit ${r.exitCode}):\n${out}`);
-  return { ...r, out, ms };
-}
+const run = (...a: Parameters<CdktfProject["run"]>) => project.run(...a);
 
 async function showPlan(label: string): Promise<Record<string, string[]>> {
   await run(`${label}: terraform plan -refresh=false -out`, "terraform", ["plan", "-refresh=false", "-input=false", "-no-color", "-out=tfplan"], { cwd: stackDir });
@@ -64,24 +40,19 @@ async function showPlan(label: string): Promise<Record<string, string[]>> {
 }
 
 beforeAll(async () => {
-  proj = mkdtempSync(join(tmpdir(), "livevirt-proj-"));
   // A fresh clone: sources only; node_modules shared (npm ci itself is not what we test).
-  for (const f of ["package.json", "package-lock.json", "cdktf.json", "tsconfig.json"]) cpSync(join(ROOT, f), join(proj, f));
-  for (const d of ["modules", "stacks", "src", "provider", "scripts"]) cpSync(join(ROOT, d), join(proj, d), { recursive: true });
-  symlinkSync(join(ROOT, "node_modules"), join(proj, "node_modules"), "dir");
-  stackDir = join(proj, "cdktf.out/stacks", STACK);
+  project = new CdktfProject("cdktf-plan");
+  proj = project.dir;
+  stackDir = project.stackDir(STACK);
 }, 30_000);
 
-afterAll(() => {
-  process.stdout.write(`[cdktf-plan] figures:\n  ${figures.join("\n  ")}\n`);
-  if (proj) rmSync(proj, { recursive: true, force: true });
-});
+afterAll(() => project?.remove());
 
 describe("cdktf + Terraform offline, as users type it", () => {
   it("npm run build (postinstall) installs the provider into .mirror and generates .gen", async () => {
     const r = await run("npm run build (provider + cdktf get)", "npm", ["run", "build"]);
     expect(r.out).toMatch(/cdktf bindings generated in \.gen\/ in (\d+) ms/);
-    figures.push(`  of which cdktf get: ${/generated in \.gen\/ in (\d+) ms/.exec(r.out)?.[1]} ms`);
+    project.figures.push(`  of which cdktf get: ${/generated in \.gen\/ in (\d+) ms/.exec(r.out)?.[1]} ms`);
     expect(existsSync(join(proj, ".mirror", PKG, "0.1.0/linux_amd64/terraform-provider-livevirt_v0.1.0"))).toBe(true);
     expect(readFileSync(join(proj, ".gen/providers/livevirt/vm/index.ts"), "utf8")).toContain("export class Vm extends cdktf.TerraformResource");
     const again = await run("npm run build again (bindings fresh)", "npm", ["run", "build"]);

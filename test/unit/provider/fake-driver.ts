@@ -10,10 +10,12 @@ export interface FakeLibvirt {
   /** Makes the next move wait until ctx.signal aborts. */
   hangMoves: boolean;
   preflight: boolean;
+  /** Makes preflight refuse every move, as a host that cannot post-copy under on_unsupported = "fail" does. */
+  refuseMoves: boolean;
 }
 
 export function fakeLibvirt(): FakeLibvirt {
-  const fake: FakeLibvirt = { factory: null!, hosts: null, vms: new Map(), calls: [], hangMoves: false, preflight: true };
+  const fake: FakeLibvirt = { factory: null!, hosts: null, vms: new Map(), calls: [], hangMoves: false, preflight: true, refuseMoves: false };
   let n = 0;
   const vm: VmDriver = {
     async create(spec: VmSpec) {
@@ -58,7 +60,14 @@ export function fakeLibvirt(): FakeLibvirt {
   };
   Object.defineProperty(vm, "preflight", {
     enumerable: true,
-    get: () => (fake.preflight ? async (ref: VmRef, spec: VmSpec) => `ok: ${ref.host} → ${spec.host} can post-copy` : undefined),
+    get: () =>
+      fake.preflight
+        ? async (ref: VmRef, spec: VmSpec) => {
+            fake.calls.push(["preflight", ref, spec]);
+            if (fake.refuseMoves) throw new LivevirtError(`VM ${spec.name} cannot move from ${ref.host} to ${spec.host}: host ${spec.host} cannot post-copy`, { host: spec.host });
+            return `ok: ${ref.host} → ${spec.host} can post-copy`;
+          }
+        : undefined,
   });
   fake.factory = (hosts) => {
     fake.hosts = [...hosts];
