@@ -21,6 +21,7 @@ export const CONCURRENT: readonly string[] = [
   "cdktf-plan.test.ts",
   "concurrent-moves.test.ts",
   "copy-storage.test.ts",
+  "destroy-refused-move.test.ts",
   "fault-ctrl-c.test.ts",
   "fault-provider-killed.test.ts",
   "lab-guest-boot.test.ts",
@@ -43,4 +44,4 @@ export const EXCLUSIVE: Readonly<Record<string, string>> = {
 };
 
 /** Vitest workers for the concurrent group: two cores, and each file runs TCG guests. */
-export const CONCURRENT_WORKERS = 3;
+export const CONCURRENT_WORKERS = 2;
