@@ -8,25 +8,21 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLink } from "../../src/lab/netns.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectContinuous, expectConverged, newTerraform, setTcpRtoMax, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
+import { address, cleanSlate, configFor, deploy, expectContinuous, expectConverged, newTerraform, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const STUCK = "fl-stuck";
 
 describe("fault: the link fails during post-copy and stays down past the move's timeout", () => {
   let tf: TerraformDir;
-  let rtoBefore: Awaited<ReturnType<typeof setTcpRtoMax>> = {};
   beforeAll(async () => {
     await requireLab();
     await setLink(true);
     await cleanSlate([STUCK]);
-    // QEMU's stream picks up within a second of the link's return instead of up to 2 min (support/fault-vm.ts).
-    rtoBefore = await setTcpRtoMax(1000);
     tf = await newTerraform();
   });
   afterAll(async () => {
     await setLink(true);
-    await setTcpRtoMax(rtoBefore);
     await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     await cleanSlate([STUCK]);
     tf?.remove();
@@ -62,8 +58,7 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     expect(resourceValues(await tf.stateJson(), address(STUCK))!.host).toBe("b");
 
     // Link back: QEMU's stream resumes after TCP's back-off and libvirt completes the move.
-    // The longer the cut, the longer TCP's retransmission back-off (by default up to 120 s between
-    // tries; 1 s in this file's run, see setTcpRtoMax).
+    // The longer the cut, the longer TCP's retransmission back-off (up to 120 s between tries).
     await waitForState("b", STUCK, (s) => s?.state === "running" && s.reason === "migrated", "completed the move", 300_000);
     console.log(`FAULT-LINK-STUCK completed by itself ${((Date.now() - linkBack) / 1000).toFixed(0)} s after the link came back`);
     // libvirt's unattended completion leaves a's definition (what --undefinesource would remove).

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/lab/lab.js";
 import { setLink } from "../../src/lab/netns.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectConverged, expectOnlyOn, newTerraform, setTcpRtoMax, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
+import { address, cleanSlate, configFor, deploy, expectConverged, expectOnlyOn, newTerraform, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const PRE = "fl-pre";
@@ -31,18 +31,14 @@ async function waitForJob(name: string): Promise<void> {
 
 describe("fault: the link between the hosts fails during a move", () => {
   let tf: TerraformDir;
-  let rtoBefore: Awaited<ReturnType<typeof setTcpRtoMax>> = {};
   beforeAll(async () => {
     await requireLab();
     await setLink(true);
     await cleanSlate([PRE, POST]);
-    // QEMU's stream picks up within a second of the link's return instead of up to 2 min (support/fault-vm.ts).
-    rtoBefore = await setTcpRtoMax(1000);
     tf = await newTerraform();
   });
   afterAll(async () => {
     await setLink(true);
-    await setTcpRtoMax(rtoBefore);
     await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     await cleanSlate([PRE, POST]);
     tf?.remove();

@@ -4,12 +4,10 @@
  * guest's own console).
  */
 import { expect } from "vitest";
-import { existsSync, rmSync } from "node:fs";
-import { execa } from "execa";
+import { rmSync } from "node:fs";
 import { consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
 import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
 import { connect } from "../../../src/lab/lab.js";
-import { TOPOLOGY } from "../../../src/lab/topology.js";
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 import { DomainNotFoundError } from "../../../src/errors.js";
 import { resourceValues, TerraformDir } from "./terraform.js";
@@ -92,29 +90,4 @@ export async function expectContinuous(name: string, before: Heartbeat, now: Hos
 /** Nothing left to do: the state matches the configuration and libvirt. */
 export async function expectConverged(tf: TerraformDir): Promise<void> {
   expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
-}
-
-const RTO_MAX = "net.ipv4.tcp_rto_max_ms";
-
-/**
- * Sets the longest wait between TCP retransmissions inside both lab hosts' network namespaces
- * (net.ipv4.tcp_rto_max_ms, Linux ≥ 6.15, default 120 s; read by each socket when it is created)
- * and returns what was there before, to restore. After a long cut, a link that is back is only
- * noticed at the next retransmission: with the default back-off, QEMU's migration stream sits
- * idle for up to two minutes after the link returned. The link tests lower it for their own run:
- * what they check — who notices the cut, what the apply says, that the move completes once the
- * link is back — does not depend on it, only how long that last wait takes. Where the kernel has
- * no such setting, nothing changes (the wait is just longer).
- */
-export async function setTcpRtoMax(ms: Partial<Record<Host, number>> | number): Promise<Partial<Record<Host, number>>> {
-  const before: Partial<Record<Host, number>> = {};
-  if (!existsSync(`/proc/sys/${RTO_MAX.replaceAll(".", "/")}`)) return before;
-  for (const h of ["a", "b"] as const) {
-    const want = typeof ms === "number" ? ms : ms[h];
-    if (want === undefined) continue;
-    const ns = ["netns", "exec", TOPOLOGY[h].netns, "sysctl"];
-    before[h] = Number((await execa("ip", [...ns, "-n", RTO_MAX])).stdout.trim());
-    await execa("ip", [...ns, "-q", "-w", `${RTO_MAX}=${want}`]);
-  }
-  return before;
 }
