@@ -1,16 +1,19 @@
 /**
  * `npm test`: the whole suite — unit tests, then integration tests against the real two-host lab.
  * Brings the lab up when it is not (and takes it down again afterwards if it started it).
+ * Integration files run in two groups (test/integration/groups.ts): the concurrent group side by
+ * side on a few workers, then the exclusive files one after another with nothing else on the lab.
  * Without root the lab cannot exist: outside CI that runs the unit tests only, loudly; in CI
  * (CI=true) it is a failure, so integration tests can never be skipped silently there.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { labDown, labStatus, labUp } from "../src/lab/lab.js";
 import { ensureDebianPackages } from "../src/lab/packages.js";
+import { CONCURRENT, CONCURRENT_WORKERS, EXCLUSIVE } from "../test/integration/groups.js";
 
 const inCi = process.env.CI === "true";
 const log = (m: string) => process.stderr.write(`test: ${m}\n`);
@@ -35,6 +38,43 @@ async function vitest(args: string[]): Promise<number> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const INTEGRATION_DIR = "test/integration";
+
+/**
+ * The integration files by group. A file in neither group, or a listed file that does not exist,
+ * is a failure before anything runs: a new file must be placed deliberately.
+ */
+function integrationGroups(): { concurrent: string[]; exclusive: string[] } | undefined {
+  const onDisk = readdirSync(INTEGRATION_DIR).filter((f) => f.endsWith(".test.ts")).sort();
+  const listed = [...CONCURRENT, ...Object.keys(EXCLUSIVE)];
+  const unplaced = onDisk.filter((f) => !listed.includes(f));
+  const missing = listed.filter((f) => !onDisk.includes(f));
+  if (unplaced.length > 0 || missing.length > 0) {
+    if (unplaced.length > 0) log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT or EXCLUSIVE in test/integration/groups.ts)`);
+    if (missing.length > 0) log(`test/integration/groups.ts lists files that do not exist: ${missing.join(", ")}`);
+    return undefined;
+  }
+  const path = (f: string) => `${INTEGRATION_DIR}/${f}`;
+  return { concurrent: CONCURRENT.map(path), exclusive: Object.keys(EXCLUSIVE).map(path) };
+}
+
+/** Both groups run even when the first fails, so one run reports every failure. */
+async function integration(extra: string[]): Promise<number> {
+  const groups = integrationGroups();
+  if (!groups) {
+    totals.failed += 1;
+    return 1;
+  }
+  const t0 = Date.now();
+  log(`integration, concurrent group (${groups.concurrent.length} files, ${CONCURRENT_WORKERS} workers)`);
+  const concurrent = await vitest([...groups.concurrent, "--fileParallelism", `--maxWorkers=${CONCURRENT_WORKERS}`, "--minWorkers=1", ...extra]);
+  const t1 = Date.now();
+  log(`integration, exclusive group (${groups.exclusive.length} files, one at a time)`);
+  const exclusive = await vitest([...groups.exclusive, "--no-file-parallelism", ...extra]);
+  log(`integration: concurrent group ${((t1 - t0) / 1000).toFixed(0)} s, exclusive group ${((Date.now() - t1) / 1000).toFixed(0)} s`);
+  return concurrent !== 0 ? concurrent : exclusive;
 }
 
 async function main(): Promise<number> {
@@ -68,7 +108,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await vitest(["test/integration", ...extra]);
+    return await integration(extra);
   } finally {
     if (startedLab) await labDown({ log });
   }

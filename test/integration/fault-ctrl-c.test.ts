@@ -7,9 +7,10 @@
  * guest must have lived through it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { join } from "node:path";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanDomain, configFor, deploy, expectContinuous, postcopyRunning, precopyRunning, shown, stateOn, type GuestCase } from "./support/fault.js";
+import { address, cleanDomain, configFor, deploy, expectContinuous, hurryPostcopy, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform, processes } from "./support/terraform-process.js";
 
@@ -86,10 +87,20 @@ describe("Ctrl-C during a move", () => {
     const before = await deploy(tf, vm);
 
     tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
+    tf.env.TF_LOG_PROVIDER = "INFO";
+    tf.env.TF_LOG_PATH = join(tf.dir, "ctrlc-post.log");
     const bg = BackgroundTerraform.start(tf, APPLY);
+    tf.env.TF_LOG_PROVIDER = undefined;
+    tf.env.TF_LOG_PATH = undefined;
     started.push(bg);
     await postcopyRunning("a", POST);
     bg.ctrlC();
+    // The stop reached the move in post-copy and was declined (no rollback); what is left of the
+    // move (1 MiB/s, so that the Ctrl-C surely lands in post-copy) is only a wait from here.
+    await waitUntil("the provider to decline the stop in post-copy", async () =>
+      /stop requested, but the move is in post-copy/.test(providerLog(tf, "ctrlc-post.log")) ? true : undefined,
+    );
+    await hurryPostcopy("a", POST);
     const r = await bg.result();
     console.log(`FINDING ctrl-c in post-copy: terraform exit ${r.exitCode}; ${r.stderr.replace(/\s+/g, " ").trim() || "(no stderr)"}`);
     expect(r.stdout).toMatch(/Interrupt received/);

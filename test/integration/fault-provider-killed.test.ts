@@ -15,7 +15,7 @@ import { validateSettings } from "../../src/migration/policy.js";
 import { VmLifecycle } from "../../src/placement/lifecycle.js";
 import { HostRegistry } from "../../src/placement/registry.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanDomain, configFor, deploy, expectContinuous, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
+import { address, cleanDomain, configFor, deploy, expectContinuous, hurryPostcopy, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform, processes } from "./support/terraform-process.js";
 
@@ -152,6 +152,9 @@ describe("the provider process is killed mid-move", () => {
     const logs: string[] = [];
     const since = () => `+${((Date.now() - switchSeen) / 1000).toFixed(1)}s`;
     let readAt = "";
+    // Once the move back has found the orphan and waits for it, the orphan's remaining pages
+    // (1 MiB/s, so that the kill surely lands in post-copy) are only a wait: full speed for them.
+    const orphanFound = () => logs.some((l) => /earlier migration found: a post-copy move from a to b is in flight/.test(l));
     const [where, out] = await Promise.all([
       vms.locate(id, "a").then((p) => ((readAt = since()), p)),
       moveVm({
@@ -162,11 +165,12 @@ describe("the provider process is killed mid-move", () => {
         strategy: "postcopy",
         log: (level, msg) => logs.push(`${since()} ${level} ${msg}`),
       }),
+      waitUntil("the move back to find the orphan", async () => (orphanFound() ? true : undefined)).then(() => hurryPostcopy("a", POST)),
     ]);
     expect(where?.host).toBe("b");
     const orphanEnd = logs.findIndex((l) => l.includes("moving f1-kill-post from b to a"));
     console.log(`FINDING post-copy orphan: a was ${shown(aAtRead)} when the read started, which answered b at ${readAt} after the switch; ${logs.slice(0, orphanEnd + 1).join(" | ")}`);
-    expect(logs.some((l) => /earlier migration found: a post-copy move from a to b is in flight/.test(l))).toBe(true);
+    expect(orphanFound()).toBe(true);
     expect(orphanEnd).toBeGreaterThan(0);
     expect(out.location).toBe("destination");
     expect(out.mode).toBe("postcopy");

@@ -17,6 +17,7 @@ import { MoveLimits } from "../../src/migration/limits.js";
 import type { MoveLog } from "../../src/migration/monitor.js";
 import { validateSettings } from "../../src/migration/policy.js";
 import { requireLab } from "./lab-setup.js";
+import { precopyRunning } from "./support/fault.js";
 
 const host = (h: "a" | "b"): HostTarget => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
 const A = host("a");
@@ -193,7 +194,7 @@ describe("moveVm on the lab (a → b)", () => {
     const before = await waitForHeartbeats("a", STOP, 3);
     const { log, lines } = collectLog("stop");
     const ctl = new AbortController();
-    // first-pass at 10 MiB/s: pass 1 takes ~15 s, so at 4 s the move is surely still in pre-copy.
+    // first-pass at 10 MiB/s: pass 1 takes ~15 s, so once it moves data the move is surely still in pre-copy.
     const move = moveVm({
       domain: STOP,
       from: A,
@@ -205,8 +206,8 @@ describe("moveVm on the lab (a → b)", () => {
       limits: limits(),
     });
     let stoppedAt = 0;
-    setTimeout(() => ((stoppedAt = Date.now()), ctl.abort(new Error("StopProvider"))), 4_000);
-    const err = await move.catch((e: unknown) => e);
+    const stop = precopyRunning("a", STOP).then(() => ((stoppedAt = Date.now()), ctl.abort(new Error("StopProvider"))));
+    const [err] = await Promise.all([move.catch((e: unknown) => e), stop]);
     console.log(`[stop] MoveError ${Date.now() - stoppedAt} ms after the stop: ${(err as Error).message}`);
     expect(err).toBeInstanceOf(MoveError);
     expect((err as MoveError).location).toBe("source");

@@ -4,6 +4,9 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { buildProvider, CLI_CONFIG } from "../../../scripts/build-provider.js";
 
+/** LIVEVIRT_TEST_TIMING=1: one stderr line per Terraform command with its wall time (where integration time goes). */
+const TIMING = process.env.LIVEVIRT_TEST_TIMING === "1";
+
 /** A throw-away Terraform working directory using the livevirt provider from the project mirror. */
 export class TerraformDir {
   readonly dir = mkdtempSync(join(tmpdir(), "livevirt-tf-"));
@@ -27,8 +30,10 @@ export class TerraformDir {
 
   /** Runs terraform; throws with its output unless the exit code is one of `ok`. */
   async run(args: string[], ok: number[] = [0]): Promise<{ stdout: string; stderr: string; exitCode: number }> {
+    const t0 = Date.now();
     const r = await execa("terraform", args, { cwd: this.dir, env: this.env, extendEnv: false, reject: false });
     const exitCode = r.exitCode ?? -1;
+    if (TIMING) process.stderr.write(`[timing] terraform ${args[0]}: ${Date.now() - t0} ms (exit ${exitCode})\n`);
     if (!ok.includes(exitCode)) {
       throw new Error(`terraform ${args.join(" ")} exited ${exitCode}:\n${r.stdout}\n${r.stderr}`);
     }

@@ -1,0 +1,49 @@
+/**
+ * How `npm test` schedules the integration files on the one shared lab — the only place that says
+ * so. Every file under test/integration is in exactly one group (test/unit/integration-groups.test.ts
+ * checks it, and scripts/test.ts refuses to run a file that is in neither):
+ *
+ *  - CONCURRENT files run side by side (a few vitest workers). Each one touches only its own
+ *    domains (names unique across files), its own Terraform directories, processes it started
+ *    itself and, if at all, its own PostgreSQL — never the link, a daemon, a host's variant or a
+ *    machine-wide setting. Two hosts carry several TCG guests; a move only waits for moves of
+ *    the same provider process (src/migration/limits.ts), so files do not queue behind each other.
+ *  - EXCLUSIVE files change the lab as a whole, so each runs alone with nothing else on the lab.
+ *    The reason is the contract: a file whose reason no longer holds belongs in CONCURRENT.
+ *
+ * A new file goes into CONCURRENT unless it cuts the link, restarts or re-configures a daemon,
+ * changes a machine-wide setting (sysctl, /dev/userfaultfd, /dev/kvm), or asserts something about
+ * the whole lab (every domain on a host, a latency) that another file's work could disturb.
+ */
+
+/** Longest first (measured side by side on the lab): files start in this order, so that the
+ * workers finish at about the same time. */
+export const CONCURRENT: readonly string[] = [
+  "cdktf-plan.test.ts",
+  "fault-provider-killed.test.ts",
+  "fault-ctrl-c.test.ts",
+  "destroy-refused-move.test.ts",
+  "team-state.test.ts",
+  "move-engine.test.ts",
+  "provider-move.test.ts",
+  "provider-lifecycle.test.ts",
+  "copy-storage.test.ts",
+  "concurrent-moves.test.ts",
+  "bad-input-matrix.test.ts",
+  "provider-plan.test.ts",
+  "lab-migrate.test.ts",
+  "lab-guest-boot.test.ts",
+  "review-browser.test.ts",
+];
+
+export const EXCLUSIVE: Readonly<Record<string, string>> = {
+  "fault-link.test.ts": "cuts the link between the hosts (setLink): any other move in flight would fail with it",
+  "fault-link-timeout.test.ts": "cuts the link between the hosts (setLink) for longer than a move's timeout",
+  "fault-daemon-restart.test.ts": "restarts host a's libvirtd: every other connection and job on a would break",
+  "fault-prepare-refused.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it) and denies userfaultfd machine-wide",
+  "preflight.test.ts": "restarts host b as the no-post-copy variant, and asserts how fast a cached preflight answers",
+  "provider-move-no-postcopy.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it)",
+};
+
+/** Vitest workers for the concurrent group: two cores, and each file runs TCG guests. */
+export const CONCURRENT_WORKERS = 2;

@@ -1,0 +1,27 @@
+/** Every integration file is scheduled deliberately: in exactly one of the groups npm test runs. */
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { CONCURRENT, EXCLUSIVE } from "../integration/groups.js";
+
+const DIR = join(import.meta.dirname, "../integration");
+const onDisk = readdirSync(DIR).filter((f) => f.endsWith(".test.ts")).sort();
+const exclusive = Object.keys(EXCLUSIVE);
+
+describe("integration groups (test/integration/groups.ts)", () => {
+  it("place every integration file in exactly one group, and list no file that does not exist", () => {
+    const placements = [...CONCURRENT, ...exclusive];
+    expect([...placements].sort()).toEqual(onDisk);
+    expect(new Set(placements).size).toBe(placements.length);
+  });
+
+  it("give every exclusive file its reason", () => {
+    for (const f of exclusive) expect(EXCLUSIVE[f]!.length, f).toBeGreaterThan(20);
+  });
+
+  it("keep every file that cuts the link, restarts a daemon or switches a host's variant out of the concurrent group", () => {
+    const labWide = /\bsetLink\(|\brestartDaemon\(|\blabUp\(|\blabDown\(|noPostcopy/;
+    const offenders = CONCURRENT.filter((f) => labWide.test(readFileSync(join(DIR, f), "utf8")));
+    expect(offenders).toEqual([]);
+  });
+});
