@@ -34,6 +34,8 @@ export const CONCURRENT: readonly string[] = [
   "lab-migrate.test.ts",
   "lab-guest-boot.test.ts",
   "review-browser.test.ts",
+  "provider-package.test.ts",
+  "lab-transport.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {
