@@ -38,7 +38,7 @@ function arg(name: string, dflt: string): string {
 /** The VM whose move is planned: a TCG lab-sized guest without disks (no domain needs to exist). */
 function options(probe: boolean): PreflightOptions {
   return {
-    vm: { name: "bench-preflight", memoryMib: 256, domainType: "qemu", disks: [], policy: { mode: "postcopy", onUnsupported: "fail" } },
+    vm: { name: "bench-preflight", memoryMib: 256, domainType: "qemu", disks: [], migration: { mode: "postcopy", onUnsupported: "fail" } },
     from: labHostTarget("a"),
     to: labHostTarget("b"),
     probe,

@@ -13,13 +13,13 @@ import { join } from "node:path";
 import { nsFiles } from "../src/lab/mountns.js";
 import { GUEST_DIR, HOST_NAMES, hostPaths, type HostName } from "../src/lab/paths.js";
 import { tcpUri, unixUri } from "../src/lab/topology.js";
-import type { HostProps } from "../modules/index.js";
+import type { Host } from "../src/model/index.js";
 
 /**
  * The lab's two hosts, as LivevirtHosts wants them. `shell` enters the host's namespaces, so the
  * provider's host-local post-copy checks read that host's private qemu.conf, not this machine's.
  */
-export const LAB_HOSTS: HostProps[] = HOST_NAMES.map((h: HostName) => {
+export const LAB_HOSTS: Host[] = HOST_NAMES.map((h: HostName) => {
   const ns = nsFiles(h);
   return {
     name: h,

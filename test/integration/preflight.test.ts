@@ -12,8 +12,8 @@ import { requireLab } from "./lab-setup.js";
 const a = labHostTarget("a");
 const b = labHostTarget("b");
 
-function vm(name: string, onUnsupported: PreflightVm["policy"]["onUnsupported"] = "fail"): PreflightVm {
-  return { name, memoryMib: 256, domainType: "qemu", disks: [], policy: { mode: "postcopy", onUnsupported } };
+function vm(name: string, onUnsupported: PreflightVm["migration"]["onUnsupported"] = "fail"): PreflightVm {
+  return { name, memoryMib: 256, domainType: "qemu", disks: [], migration: { mode: "postcopy", onUnsupported } };
 }
 
 const check = (r: PreflightReport, host: string, id: string) => r.checks.find((c) => c.host === host && c.id === id);
