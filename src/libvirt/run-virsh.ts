@@ -1,5 +1,7 @@
 /**
- * The one place that spawns virsh. argv only (never a shell), `LC_ALL=C` so outputs and messages
+ * Runs one virsh command to its end — every short virsh call goes through here; the two
+ * long-running ones spawn virsh themselves with the same rules (event-stream.ts: `virsh event`;
+ * migrate.ts: `virsh migrate`). argv only (never a shell), `LC_ALL=C` so outputs and messages
  * are the English ones our parsers expect, a timeout on every call, and libvirt's `error:` lines
  * turned into typed errors with the URI password scrubbed.
  */
