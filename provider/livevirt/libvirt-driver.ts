@@ -34,9 +34,10 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         ctx.log.info(hcl(formatReport(report)), { ms: report.timing.totalMs, cached: report.timing.cached });
         return hcl(formatVerdict(report));
       },
-      move: (current, vm, ctx) => {
+      move: async (current, vm, ctx) => {
         const log: MoveLog = (level, msg, fields) => ctx.log[level](hcl(`${vm.name}: ${msg}`), fields);
-        return moves.move(current, vm, { signal: ctx.signal, log });
+        const { placement, record } = await moves.move(current, vm, { signal: ctx.signal, log });
+        return { placement, record: { ...record, preflight: hcl(record.preflight) } };
       },
       delete: (ref) => vms.delete(ref.id, ref.host),
       import: async (id) => {
