@@ -1,10 +1,10 @@
 import { basename } from "node:path";
 import { defineConfig } from "vitest/config";
 import { BaseSequencer, type TestSpecification } from "vitest/node";
-import { CONCURRENT, EXCLUSIVE } from "./test/integration/groups.js";
+import { CONCURRENT, EXCLUSIVE } from "./scripts/test-groups.js";
 
 /**
- * Integration files start in the order test/integration/groups.ts lists them (longest first, so
+ * Integration files start in the order scripts/test-groups.ts lists them (longest first, so
  * that side-by-side workers finish together); everything else in vitest's own order.
  */
 class ListedOrder extends BaseSequencer {
@@ -21,7 +21,7 @@ class ListedOrder extends BaseSequencer {
 export default defineConfig({
   test: {
     // One file at a time unless told otherwise: `npm test` runs the integration files that may
-    // share the lab side by side itself (test/integration/groups.ts, scripts/test.ts).
+    // share the lab side by side itself (scripts/test-groups.ts, scripts/test.ts).
     fileParallelism: false,
     testTimeout: 120_000,
     hookTimeout: 180_000,

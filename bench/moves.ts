@@ -15,7 +15,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { HostTarget } from "../src/hosts.js";
+import type { Host } from "../src/model/index.js";
 import { bootGuest, consolePath, removeGuest, waitForHeartbeats } from "../src/lab/guests.js";
 import { hostUri, labStatus, migrationUri } from "../src/lab/lab.js";
 import { startMigration } from "../src/libvirt/migrate.js";
@@ -31,7 +31,7 @@ import { machineLines, mdTable, printTable } from "./report.js";
 
 const OUT_DIR = join(import.meta.dirname, "..", "docs", "bench");
 type H = "a" | "b";
-const target = (h: H): HostTarget => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
+const target = (h: H): Host => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
 const other = (h: H): H => (h === "a" ? "b" : "a");
 const MiB = 1048576;
 

@@ -7,7 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { TerraformDir } from "../test/integration/support/terraform.js";
+import { TerraformDir } from "../scripts/terraform-dir.js";
 import { readFlags } from "./flags.js";
 import { linePlot } from "./svg-plot.js";
 import { fmtNum, leastSquares, max, median, medRange, min } from "./stats.js";

@@ -37,7 +37,7 @@ export const PREFLIGHT_FLAGS = { rounds: "5" };
 /** The VM whose move is planned: a TCG lab-sized guest without disks (no domain needs to exist). */
 function options(probe: boolean): PreflightOptions {
   return {
-    vm: { name: "bench-preflight", memoryMib: 256, domainType: "qemu", disks: [], policy: { mode: "postcopy", onUnsupported: "fail" } },
+    vm: { name: "bench-preflight", memoryMib: 256, domainType: "qemu", disks: [], migration: { mode: "postcopy", onUnsupported: "fail" } },
     from: labHostTarget("a"),
     to: labHostTarget("b"),
     probe,

@@ -16,7 +16,7 @@ import { consolePathInHost, guestImages, removeGuest } from "../src/lab/guests.j
 import { guestCmdline } from "../src/lab/guest/console.js";
 import { hostUri, migrationUri } from "../src/lab/lab.js";
 import { labHostTarget } from "../src/lab/targets.js";
-import { TerraformDir } from "../test/integration/support/terraform.js";
+import { TerraformDir } from "../scripts/terraform-dir.js";
 import { readFlags } from "./flags.js";
 import { withLabLock } from "./lab-lock.js";
 

@@ -25,9 +25,9 @@ import { labHostTarget } from "../src/lab/targets.js";
 import type { MoveLog } from "../src/migration/monitor.js";
 import { clearPreflightCache } from "../src/preflight/index.js";
 import { VmLifecycle } from "../src/placement/lifecycle.js";
-import { MoveService, type MovePolicy } from "../src/placement/move.js";
-import { HostRegistry } from "../src/placement/registry.js";
-import type { VmDefinition } from "../src/placement/types.js";
+import { MoveService } from "../src/placement/move.js";
+import { HostRegistry } from "../src/hosts/registry.js";
+import { resolveMigration, type Vm } from "../src/model/index.js";
 import { ConsoleTail, nowMs, textBetween, type ConsoleEvent } from "./console-tail.js";
 import { readFlags } from "./flags.js";
 import { firstOfNewBoot, interruption, longestGapWithin, type Beat } from "./interruption.js";
@@ -130,7 +130,7 @@ class Round {
     private readonly domainType: "kvm" | "qemu",
   ) {}
 
-  def(host: H): VmDefinition {
+  def(host: H): Vm {
     return {
       name: NAME,
       host,
@@ -142,11 +142,8 @@ class Round {
       cmdline: guestCmdline({ memMib: this.c.testMib, rateMibPerS: this.c.rate, heartbeatMs: this.c.hb }),
       disks: [],
       consoleLog: consolePathInHost(NAME),
+      migration: resolveMigration({ mode: "postcopy", bandwidthMib: this.c.bw, timeoutS: 300, probe: false }),
     };
-  }
-
-  policy(): MovePolicy {
-    return { mode: "postcopy", switch: "auto", onUnsupported: "fail", bandwidthMib: this.c.bw, postcopyBandwidthMib: null, maxDowntimeMs: null, timeoutS: 300, copyStorage: false, probe: false };
   }
 
   async run(round: number): Promise<OpSample[]> {
@@ -189,10 +186,10 @@ class Round {
       if (kind === "move") {
         clearPreflightCache(); // the apply runs in a fresh provider process: nothing cached
         const p0 = nowMs();
-        await this.mover.preflight(current, this.def(to), this.policy(), { probe: false });
+        await this.mover.preflight(current, this.def(to), { probe: false });
         preflightMs = nowMs() - p0;
         opStart = nowMs();
-        moved = (await this.mover.move(current, this.def(to), this.policy(), { log: quietLog })).record;
+        moved = (await this.mover.move(current, this.def(to), { log: quietLog })).record;
         opEnd = nowMs();
       } else {
         opStart = nowMs();

@@ -5,40 +5,17 @@
 import { TerraformStack } from "cdktf";
 import { Construct, type IConstruct } from "constructs";
 import { LivevirtProvider } from "../.gen/providers/livevirt/provider/index.js";
-import { HOST_NAME } from "../provider/index.js";
-import { problem, PropsValidator, type PropsSchema } from "./validation.js";
+import { hostsProblems, type Host } from "../src/model/index.js";
+import { modelProblems, problem, PropsValidator, tokensMarked, type PropsSchema } from "./validation.js";
 
-export interface HostProps {
-  /** Short name VMs use in `host`, e.g. "a". A lowercase letter, then up to 31 of a–z, 0–9, _ and -. */
-  readonly name: string;
-  /**
-   * libvirt URI livevirt (Terraform, on this machine) connects to, e.g. "qemu+ssh://root@kvm-a/system",
-   * "qemu:///system" or "qemu+unix:///system?socket=/path/libvirt-sock".
-   */
-  readonly uri: string;
-  /**
-   * URI the *other* hosts' libvirt daemons use to reach this one for peer-to-peer live migration,
-   * e.g. "qemu+tcp://10.77.0.2/system".
-   * @default uri (only right when the same URI works from every host, e.g. qemu+ssh://kvm-b/system)
-   */
-  readonly migrationUri?: string;
-  /**
-   * argv prefix that runs a command on this host, for the provider's host-local post-copy checks
-   * (sysctl, /dev/userfaultfd, qemu.conf), e.g. ["ssh", "root@kvm-a"].
-   * @default this machine for qemu:/// and qemu+unix URIs, ssh for qemu+ssh URIs; otherwise those checks report "unknown"
-   */
-  readonly shell?: readonly string[];
-}
+export type { Host } from "../src/model/index.js";
 
 export interface LivevirtHostsProps {
   /** The hosts, at least one, names unique. */
-  readonly hosts: readonly HostProps[];
+  readonly hosts: readonly Host[];
 }
 
-const NAME_RULE = "must be 1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -";
-const URI_FIX = "use a libvirt URI such as qemu:///system, qemu+ssh://root@kvm-a/system, qemu+tls://kvm-a/system or qemu+unix:///system?socket=/path";
-
-/** Exported for docs and tests; `fix`/`explain` are livevirt annotations (see validation.ts). */
+/** The props' shape (exported for docs and tests); the rules are the model's (src/model/host.ts). */
 export const livevirtHostsSchema: PropsSchema = {
   type: "object",
   additionalProperties: false,
@@ -46,23 +23,17 @@ export const livevirtHostsSchema: PropsSchema = {
   properties: {
     hosts: {
       type: "array",
-      minItems: 1,
-      fix: 'declare at least one host, e.g. hosts: [{ name: "a", uri: "qemu:///system" }]',
+      fix: 'declare the hosts as a list, e.g. hosts: [{ name: "a", uri: "qemu:///system" }]',
       items: {
         type: "object",
         additionalProperties: false,
         required: ["name", "uri"],
         fix: 'write each host as { name: "a", uri: "qemu+ssh://root@kvm-a/system" }',
         properties: {
-          name: { type: "string", pattern: HOST_NAME.source, explain: NAME_RULE, fix: 'name the host like "a", "kvm-b" or "rack1_host3"' },
-          uri: { type: "string", libvirtUri: true, fix: URI_FIX },
-          migrationUri: { type: "string", libvirtUri: true, fix: `${URI_FIX}; it must be reachable from the other hosts, e.g. qemu+tcp://10.77.0.2/system` },
-          shell: {
-            type: "array",
-            minItems: 1,
-            items: { type: "string", pattern: "\\S", explain: "must not be empty or blank", fix: 'give each argv word as a non-empty string, e.g. ["ssh", "root@kvm-a"]' },
-            fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave shell out',
-          },
+          name: { type: "string" },
+          uri: { type: "string" },
+          migrationUri: { type: "string" },
+          shell: { type: "array", items: { type: "string" }, fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave shell out' },
         },
       },
     },
@@ -74,7 +45,7 @@ const validator = new PropsValidator<LivevirtHostsProps>(livevirtHostsSchema, "L
 export class LivevirtHosts extends Construct {
   /** The configured provider; pass it to resources that should use these hosts explicitly. */
   readonly provider: LivevirtProvider;
-  readonly hosts: readonly HostProps[];
+  readonly hosts: readonly Host[];
 
   constructor(scope: Construct, id: string, props: LivevirtHostsProps) {
     super(scope, id);
@@ -82,7 +53,13 @@ export class LivevirtHosts extends Construct {
     this.provider = new LivevirtProvider(this, "provider", {
       host: (Array.isArray(this.hosts) ? this.hosts : []).map((h) => ({ name: h.name, uri: h.uri, migrationUri: h.migrationUri, shell: h.shell ? [...h.shell] : undefined })),
     });
-    this.node.addValidation({ validate: () => [...validator.problems(this.node.path, props), ...this.crossChecks()] });
+    this.node.addValidation({
+      validate: () => {
+        const { value, tokens } = tokensMarked(props);
+        const rules = hostsProblems((value as { hosts?: unknown }).hosts);
+        return [...validator.problems(this.node.path, props), ...modelProblems(this.node.path, rules, tokens), ...this.crossChecks()];
+      },
+    });
   }
 
   /** Declared host names (valid or not), in order. */
@@ -98,12 +75,6 @@ export class LivevirtHosts extends Construct {
   private crossChecks(): string[] {
     const out: string[] = [];
     const path = this.node.path;
-    this.names.forEach((name, i) => {
-      const first = this.names.indexOf(name);
-      if (first !== i) {
-        out.push(problem(path, `hosts[${i}].name`, name, `is already the name of hosts[${first}]`, "give each host its own name"));
-      }
-    });
     // One provider configuration per stack: a second LivevirtHosts would silently fight the first
     // over the default provider (Terraform rejects duplicate provider blocks without an alias).
     const all = LivevirtHosts.allIn(this);

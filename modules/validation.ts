@@ -1,12 +1,15 @@
 /**
- * Synth-time validation of construct props with ajv JSON Schemas, turned into messages a user can
- * act on without reading a stack trace:
+ * Synth-time validation of construct props, as messages a user can act on without reading a
+ * stack trace:
  *
- *   livevirt: livevirt-example/web: memoryMib = -5 is invalid: must be >= 16. Fix: give the VM at least 16 MiB.
+ *   livevirt: livevirt-example/web: memoryMib = -5 is invalid: must be at least 16. Fix: set memoryMib to a whole number between 16 and 1048576 MiB.
  *
- * Why JSON Schema and not hand-written ifs: one declarative place per construct lists every field
- * with its rule *and* its fix (the `fix` annotation keyword), ajv reports all problems at once
- * (allErrors), and the same schemas document the props.
+ * Two parts, one job each:
+ *  - the props' *shape* (types, unknown or missing fields) — a JSON Schema per construct checked
+ *    by ajv with allErrors: it is what the TypeScript interface says, for JavaScript callers and casts;
+ *  - the *rules* (names, bounds, enums, URIs, cross-field rules) — the model's validators
+ *    (src/model), the same ones the provider applies at plan and the domain at create, with their
+ *    field ids and texts spelled here as cdktf props (CDKTF below).
  *
  * Constructs register these checks with `node.addValidation`, so they run when cdktf synthesizes
  * (after the whole tree exists — cross-construct checks such as "unknown host" need that) and
@@ -14,28 +17,41 @@
  */
 import { Ajv, type ErrorObject, type SchemaObject, type ValidateFunction } from "ajv";
 import { Token } from "cdktf";
-import { redactSecrets, uriProblem } from "../provider/index.js";
+import { fieldPath, redactSecrets, spell, type Problem, type Spelling } from "../src/model/index.js";
 
-/** A JSON Schema whose properties may carry `fix` (how to repair a bad value) and `explain` (the rule in words). */
+/** A JSON Schema of a props shape; properties may carry `fix` (how to repair a bad value). */
 export type PropsSchema = SchemaObject;
 
 const ajv = new Ajv({ allErrors: true, strict: true });
-// Annotation-only keywords (no validation code): ajv's strict mode rejects unknown keywords otherwise.
+// Annotation-only keyword (no validation code): ajv's strict mode rejects unknown keywords otherwise.
 ajv.addKeyword({ keyword: "fix", schemaType: "string" });
-ajv.addKeyword({ keyword: "explain", schemaType: "string" });
-// The same URI rule the provider applies at plan time (provider/livevirt/hosts.ts), so synth and
-// plan never disagree about what a usable libvirt URI is.
-ajv.addKeyword({
-  keyword: "libvirtUri",
-  type: "string",
-  schemaType: "boolean",
-  errors: true,
-  validate: function check(_schema: boolean, data: string): boolean {
-    const problem = uriProblem(data);
-    (check as { errors?: Partial<ErrorObject>[] }).errors = problem ? [{ keyword: "libvirtUri", message: problem, params: {} }] : [];
-    return problem === null;
+
+/** Model fields that sit elsewhere in the props: direct kernel boot is grouped under `boot`. */
+const PROPS_PATH: Record<string, string> = { kernel: "boot.kernel", initrd: "boot.initrd", cmdline: "boot.cmdline" };
+
+/** The model in cdktf props' words: "disks.0.path" → "disks[0].path", "kernel" → "boot.kernel". */
+export const CDKTF: Spelling = {
+  field(id) {
+    const [first, ...rest] = fieldPath(id);
+    const head = typeof first === "string" ? (PROPS_PATH[first] ?? first) : `[${first}]`;
+    return rest.reduce<string>((out, s) => (typeof s === "number" ? `${out}[${s}]` : `${out}.${s}`), head);
   },
-});
+  /** As a TypeScript user writes it: `migration: { mode: "postcopy" }`. */
+  assign(id, json) {
+    const parts = CDKTF.field(id).split(".");
+    return parts.reduceRight((inner, key, i) => (i === parts.length - 1 ? `${key}: ${inner}` : `${key}: { ${inner} }`), json);
+  },
+};
+
+/** The model's problems as lines; fields whose value is a cdktf token (known at apply) are left to the provider. */
+export function modelProblems(path: string, problems: readonly Problem[], tokens: readonly string[] = []): string[] {
+  return problems
+    .map((p) => ({ ...p, field: CDKTF.field(p.field) }))
+    .filter((p) => !underToken(p.field, tokens))
+    .map((p) => problem(path, p.field, p.value, spell(p.reason, CDKTF), spell(p.fix, CDKTF)));
+}
+
+const underToken = (field: string, tokens: readonly string[]) => tokens.some((t) => field === t || field.startsWith(`${t}.`) || field.startsWith(`${t}[`));
 
 /** One formatted line; used by schema errors and by the constructs' cross-field checks alike. */
 export function problem(path: string, field: string, value: unknown, reason: string, fix: string): string {
@@ -61,7 +77,7 @@ function splitPointer(pointer: string): string[] {
   return pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
-/** The sub-schema describing the value at `segments` (for its fix/explain annotations). */
+/** The sub-schema describing the value at `segments` (for its fix annotation). */
 function schemaAt(root: PropsSchema, segments: readonly string[]): PropsSchema | undefined {
   let s: PropsSchema | undefined = root;
   for (const seg of segments) {
@@ -77,14 +93,10 @@ function valueAt(data: unknown, segments: readonly string[]): unknown {
   return v;
 }
 
-function reasonFor(e: ErrorObject, sub: PropsSchema | undefined): string {
+function reasonFor(e: ErrorObject): string {
   switch (e.keyword) {
     case "enum":
       return `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(", ")}`;
-    case "pattern":
-    case "minLength":
-    case "maxLength":
-      return typeof sub?.explain === "string" ? sub.explain : (e.message ?? e.keyword);
     case "required":
       return "is required";
     case "additionalProperties":
@@ -92,6 +104,21 @@ function reasonFor(e: ErrorObject, sub: PropsSchema | undefined): string {
     default:
       return e.message ?? e.keyword;
   }
+}
+
+/** A value known only at apply time (a cdktf token), for the model's validators: not absent, not checked. */
+export const TOKEN: unique symbol = Symbol("cdktf token");
+
+/** Copy of `data` with unresolved cdktf tokens replaced by TOKEN, and the paths of those tokens. */
+export function tokensMarked(data: unknown): { value: unknown; tokens: string[] } {
+  const tokens = withoutTokens(data).tokens;
+  const mark = (v: unknown): unknown => {
+    if (Token.isUnresolved(v)) return TOKEN;
+    if (Array.isArray(v)) return v.map(mark);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, mark(x)]));
+    return v;
+  };
+  return { value: mark(data), tokens };
 }
 
 /**
@@ -126,7 +153,7 @@ export class PropsValidator<T> {
     this.check = ajv.compile(schema);
   }
 
-  /** Every problem with `props` as formatted lines (empty when valid). */
+  /** Every problem with the *shape* of `props` as formatted lines (empty when valid). */
   problems(path: string, props: T): string[] {
     const { value, tokens } = withoutTokens(props);
     if (this.check(value)) return [];
@@ -137,16 +164,16 @@ export class PropsValidator<T> {
       if (e.keyword === "required") fieldSegs = [...segs, (e.params as { missingProperty: string }).missingProperty];
       if (e.keyword === "additionalProperties") fieldSegs = [...segs, (e.params as { additionalProperty: string }).additionalProperty];
       const field = fieldName(fieldSegs);
-      if (tokens.some((t) => field === t || field.startsWith(`${t}.`) || field.startsWith(`${t}[`))) continue;
+      if (underToken(field, tokens)) continue;
       const sub = schemaAt(this.schema, fieldSegs);
-      let fix = typeof sub?.fix === "string" ? sub.fix : `correct ${field}`;
+      let fix = typeof sub?.fix === "string" ? sub.fix : e.keyword === "type" ? `write ${field} as a ${(e.params as { type: string }).type}` : `correct ${field}`;
       if (e.keyword === "additionalProperties") {
         const parent = schemaAt(this.schema, segs);
         const known = Object.keys(parent?.properties ?? {}).join(", ");
         fix = `remove it or correct its spelling; ${this.what} fields are: ${known}`;
       }
       const value = e.keyword === "required" ? undefined : valueAt(props, fieldSegs);
-      const line = problem(path, field, value, reasonFor(e, sub), fix);
+      const line = problem(path, field, value, reasonFor(e), fix);
       if (!lines.includes(line)) lines.push(line);
     }
     return lines;

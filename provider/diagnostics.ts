@@ -1,11 +1,13 @@
 /**
  * The one place where errors become Terraform diagnostics. A LivevirtError's detail (field,
  * value, host, fix) is spelled out in the diagnostic's detail, and `field` also becomes the
- * attribute path so Terraform can point at the offending line of configuration.
+ * attribute path so Terraform can point at the offending line of configuration. Errors from the
+ * domain name settings in the model's words; here they are spelled in HCL (livevirt/spelling.ts).
  */
 import { LibvirtError, LivevirtError } from "../src/errors.js";
 import type { AttributePath } from "./framework/resource.js";
-import { redactSecrets } from "./redact.js";
+import { redactSecrets } from "../src/model/index.js";
+import { HCL, hcl } from "./livevirt/spelling.js";
 
 /** The protocol's Diagnostic shape (tfplugin6.Diagnostic as a plain object). */
 export interface TfDiagnostic {
@@ -25,14 +27,16 @@ export function toDiagnostic(err: unknown, severity: "ERROR" | "WARNING" = "ERRO
       detail: redactSecrets(`${message}\nThis is a bug in the livevirt provider; please report it with the TF_LOG=debug output.`),
     };
   }
-  const { field, value, host, fix } = err.detail;
+  const { value, host } = err.detail;
+  const field = err.detail.field === undefined ? undefined : HCL.field(err.detail.field);
+  const fix = err.detail.fix === undefined ? undefined : hcl(err.detail.fix);
   const lines: string[] = [];
   if (field !== undefined) lines.push(`Field: ${field}`);
   if (value !== undefined) lines.push(`Value: ${JSON.stringify(value)}`);
   if (host !== undefined) lines.push(`Host: ${host}`);
   if (err instanceof LibvirtError && err.stderr.trim()) lines.push(`libvirt said: ${err.stderr.trim()}`);
   if (fix !== undefined) lines.push(`Fix: ${fix}`);
-  const diag: TfDiagnostic = { severity, summary: redactSecrets(err.message), detail: redactSecrets(lines.join("\n")) };
+  const diag: TfDiagnostic = { severity, summary: redactSecrets(hcl(err.message)), detail: redactSecrets(lines.join("\n")) };
   if (field !== undefined) diag.attribute = { steps: pathSteps(parseField(field)) };
   return diag;
 }

@@ -22,7 +22,7 @@ reserveStdout();
 const log = createLogger();
 const { serve } = await import("./plugin/server.js");
 const { livevirtProvider } = await import("./livevirt/provider.js");
-// Loaded after the handshake checks, like the server: it pulls in execa and the libvirt layer.
-const { libvirtDrivers } = await import("./livevirt/libvirt-driver.js");
-const factory: DriverFactory = libvirtDrivers;
+// The libvirt layer (execa, fast-xml-parser, preflight, the move engine) loads when the provider is
+// configured with known hosts: processes Terraform starts only for schemas and validation never load it.
+const factory: DriverFactory = async (hosts, log) => (await import("./livevirt/libvirt-driver.js")).libvirtDrivers(hosts, log);
 await serve({ provider: livevirtProvider(factory), log });

@@ -1,7 +1,7 @@
 /**
  * `npm test`: the whole suite — unit tests, then integration tests against the real two-host lab.
  * Brings the lab up when it is not (and takes it down again afterwards if it started it).
- * Integration files run in two groups (test/integration/groups.ts): the concurrent group side by
+ * Integration files run in two groups (scripts/test-groups.ts): the concurrent group side by
  * side on a few workers, then the exclusive files one after another with nothing else on the lab.
  * Without root the lab cannot exist: outside CI that runs the unit tests only, loudly; in CI
  * (CI=true) it is a failure, so integration tests can never be skipped silently there.
@@ -13,7 +13,7 @@ import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { labDown, labStatus, labUp } from "../src/lab/lab.js";
 import { ensureDebianPackages } from "../src/lab/packages.js";
-import { CONCURRENT, CONCURRENT_WORKERS, EXCLUSIVE } from "../test/integration/groups.js";
+import { CONCURRENT, CONCURRENT_WORKERS, EXCLUSIVE } from "./test-groups.js";
 
 const inCi = process.env.CI === "true";
 const log = (m: string) => process.stderr.write(`test: ${m}\n`);
@@ -52,8 +52,8 @@ function integrationGroups(): { concurrent: string[]; exclusive: string[] } | un
   const unplaced = onDisk.filter((f) => !listed.includes(f));
   const missing = listed.filter((f) => !onDisk.includes(f));
   if (unplaced.length > 0 || missing.length > 0) {
-    if (unplaced.length > 0) log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT or EXCLUSIVE in test/integration/groups.ts)`);
-    if (missing.length > 0) log(`test/integration/groups.ts lists files that do not exist: ${missing.join(", ")}`);
+    if (unplaced.length > 0) log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT or EXCLUSIVE in scripts/test-groups.ts)`);
+    if (missing.length > 0) log(`scripts/test-groups.ts lists files that do not exist: ${missing.join(", ")}`);
     return undefined;
   }
   const path = (f: string) => `${INTEGRATION_DIR}/${f}`;

@@ -4,11 +4,11 @@
  * into Terraform diagnostics in one place (provider/diagnostics.ts); nothing else formats them.
  */
 export interface ErrorDetail {
-  /** Attribute or setting the error is about, e.g. "memory_mib" or "hosts.a.uri". */
+  /** The setting the error is about, as a model field id ("memoryMib", "disks.0.path"; src/model/problem.ts). The provider spells it in HCL. */
   field?: string;
   /** The offending value, as the user wrote it (never a secret). */
   value?: string;
-  /** What the user should do. */
+  /** What the user should do. May name settings through the model's markers (‹id›), rendered by the layer that shows it. */
   fix?: string;
   /** The host the error happened on, by its declared short name. */
   host?: string;

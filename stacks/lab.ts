@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { GUEST_DIR, HOST_NAMES, type HostName } from "../src/lab/paths.js";
 import { sshUri, tlsUri } from "../src/lab/topology.js";
-import type { HostProps } from "../modules/index.js";
+import type { Host } from "../src/model/index.js";
 
 /**
  * The lab's two hosts, as LivevirtHosts wants them — reached the way real hosts are: libvirt over
@@ -17,7 +17,7 @@ import type { HostProps } from "../modules/index.js";
  * src/lab/ssh.ts), and daemon to daemon over TLS on the migration network. The provider's
  * host-local post-copy checks run over the same SSH (the default shell of a qemu+ssh URI).
  */
-export const LAB_HOSTS: HostProps[] = HOST_NAMES.map((h: HostName) => ({ name: h, uri: sshUri(h), migrationUri: tlsUri(h) }));
+export const LAB_HOSTS: Host[] = HOST_NAMES.map((h: HostName) => ({ name: h, uri: sshUri(h), migrationUri: tlsUri(h) }));
 
 /** The lab guest built by buildGuest(GUEST_DIR) in src/lab/guest/build.ts (file names as it writes them). */
 export const LAB_GUEST = {

@@ -11,7 +11,7 @@ export function hostDataSource(rt: LivevirtRuntime): DataSourceType {
       const name = String(config.name);
       const host = rt.requireHost(name, "name");
       if (!host) throw new Error("provider host list is unknown while reading livevirt_host");
-      const f = await rt.driver().hostInfo.info(host, { signal: ctx.signal, log: ctx.log });
+      const f = await rt.driver().hostInfo.info(host.name, { signal: ctx.signal, log: ctx.log });
       return {
         name,
         hostname: f.hostname,

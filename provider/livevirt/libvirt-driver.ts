@@ -1,105 +1,69 @@
 /**
- * The real driver: the provider's plain VM specs mapped onto the domain services in src/
- * (placement lifecycle, preflight, move engine). This file only translates; decisions live in src/.
+ * The real driver: the port (driver.ts) implemented with the domain services in src/placement
+ * (lifecycle, preflight, move). The port speaks the model's types, so this file only connects
+ * them and renders domain texts in HCL; decisions live in src/.
  */
-import { LivevirtError } from "../../src/errors.js";
-import type { DiskSpec as DomainDisk } from "../../src/libvirt/domain-xml.js";
-import { HostRegistry } from "../../src/placement/registry.js";
+import type { Logger } from "../plugin/log.js";
+import { HostRegistry } from "../../src/hosts/registry.js";
 import { VmLifecycle } from "../../src/placement/lifecycle.js";
-import type { Placement, VmDefinition } from "../../src/placement/types.js";
 import type { MoveLog } from "../../src/migration/engine.js";
+import { resolveMigration, type Disk, type HostList, type Vm } from "../../src/model/index.js";
 import { formatReport, formatVerdict } from "../../src/preflight/index.js";
-import { MoveFailed, MoveService } from "../../src/placement/move.js";
-import { VmMoveFailed, type DriverFactory, type HostFacts, type VmObserved, type VmRef, type VmSpec } from "./driver.js";
-import { migrationPolicy } from "./vm-spec.js";
+import { MoveService } from "../../src/placement/move.js";
+import type { Drivers, HostInfo } from "./driver.js";
+import { hcl } from "./spelling.js";
+import { LivevirtError } from "../../src/errors.js";
 
-function definition(spec: VmSpec): VmDefinition {
-  return {
-    name: spec.name,
-    host: spec.host,
-    memoryMib: spec.memoryMib,
-    vcpus: spec.vcpus,
-    domainType: spec.domainType,
-    kernel: spec.kernel,
-    initrd: spec.initrd,
-    cmdline: spec.cmdline,
-    disks: spec.disks.map(
-      (d, i): DomainDisk => ({ path: d.path, format: d.format, target: d.target ?? `vd${String.fromCharCode(97 + i)}`, shared: d.shared }),
-    ),
-    consoleLog: spec.consoleLog,
-  };
-}
-
-function observed(p: Placement): VmObserved {
-  return { id: p.uuid, name: p.name, host: p.host, domainType: p.domainType, state: p.state };
-}
-
-export const libvirtDrivers: DriverFactory = (hostSpecs) => {
-  const hosts = new HostRegistry(
-    hostSpecs.map((h) => ({ name: h.name, uri: h.uri, migrationUri: h.migrationUri ?? undefined, shell: h.shell ?? undefined })),
-  );
+export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
+  const hosts = new HostRegistry(declared);
   const vms = new VmLifecycle(hosts);
   const moves = new MoveService(hosts, vms);
-  /** Where the VM is now; a move of a VM that no longer exists cannot be planned. */
-  const currentPlacement = async (ref: VmRef): Promise<Placement> => {
-    const p = await vms.locate(ref.id, ref.host);
-    if (!p) {
-      throw new LivevirtError(`VM ${ref.name} (${ref.id}) is not on any declared host`, {
-        host: ref.host,
-        fix: "run `terraform apply -refresh-only` (or plan again) so Terraform learns it is gone and creates it",
-      });
-    }
-    return p;
-  };
   return {
     vm: {
-      create: async (spec) => observed(await vms.create(definition(spec))),
-      read: async (ref) => {
-        const p = await vms.locate(ref.id, ref.host);
-        return p ? observed(p) : null;
-      },
-      preflight: async (ref, spec, ctx) => {
-        const current = await currentPlacement(ref);
-        const report = await moves.preflight(current, definition(spec), spec.migration, { probe: spec.migration.probe, signal: ctx.signal });
-        ctx.log.info(formatReport(report), { ms: report.timing.totalMs, cached: report.timing.cached });
-        return formatVerdict(report);
-      },
-      move: async (ref, spec, ctx) => {
-        const current = await currentPlacement(ref);
-        const log: MoveLog = (level, msg, fields) => ctx.log[level](`${spec.name}: ${msg}`, fields);
-        try {
-          const { placement, record } = await moves.move(current, definition(spec), spec.migration, { signal: ctx.signal, log });
-          return { vm: observed(placement), report: record };
-        } catch (e) {
-          if (e instanceof MoveFailed) throw new VmMoveFailed(e, e.placement ? observed(e.placement) : null);
-          throw e;
+      create: (vm) => vms.create(vm),
+      read: (ref) => vms.locate(ref.id, ref.host),
+      preflight: async (ref, vm, ctx) => {
+        const current = await vms.locate(ref.id, ref.host);
+        if (!current) {
+          throw new LivevirtError(`VM ${ref.name} (${ref.id}) is not on any declared host`, {
+            host: ref.host,
+            fix: "run `terraform apply -refresh-only` (or plan again) so Terraform learns it is gone and creates it",
+          });
         }
+        const report = await moves.preflight(current, vm, { probe: vm.migration.probe, signal: ctx.signal });
+        ctx.log.info(hcl(formatReport(report)), { ms: report.timing.totalMs, cached: report.timing.cached });
+        return hcl(formatVerdict(report));
       },
-      delete: async (ref) => vms.delete(ref.id, ref.host),
+      move: async (current, vm, ctx) => {
+        const log: MoveLog = (level, msg, fields) => ctx.log[level](hcl(`${vm.name}: ${msg}`), fields);
+        const { placement, record } = await moves.move(current, vm, { signal: ctx.signal, log });
+        return { placement, record: { ...record, preflight: hcl(record.preflight) } };
+      },
+      delete: (ref) => vms.delete(ref.id, ref.host),
       import: async (id) => {
-        const p = await vms.importId(id);
-        const x = await hosts.connection(p.host).dumpXml(p.uuid, { inactive: true });
-        const spec: VmSpec = {
+        const placement = await vms.importId(id);
+        const x = await hosts.connection(placement.host).dumpXml(placement.uuid, { inactive: true });
+        const vm: Vm = {
           name: x.name,
-          host: p.host,
+          host: placement.host,
           memoryMib: Math.round(x.memoryBytes / (1024 * 1024)),
           vcpus: x.vcpus,
-          domainType: p.domainType,
+          domainType: placement.domainType,
           kernel: x.os.kernel ?? null,
           initrd: x.os.initrd ?? null,
           cmdline: x.os.cmdline ?? null,
           disks: x.disks
             .filter((d) => d.device === "disk" && d.path)
-            .map((d) => ({ path: d.path!, format: d.format === "qcow2" ? "qcow2" : "raw", target: d.target ?? null, shared: true })),
+            .map((d): Disk => ({ path: d.path!, format: d.format === "qcow2" ? "qcow2" : "raw", target: d.target ?? null, shared: true })),
           consoleLog: x.serials.find((s) => s.type === "file")?.path ?? null,
-          migration: migrationPolicy(null),
+          migration: resolveMigration(null),
         };
-        return { vm: observed(p), spec };
+        return { placement, vm };
       },
     },
     hostInfo: {
-      info: async (host): Promise<HostFacts> => {
-        const c = hosts.connection(host.name);
+      info: async (name): Promise<HostInfo> => {
+        const c = hosts.connection(name);
         const [v, hostname, caps] = await Promise.all([c.version(), c.hostname(), c.capabilities()]);
         let kvm = false;
         try {
@@ -121,4 +85,4 @@ export const libvirtDrivers: DriverFactory = (hostSpecs) => {
       },
     },
   };
-};
+}

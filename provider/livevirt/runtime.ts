@@ -1,14 +1,16 @@
 /** Per-process provider state shared by resources: set by ConfigureProvider. */
-import { LivevirtError, ValidationError } from "../../src/errors.js";
-import type { Drivers, HostSpec } from "./driver.js";
+import { LivevirtError } from "../../src/errors.js";
+import { HostList, type Host } from "../../src/model/index.js";
+import type { Drivers } from "./driver.js";
+import { problemError } from "./spelling.js";
 
 export class LivevirtRuntime {
-  /** null until configured, or while the provider config is still unknown (plan before apply). */
-  hosts: ReadonlyMap<string, HostSpec> | null = null;
+  /** The declared hosts (the one list: the driver gets this same object); null until configured or while unknown. */
+  hosts: HostList | null = null;
   private drivers: Drivers | null = null;
 
-  configure(hosts: HostSpec[] | null, drivers: Drivers | null): void {
-    this.hosts = hosts ? new Map(hosts.map((h) => [h.name, h])) : null;
+  configure(hosts: HostList | null, drivers: Drivers | null): void {
+    this.hosts = hosts;
     this.drivers = drivers;
   }
 
@@ -26,18 +28,11 @@ export class LivevirtRuntime {
     return this.drivers;
   }
 
-  /** Throws a ValidationError naming the declared hosts when `name` is not one of them. */
-  requireHost(name: string, field: string): HostSpec | null {
+  /** The declared host; a ValidationError naming the declared ones when `name` is not one of them. */
+  requireHost(name: string, field: string): Host | null {
     if (!this.hosts) return null;
-    const h = this.hosts.get(name);
-    if (h) return h;
-    const declared = [...this.hosts.keys()];
-    throw new ValidationError(`host ${JSON.stringify(name)} is not declared in the livevirt provider`, {
-      field,
-      value: name,
-      fix: declared.length
-        ? `use one of: ${declared.join(", ")} — or add a host { name = "${name}" uri = "…" } block to the provider`
-        : `add a host { name = "${name}" uri = "…" } block to the provider`,
-    });
+    const p = this.hosts.problem(field, name);
+    if (p) throw problemError(p);
+    return this.hosts.find(name)!;
   }
 }

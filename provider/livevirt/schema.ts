@@ -1,4 +1,5 @@
 /** The livevirt provider's Terraform schemas (the contract other code and users rely on). */
+import { DISK_DEFAULTS, MIGRATION_DEFAULTS as M, VM_DEFAULTS } from "../../src/model/index.js";
 import type { BlockSchema, Schema } from "../framework/schema.js";
 
 export const PROVIDER_NAME = "livevirt";
@@ -47,13 +48,13 @@ const diskBlock: BlockSchema = {
   description: "A disk image on the host.",
   attributes: {
     path: { type: "string", required: true, description: "Path of the image on the host." },
-    format: { type: "string", optional: true, computed: true, default: "raw", description: '"raw" (default) or "qcow2".' },
+    format: { type: "string", optional: true, computed: true, default: DISK_DEFAULTS.format, description: '"raw" (default) or "qcow2".' },
     target: { type: "string", optional: true, description: "Guest device name, e.g. vda (default: assigned in order)." },
     shared: {
       type: "bool",
       optional: true,
       computed: true,
-      default: true,
+      default: DISK_DEFAULTS.shared,
       description: "The image is on storage every host sees (default true); false copies it during a move.",
     },
   },
@@ -62,27 +63,27 @@ const diskBlock: BlockSchema = {
 const migrationBlock: BlockSchema = {
   description: "How a host change moves the running VM.",
   attributes: {
-    mode: { type: "string", optional: true, computed: true, default: "postcopy", description: '"postcopy" (default) or "precopy".' },
+    mode: { type: "string", optional: true, computed: true, default: M.mode, description: '"postcopy" (default) or "precopy".' },
     switch: {
       type: "string",
       optional: true,
       computed: true,
-      default: "auto",
+      default: M.switch,
       description: 'When to switch pre-copy to post-copy: "auto" (default), "first-pass", "stall" or "timeout".',
     },
     on_unsupported: {
       type: "string",
       optional: true,
       computed: true,
-      default: "fail",
+      default: M.onUnsupported,
       description: 'When the hosts cannot post-copy: "fail" (default), "precopy", or "recreate" (stop and start on the new host).',
     },
     bandwidth_mib: { type: "number", optional: true, description: "Pre-copy bandwidth limit in MiB/s." },
     postcopy_bandwidth_mib: { type: "number", optional: true, description: "Post-copy bandwidth limit in MiB/s." },
     max_downtime_ms: { type: "number", optional: true, description: "Maximum tolerated pause for the final pre-copy switch, in ms." },
-    timeout_s: { type: "number", optional: true, computed: true, default: 600, description: "Give up on the move after this many seconds (default 600)." },
-    copy_storage: { type: "bool", optional: true, computed: true, default: false, description: "Copy non-shared disks during the move (default false)." },
-    probe: { type: "bool", optional: true, computed: true, default: true, description: "Check both hosts can post-copy before moving (default true)." },
+    timeout_s: { type: "number", optional: true, computed: true, default: M.timeoutS, description: `Give up on the move after this many seconds (default ${M.timeoutS}).` },
+    copy_storage: { type: "bool", optional: true, computed: true, default: M.copyStorage, description: `Copy non-shared disks during the move (default ${M.copyStorage}).` },
+    probe: { type: "bool", optional: true, computed: true, default: M.probe, description: `Check both hosts can post-copy before moving (default ${M.probe}).` },
   },
 };
 
@@ -111,8 +112,8 @@ export const vmSchema: Schema = {
       id: { type: "string", computed: true, description: "libvirt domain UUID." },
       name: { type: "string", required: true, description: "libvirt domain name. Changing it replaces the VM." },
       host: { type: "string", required: true, description: "Name of a provider host block. Changing it live-migrates the VM (an in-place update)." },
-      memory_mib: { type: "number", optional: true, computed: true, default: 512, description: "Memory in MiB (default 512)." },
-      vcpus: { type: "number", optional: true, computed: true, default: 1, description: "Virtual CPUs (default 1)." },
+      memory_mib: { type: "number", optional: true, computed: true, default: VM_DEFAULTS.memoryMib, description: `Memory in MiB (default ${VM_DEFAULTS.memoryMib}).` },
+      vcpus: { type: "number", optional: true, computed: true, default: VM_DEFAULTS.vcpus, description: `Virtual CPUs (default ${VM_DEFAULTS.vcpus}).` },
       domain_type: {
         type: "string",
         optional: true,

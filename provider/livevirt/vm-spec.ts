@@ -1,50 +1,36 @@
-/** livevirt_vm Terraform values ↔ the driver's VmSpec / VmObserved. */
+/** livevirt_vm Terraform values ↔ the model's Vm, Placement and MoveRecord (translation only). */
+import { DISK_DEFAULTS, VM_DEFAULTS, resolveMigration, type Disk, type MigrationPolicy, type MoveRecord, type Placement, type Vm } from "../../src/model/index.js";
 import type { ObjectValue } from "../framework/values.js";
-import type { MigrationPolicy, MoveReport, VmObserved, VmRef, VmSpec } from "./driver.js";
-import { vmSchema } from "./schema.js";
-import type { DiskFormat, DomainType, MigrationMode, MigrationSwitch, OnUnsupported } from "./types.js";
+import type { VmRef } from "./driver.js";
+import { modelInput } from "./spelling.js";
 
 const str = (v: unknown): string | null => (typeof v === "string" ? v : null);
 const num = (v: unknown): number | null => (typeof v === "number" ? v : null);
 
-/** Defaults straight from the schema, so the schema stays the single source of truth. */
-function migrationDefault(name: string): unknown {
-  return vmSchema.block.blocks!.migration!.block.attributes[name]!.default;
-}
-
+/** The migration block (null = left out), defaults resolved by the model. */
 export function migrationPolicy(m: ObjectValue | null): MigrationPolicy {
-  const pick = (k: string) => (m && m[k] !== null && m[k] !== undefined ? m[k] : migrationDefault(k));
-  return {
-    mode: pick("mode") as MigrationMode,
-    switch: pick("switch") as MigrationSwitch,
-    onUnsupported: pick("on_unsupported") as OnUnsupported,
-    bandwidthMib: num(m?.bandwidth_mib),
-    postcopyBandwidthMib: num(m?.postcopy_bandwidth_mib),
-    maxDowntimeMs: num(m?.max_downtime_ms),
-    timeoutS: pick("timeout_s") as number,
-    copyStorage: pick("copy_storage") as boolean,
-    probe: pick("probe") as boolean,
-  };
+  return resolveMigration(m ? (modelInput(m) as Partial<MigrationPolicy>) : null);
 }
 
 /** From a planned (wholly known except computed attributes) livevirt_vm value. */
-export function vmSpec(v: ObjectValue): VmSpec {
-  const dt = str(v.domain_type);
+export function vmFromValue(v: ObjectValue): Vm {
   return {
     name: String(v.name),
     host: String(v.host),
-    memoryMib: num(v.memory_mib) ?? 512,
-    vcpus: num(v.vcpus) ?? 1,
-    domainType: (dt ?? "auto") as DomainType,
+    memoryMib: num(v.memory_mib) ?? VM_DEFAULTS.memoryMib,
+    vcpus: num(v.vcpus) ?? VM_DEFAULTS.vcpus,
+    domainType: (str(v.domain_type) ?? VM_DEFAULTS.domainType) as Vm["domainType"],
     kernel: str(v.kernel),
     initrd: str(v.initrd),
     cmdline: str(v.cmdline),
-    disks: ((v.disk ?? []) as ObjectValue[]).map((d) => ({
-      path: String(d.path),
-      format: (str(d.format) ?? "raw") as DiskFormat,
-      target: str(d.target),
-      shared: typeof d.shared === "boolean" ? d.shared : true,
-    })),
+    disks: ((v.disk ?? []) as ObjectValue[]).map(
+      (d): Disk => ({
+        path: String(d.path),
+        format: (str(d.format) ?? DISK_DEFAULTS.format) as Disk["format"],
+        target: str(d.target),
+        shared: typeof d.shared === "boolean" ? d.shared : DISK_DEFAULTS.shared,
+      }),
+    ),
     consoleLog: str(v.console_log),
     migration: migrationPolicy((v.migration ?? null) as ObjectValue | null),
   };
@@ -52,7 +38,7 @@ export function vmSpec(v: ObjectValue): VmSpec {
 
 export const vmRef = (v: ObjectValue): VmRef => ({ id: String(v.id), name: String(v.name), host: String(v.host) });
 
-export function lastMoveValue(r: MoveReport): ObjectValue {
+export function lastMoveValue(r: MoveRecord): ObjectValue {
   return {
     from: r.from,
     to: r.to,
@@ -69,21 +55,21 @@ export function lastMoveValue(r: MoveReport): ObjectValue {
 }
 
 /** A full state value for an imported VM (no move history, no migration block). */
-export function importedState(vm: VmObserved, spec: VmSpec): ObjectValue {
+export function importedState(p: Placement, vm: Vm): ObjectValue {
   return {
-    id: vm.id,
-    name: vm.name,
-    host: vm.host,
-    memory_mib: spec.memoryMib,
-    vcpus: spec.vcpus,
-    domain_type: vm.domainType,
-    kernel: spec.kernel,
-    initrd: spec.initrd,
-    cmdline: spec.cmdline,
-    console_log: spec.consoleLog,
-    disk: spec.disks.map((d) => ({ path: d.path, format: d.format, target: d.target, shared: d.shared })),
+    id: p.uuid,
+    name: p.name,
+    host: p.host,
+    memory_mib: vm.memoryMib,
+    vcpus: vm.vcpus,
+    domain_type: p.domainType,
+    kernel: vm.kernel,
+    initrd: vm.initrd,
+    cmdline: vm.cmdline,
+    console_log: vm.consoleLog,
+    disk: vm.disks.map((d) => ({ path: d.path, format: d.format, target: d.target, shared: d.shared })),
     migration: null,
-    state: vm.state,
+    state: p.state,
     last_move: null,
     preflight: null,
   };

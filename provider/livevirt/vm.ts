@@ -1,14 +1,12 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
-import { DomainNotFoundError, ValidationError } from "../../src/errors.js";
-import { redactSecrets } from "../redact.js";
-import { sameEndpoint } from "./hosts.js";
+import { DomainNotFoundError, LivevirtError, ValidationError } from "../../src/errors.js";
+import { MoveFailed, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
 import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
-import { VmMoveFailed, type VmObserved } from "./driver.js";
 import { Unknown, type ObjectValue } from "../framework/values.js";
 import type { LivevirtRuntime } from "./runtime.js";
 import { VM_TYPE, vmSchema } from "./schema.js";
 import { isMove, planVm } from "./vm-plan.js";
-import { importedState, lastMoveValue, vmRef, vmSpec } from "./vm-spec.js";
+import { importedState, lastMoveValue, vmFromValue, vmRef } from "./vm-spec.js";
 import { validateVm } from "./vm-validate.js";
 
 export function vmResource(rt: LivevirtRuntime): ResourceType {
@@ -29,7 +27,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         ctx.log.info(`${String(res.planned.name)}: move checks skipped: this plan is the refresh before a destroy`);
         return res;
       }
-      const from = typeof req.prior.host === "string" ? rt.hosts?.get(req.prior.host) : undefined;
+      const from = typeof req.prior.host === "string" ? rt.hosts?.find(req.prior.host) : undefined;
       if (from && to && sameEndpoint(from, to)) {
         throw new ValidationError(`host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`, {
           field: "host",
@@ -41,7 +39,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       // For a move, ask the driver for its verdict now so the plan shows it.
       const vm = rt.hostsKnown() ? rt.driver().vm : null;
       if (typeof res.planned.host === "string" && vm?.preflight) {
-        res.planned.preflight = await vm.preflight(vmRef(req.prior), vmSpec(res.planned), dctx(ctx));
+        res.planned.preflight = await vm.preflight(vmRef(req.prior), vmFromValue(res.planned), dctx(ctx));
       }
       return res;
     },
@@ -59,10 +57,10 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         return null;
       }
       if (prior === null) {
-        const obs = await vm.create(vmSpec(planned), dctx(ctx));
+        const obs = await vm.create(vmFromValue(planned), dctx(ctx));
         return {
           ...planned,
-          id: obs.id,
+          id: obs.uuid,
           domain_type: planned.domain_type === Unknown ? obs.domainType : (planned.domain_type ?? null),
           state: obs.state,
           last_move: null,
@@ -70,28 +68,36 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         };
       }
       if (isMove(prior, planned)) {
-        // Already running there: a migration of an interrupted apply (provider killed) finished
-        // after this plan was made — a saved plan applied again, or -refresh=false. Moving it
-        // "again" would be a move to itself; record where it is instead.
-        const now = await vm.read(vmRef(prior), dctx(ctx));
-        if (now && now.host === planned.host && now.state === "running") {
-          ctx.log.warn(`${now.name} already runs on host ${now.host}: nothing to move`, { id: now.id });
-          return { ...planned, id: now.id, state: now.state, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) };
+        // The VM is located once per apply: here. Already running on the new host: a migration of
+        // an interrupted apply (provider killed) finished after this plan was made — a saved plan
+        // applied again, or -refresh=false. Moving it "again" would be a move to itself; record
+        // where it is instead.
+        const ref = vmRef(prior);
+        const now = await vm.read(ref, dctx(ctx));
+        if (!now) {
+          throw new LivevirtError(`VM ${ref.name} (${ref.id}) is not on any declared host`, {
+            host: ref.host,
+            fix: "run `terraform apply -refresh-only` (or plan again) so Terraform learns it is gone and creates it",
+          });
+        }
+        if (now.host === planned.host && now.state === "running") {
+          ctx.log.warn(`${now.name} already runs on host ${now.host}: nothing to move`, { id: now.uuid });
+          return { ...planned, id: now.uuid, state: now.state, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) };
         }
         let moved;
         try {
-          moved = await vm.move(vmRef(prior), vmSpec(planned), dctx(ctx));
+          moved = await vm.move(now, vmFromValue(planned), dctx(ctx));
         } catch (err) {
-          if (!(err instanceof VmMoveFailed)) throw err;
-          throw new ApplyFailedWithState(stateAfterFailedMove(prior, planned, err.observed), err.reason);
+          if (!(err instanceof MoveFailed)) throw err;
+          throw new ApplyFailedWithState(stateAfterFailedMove(prior, planned, err.placement), err);
         }
-        const { vm: obs, report } = moved;
+        const { placement, record } = moved;
         return {
           ...planned,
-          id: prior.id ?? obs.id,
-          state: obs.state,
-          last_move: lastMoveValue(report),
-          preflight: planned.preflight === Unknown ? (report.preflight ?? null) : (planned.preflight ?? null),
+          id: prior.id ?? placement.uuid,
+          state: placement.state,
+          last_move: lastMoveValue(record),
+          preflight: planned.preflight === Unknown ? record.preflight : (planned.preflight ?? null),
         };
       }
       // Only the migration policy changed: nothing to do on the host.
@@ -101,15 +107,15 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     async read(state, ctx) {
       const obs = await rt.driver().vm.read(vmRef(state), dctx(ctx));
       if (!obs) return null;
-      const next: ObjectValue = { ...state, id: obs.id, host: obs.host, state: obs.state };
+      const next: ObjectValue = { ...state, id: obs.uuid, host: obs.host, state: obs.state };
       // "auto" must stay "auto" (it is what the config says); a concrete type is checked for drift.
       if (state.domain_type !== "auto") next.domain_type = obs.domainType;
       return next;
     },
 
     async import(id, ctx) {
-      const { vm, spec } = await rt.driver().vm.import(id, dctx(ctx));
-      return importedState(vm, spec);
+      const { placement, vm } = await rt.driver().vm.import(id, dctx(ctx));
+      return importedState(placement, vm);
     },
   };
 }
@@ -119,8 +125,8 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
  * the prior state (the next plan proposes the move again); on the destination → the planned
  * placement; not found anywhere → the prior state, and the next refresh will tell.
  */
-export function stateAfterFailedMove(prior: ObjectValue, planned: ObjectValue, observed: VmObserved | null): ObjectValue {
+export function stateAfterFailedMove(prior: ObjectValue, planned: ObjectValue, observed: Placement | null): ObjectValue {
   if (!observed) return prior;
   const base = observed.host === planned.host ? { ...planned, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) } : { ...prior };
-  return { ...base, id: observed.id, host: observed.host, state: observed.state };
+  return { ...base, id: observed.uuid, host: observed.host, state: observed.state };
 }

@@ -5,23 +5,22 @@
  */
 import { XMLBuilder } from "fast-xml-parser";
 import { ValidationError } from "../errors.js";
+import { MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk } from "../model/index.js";
 
-export interface DiskSpec {
-  /** Absolute path of the image on the host. */
-  path: string;
-  format: "raw" | "qcow2";
-  /** Guest device: vdX (virtio), sdX (SATA) or hdX (IDE). */
-  target: string;
-  readonly?: boolean;
-  /**
-   * livevirt's own flag, not written to the XML: the image is on storage every host sees
-   * (default true). A move copies only non-shared disks, and only with migration.copy_storage.
-   */
-  shared?: boolean;
-}
+/**
+ * A disk as libvirt attaches it: the model's disk with its device decided (attachDisks), plus
+ * XML-only knobs. `shared` is livevirt's own flag and is not written to the XML.
+ */
+export type DiskDevice = Pick<AttachedDisk, "path" | "format" | "target"> & Partial<Pick<Disk, "shared">> & { readonly?: boolean };
 
+/**
+ * A libvirt domain definition: a VM of the model after resolution (domain type decided, disk
+ * devices assigned) plus XML-only knobs the lab and the probe move use (uuid, machine, CPU mode,
+ * reboot action). A separate type because it is the definition libvirt gets, not the VM a user
+ * declares; its VM fields carry the model's names and are checked by the model's rules.
+ */
 export interface DomainSpec {
-  /** 1–64 characters of [A-Za-z0-9_.+-] (what the provider and the constructs accept too). */
+  /** The model's VM name rule (VM_NAME). */
   name: string;
   uuid?: string;
   memoryMib: number;
@@ -34,7 +33,7 @@ export interface DomainSpec {
   kernel?: string;
   initrd?: string;
   cmdline?: string;
-  disks?: DiskSpec[];
+  disks?: DiskDevice[];
   /** Serial console written to this host file (append on), plus a `<console>` on it. */
   consoleLog?: string;
   /**
@@ -46,63 +45,22 @@ export interface DomainSpec {
   onReboot?: "restart" | "destroy";
 }
 
-export const NAME_RE = /^[A-Za-z0-9_.+-]{1,64}$/;
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-export const TARGET_RE = /^(vd|sd|hd)[a-z]{1,2}$/;
 const MACHINE_RE = /^[A-Za-z0-9_.-]{1,64}$/;
-export const MEMORY_MIB_RANGE = [16, 1_048_576] as const;
-export const VCPUS_RANGE = [1, 256] as const;
 
 function bad(field: string, value: unknown, message: string, fix: string): never {
   throw new ValidationError(`${field}: ${message}`, { field, value: String(value), fix });
 }
 
-/** Control characters (incl. NUL) break libvirt's XML or the QEMU command line. */
-// eslint-disable-next-line no-control-regex
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
-function checkPath(field: string, p: string | undefined): void {
-  if (p === undefined) return;
-  if (!p.startsWith("/")) bad(field, p, "must be an absolute path", "use a path starting with /");
-  if (CONTROL.test(p)) bad(field, JSON.stringify(p), "contains control characters", "remove them from the path");
-}
-
-function checkIntRange(field: string, v: number, [lo, hi]: readonly [number, number]): void {
-  if (!Number.isInteger(v) || v < lo || v > hi) bad(field, v, `must be an integer in ${lo}..${hi}`, `pick a value between ${lo} and ${hi}`);
-}
-
+/** The model's VM rules (the same the constructs and the provider apply), then the XML-only fields. */
 export function validateDomainSpec(s: DomainSpec): void {
-  if (!NAME_RE.test(s.name)) {
-    bad("name", s.name, "must be 1–64 characters of letters, digits, '_', '.', '+', '-'", "rename, e.g. replace other characters with '-'");
-  }
+  const [p] = vmProblems({ name: s.name, memoryMib: s.memoryMib, vcpus: s.vcpus, kernel: s.kernel, initrd: s.initrd, cmdline: s.cmdline, consoleLog: s.consoleLog, disks: s.disks });
+  if (p) bad(p.field, typeof p.value === "string" && /[\u0000-\u001f]/.test(p.value) ? JSON.stringify(p.value) : p.value, spell(p.reason, MODEL_SPELLING), spell(p.fix, MODEL_SPELLING));
   if (s.uuid !== undefined && !UUID_RE.test(s.uuid)) bad("uuid", s.uuid, "is not a UUID", "omit it (libvirt generates one) or use xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
-  checkIntRange("memoryMib", s.memoryMib, MEMORY_MIB_RANGE);
-  checkIntRange("vcpus", s.vcpus, VCPUS_RANGE);
   if (s.type !== "kvm" && s.type !== "qemu") bad("type", s.type, 'must be "kvm" or "qemu"', 'use "qemu" (TCG) where KVM is unavailable');
   if (s.machine !== undefined && !MACHINE_RE.test(s.machine)) bad("machine", s.machine, "is not a machine type name", "use a name from `virsh capabilities`, e.g. pc-i440fx-10.0");
   if (s.arch !== undefined && !/^[a-z0-9_]{1,32}$/.test(s.arch)) bad("arch", s.arch, "is not an architecture name", "use e.g. x86_64");
-  checkPath("kernel", s.kernel);
-  checkPath("initrd", s.initrd);
-  checkPath("consoleLog", s.consoleLog);
-  if (s.initrd !== undefined && s.kernel === undefined) bad("initrd", s.initrd, "needs a kernel", "set kernel too");
-  if (s.cmdline !== undefined) {
-    if (s.kernel === undefined) bad("cmdline", s.cmdline, "needs a kernel", "set kernel too");
-    if (CONTROL.test(s.cmdline)) bad("cmdline", JSON.stringify(s.cmdline), "contains control characters", "use spaces only");
-    if (s.cmdline.length > 4096) bad("cmdline", `${s.cmdline.length} chars`, "is longer than 4096 characters", "shorten it");
-  }
-  if (s.cpuMode === "host-model" || s.cpuMode === "host-passthrough") {
-    if (s.type === "qemu" && s.cpuMode === "host-passthrough") {
-      bad("cpuMode", s.cpuMode, "host-passthrough needs KVM", 'use type "kvm" or cpuMode "none"');
-    }
-  }
-  const targets = new Set<string>();
-  for (const [i, d] of (s.disks ?? []).entries()) {
-    checkPath(`disks[${i}].path`, d.path);
-    if (d.format !== "raw" && d.format !== "qcow2") bad(`disks[${i}].format`, d.format, 'must be "raw" or "qcow2"', "convert the image or fix the format");
-    if (!TARGET_RE.test(d.target)) bad(`disks[${i}].target`, d.target, "must look like vda, sdb or hdc", "use vda, vdb, … for virtio disks");
-    if (targets.has(d.target)) bad(`disks[${i}].target`, d.target, "is used twice", "give each disk its own target");
-    targets.add(d.target);
-  }
+  if (s.cpuMode === "host-passthrough" && s.type === "qemu") bad("cpuMode", s.cpuMode, "host-passthrough needs KVM", 'use type "kvm" or cpuMode "none"');
 }
 
 const BUS: Record<string, string> = { vd: "virtio", sd: "sata", hd: "ide" };

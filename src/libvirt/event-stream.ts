@@ -10,7 +10,7 @@ import { execa } from "execa";
 import { EventLineAssembler, type VirshEvent } from "./parse/events.js";
 import { displayCommand, VIRSH_BIN, VIRSH_ENV, virshFailure } from "./run-virsh.js";
 import { VirshTimeoutError } from "./errors.js";
-import { redactText } from "./uri.js";
+import { redactText } from "../model/index.js";
 
 export interface EventStreamOptions {
   /** Only this domain's events. */

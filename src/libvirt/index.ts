@@ -4,10 +4,10 @@ export { runVirsh, runVirshResult, virshFailure, displayCommand, type RunOptions
 export { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
 export { startMigration, type MigrateRunOptions, type MigrationHandle, type MigrationResult } from "./migrate.js";
 export { buildMigrateArgs, validateMigrateOptions, requiredMigrateFlags, type MigrateOptions } from "./migrate-args.js";
-export { buildDomainXml, renderDomainXml, validateDomainSpec, type DomainSpec, type DiskSpec } from "./domain-xml.js";
+export { buildDomainXml, renderDomainXml, validateDomainSpec, type DomainSpec, type DiskDevice } from "./domain-xml.js";
 export { MigrationError, VirshAbortedError, VirshTimeoutError } from "./errors.js";
 export { atLeast, compareVersions } from "./version-compare.js";
-export { redactUri, redactText } from "./uri.js";
+export { redactSecrets, redactText } from "../model/index.js";
 export type { VirshVersion } from "./parse/version.js";
 export type { HostCapabilities, GuestCapability, MachineType, NumaCell } from "./parse/capabilities.js";
 export { hostSupportsKvm, hostMemoryBytes } from "./parse/capabilities.js";

@@ -19,7 +19,7 @@ export interface MigrateOptions {
   postcopyResume?: boolean;
   /** Pre-copy bandwidth cap, MiB/s. */
   bandwidth?: number;
-  /** Post-copy bandwidth cap, MiB/s (libvirt ≥ 5.1). */
+  /** Post-copy bandwidth cap, MiB/s (libvirt ≥ LIBVIRT_POSTCOPY_BANDWIDTH_MIN, versions.ts). */
   postcopyBandwidth?: number;
   /** Define the domain persistently on the destination. */
   persistent?: boolean;

@@ -13,7 +13,7 @@ import { buildMigrateArgs, type MigrateOptions } from "./migrate-args.js";
 import { classifyMigrateError } from "./parse/migrate-error.js";
 import { libvirtMessages } from "./parse/virsh-error.js";
 import { displayCommand, VIRSH_BIN, VIRSH_ENV } from "./run-virsh.js";
-import { redactText, redactUri } from "./uri.js";
+import { redactSecrets, redactText } from "../model/index.js";
 
 export const DEFAULT_MIGRATE_TIMEOUT_MS = 60 * 60_000;
 
@@ -87,7 +87,7 @@ export function startMigration(srcUri: string, domain: string, destUri: string, 
     const stderr = scrub(String(r.stderr ?? ""));
     if (r.exitCode === 0 && !r.failed) return { durationMs: Date.now() - started, stdout: String(r.stdout ?? "") };
     const messages = libvirtMessages(stderr);
-    const where = `${domain} from ${redactUri(srcUri)} to ${redactUri(destUri)}`;
+    const where = `${domain} from ${redactSecrets(srcUri)} to ${redactSecrets(destUri)}`;
     if (r.timedOut && messages.length === 0) {
       throw new VirshTimeoutError(`migration of ${where} exceeded ${timeoutMs} ms`, command, stderr);
     }

@@ -1,5 +1,7 @@
 /**
- * The one place that spawns virsh. argv only (never a shell), `LC_ALL=C` so outputs and messages
+ * Runs one virsh command to its end — every short virsh call goes through here; the two
+ * long-running ones spawn virsh themselves with the same rules (event-stream.ts: `virsh event`;
+ * migrate.ts: `virsh migrate`). argv only (never a shell), `LC_ALL=C` so outputs and messages
  * are the English ones our parsers expect, a timeout on every call, and libvirt's `error:` lines
  * turned into typed errors with the URI password scrubbed.
  */
@@ -7,7 +9,7 @@ import { execa } from "execa";
 import { DomainNotFoundError, LibvirtError } from "../errors.js";
 import { VirshAbortedError, VirshTimeoutError } from "./errors.js";
 import { isDomainNotFound, libvirtMessages } from "./parse/virsh-error.js";
-import { redactText, redactUri } from "./uri.js";
+import { redactSecrets, redactText } from "../model/index.js";
 
 export const VIRSH_BIN = "virsh";
 export const DEFAULT_TIMEOUT_MS = 30_000;
@@ -27,7 +29,7 @@ export interface VirshResult {
 
 /** The argv as it may appear in errors and logs: URI password replaced. */
 export function displayCommand(uri: string, args: readonly string[]): string[] {
-  return [VIRSH_BIN, "-c", redactUri(uri), ...args.map((a) => redactText(a, uri))];
+  return [VIRSH_BIN, "-c", redactSecrets(uri), ...args.map((a) => redactText(a, uri))];
 }
 
 /** The environment every virsh call gets (C locale: parsers read English, dot-decimal output). */
@@ -74,7 +76,7 @@ export function virshFailure(uri: string, args: readonly string[], result: Virsh
   const stderr = redactText(result.stderr, uri);
   const messages = libvirtMessages(stderr);
   const text = messages.length > 0 ? messages.join("; ") : stderr.trim() || `exit code ${result.exitCode}`;
-  const message = `virsh ${args[0] ?? ""} on ${redactUri(uri)} failed: ${text}`;
+  const message = `virsh ${args[0] ?? ""} on ${redactSecrets(uri)} failed: ${text}`;
   if (messages.some(isDomainNotFound)) return new DomainNotFoundError(message, command, stderr);
   return new LibvirtError(message, command, stderr);
 }

@@ -23,7 +23,7 @@ import { parseFreecellTotal, parseInteger, parseSingleLine, parseUuid } from "./
 import { parseVersion, type VirshVersion } from "./parse/version.js";
 import { isDomainNotRunning, libvirtMessages } from "./parse/virsh-error.js";
 import { runVirsh, runVirshResult, virshFailure, type RunOptions } from "./run-virsh.js";
-import { redactUri } from "./uri.js";
+import { redactSecrets } from "../model/index.js";
 
 export { runVirsh, runVirshResult, type RunOptions } from "./run-virsh.js";
 export { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
@@ -51,7 +51,7 @@ export class Connection {
 
   /** The URI with any password removed, for logs and messages. */
   get displayUri(): string {
-    return redactUri(this.uri);
+    return redactSecrets(this.uri);
   }
 
   private run(args: string[], opts: RunOptions = {}): Promise<string> {

@@ -7,7 +7,7 @@
  * data (post-copy would strand the guest, paused, on the destination).
  */
 import type { MigrationSettings } from "./policy.js";
-import { QEMU_DEFAULT_MAX_DOWNTIME_MS } from "./policy.js";
+import { QEMU_DEFAULT_MAX_DOWNTIME_MS } from "../model/index.js";
 import {
   GIB,
   MIB,

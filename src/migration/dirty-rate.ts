@@ -24,7 +24,7 @@
  * While a guest boots it reads 56–67 MiB/s whatever its later rate: a move started then is judged
  * by that, and QEMU's own figure takes over once pass 1 ends (see decide.ts).
  */
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import { readDirtyRate, startDirtyRateCalc, type DirtyRateStats } from "../libvirt/dirty-rate.js";
 import type { DirtyRateSource, MoveLog } from "./monitor.js";
 import type { MigrationSettings } from "./policy.js";
@@ -97,7 +97,7 @@ export function dirtyRateProbe(d: ProbeDeps): DirtyRateSource {
  * of this file). Undefined when the host cannot measure (libvirt < 7.2 / QEMU < 5.2): `auto` then
  * judges after pass 1.
  */
-export async function startDirtyRateProbe(from: HostTarget, domain: string, log: MoveLog, signal?: AbortSignal): Promise<DirtyRateSource | undefined> {
+export async function startDirtyRateProbe(from: Host, domain: string, log: MoveLog, signal?: AbortSignal): Promise<DirtyRateSource | undefined> {
   const opts = { timeoutMs: 10_000, signal };
   try {
     const before = await readDirtyRate(from.uri, domain, opts);

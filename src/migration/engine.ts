@@ -12,13 +12,14 @@
  * The switch is ours (migratePostcopy when decide() says so), not virsh's
  * --postcopy-after-precopy: that flag is the baseline the benchmark compares against.
  */
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import { DomainNotFoundError, LibvirtError, LivevirtError, ValidationError } from "../errors.js";
 import { MigrationError } from "../libvirt/errors.js";
 import { startMigration, type MigrationHandle } from "../libvirt/migrate.js";
 import type { MigrateOptions } from "../libvirt/migrate-args.js";
 import type { DomJobInfo } from "../libvirt/parse/domjobinfo.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
+import type { Connection } from "../libvirt/virsh.js";
 import { startDirtyRateProbe, wantsDirtyRateHint } from "./dirty-rate.js";
 import { MoveError, type HostViews, type VmLocation } from "./errors.js";
 import { completedStats, watchSourceEvents, type SourceEvents, type StatsOrigin } from "./job-stats.js";
@@ -36,8 +37,8 @@ export type { MoveLog } from "./monitor.js";
 
 export interface MoveRequest {
   domain: string;
-  from: HostTarget;
-  to: HostTarget;
+  from: Host;
+  to: Host;
   settings: MigrationSettings;
   /** Overrides settings.mode: the resource's choice for this move. */
   strategy: "postcopy" | "precopy";
@@ -124,7 +125,7 @@ export async function moveVm(req: MoveRequest): Promise<MoveOutcome> {
 async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () => number, copied: CopiedDisk[]): Promise<MoveOutcome> {
   const { domain, from, to } = req;
   const settings: MigrationSettings = { ...req.settings, mode: req.strategy };
-  const src = new Connection(from.uri, { timeoutMs: 15_000 });
+  const src = connect(from, { timeoutMs: 15_000 });
   const deadline = Date.now() + settings.timeoutS * 1000;
 
   // An apply whose provider died (SIGKILL, a second Ctrl-C) leaves its p2p job running in the
@@ -288,7 +289,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
  * The earlier, interrupted apply's migration finished the move by itself (a post-copy runs to
  * its end; a pre-copy may converge): the VM already is where this move wants it.
  */
-function adoptedMove(domain: string, from: HostTarget, to: HostTarget, views: HostViews, orphan: SettleResult, slot: MoveSlot, now: () => number, log: MoveLog): MoveOutcome {
+function adoptedMove(domain: string, from: Host, to: Host, views: HostViews, orphan: SettleResult, slot: MoveSlot, now: () => number, log: MoveLog): MoveOutcome {
   const outcome: MoveOutcome = {
     mode: orphan.actions.includes("abort") ? "precopy" : "postcopy",
     switchedAtIteration: null,
@@ -350,7 +351,7 @@ async function failure(req: MoveRequest, why: string, switched: boolean, phase: 
   }, { cause });
 }
 
-function summary(domain: string, from: HostTarget, to: HostTarget, o: MoveOutcome): string {
+function summary(domain: string, from: Host, to: Host, o: MoveOutcome): string {
   const sw = o.mode === "postcopy" ? `post-copy (switched in iteration ${o.switchedAtIteration ?? "?"})` : "pre-copy";
   const parts = [`moved ${domain} from ${from.name} to ${to.name} by ${sw} in ${(o.totalMs / 1000).toFixed(1)} s`];
   if (o.downtimeMs !== null) parts.push(`downtime ${o.downtimeMs} ms`);

@@ -5,8 +5,8 @@
  * after post-copy. What remains is the source's job-completed event — so an event stream on the
  * source is opened before the migration starts and kept until the stats arrive.
  */
-import type { HostTarget } from "../hosts.js";
-import { Connection } from "../libvirt/virsh.js";
+import type { Host } from "../model/index.js";
+import { connect } from "../hosts/registry.js";
 import type { DomJobInfo } from "../libvirt/parse/domjobinfo.js";
 import type { LifecycleEvent } from "../libvirt/parse/events.js";
 import type { MoveLog } from "./monitor.js";
@@ -25,8 +25,8 @@ export interface SourceEvents {
  * virsh prints nothing once its callback is registered; the job-completed event comes seconds
  * later at the earliest (end of the move), so a short settle time is enough in practice.
  */
-export async function watchSourceEvents(from: HostTarget, domain: string, log: MoveLog, settleMs = 300): Promise<SourceEvents> {
-  const stream = new Connection(from.uri).events({ domain });
+export async function watchSourceEvents(from: Host, domain: string, log: MoveLog, settleMs = 300): Promise<SourceEvents> {
+  const stream = connect(from).events({ domain });
   const lifecycle: LifecycleEvent[] = [];
   let stats: DomJobInfo | undefined;
   let gotStats!: () => void;
@@ -66,7 +66,7 @@ export async function watchSourceEvents(from: HostTarget, domain: string, log: M
  */
 export async function completedStats(
   events: SourceEvents,
-  from: HostTarget,
+  from: Host,
   domain: string,
   log: MoveLog,
   waitMs = 5_000,
@@ -74,7 +74,7 @@ export async function completedStats(
   const ev = await events.completed(waitMs);
   if (ev) return { stats: ev, origin: "job-completed event" };
   try {
-    const info = await new Connection(from.uri, { timeoutMs: 10_000 }).domJobInfo(domain, { completed: true, keepCompleted: true });
+    const info = await connect(from, { timeoutMs: 10_000 }).domJobInfo(domain, { completed: true, keepCompleted: true });
     if (info.type === "Completed") return { stats: info, origin: "source completed job" };
   } catch (e) {
     log("debug", `no completed-job statistics on ${from.name}: ${(e as Error).message}`);

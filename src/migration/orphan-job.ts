@@ -15,11 +15,11 @@
  * The decision is pure (decideOrphan); settleOrphanJob carries it out.
  */
 import { LibvirtError, DomainNotFoundError, LivevirtError } from "../errors.js";
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import type { MigrateOptions } from "../libvirt/migrate-args.js";
 import { isIncomingMigrationStatsRefusal, migrationSideOfJob, type MigrationSide } from "../libvirt/parse/migration-side.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
 import type { MoveLog } from "./monitor.js";
 import { resumePostcopy } from "./resume.js";
 
@@ -85,8 +85,8 @@ export function decideOrphan(views: readonly [CopyView, CopyView]): OrphanAction
 }
 
 /** Asks one host for the domain's state and which end of a migration it is. */
-export async function inspectCopy(host: HostTarget, domain: string, timeoutMs = 15_000): Promise<CopyView> {
-  const c = new Connection(host.uri, { timeoutMs });
+export async function inspectCopy(host: Host, domain: string, timeoutMs = 15_000): Promise<CopyView> {
+  const c = connect(host, { timeoutMs });
   let state: DomainState;
   try {
     state = await c.domainState(domain);
@@ -106,7 +106,7 @@ export async function inspectCopy(host: HostTarget, domain: string, timeoutMs = 
 export interface SettleRequest {
   domain: string;
   /** The two hosts of the coming move (the orphan may run in either direction between them). */
-  hosts: readonly [HostTarget, HostTarget];
+  hosts: readonly [Host, Host];
   /** Give up waiting for a post-copy to finish at this time (ms since epoch). */
   deadline: number;
   log: MoveLog;
@@ -159,7 +159,7 @@ export async function settleOrphanJob(req: SettleRequest): Promise<SettleResult>
     if (a.kind === "abort") {
       note(a, "warn", `earlier migration found: ${a.why}`);
       try {
-        await new Connection(byName.get(a.source)!.uri, { timeoutMs: 15_000 }).domJobAbort(domain);
+        await connect(byName.get(a.source)!, { timeoutMs: 15_000 }).domJobAbort(domain);
       } catch (e) {
         // The job may have ended between the look and the abort; the next look tells.
         log("debug", `domjobabort on ${a.source}: ${(e as Error).message}`);

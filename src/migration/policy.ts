@@ -1,59 +1,37 @@
 /**
- * Settings of one live migration: how it may run (pre-copy only, or pre-copy then post-copy) and
- * when the monitor switches. Validated once, at plan time, so that a move never starts with a
- * combination that would be silently ignored or refused halfway by libvirt.
+ * The move engine's settings: the VM's migration policy (src/model/migration.ts, where its
+ * defaults and rules live) plus engine-only tuning. A separate type from MigrationPolicy because
+ * it is a different thing: the policy *after* resolution for one move — the strategy may have
+ * overridden the mode, the caller decides forceSwitchWhenEnabled from the hosts' QEMU, and the
+ * switch heuristics have knobs users do not set (tests and benchmarks do).
  */
 import { ValidationError } from "../errors.js";
+import { MIGRATION_DEFAULTS, MODEL_SPELLING, migrationProblems, spell, type MigrationPolicy, type Problem } from "../model/index.js";
 
-export type MigrationMode = "postcopy" | "precopy";
-export type SwitchPolicy = "auto" | "first-pass" | "stall" | "timeout";
-
-export interface MigrationSettings {
-  /** "precopy" never switches and aborts at the timeout; "postcopy" enables the switch. */
-  mode: MigrationMode;
-  /** When to switch to post-copy (mode "postcopy" only). */
-  switch: SwitchPolicy;
-  /** Pre-copy bandwidth cap, MiB/s (virsh --bandwidth). Unset: unlimited. */
-  bandwidthMib?: number;
-  /** Post-copy bandwidth cap, MiB/s (virsh --postcopy-bandwidth, libvirt ≥ 5.1). Unset: unlimited. */
-  postcopyBandwidthMib?: number;
-  /** Longest pause accepted for the final stop-and-copy (QEMU downtime-limit). Unset: QEMU's 300 ms. */
-  maxDowntimeMs?: number;
-  /** Overall limit for pre-copy: precopy mode aborts, postcopy mode switches. */
-  timeoutS: number;
+export interface MigrationSettings extends Pick<MigrationPolicy, "mode" | "switch" | "bandwidthMib" | "postcopyBandwidthMib" | "maxDowntimeMs" | "timeoutS" | "copyStorage"> {
   /** switch = "timeout": switch after this many seconds per GiB of RAM (+ disk when copied). */
   timeoutPerGiBS?: number;
   /** switch = "stall": switch when an iteration removes less than this share of the remaining. */
   stallProgressPercent?: number;
-  /** Copy non-shared disks too (--copy-storage-all). */
-  copyStorage: boolean;
   /**
-   * Set by the caller (not the user) on QEMU < 8: there, guests whose move had post-copy enabled
-   * but converged in pre-copy crashed later (~4 % under 7.2 TCG), so the switch must always happen.
+   * Set by the caller (not the user) on QEMU < FORCED_SWITCH_BELOW_QEMU (src/libvirt/versions.ts):
+   * there, once post-copy is enabled, the switch must always happen.
    */
   forceSwitchWhenEnabled: boolean;
 }
 
-/** QEMU's default downtime-limit, used when maxDowntimeMs is unset. */
-export const QEMU_DEFAULT_MAX_DOWNTIME_MS = 300;
-
 export const DEFAULT_SETTINGS: Readonly<MigrationSettings> = Object.freeze({
-  mode: "postcopy",
-  switch: "auto",
-  // 30 min, as the bpg/proxmox provider: a Terraform apply should fail rather than hang.
-  timeoutS: 1800,
+  mode: MIGRATION_DEFAULTS.mode,
+  switch: MIGRATION_DEFAULTS.switch,
+  timeoutS: MIGRATION_DEFAULTS.timeoutS,
   // KubeVirt's completion timeout per GiB.
   timeoutPerGiBS: 150,
   // nova's 2016 rule: an iteration after the first made < 10 % progress.
   stallProgressPercent: 10,
-  copyStorage: false,
+  copyStorage: MIGRATION_DEFAULTS.copyStorage,
   forceSwitchWhenEnabled: false,
 });
 
-/** Sanity bounds: beyond them a value is a typo (unit mix-up), not a wish. */
-const MAX_BANDWIDTH_MIB = 1_000_000; // ~8 Tbit/s
-const MAX_DOWNTIME_MS = 60_000; // a minute-long pause is no longer a live migration
-const MAX_TIMEOUT_S = 7 * 24 * 3600;
 const MAX_PER_GIB_S = 3600;
 
 const KNOWN_KEYS: readonly (keyof MigrationSettings)[] = [
@@ -68,34 +46,27 @@ const KNOWN_KEYS: readonly (keyof MigrationSettings)[] = [
   "copyStorage",
   "forceSwitchWhenEnabled",
 ];
+const NUMBERS = ["bandwidthMib", "postcopyBandwidthMib", "maxDowntimeMs", "timeoutS", "timeoutPerGiBS", "stallProgressPercent"];
+const BOOLEANS = ["copyStorage", "forceSwitchWhenEnabled"];
 
 function reject(field: string, value: unknown, problem: string, fix: string): never {
   const shown = typeof value === "string" ? `"${value}"` : String(value);
   throw new ValidationError(`migration setting ${field} = ${shown}: ${problem}`, { field, value: shown, fix });
 }
 
-function oneOf<T extends string>(field: string, value: unknown, allowed: readonly T[]): T {
-  if (typeof value === "string" && (allowed as readonly string[]).includes(value)) return value as T;
-  return reject(field, value, `must be one of ${allowed.map((a) => `"${a}"`).join(", ")}`, `set ${field} to one of ${allowed.join(", ")}`);
-}
+const rejectProblem = (p: Problem): never => reject(p.field, p.value, spell(p.reason, MODEL_SPELLING), spell(p.fix, MODEL_SPELLING));
 
-function bool(field: string, value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  return reject(field, value, "must be true or false", `set ${field} to true or false`);
-}
-
-/** A whole number in [min, max]; libvirt takes these as unsigned integers. */
-function wholeNumber(field: string, value: unknown, min: number, max: number, unit: string, fix: string): number {
-  if (typeof value !== "number" || !Number.isFinite(value)) return reject(field, value, "must be a number", fix);
+/** A whole number in [min, max] (the engine-only knobs; the policy's bounds are the model's). */
+function wholeNumber(field: string, value: number, min: number, max: number, unit: string, fix: string): number {
   if (!Number.isInteger(value)) return reject(field, value, `must be a whole number of ${unit}`, fix);
-  if (value < min) return reject(field, value, `must be at least ${min} ${unit}`, fix);
-  if (value > max) return reject(field, value, `must be at most ${max} ${unit}`, fix);
+  if (value < min || value > max) return reject(field, value, `must be between ${min} and ${max} ${unit}`, fix);
   return value;
 }
 
 /**
- * Fills defaults and rejects what cannot work or contradicts itself. Accepts unknown input (it comes
- * from user configuration); every error names the field, the value and the fix.
+ * The engine's settings from a partial input (tests, benchmarks, the placement service): types
+ * checked, the model's migration rules applied (first problem thrown as a ValidationError naming
+ * field, value and fix), defaults filled.
  */
 export function validateSettings(partial: Partial<MigrationSettings> | Record<string, unknown> = {}): MigrationSettings {
   const p = partial as Record<string, unknown>;
@@ -105,13 +76,17 @@ export function validateSettings(partial: Partial<MigrationSettings> | Record<st
     }
   }
   const has = (k: keyof MigrationSettings) => p[k] !== undefined;
+  for (const k of NUMBERS) if (p[k] !== undefined && typeof p[k] !== "number") reject(k, p[k], "must be a number", `set ${k} to a number`);
+  for (const k of BOOLEANS) if (p[k] !== undefined && typeof p[k] !== "boolean") reject(k, p[k], "must be true or false", `set ${k} to true or false`);
+  for (const k of ["mode", "switch"]) if (p[k] !== undefined && typeof p[k] !== "string") reject(k, p[k], "must be a string", `set ${k} to a string`);
+  const problems = migrationProblems(p, "");
+  if (problems[0]) rejectProblem(problems[0]);
 
-  const mode = has("mode") ? oneOf("mode", p.mode, ["postcopy", "precopy"] as const) : DEFAULT_SETTINGS.mode;
-  const sw = has("switch") ? oneOf("switch", p.switch, ["auto", "first-pass", "stall", "timeout"] as const) : DEFAULT_SETTINGS.switch;
-
+  const mode = (p.mode as MigrationSettings["mode"] | undefined) ?? DEFAULT_SETTINGS.mode;
+  const sw = (p.switch as MigrationSettings["switch"] | undefined) ?? DEFAULT_SETTINGS.switch;
   // Settings that only mean something after a switch would be silently ignored in precopy mode.
   if (mode === "precopy") {
-    for (const k of ["switch", "postcopyBandwidthMib", "timeoutPerGiBS", "stallProgressPercent"] as const) {
+    for (const k of ["timeoutPerGiBS", "stallProgressPercent"] as const) {
       if (has(k)) reject(k, p[k], 'only applies to mode = "postcopy"', `remove ${k}, or set mode = "postcopy"`);
     }
   }
@@ -126,28 +101,30 @@ export function validateSettings(partial: Partial<MigrationSettings> | Record<st
   const out: MigrationSettings = {
     mode,
     switch: sw,
-    timeoutS: has("timeoutS")
-      ? wholeNumber("timeoutS", p.timeoutS, 1, MAX_TIMEOUT_S, "seconds", `set timeoutS between 1 and ${MAX_TIMEOUT_S} (default ${DEFAULT_SETTINGS.timeoutS})`)
-      : DEFAULT_SETTINGS.timeoutS,
+    timeoutS: (p.timeoutS as number | undefined) ?? DEFAULT_SETTINGS.timeoutS,
     timeoutPerGiBS: has("timeoutPerGiBS")
-      ? wholeNumber("timeoutPerGiBS", p.timeoutPerGiBS, 1, MAX_PER_GIB_S, "seconds", `set timeoutPerGiBS between 1 and ${MAX_PER_GIB_S} (KubeVirt uses 150)`)
+      ? wholeNumber("timeoutPerGiBS", p.timeoutPerGiBS as number, 1, MAX_PER_GIB_S, "seconds", `set timeoutPerGiBS between 1 and ${MAX_PER_GIB_S} (KubeVirt uses 150)`)
       : DEFAULT_SETTINGS.timeoutPerGiBS,
     stallProgressPercent: has("stallProgressPercent")
-      ? wholeNumber("stallProgressPercent", p.stallProgressPercent, 1, 99, "percent", "set stallProgressPercent between 1 and 99 (nova used 10)")
+      ? wholeNumber("stallProgressPercent", p.stallProgressPercent as number, 1, 99, "percent", "set stallProgressPercent between 1 and 99 (nova used 10)")
       : DEFAULT_SETTINGS.stallProgressPercent,
-    copyStorage: has("copyStorage") ? bool("copyStorage", p.copyStorage) : DEFAULT_SETTINGS.copyStorage,
-    forceSwitchWhenEnabled: has("forceSwitchWhenEnabled")
-      ? bool("forceSwitchWhenEnabled", p.forceSwitchWhenEnabled)
-      : DEFAULT_SETTINGS.forceSwitchWhenEnabled,
+    copyStorage: (p.copyStorage as boolean | undefined) ?? DEFAULT_SETTINGS.copyStorage,
+    forceSwitchWhenEnabled: (p.forceSwitchWhenEnabled as boolean | undefined) ?? DEFAULT_SETTINGS.forceSwitchWhenEnabled,
   };
-  // 0 would mean "unlimited" to some libvirt versions and "nothing" to a reader: make it explicit.
-  const bwFix = (k: string) => `set ${k} between 1 and ${MAX_BANDWIDTH_MIB} MiB/s, or leave it unset for unlimited`;
-  if (has("bandwidthMib")) out.bandwidthMib = wholeNumber("bandwidthMib", p.bandwidthMib, 1, MAX_BANDWIDTH_MIB, "MiB/s", bwFix("bandwidthMib"));
-  if (has("postcopyBandwidthMib")) {
-    out.postcopyBandwidthMib = wholeNumber("postcopyBandwidthMib", p.postcopyBandwidthMib, 1, MAX_BANDWIDTH_MIB, "MiB/s", bwFix("postcopyBandwidthMib"));
-  }
-  if (has("maxDowntimeMs")) {
-    out.maxDowntimeMs = wholeNumber("maxDowntimeMs", p.maxDowntimeMs, 1, MAX_DOWNTIME_MS, "ms", `set maxDowntimeMs between 1 and ${MAX_DOWNTIME_MS} ms, or leave it unset for QEMU's ${QEMU_DEFAULT_MAX_DOWNTIME_MS} ms`);
-  }
+  for (const k of ["bandwidthMib", "postcopyBandwidthMib", "maxDowntimeMs"] as const) if (has(k)) Object.assign(out, { [k]: p[k] });
   return out;
+}
+
+/** The engine's settings for moving a VM under its declared policy. */
+export function engineSettings(policy: MigrationPolicy, forceSwitchWhenEnabled = false): MigrationSettings {
+  return validateSettings({
+    mode: policy.mode,
+    timeoutS: policy.timeoutS,
+    copyStorage: policy.copyStorage,
+    forceSwitchWhenEnabled,
+    ...(policy.mode === "postcopy" ? { switch: policy.switch } : {}),
+    ...(policy.bandwidthMib !== undefined ? { bandwidthMib: policy.bandwidthMib } : {}),
+    ...(policy.postcopyBandwidthMib !== undefined ? { postcopyBandwidthMib: policy.postcopyBandwidthMib } : {}),
+    ...(policy.maxDowntimeMs !== undefined ? { maxDowntimeMs: policy.maxDowntimeMs } : {}),
+  });
 }

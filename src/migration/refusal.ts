@@ -3,6 +3,7 @@
  * on the way: the message must name the host that refused (the one to fix), not the source the
  * VM stays on.
  */
+import { assign } from "../model/index.js";
 import { MigrationError } from "../libvirt/errors.js";
 
 export interface PrepareRefusal {
@@ -30,6 +31,6 @@ export function prepareRefusal(cause: unknown, destination: string): PrepareRefu
     fix:
       `on host ${destination}: let QEMU use userfaultfd (vm.unprivileged_userfaultfd=1, or read-write access to /dev/userfaultfd ` +
       `for the QEMU user with QEMU ≥ 8.1, or QEMU as root; see docs/operators.md), or move this VM without post-copy ` +
-      `(migration.on_unsupported = "precopy", or migration.mode = "precopy")`,
+      `(${assign("migration.onUnsupported", "precopy")}, or ${assign("migration.mode", "precopy")})`,
   };
 }

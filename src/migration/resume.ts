@@ -24,18 +24,20 @@
  * QEMUs have really dropped the stream (destination "post-copy failed") and the destination's
  * libvirt is not one known to crash on it. Otherwise it reports, at the deadline, where the VM is.
  */
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import { startMigration } from "../libvirt/migrate.js";
 import type { MigrateOptions } from "../libvirt/migrate-args.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
+import { RESUME_CRASHES_DESTINATION } from "../libvirt/versions.js";
+import type { Connection } from "../libvirt/virsh.js";
 import type { HostView, HostViews } from "./errors.js";
 import type { MoveLog } from "./monitor.js";
 import { inspectBoth } from "./verify.js";
 
 export interface ResumeOptions {
   domain: string;
-  from: HostTarget;
-  to: HostTarget;
+  from: Host;
+  to: Host;
   /** The options the move was started with (resume needs the same transport and flags). */
   migrate: MigrateOptions;
   deadline: number;
@@ -46,8 +48,6 @@ export interface ResumeOptions {
   log: MoveLog;
 }
 
-/** libvirt versions whose destination daemon crashes on a post-copy resume (measured; see above). */
-export const RESUME_CRASHES_DESTINATION: readonly string[] = ["11.3.0"];
 
 /** What the two views say about a post-copy move that lost its link; pure. */
 export type PostcopyPicture =
@@ -87,7 +87,7 @@ export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
   const dest = o.to.migrationUri ?? o.to.uri;
   const pollMs = o.pollMs ?? 2_000;
   const retryMs = o.retryMs ?? 5_000;
-  const src = new Connection(o.from.uri, { timeoutMs: 15_000 });
+  const src = connect(o.from, { timeoutMs: 15_000 });
   let destVersion: string | undefined;
   let lastPicture: PostcopyPicture | undefined;
   let lastProgressLog = 0;
@@ -156,9 +156,9 @@ async function sourceProgress(src: Connection, domain: string): Promise<string> 
   }
 }
 
-async function daemonVersion(host: HostTarget): Promise<string | undefined> {
+async function daemonVersion(host: Host): Promise<string | undefined> {
   try {
-    return (await new Connection(host.uri, { timeoutMs: 15_000 }).version()).daemon;
+    return (await connect(host, { timeoutMs: 15_000 }).version()).daemon;
   } catch {
     return undefined;
   }

@@ -1,5 +1,5 @@
 /**
- * Non-shared disks moved with the VM (migration.copy_storage = true, disk shared = false).
+ * Non-shared disks moved with the VM (migration.copyStorage = true, disk shared = false).
  *
  * libvirt copies the image content over NBD (--copy-storage-all), but the destination needs an
  * image to copy into. libvirt 11.3 only makes one itself through a storage pool whose target is
@@ -17,11 +17,11 @@
  * the VM still on the source; source images are never deleted (the user's data; see the log).
  */
 import { LivevirtError } from "../errors.js";
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import { domBlkInfo, qemuImgCreateArgv, qemuImgInfoArgv } from "../libvirt/disk-images.js";
 import { isNoSuchFile, parseQemuImgInfo } from "../libvirt/parse/qemu-img-info.js";
-import { Connection } from "../libvirt/virsh.js";
-import { runOnHost } from "../preflight/remote-shell.js";
+import { connect } from "../hosts/registry.js";
+import { runOnHost } from "../hosts/shell.js";
 import type { MoveLog } from "./monitor.js";
 import { formatMiB } from "./progress.js";
 
@@ -60,21 +60,21 @@ function refuse(message: string, host: string, fix: string): never {
  */
 export async function prepareDestinationImages(o: {
   domain: string;
-  from: HostTarget;
-  to: HostTarget;
+  from: Host;
+  to: Host;
   targets: readonly string[];
   done: CopiedDisk[];
   log: MoveLog;
   signal?: AbortSignal;
 }): Promise<CopiedDisk[]> {
   const { domain, from, to } = o;
-  const xml = await new Connection(from.uri).dumpXml(domain, {}, { signal: o.signal });
+  const xml = await connect(from).dumpXml(domain, {}, { signal: o.signal });
   for (const target of o.targets) {
     const disk = xml.disks.find((d) => d.target === target && d.device === "disk");
     if (!disk?.path) refuse(`${domain}: disk ${target} is not a file disk of the running domain on ${from.name}`, from.name, "list only the VM's file disks with shared = false");
     const path = disk.path;
     const format = disk.format;
-    if (format !== "raw" && format !== "qcow2") refuse(`${domain}: disk ${target} (${path}) has format ${format ?? "unknown"}; copy_storage handles raw and qcow2`, from.name, "convert the image to qcow2 or raw");
+    if (format !== "raw" && format !== "qcow2") refuse(`${domain}: disk ${target} (${path}) has format ${format ?? "unknown"}; copyStorage handles raw and qcow2`, from.name, "convert the image to qcow2 or raw");
     const { capacityBytes } = await domBlkInfo(from.uri, domain, target, { signal: o.signal });
     const want = `${format}, ${formatMiB(capacityBytes)} (${capacityBytes} bytes)`;
 
@@ -109,7 +109,7 @@ export async function prepareDestinationImages(o: {
 }
 
 /** Removes the images this move created on the destination (the VM is not there). Best effort, logged. */
-export async function removeCreatedImages(to: HostTarget, disks: readonly CopiedDisk[], log: MoveLog): Promise<void> {
+export async function removeCreatedImages(to: Host, disks: readonly CopiedDisk[], log: MoveLog): Promise<void> {
   for (const d of disks.filter((x) => x.created)) {
     const r = await runOnHost(to, ["rm", "-f", "--", d.path], { timeoutMs: 30_000 });
     if (r.kind === "ran" && r.exitCode === 0) log("info", `removed ${d.path} from ${to.name}: livevirt created it for this move, which failed`);

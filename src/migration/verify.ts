@@ -3,9 +3,9 @@
  * the truth: virsh can fail after the guest already runs on the destination (post-copy), and
  * succeed while the source keeps a stale definition. Both hosts are queried; nothing is guessed.
  */
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import { DomainNotFoundError } from "../errors.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
 import { isPersistent } from "../libvirt/persistence.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { describeView, MoveError, type HostView, type HostViews, type VmLocation } from "./errors.js";
@@ -13,8 +13,8 @@ import { describeView, MoveError, type HostView, type HostViews, type VmLocation
 const ASK_TIMEOUT_MS = 15_000;
 
 /** One host's view of the domain: present?, state + reason, persistent? */
-export async function inspectHost(host: HostTarget, domain: string): Promise<HostView> {
-  const c = new Connection(host.uri, { timeoutMs: ASK_TIMEOUT_MS });
+export async function inspectHost(host: Host, domain: string): Promise<HostView> {
+  const c = connect(host, { timeoutMs: ASK_TIMEOUT_MS });
   let state: DomainState;
   try {
     state = await c.domainState(domain);
@@ -32,7 +32,7 @@ export async function inspectHost(host: HostTarget, domain: string): Promise<Hos
   return view;
 }
 
-export async function inspectBoth(from: HostTarget, to: HostTarget, domain: string): Promise<HostViews> {
+export async function inspectBoth(from: Host, to: Host, domain: string): Promise<HostViews> {
   const [source, destination] = await Promise.all([inspectHost(from, domain), inspectHost(to, domain)]);
   return { source, destination };
 }
@@ -81,8 +81,8 @@ export function movedProblems(views: HostViews): string[] {
  */
 export async function verifyMoved(
   domain: string,
-  from: HostTarget,
-  to: HostTarget,
+  from: Host,
+  to: Host,
   o: { attempts?: number; intervalMs?: number; switched: boolean },
 ): Promise<HostViews> {
   const attempts = o.attempts ?? 10;
@@ -106,14 +106,14 @@ export async function verifyMoved(
 }
 
 /** "The VM is on host b: running (migrated), persistent." etc. */
-export function whereMessage(domain: string, views: HostViews, location: VmLocation, from: HostTarget, to: HostTarget): string {
+export function whereMessage(domain: string, views: HostViews, location: VmLocation, from: Host, to: Host): string {
   if (location === "source") return `${domain} is on host ${from.name}: ${describeView(views.source)}.`;
   if (location === "destination") return `${domain} is on host ${to.name}: ${describeView(views.destination)}.`;
   return `Where ${domain} is could not be determined: ${from.name} says ${describeView(views.source)}, ${to.name} says ${describeView(views.destination)}.`;
 }
 
 /** What the operator should do, by situation. */
-export function fixFor(views: HostViews, location: VmLocation, from: HostTarget, to: HostTarget, domain: string): string {
+export function fixFor(views: HostViews, location: VmLocation, from: Host, to: Host, domain: string): string {
   const d = views.destination;
   const s = views.source;
   if (location === "destination" && d.state?.reason === "post-copy failed") {

@@ -2,9 +2,9 @@ import { DomainNotFoundError, LibvirtError, LivevirtError } from "../errors.js";
 import { buildDomainXml } from "../libvirt/domain-xml.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
-import type { HostRegistry } from "./registry.js";
+import type { HostRegistry } from "../hosts/registry.js";
+import { attachDisks, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
-import type { Placement, VmDefinition } from "./types.js";
 
 /** Longest wait for the XML of a domain in post-copy (see describe()). */
 const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
@@ -17,7 +17,7 @@ const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
 export class VmLifecycle {
   constructor(private readonly hosts: HostRegistry) {}
 
-  async resolveDomainType(def: VmDefinition): Promise<"kvm" | "qemu"> {
+  async resolveDomainType(def: Pick<Vm, "host" | "domainType">): Promise<ResolvedDomainType> {
     if (def.domainType !== "auto") return def.domainType;
     try {
       const caps = await this.hosts.connection(def.host).domCapabilities({ virttype: "kvm" });
@@ -29,7 +29,7 @@ export class VmLifecycle {
   }
 
   /** Defines the VM persistently and starts it; a name already taken on the host is an error. */
-  async create(def: VmDefinition): Promise<Placement> {
+  async create(def: Vm): Promise<Placement> {
     const c = this.hosts.connection(def.host);
     const taken = (await c.listDomains({ all: true })).some((d) => d.name === def.name);
     if (taken) {
@@ -49,7 +49,7 @@ export class VmLifecycle {
       kernel: def.kernel ?? undefined,
       initrd: def.initrd ?? undefined,
       cmdline: def.cmdline ?? undefined,
-      disks: def.disks,
+      disks: attachDisks(def.disks),
       consoleLog: def.consoleLog ?? undefined,
     });
     await c.defineXml(xml);

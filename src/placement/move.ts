@@ -3,79 +3,17 @@
  * verdict and the VM's policy say — post-copy, pre-copy, or recreate — and report where the VM
  * really is afterwards, whatever happened.
  */
-import { LivevirtError, ValidationError } from "../errors.js";
+import { LivevirtError } from "../errors.js";
+import type { HostRegistry } from "../hosts/registry.js";
 import { atLeast } from "../libvirt/version-compare.js";
+import { FORCED_SWITCH_BELOW_QEMU } from "../libvirt/versions.js";
 import { moveVm, type MoveLog, type MoveOutcome } from "../migration/engine.js";
 import { MoveError } from "../migration/errors.js";
-import { validateSettings, type MigrationSettings } from "../migration/policy.js";
+import { engineSettings } from "../migration/policy.js";
+import { MoveFailed, attachDisks, type MoveRecord, type Placement, type Vm } from "../model/index.js";
 import { formatReport, formatVerdict, getHostFacts, runPreflight } from "../preflight/index.js";
 import type { PreflightReport } from "../preflight/types.js";
 import type { VmLifecycle } from "./lifecycle.js";
-import type { HostRegistry } from "./registry.js";
-import type { Placement, VmDefinition } from "./types.js";
-
-/** The VM's `migration` block, all defaults resolved. */
-export interface MovePolicy {
-  mode: "postcopy" | "precopy";
-  switch: "auto" | "first-pass" | "stall" | "timeout";
-  onUnsupported: "fail" | "precopy" | "recreate";
-  bandwidthMib: number | null;
-  postcopyBandwidthMib: number | null;
-  maxDowntimeMs: number | null;
-  timeoutS: number;
-  copyStorage: boolean;
-  probe: boolean;
-}
-
-export interface MoveRecord {
-  from: string;
-  to: string;
-  mode: "postcopy" | "precopy" | "recreate";
-  switchedAtIteration: number | null;
-  totalMs: number;
-  downtimeMs: number | null;
-  bytes: number | null;
-  postcopyRequests: number | null;
-  /** When the move got its slot and when it was done (RFC 3339 UTC), and its wait for the slot. */
-  startedAt: string;
-  finishedAt: string;
-  queuedMs: number;
-  preflight: string;
-}
-
-/** Settings names as users write them in the migration block, for error messages. */
-const ATTRIBUTE: Record<string, string> = {
-  mode: "migration.mode",
-  switch: "migration.switch",
-  bandwidthMib: "migration.bandwidth_mib",
-  postcopyBandwidthMib: "migration.postcopy_bandwidth_mib",
-  maxDowntimeMs: "migration.max_downtime_ms",
-  timeoutS: "migration.timeout_s",
-  copyStorage: "migration.copy_storage",
-};
-
-/** The engine's settings from the policy; errors name the Terraform attribute, not our field. */
-export function moveSettings(p: MovePolicy, forceSwitchWhenEnabled = false): MigrationSettings {
-  const partial: Partial<MigrationSettings> = {
-    mode: p.mode,
-    timeoutS: p.timeoutS,
-    copyStorage: p.copyStorage,
-    forceSwitchWhenEnabled,
-    ...(p.mode === "postcopy" ? { switch: p.switch } : {}),
-    ...(p.bandwidthMib !== null ? { bandwidthMib: p.bandwidthMib } : {}),
-    ...(p.postcopyBandwidthMib !== null ? { postcopyBandwidthMib: p.postcopyBandwidthMib } : {}),
-    ...(p.maxDowntimeMs !== null ? { maxDowntimeMs: p.maxDowntimeMs } : {}),
-  };
-  try {
-    return validateSettings(partial);
-  } catch (e) {
-    if (e instanceof ValidationError && e.detail.field) {
-      const field = ATTRIBUTE[e.detail.field] ?? e.detail.field;
-      throw new ValidationError(e.message.replaceAll(e.detail.field, field), { ...e.detail, field, fix: e.detail.fix?.replaceAll(e.detail.field, field) });
-    }
-    throw e;
-  }
-}
 
 export class MoveService {
   constructor(
@@ -88,8 +26,9 @@ export class MoveService {
    * policy is "fail" and a required check fails; nothing on any host is changed (the optional
    * probe move uses its own throw-away domain).
    */
-  async preflight(current: Placement, def: VmDefinition, policy: MovePolicy, opts: { probe: boolean; signal?: AbortSignal }): Promise<PreflightReport> {
-    moveSettings(policy); // bad settings fail the plan before any host is asked
+  async preflight(current: Placement, def: Vm, opts: { probe: boolean; signal?: AbortSignal }): Promise<PreflightReport> {
+    engineSettings(def.migration); // bad settings fail the plan before any host is asked
+    const policy = def.migration;
     return runPreflight({
       vm: {
         name: def.name,
@@ -97,7 +36,7 @@ export class MoveService {
         domainType: current.domainType,
         // Each disk's own flag: copy_storage is how non-shared disks move, not a claim that they are shared.
         disks: def.disks.map((d) => ({ path: d.path, shared: d.shared ?? true })),
-        policy: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage },
+        migration: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage },
       },
       from: this.hosts.target(current.host),
       to: this.hosts.target(def.host),
@@ -111,8 +50,8 @@ export class MoveService {
    * can record it. The checks run again first (without the probe: the plan ran it), because
    * hosts can change between plan and apply.
    */
-  async move(current: Placement, def: VmDefinition, policy: MovePolicy, opts: { signal?: AbortSignal; log?: MoveLog }): Promise<{ placement: Placement; record: MoveRecord }> {
-    const report = await this.preflight(current, def, policy, { probe: false, signal: opts.signal });
+  async move(current: Placement, def: Vm, opts: { signal?: AbortSignal; log?: MoveLog }): Promise<{ placement: Placement; record: MoveRecord }> {
+    const report = await this.preflight(current, def, { probe: false, signal: opts.signal });
     const verdict = formatVerdict(report);
     opts.log?.("info", formatReport(report));
     const from = this.hosts.target(current.host);
@@ -121,10 +60,10 @@ export class MoveService {
     if (report.strategy !== "postcopy" && report.strategy !== "precopy") {
       throw new LivevirtError(`VM ${def.name}: no way to move it from ${from.name} to ${to.name} (${report.strategy})`, { host: to.name });
     }
-    const settings = moveSettings(policy, await needsForcedSwitch(this.hosts, [from.name, to.name]));
+    const settings = engineSettings(def.migration, await needsForcedSwitch(this.hosts, [from.name, to.name]));
     try {
       // By name: libvirt's events (where the move statistics come from) name the domain, not its UUID.
-      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, disks: def.disks, signal: opts.signal, log: opts.log });
+      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, disks: attachDisks(def.disks), signal: opts.signal, log: opts.log });
       const placement = await this.vms.locate(current.uuid, to.name);
       if (!placement) throw new LivevirtError(`VM ${def.name} moved to ${to.name} but libvirt cannot find it there now`, { host: to.name });
       return {
@@ -132,12 +71,13 @@ export class MoveService {
         record: { from: from.name, to: to.name, ...pick(o), preflight: verdict },
       };
     } catch (e) {
-      throw new MoveFailed(e, placementAfterFailure(e, current, from.name, to.name) ?? (await this.vms.locate(current.uuid, current.host).catch(() => null)));
+      const where = placementAfterFailure(e, current, from.name, to.name) ?? (await this.vms.locate(current.uuid, current.host).catch(() => null));
+      throw new MoveFailed(e, where, e instanceof MoveError);
     }
   }
 
   /** destroy + create: the guest reboots on the destination. Only by explicit policy. */
-  private async recreate(current: Placement, def: VmDefinition, verdict: string): Promise<{ placement: Placement; record: MoveRecord }> {
+  private async recreate(current: Placement, def: Vm, verdict: string): Promise<{ placement: Placement; record: MoveRecord }> {
     // No live migration, so no move slot to wait for: queued 0.
     const started = Date.now();
     await this.vms.delete(current.uuid, current.host);
@@ -169,13 +109,13 @@ export class MoveService {
 }
 
 /**
- * QEMU before 8.0 crashed guests whose move had post-copy enabled but converged in pre-copy
+ * QEMU before FORCED_SWITCH_BELOW_QEMU crashed guests whose move had post-copy enabled but converged in pre-copy
  * (measured on the lab: ~4 % under 7.2): there, once enabled, the switch must happen.
  */
 async function needsForcedSwitch(hosts: HostRegistry, names: string[]): Promise<boolean> {
   for (const n of names) {
     const f = await getHostFacts(hosts.target(n)).promise;
-    if (!f.qemuVersion.known || !atLeast(f.qemuVersion.value, "8.0.0")) return true;
+    if (!f.qemuVersion.known || !atLeast(f.qemuVersion.value, FORCED_SWITCH_BELOW_QEMU)) return true;
   }
   return false;
 }
@@ -185,18 +125,6 @@ type Recorded = "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "byt
 function pick(o: MoveOutcome): Pick<MoveRecord, Recorded> {
   const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs } = o;
   return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs };
-}
-
-/** A move that did not complete, with where the VM really is now (null: nowhere to be found). */
-export class MoveFailed extends LivevirtError {
-  constructor(
-    readonly reason: unknown,
-    readonly placement: Placement | null,
-  ) {
-    const base = reason instanceof Error ? reason.message : String(reason);
-    const where = placement ? ` The VM is ${placement.state} on host ${placement.host}.` : " The VM was not found on any declared host.";
-    super(reason instanceof MoveError ? base : `${base}${where}`, reason instanceof LivevirtError ? reason.detail : {}, { cause: reason });
-  }
 }
 
 /**

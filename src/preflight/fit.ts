@@ -3,9 +3,9 @@
  * the transport rule post-copy adds. CPU compatibility uses libvirt's hypervisor CPU compare on
  * the destination; machine types and free memory come from the cached destination facts.
  */
-import type { HostTarget } from "../hosts.js";
+import { assign, ref, type Host } from "../model/index.js";
 import { hostSupportsKvm } from "../libvirt/parse/capabilities.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
 import type { HostFacts } from "./host-facts.js";
 import { errorText } from "./known.js";
 import type { CheckResult, PreflightVm } from "./types.js";
@@ -53,28 +53,28 @@ export function memoryCheck(vm: PreflightVm, dest: HostFacts): CheckResult {
 
 export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
   const base = { id: "fit.disks", host: dest, title: "disks reachable from the destination", requiredFor: "move" as const };
-  const required = "every disk shared (shared = true) or copied (migration.copy_storage = true)";
+  const required = `every disk shared (${assign("shared", true)}) or copied (${assign("migration.copyStorage", true)})`;
   if (vm.disks.length === 0) return { ...base, status: "pass", found: "no disks", required };
   const local = vm.disks.filter((d) => !d.shared);
   if (local.length === 0) return { ...base, status: "pass", found: `${vm.disks.length} disk(s) assumed shared (shared=true)`, required };
-  if (vm.policy.copyStorage) return { ...base, status: "pass", found: `${local.length} non-shared disk(s) copied with the move (copy_storage)`, required };
+  if (vm.migration.copyStorage) return { ...base, status: "pass", found: `${local.length} non-shared disk(s) copied with the move (${ref("migration.copyStorage")})`, required };
   return {
     ...base,
     status: "fail",
-    found: `non-shared disk(s) without copy_storage: ${local.map((d) => d.path).join(", ")}`,
+    found: `non-shared disk(s) without ${ref("migration.copyStorage")}: ${local.map((d) => d.path).join(", ")}`,
     required,
-    fix: "set migration.copy_storage = true, or put the disk on shared storage and mark it shared = true",
+    fix: `set ${assign("migration.copyStorage", true)}, or put the disk on shared storage and mark it ${assign("shared", true)}`,
   };
 }
 
 export function transportCheck(vm: PreflightVm, dest: string): CheckResult {
   const base = { id: "fit.transport", host: dest, title: "no tunnelled transport with post-copy", required: "native (non-tunnelled) migration transport", requiredFor: "postcopy" as const };
-  return vm.policy.tunnelled
+  return vm.migration.tunnelled
     ? { ...base, status: "fail", found: "tunnelled", fix: "drop tunnelled (use the native transport, with TLS if the link needs encryption)" }
     : { ...base, status: "pass", found: "native transport" };
 }
 
-export async function cpuCheck(vm: PreflightVm, from: HostTarget, dest: HostFacts, to: HostTarget, signal?: AbortSignal): Promise<CheckResult> {
+export async function cpuCheck(vm: PreflightVm, from: Host, dest: HostFacts, to: Host, signal?: AbortSignal): Promise<CheckResult> {
   const base = { id: "fit.cpu", host: dest.host, title: "guest CPU runs on the destination", requiredFor: "move" as const };
   const required = `destination's ${vm.domainType} hypervisor CPU is identical to or a superset of the guest CPU`;
   let cpuXml = vm.cpuXml;
@@ -83,7 +83,7 @@ export async function cpuCheck(vm: PreflightVm, from: HostTarget, dest: HostFact
   }
   if (cpuXml === undefined && vm.domainType === "kvm") {
     try {
-      cpuXml = cpuElement((await new Connection(from.uri).dumpXml(vm.name, { migratable: true }, { signal })).xml);
+      cpuXml = cpuElement((await connect(from).dumpXml(vm.name, { migratable: true }, { signal })).xml);
     } catch (e) {
       return { ...base, status: "unknown", found: `could not read the guest CPU from ${from.name}: ${errorText(e)}`, required };
     }
@@ -94,7 +94,7 @@ export async function cpuCheck(vm: PreflightVm, from: HostTarget, dest: HostFact
     return { ...base, status: "pass", found: why, required };
   }
   try {
-    const r = await new Connection(to.uri).cpuCompare(cpuXml, { virttype: vm.domainType, arch: vm.arch, machine: vm.machine }, { signal });
+    const r = await connect(to).cpuCompare(cpuXml, { virttype: vm.domainType, arch: vm.arch, machine: vm.machine }, { signal });
     return r === "incompatible"
       ? { ...base, status: "fail", found: `guest CPU incompatible with ${dest.host}'s hypervisor CPU`, required, fix: "use a CPU model both hosts provide (e.g. a named model in <cpu mode='custom'>) or pick another host" }
       : { ...base, status: "pass", found: `${r} (hypervisor-cpu-compare)`, required };

@@ -1,4 +1,5 @@
 /** Plain-words text for the plan: the summary paragraph and the check list. */
+import { assign } from "../model/index.js";
 import type { CheckResult, PreflightReport, Strategy, Tri } from "./types.js";
 
 const STRATEGY_TEXT: Record<Strategy, string> = {
@@ -25,7 +26,7 @@ export function summarize(r: Omit<PreflightReport, "summary">, policy: string, m
   if (mode === "precopy") parts.push("Its migration mode is pre-copy, so only the destination-fit checks apply.");
   else {
     parts.push(`Post-copy: ${postcopyText[r.postcopy]}${probeRan ? "" : " (no probe move was run)"}.`);
-    if (r.postcopy === "no") parts.push(`migration.on_unsupported = "${policy}" decides the outcome.`);
+    if (r.postcopy === "no") parts.push(`${assign("migration.onUnsupported", policy)} decides the outcome.`);
     if (r.postcopy === "unknown" && r.strategy === "postcopy") {
       parts.push("If post-copy turns out impossible the move fails at the destination's prepare step and the VM keeps running on the source.");
     }

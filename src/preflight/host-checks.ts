@@ -4,11 +4,8 @@ import type { HostFacts } from "./host-facts.js";
 import type { CheckResult } from "./types.js";
 import { UFFD_REQUIRED, fixFor, userfaultfdVerdict } from "./userfaultfd.js";
 
-/** libvirt: VIR_MIGRATE_POSTCOPY since 1.3.3, --postcopy-resume (recovery) since 8.5.0. */
-export const LIBVIRT_POSTCOPY_MIN = "1.3.3";
-export const LIBVIRT_RECOVERY_MIN = "8.5.0";
-/** QEMU postcopy-ram (what nova requires). */
-export const QEMU_POSTCOPY_MIN = "2.5.0";
+import { assign } from "../model/index.js";
+import { LIBVIRT_POSTCOPY_MIN, LIBVIRT_RECOVERY_MIN, QEMU_POSTCOPY_MIN } from "../libvirt/versions.js";
 
 const statusOf = (t: "yes" | "no" | "unknown") => (t === "yes" ? "pass" : t === "no" ? "fail" : "unknown") as CheckResult["status"];
 
@@ -29,9 +26,9 @@ export function hostChecks(f: HostFacts, role: "source" | "destination" = "desti
   const sourceOnly = role === "source" ? { advisory: true as const } : {};
   const asSource = role === "source" ? " (as a destination; this host is the source here)" : "";
   const checks: CheckResult[] = [
-    versionCheck(h, "libvirt.version", "libvirt supports post-copy", f.libvirtVersion, LIBVIRT_POSTCOPY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_POSTCOPY_MIN}, or set migration.on_unsupported = "precopy"`),
+    versionCheck(h, "libvirt.version", "libvirt supports post-copy", f.libvirtVersion, LIBVIRT_POSTCOPY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`),
     versionCheck(h, "libvirt.postcopy-recovery", "libvirt can resume a failed post-copy (recovery)", f.libvirtVersion, LIBVIRT_RECOVERY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_RECOVERY_MIN} to be able to resume a post-copy move after a link failure`, true),
-    versionCheck(h, "qemu.version", "QEMU supports post-copy", f.qemuVersion, QEMU_POSTCOPY_MIN, `upgrade QEMU on host ${h} to ≥ ${QEMU_POSTCOPY_MIN}, or set migration.on_unsupported = "precopy"`),
+    versionCheck(h, "qemu.version", "QEMU supports post-copy", f.qemuVersion, QEMU_POSTCOPY_MIN, `upgrade QEMU on host ${h} to ≥ ${QEMU_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`),
   ];
 
   const p = f.qemuProbe;

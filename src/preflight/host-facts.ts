@@ -4,11 +4,11 @@
  * shell, and the bare-QEMU post-copy probe run as libvirt's QEMU user. Reads run in parallel;
  * each one that fails leaves an explicit unknown with its reason.
  */
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import { capabilitiesWithDac, type QemuProcessIdentity } from "../libvirt/dac-label.js";
 import type { HostCapabilities } from "../libvirt/parse/capabilities.js";
 import type { DomainCapabilities } from "../libvirt/parse/domcapabilities.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
 import { cached, newCache } from "./cache.js";
 import {
   STAT_FORMAT,
@@ -23,7 +23,7 @@ import {
 import { attempt, known, unknown, type Known } from "./known.js";
 import { parseLibvirtConf, qemuConfFacts, type QemuConfFacts } from "./qemu-conf.js";
 import { runQemuProbe, type QemuProbeRun } from "./qemu-probe.js";
-import { runOnHost, type HostCommandOutcome } from "./remote-shell.js";
+import { runOnHost, type HostCommandOutcome } from "../hosts/shell.js";
 
 export const QEMU_CONF_PATH = "/etc/libvirt/qemu.conf";
 export const UFFD_SYSCTL = "/proc/sys/vm/unprivileged_userfaultfd";
@@ -76,7 +76,7 @@ const hostCache = newCache<HostFacts>();
 export const FACTS_VIRSH_TIMEOUT_MS = 120_000;
 
 /** Host facts for `target`, from the run cache when another plan call already read them. */
-export function getHostFacts(target: HostTarget, opts: { signal?: AbortSignal } = {}): { promise: Promise<HostFacts>; cached: boolean } {
+export function getHostFacts(target: Host, opts: { signal?: AbortSignal } = {}): { promise: Promise<HostFacts>; cached: boolean } {
   return cached(hostCache, target.uri, () => collectHostFacts(target, opts));
 }
 
@@ -84,7 +84,7 @@ function ran(o: HostCommandOutcome): o is Extract<HostCommandOutcome, { kind: "r
   return o.kind === "ran";
 }
 
-async function cmd(target: HostTarget, argv: string[], signal?: AbortSignal): Promise<HostCommandOutcome> {
+async function cmd(target: Host, argv: string[], signal?: AbortSignal): Promise<HostCommandOutcome> {
   return runOnHost(target, argv, { signal, timeoutMs: 10_000 });
 }
 
@@ -93,14 +93,14 @@ function why(o: HostCommandOutcome, what: string): string {
   return `${what} failed (exit ${o.exitCode}): ${o.stderr.trim() || o.stdout.trim() || "no output"}`;
 }
 
-async function readRelease(t: HostTarget, signal?: AbortSignal): Promise<Known<string>> {
+async function readRelease(t: Host, signal?: AbortSignal): Promise<Known<string>> {
   const r = await cmd(t, ["uname", "-r"], signal);
   const v = ran(r) && r.exitCode === 0 ? parseUnameRelease(r.stdout) : undefined;
   return v ? known(v, "uname -r") : unknown(why(r, "uname -r"));
 }
 
 /** kallsyms first (the running kernel itself), then its build config. */
-async function readUserfaultfdBuilt(t: HostTarget, release: Known<string>, signal?: AbortSignal): Promise<Known<boolean>> {
+async function readUserfaultfdBuilt(t: Host, release: Known<string>, signal?: AbortSignal): Promise<Known<boolean>> {
   const ks = await cmd(t, ["grep", "-m1", "-E", "[[:space:]](__[a-z0-9]+_sys_userfaultfd|sys_userfaultfd)$", "/proc/kallsyms"], signal);
   if (ran(ks) && ks.exitCode === 0 && kallsymsHasUserfaultfd(ks.stdout)) return known(true, "/proc/kallsyms has sys_userfaultfd");
   const configs: string[][] = [];
@@ -117,7 +117,7 @@ async function readUserfaultfdBuilt(t: HostTarget, release: Known<string>, signa
   return unknown(why(ks, "grep /proc/kallsyms"));
 }
 
-async function readSysctl(t: HostTarget, signal?: AbortSignal): Promise<Known<number | "absent">> {
+async function readSysctl(t: Host, signal?: AbortSignal): Promise<Known<number | "absent">> {
   const r = await cmd(t, ["cat", UFFD_SYSCTL], signal);
   if (ran(r) && r.exitCode === 0) {
     const v = parseSysctlInt(r.stdout);
@@ -127,7 +127,7 @@ async function readSysctl(t: HostTarget, signal?: AbortSignal): Promise<Known<nu
   return unknown(why(r, `cat ${UFFD_SYSCTL}`));
 }
 
-async function readDevice(t: HostTarget, signal?: AbortSignal): Promise<Known<DeviceStat | "absent">> {
+async function readDevice(t: Host, signal?: AbortSignal): Promise<Known<DeviceStat | "absent">> {
   const r = await cmd(t, ["stat", "-L", "-c", STAT_FORMAT, UFFD_DEVICE], signal);
   if (ran(r) && r.exitCode === 0) {
     const v = parseDeviceStat(r.stdout);
@@ -137,7 +137,7 @@ async function readDevice(t: HostTarget, signal?: AbortSignal): Promise<Known<De
   return unknown(why(r, `stat ${UFFD_DEVICE}`));
 }
 
-async function readQemuConf(t: HostTarget, signal?: AbortSignal): Promise<Known<QemuConfFacts>> {
+async function readQemuConf(t: Host, signal?: AbortSignal): Promise<Known<QemuConfFacts>> {
   const r = await cmd(t, ["cat", QEMU_CONF_PATH], signal);
   if (ran(r) && r.exitCode === 0) return attempt(QEMU_CONF_PATH, async () => qemuConfFacts(parseLibvirtConf(r.stdout, QEMU_CONF_PATH)));
   // No file: every setting is libvirt's compiled-in default.
@@ -162,10 +162,10 @@ function resolveIdentity(dac: Known<Map<string, QemuProcessIdentity>>, conf: Kno
   return unknown(`neither libvirt's DAC label nor ${QEMU_CONF_PATH} names the QEMU user${dac.known ? "" : ` (${dac.why})`}`);
 }
 
-async function collectHostFacts(target: HostTarget, opts: { signal?: AbortSignal }): Promise<HostFacts> {
+async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): Promise<HostFacts> {
   const started = Date.now();
   const signal = opts.signal;
-  const c = new Connection(target.uri, { timeoutMs: FACTS_VIRSH_TIMEOUT_MS });
+  const c = connect(target, { timeoutMs: FACTS_VIRSH_TIMEOUT_MS });
   const [version, capsDac, domCaps, freeMemoryBytes, release, sysctl, device, qemuConf] = await Promise.all([
     attempt("virsh version", () => c.version({ signal })),
     attempt("virsh capabilities", () => capabilitiesWithDac(target.uri, { signal, timeoutMs: FACTS_VIRSH_TIMEOUT_MS })),

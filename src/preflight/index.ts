@@ -6,4 +6,4 @@ export { PreflightError } from "./errors.js";
 export { getHostFacts, type HostFacts } from "./host-facts.js";
 export { probeMove, type MoveProbeResult } from "./probe.js";
 export { decide } from "./verdict.js";
-export type { CheckResult, CheckStatus, OnUnsupported, PreflightDisk, PreflightOptions, PreflightReport, PreflightVm, Strategy, Tri } from "./types.js";
+export type { CheckResult, CheckStatus, OnUnsupported, PreflightOptions, PreflightReport, PreflightVm, Strategy, Tri } from "./types.js";

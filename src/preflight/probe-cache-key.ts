@@ -10,7 +10,7 @@
  * URIs may carry passwords: they only ever enter the key through the hash, never the cache file.
  */
 import { createHash } from "node:crypto";
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 import type { HostFacts } from "./host-facts.js";
 
 /** Bumped whenever probe.ts changes what it does (domain shape, switch logic, verdict rules). */
@@ -23,7 +23,7 @@ export interface ProbeParameters {
 
 export type ProbeCacheKey = { usable: true; key: string } | { usable: false; why: string };
 
-function hostPart(t: HostTarget, f: HostFacts, missing: string[]): unknown {
+function hostPart(t: Host, f: HostFacts, missing: string[]): unknown {
   const need = <T>(what: string, k: { known: true; value: T } | { known: false; why: string }): T | null => {
     if (k.known) return k.value;
     missing.push(`${f.host} ${what}`);
@@ -63,7 +63,7 @@ function hostPart(t: HostTarget, f: HostFacts, missing: string[]): unknown {
 }
 
 /** The key of the probe from `from` to `to` on hosts with these facts, or why there is none. */
-export function probeCacheKey(from: HostTarget, to: HostTarget, fromFacts: HostFacts, toFacts: HostFacts, params: ProbeParameters): ProbeCacheKey {
+export function probeCacheKey(from: Host, to: Host, fromFacts: HostFacts, toFacts: HostFacts, params: ProbeParameters): ProbeCacheKey {
   const missing: string[] = [];
   const material = {
     revision: PROBE_REVISION,
@@ -76,7 +76,7 @@ export function probeCacheKey(from: HostTarget, to: HostTarget, fromFacts: HostF
 }
 
 /** File-name part for the pair (hash: URIs may hold secrets and are not file-name safe). */
-export function pairId(from: HostTarget, to: HostTarget): string {
+export function pairId(from: Host, to: Host): string {
   return createHash("sha256")
     .update(JSON.stringify([from.uri, to.uri, to.migrationUri ?? null]))
     .digest("hex")

@@ -7,7 +7,7 @@
  * Only passes are stored. A stale pass costs at most what an "unknown" verdict already accepts: the
  * real move fails at the destination's prepare step and the VM keeps running on the source. A
  * stale *fail* would be worse and sticky: an operator who just fixed the host would still be
- * refused, or — under on_unsupported = "recreate" — their VM rebooted instead of moved. And
+ * refused, or — under onUnsupported = "recreate" — their VM rebooted instead of moved. And
  * "unknown" (the probe could not run: link, daemon) is transient by nature.
  *
  * Settings (environment, read on each use; Terraform passes its environment to providers):

@@ -7,11 +7,11 @@
  * the capability is set), so post-copy really runs rather than being merely enabled.
  */
 import { randomBytes } from "node:crypto";
-import type { HostTarget } from "../hosts.js";
+import { assign, type Host } from "../model/index.js";
 import { buildDomainXml } from "../libvirt/domain-xml.js";
 import { MigrationError, VirshTimeoutError } from "../libvirt/errors.js";
 import { startMigration } from "../libvirt/migrate.js";
-import { Connection } from "../libvirt/virsh.js";
+import { connect } from "../hosts/registry.js";
 import { cached, newCache } from "./cache.js";
 import { getHostFacts, type HostFacts } from "./host-facts.js";
 import { errorText } from "./known.js";
@@ -55,12 +55,12 @@ export interface ProbeOptions {
   timeoutMs?: number;
 }
 
-export function probeMove(from: HostTarget, to: HostTarget, opts: ProbeOptions = {}): { promise: Promise<MoveProbeResult>; cached: boolean } {
+export function probeMove(from: Host, to: Host, opts: ProbeOptions = {}): { promise: Promise<MoveProbeResult>; cached: boolean } {
   return cached(probeCache, `${from.uri}\n${to.uri}`, () => probeWithDiskCache(from, to, opts));
 }
 
 /** The check a probe verdict is reported as (fresh or reused: same id, title, requirement). */
-function probeCheckBase(from: HostTarget, to: HostTarget) {
+function probeCheckBase(from: Host, to: Host) {
   return {
     id: "migration.postcopy-probe",
     host: to.name,
@@ -77,14 +77,14 @@ function probeCheckBase(from: HostTarget, to: HostTarget) {
  * always did; the facts are awaited only to check a candidate's key or to key a new entry.
  */
 export interface ProbeDeps {
-  run: (from: HostTarget, to: HostTarget, opts: ProbeOptions) => Promise<MoveProbeResult>;
-  facts: (t: HostTarget, signal?: AbortSignal) => Promise<HostFacts>;
+  run: (from: Host, to: Host, opts: ProbeOptions) => Promise<MoveProbeResult>;
+  facts: (t: Host, signal?: AbortSignal) => Promise<HostFacts>;
   env: Env;
 }
 
 const realDeps: ProbeDeps = { run: runProbeMove, facts: (t, signal) => getHostFacts(t, { signal }).promise, env: process.env };
 
-export async function probeWithDiskCache(from: HostTarget, to: HostTarget, opts: ProbeOptions, deps: ProbeDeps = realDeps): Promise<MoveProbeResult> {
+export async function probeWithDiskCache(from: Host, to: Host, opts: ProbeOptions, deps: ProbeDeps = realDeps): Promise<MoveProbeResult> {
   const config = diskCacheConfig(deps.env);
   if (!config.enabled) return note(await deps.run(from, to, opts), `disk cache ${config.why}`);
   const file = entryPath(config.dir, pairId(from, to));
@@ -132,10 +132,10 @@ function note(r: MoveProbeResult, text: string): MoveProbeResult {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** Destroy + undefine on every host, in parallel (a TCG QEMU takes ~2 s to exit). */
-async function removeEverywhere(name: string, hosts: HostTarget[], timeoutMs: number): Promise<string[]> {
+async function removeEverywhere(name: string, hosts: Host[], timeoutMs: number): Promise<string[]> {
   const results = await Promise.all(
     hosts.map(async (h) => {
-      const c = new Connection(h.uri);
+      const c = connect(h);
       try {
         await c.destroy(name, { timeoutMs });
         await c.undefine(name, { missingOk: true }, { timeoutMs });
@@ -148,11 +148,11 @@ async function removeEverywhere(name: string, hosts: HostTarget[], timeoutMs: nu
   return results.filter((r): r is string => r !== undefined);
 }
 
-export async function runProbeMove(from: HostTarget, to: HostTarget, opts: ProbeOptions = {}): Promise<MoveProbeResult> {
+export async function runProbeMove(from: Host, to: Host, opts: ProbeOptions = {}): Promise<MoveProbeResult> {
   const timeoutMs = opts.timeoutMs ?? PROBE_TIMEOUT_MS;
   const run = { signal: opts.signal, timeoutMs };
   const name = probeName();
-  const src = new Connection(from.uri);
+  const src = connect(from);
   const base = probeCheckBase(from, to);
   const started = Date.now();
   let switched = false;
@@ -205,7 +205,7 @@ export async function runProbeMove(from: HostTarget, to: HostTarget, opts: Probe
         ...base,
         status: "fail",
         found: `${name} failed at ${to.name}'s prepare step after ${ms} ms: ${e.failure.message}`,
-        fix: `make userfaultfd usable by QEMU on host ${to.name} (see check kernel.userfaultfd), or set migration.on_unsupported = "precopy"`,
+        fix: `make userfaultfd usable by QEMU on host ${to.name} (see check kernel.userfaultfd), or set ${assign("migration.onUnsupported", "precopy")}`,
       };
     } else {
       // Not a post-copy verdict (link, auth, same-host…): says nothing about post-copy itself.

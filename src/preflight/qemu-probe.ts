@@ -4,8 +4,8 @@
  * question: userfaultfd permission is decided by that process's uid, groups and capabilities.
  */
 import { QEMU_PROBE_ARGS, QMP_PROBE_INPUT, parseQmpProbe, type QmpProbeResult } from "./qmp-probe.js";
-import { runOnHost } from "./remote-shell.js";
-import type { HostTarget } from "../hosts.js";
+import { runOnHost } from "../hosts/shell.js";
+import type { Host } from "../model/index.js";
 
 export const QEMU_PROBE_TIMEOUT_MS = 5_000;
 
@@ -27,7 +27,7 @@ export function qemuProbeArgv(emulator: string, uid: number, gid: number, initGr
 }
 
 export async function runQemuProbe(
-  target: HostTarget,
+  target: Host,
   q: { emulator: string; uid: number; gid: number; signal?: AbortSignal; timeoutMs?: number },
 ): Promise<QemuProbeRun | { unavailable: string }> {
   const started = Date.now();

@@ -1,7 +1,7 @@
 /**
  * Preflight of one planned move, run during PlanResourceChange. Both hosts' facts come from the
  * run cache (one read per host per run), the probe move from the pair cache. Nothing of the VM
- * is touched: a failing required check under on_unsupported = "fail" throws PreflightError.
+ * is touched: a failing required check under onUnsupported = "fail" throws PreflightError.
  */
 import { PreflightError } from "./errors.js";
 import { cpuCheck, diskCheck, machineCheck, memoryCheck, transportCheck } from "./fit.js";
@@ -15,7 +15,7 @@ import type { CheckResult, PreflightOptions, PreflightReport } from "./types.js"
 export async function runPreflight(o: PreflightOptions): Promise<PreflightReport> {
   const started = Date.now();
   const { vm, from, to, signal } = o;
-  const wantsPostcopy = vm.policy.mode === "postcopy";
+  const wantsPostcopy = vm.migration.mode === "postcopy";
   const src = getHostFacts(from, { signal });
   const dst = getHostFacts(to, { signal });
   // The probe move is independent of the facts: start it alongside them.
@@ -45,7 +45,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
     strategy: d.strategy,
     timing: { totalMs: Date.now() - started, ...(probeMs !== undefined ? { probeMs } : {}), cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probeCached } : {}) } },
   };
-  const report: PreflightReport = { ...partial, summary: summarize(partial, vm.policy.onUnsupported, vm.policy.mode, probe !== undefined) };
+  const report: PreflightReport = { ...partial, summary: summarize(partial, vm.migration.onUnsupported, vm.migration.mode, probe !== undefined) };
   if (d.strategy === "fail") throw new PreflightError(report, d.blocking);
   return report;
 }

@@ -3,7 +3,7 @@
  * with what was found and what is required) so the plan can show it and the provider can turn a
  * failure into a diagnostic without re-parsing text.
  */
-import type { HostTarget } from "../hosts.js";
+import type { Disk, Host, MigrationPolicy, ResolvedDomainType, Vm } from "../model/index.js";
 
 export type CheckStatus = "pass" | "fail" | "unknown";
 /** A three-valued answer: "unknown" is reported as such, never rounded to yes or no. */
@@ -27,38 +27,34 @@ export interface CheckResult {
   overriddenBy?: string;
 }
 
-export type OnUnsupported = "fail" | "precopy" | "recreate";
+export type { OnUnsupported } from "../model/index.js";
 export type Strategy = "postcopy" | "precopy" | "recreate" | "fail";
 
-export interface PreflightDisk {
-  path: string;
-  /** The image is on storage both hosts see (NFS, Ceph, …). livevirt cannot verify it: assumed. */
-  shared: boolean;
-}
-
-export interface PreflightVm {
-  name: string;
-  memoryMib: number;
-  /** "kvm" or "qemu" (TCG). */
-  domainType: "kvm" | "qemu";
+/**
+ * The moving VM as the checks see it: the declared VM (model) with its domain type resolved on
+ * the source, plus what only the running domain says (machine, arch, CPU). Only the fields the
+ * checks read, so a caller with a partial view (the probe, a benchmark) can ask too.
+ */
+export interface PreflightVm extends Pick<Vm, "name" | "memoryMib"> {
+  domainType: ResolvedDomainType;
   machine?: string;
   arch?: string;
   /** The guest's `<cpu>` element (kvm); read from the running domain on the source when omitted. */
   cpuXml?: string;
-  disks: readonly PreflightDisk[];
-  policy: {
-    /** "precopy" VMs never use post-copy: only the destination-fit checks apply. */
-    mode: "postcopy" | "precopy";
-    onUnsupported: OnUnsupported;
-    copyStorage?: boolean;
-    tunnelled?: boolean;
-  };
+  /** Each disk's `shared` flag: livevirt cannot verify shared storage, it is assumed. */
+  disks: readonly Pick<Disk, "path" | "shared">[];
+  /** "precopy" VMs never use post-copy: only the destination-fit checks apply. */
+  migration: Pick<MigrationPolicy, "mode" | "onUnsupported"> &
+    Partial<Pick<MigrationPolicy, "copyStorage">> & {
+      /** libvirt's tunnelled transport (not a user setting yet): post-copy cannot run through it. */
+      tunnelled?: boolean;
+    };
 }
 
 export interface PreflightOptions {
   vm: PreflightVm;
-  from: HostTarget;
-  to: HostTarget;
+  from: Host;
+  to: Host;
   /** Run the throw-away post-copy move between the two hosts (authoritative). */
   probe: boolean;
   /** Per-step budget of the probe move (default 120 s). */

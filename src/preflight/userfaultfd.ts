@@ -11,6 +11,8 @@
  */
 import type { QemuProcessIdentity } from "../libvirt/dac-label.js";
 import { atLeast } from "../libvirt/version-compare.js";
+import { assign } from "../model/index.js";
+import { QEMU_UFFD_DEVICE_MIN, QEMU_UFFD_SYSCALL_ONLY_BELOW } from "../libvirt/versions.js";
 import type { HostFacts } from "./host-facts.js";
 import { formatMode, kernelAtLeast, type DeviceStat } from "./kernel-parse.js";
 import type { Known } from "./known.js";
@@ -35,8 +37,8 @@ export const UFFD_REQUIRED =
 
 /** QEMU ≥ 8.1 opens /dev/userfaultfd first; 7.2 only the syscall; 8.0 not measured ⇒ unknown. */
 export function qemuUsesDevice(version: string): Tri {
-  if (atLeast(version, "8.1.0")) return "yes";
-  if (!atLeast(version, "8.0.0")) return "no";
+  if (atLeast(version, QEMU_UFFD_DEVICE_MIN)) return "yes";
+  if (!atLeast(version, QEMU_UFFD_SYSCALL_ONLY_BELOW)) return "no";
   return "unknown";
 }
 
@@ -92,11 +94,11 @@ function describeCaps(conf: Known<QemuConfFacts>): string {
 }
 
 export function fixFor(host: string, kernelLacksUffd: boolean): string {
-  if (kernelLacksUffd) return `boot host ${host} with a kernel built with CONFIG_USERFAULTFD=y, or set migration.on_unsupported = "precopy"`;
+  if (kernelLacksUffd) return `boot host ${host} with a kernel built with CONFIG_USERFAULTFD=y, or set ${assign("migration.onUnsupported", "precopy")}`;
   return (
     `on host ${host}: set vm.unprivileged_userfaultfd=1 (sysctl -w, and persist it in /etc/sysctl.d/), ` +
     `or give the QEMU user read-write access to /dev/userfaultfd (udev rule, e.g. KERNEL=="userfaultfd", GROUP="kvm", MODE="0660"; needs QEMU ≥ 8.1), ` +
-    `or run QEMU as root (qemu.conf user = "root"); or set migration.on_unsupported = "precopy"`
+    `or run QEMU as root (qemu.conf user = "root"); or set ${assign("migration.onUnsupported", "precopy")}`
   );
 }
 

@@ -5,7 +5,7 @@
  *  - Post-copy is "yes" when every post-copy check passes, "no" when one fails, else "unknown".
  *    A passing probe move is authoritative: inferred post-copy failures it contradicts are kept
  *    in the report but marked overridden (the transport rule is config, not capability: kept).
- *  - on_unsupported decides what "no" means: fail (plan fails), precopy, or recreate.
+ *  - onUnsupported decides what "no" means: fail (plan fails), precopy, or recreate.
  *  - "unknown" plans post-copy (its failure at the destination's prepare step leaves the VM
  *    running on the source) — or pre-copy when that is the VM's declared fallback.
  */
@@ -14,7 +14,8 @@ import type { CheckResult, PreflightVm, Strategy, Tri } from "./types.js";
 
 export const PROBE_CHECK_ID = "migration.postcopy-probe";
 
-export interface Decision {
+/** What the checks and the VM's policy say the move will do. */
+export interface PreflightVerdict {
   checks: CheckResult[];
   postcopy: Tri;
   strategy: Strategy;
@@ -37,14 +38,14 @@ export function postcopyVerdict(checks: readonly CheckResult[]): Tri {
   return relevant.length === 0 ? "unknown" : allOf(relevant.map(asTri));
 }
 
-export function decide(input: readonly CheckResult[], vm: PreflightVm): Decision {
+export function decide(input: readonly CheckResult[], vm: PreflightVm): PreflightVerdict {
   const checks = applyProbeOverride(input);
   const postcopy = postcopyVerdict(checks);
-  const policy = vm.policy.onUnsupported;
+  const policy = vm.migration.onUnsupported;
   const moveFails = checks.filter((c) => c.requiredFor === "move" && c.status === "fail" && !c.advisory);
-  const fatalMoveFails = policy === "recreate" && vm.policy.mode === "postcopy" ? moveFails.filter((c) => c.id !== "fit.cpu") : moveFails;
+  const fatalMoveFails = policy === "recreate" && vm.migration.mode === "postcopy" ? moveFails.filter((c) => c.id !== "fit.cpu") : moveFails;
 
-  if (vm.policy.mode === "precopy") {
+  if (vm.migration.mode === "precopy") {
     return moveFails.length > 0 ? { checks, postcopy, strategy: "fail", blocking: moveFails } : { checks, postcopy, strategy: "precopy", blocking: [] };
   }
   if (fatalMoveFails.length > 0) return { checks, postcopy, strategy: "fail", blocking: fatalMoveFails };

@@ -1,6 +1,6 @@
 /**
  * The bad-input matrix: every invalid input below must be rejected before anything touches a
- * host — at synth (the constructs' ajv + cross-field checks, in-process with LivevirtApp) or at
+ * host — at synth (the model's rules spelled as props, plus the constructs' shape and cross-construct checks, in-process with LivevirtApp) or at
  * plan (real Terraform with the real provider) — with one message that names the field, the bad
  * value and the fix. Around the whole matrix the test snapshots both lab hosts (`virsh list --all`
  * + each domain's persistent XML): a case that were wrongly accepted and got as far as libvirt
@@ -27,7 +27,7 @@ import { TerraformStack } from "cdktf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
 import { HOST_NAMES } from "../../src/lab/paths.js";
-import { LivevirtApp, LivevirtHosts, VmPlacement, type HostProps, type VmPlacementProps } from "../../modules/index.js";
+import { LivevirtApp, LivevirtHosts, VmPlacement, type Host, type VmPlacementProps } from "../../modules/index.js";
 import { requireLab } from "./lab-setup.js";
 import { TerraformDir } from "./support/terraform.js";
 
@@ -91,37 +91,39 @@ const CASES: Case[] = [
   synth("s-name-long", "65-character VM name", { vm: { name: LONG_NAME } }, { field: "name", value: LONG_NAME, fix: NAME_FIX }),
   ...INJECTION_NAMES.map(([what, name], i) => synth(`s-name-inj${i}`, `VM name with ${what}`, { vm: { name } }, { field: "name", value: name, fix: NAME_FIX })),
   synth("s-host-unknown", "unknown host", { vm: { host: "zzz" } }, { field: "host", value: "zzz", fix: 'use one of the declared hosts: "a", "b"' }),
-  synth("s-host-empty", "empty host", { vm: { host: "" } }, { field: "host", value: "", fix: "name one of the stack's hosts" }),
+  synth("s-host-empty", "empty host", { vm: { host: "" } }, { field: "host", value: "", fix: "name one of the declared hosts" }),
   synth(
     "s-vm-dup",
     "duplicate VM names",
     { vm: { name: "bim-dup" }, extra: (s) => new VmPlacement(s, "vm2", { name: "bim-dup", host: "b" }), path: "bim/vm2" },
     { field: "name", value: "bim-dup", fix: "give each VM its own name" },
   ),
-  synth("s-mem-0", "memory 0", { vm: { memoryMib: 0 } }, { field: "memoryMib", value: 0, fix: "at least 16 MiB" }),
-  synth("s-mem-neg", "memory -5", { vm: { memoryMib: -5 } }, { field: "memoryMib", value: -5, fix: "at least 16 MiB" }),
-  synth("s-mem-frac", "memory 1.5", { vm: { memoryMib: 1.5 } }, { field: "memoryMib", value: 1.5, fix: "a whole number of MiB" }),
-  synth("s-mem-huge", "memory 10^9 MiB", { vm: { memoryMib: 1e9 } }, { field: "memoryMib", value: 1e9, fix: "a whole number of MiB" }),
-  synth("s-cpu-0", "vcpus 0", { vm: { vcpus: 0 } }, { field: "vcpus", value: 0, fix: "whole number of vCPUs" }),
-  synth("s-cpu-neg", "vcpus -1", { vm: { vcpus: -1 } }, { field: "vcpus", value: -1, fix: "whole number of vCPUs" }),
-  synth("s-cpu-huge", "vcpus 10000", { vm: { vcpus: 10000 } }, { field: "vcpus", value: 10000, fix: "at most 256" }),
-  synth("s-type-xen", 'domainType "xen"', { vm: { domainType: "xen" } }, { field: "domainType", value: "xen", fix: 'use "kvm"' }),
+  synth("s-mem-0", "memory 0", { vm: { memoryMib: 0 } }, { field: "memoryMib", value: 0, fix: "a whole number between 16 and 1048576 MiB" }),
+  synth("s-mem-neg", "memory -5", { vm: { memoryMib: -5 } }, { field: "memoryMib", value: -5, fix: "a whole number between 16 and 1048576 MiB" }),
+  synth("s-mem-frac", "memory 1.5", { vm: { memoryMib: 1.5 } }, { field: "memoryMib", value: 1.5, fix: "a whole number between 16 and 1048576 MiB" }),
+  synth("s-mem-huge", "memory 10^9 MiB", { vm: { memoryMib: 1e9 } }, { field: "memoryMib", value: 1e9, fix: "a whole number between 16 and 1048576 MiB" }),
+  synth("s-cpu-0", "vcpus 0", { vm: { vcpus: 0 } }, { field: "vcpus", value: 0, fix: "whole number between 1 and 256 vCPUs" }),
+  synth("s-cpu-neg", "vcpus -1", { vm: { vcpus: -1 } }, { field: "vcpus", value: -1, fix: "whole number between 1 and 256 vCPUs" }),
+  synth("s-cpu-huge", "vcpus 10000", { vm: { vcpus: 10000 } }, { field: "vcpus", value: 10000, fix: "between 1 and 256" }),
+  synth("s-type-xen", 'domainType "xen"', { vm: { domainType: "xen" } }, { field: "domainType", value: "xen", fix: "auto, kvm, qemu" }),
   synth("s-kernel-rel", "relative kernel path", { vm: { boot: { kernel: "vmlinuz" } } }, { field: "boot.kernel", value: "vmlinuz", fix: "absolute path" }),
   synth("s-console-rel", "relative consoleLog", { vm: { consoleLog: "web.log" } }, { field: "consoleLog", value: "web.log", fix: "absolute path" }),
-  synth("s-disk-vmdk", 'disk format "vmdk"', { vm: { disks: [{ path: "/srv/bim.img", format: "vmdk" }] } }, { field: "disks[0].format", value: "vmdk", fix: 'use "raw" or "qcow2"' }),
-  synth("s-disk-target", "bad disk target", { vm: { disks: [{ path: "/srv/bim.img", target: "xyz" }] } }, { field: "disks[0].target", value: "xyz", fix: '"vda"' }),
+  synth("s-disk-vmdk", 'disk format "vmdk"', { vm: { disks: [{ path: "/srv/bim.img", format: "vmdk" }] } }, { field: "disks[0].format", value: "vmdk", fix: "raw, qcow2" }),
+  synth("s-disk-target", "bad disk target", { vm: { disks: [{ path: "/srv/bim.img", target: "xyz" }] } }, { field: "disks[0].target", value: "xyz", fix: "use vda, vdb" }),
+  synth("s-disk-dup-target", "two disks on one device (the first gets vda by position)", { vm: { disks: [{ path: "/srv/bim-a.img" }, { path: "/srv/bim-b.img", target: "vda" }] } }, { field: "disks[1].target", value: "vda", fix: "give each disk its own target" }),
+  synth("s-disk-dup-path", "one image attached twice", { vm: { disks: [{ path: "/srv/bim.img" }, { path: "/srv/bim.img" }] } }, { field: "disks[1].path", value: "/srv/bim.img", fix: "attach each image once: remove disks[1]" }),
   synth("s-disk-rel", "relative disk path", { vm: { disks: [{ path: "bim.img" }] } }, { field: "disks[0].path", value: "bim.img", fix: "absolute path" }),
-  synth("s-mig-mode", 'migration mode "fast"', { vm: { migration: { mode: "fast" } } }, { field: "migration.mode", value: "fast", fix: '"postcopy"' }),
-  synth("s-mig-switch-pre", "switch with precopy", { vm: { migration: { mode: "precopy", switch: "stall" } } }, { field: "migration.switch", value: "stall", fix: 'set mode: "postcopy"' }),
-  synth("s-mig-bw-neg", "negative bandwidth", { vm: { migration: { bandwidthMib: -1 } } }, { field: "migration.bandwidthMib", value: -1, fix: "MiB/s, at least 1" }),
-  synth("s-mig-timeout-0", "timeout 0", { vm: { migration: { timeoutS: 0 } } }, { field: "migration.timeoutS", value: 0, fix: "seconds, at least 1" }),
+  synth("s-mig-mode", 'migration mode "fast"', { vm: { migration: { mode: "fast" } } }, { field: "migration.mode", value: "fast", fix: "postcopy, precopy" }),
+  synth("s-mig-switch-pre", "switch with precopy", { vm: { migration: { mode: "precopy", switch: "stall" } } }, { field: "migration.switch", value: "stall", fix: 'set migration: { mode: "postcopy" }' }),
+  synth("s-mig-bw-neg", "negative bandwidth", { vm: { migration: { bandwidthMib: -1 } } }, { field: "migration.bandwidthMib", value: -1, fix: "between 1 and 1000000 MiB/s" }),
+  synth("s-mig-timeout-0", "timeout 0", { vm: { migration: { timeoutS: 0 } } }, { field: "migration.timeoutS", value: 0, fix: "between 1 and 604800 seconds" }),
   synth(
     "s-mig-pcbw-pre",
     "postcopyBandwidthMib with precopy",
     { vm: { migration: { mode: "precopy", postcopyBandwidthMib: 100 } } },
-    { field: "migration.postcopyBandwidthMib", value: 100, fix: 'set mode: "postcopy"' },
+    { field: "migration.postcopyBandwidthMib", value: 100, fix: 'set migration: { mode: "postcopy" }' },
   ),
-  synth("s-mig-downtime", "absurd maxDowntimeMs", { vm: { migration: { maxDowntimeMs: 1e9 } } }, { field: "migration.maxDowntimeMs", value: 1e9, fix: "at most 60000" }),
+  synth("s-mig-downtime", "absurd maxDowntimeMs", { vm: { migration: { maxDowntimeMs: 1e9 } } }, { field: "migration.maxDowntimeMs", value: 1e9, fix: "between 1 and 60000 ms" }),
   synth(
     "s-mig-tunnelled",
     "tunnelled (+ post-copy): not a livevirt setting",
@@ -147,7 +149,7 @@ const CASES: Case[] = [
   plan("p-hname-bad", "host name with capitals and a space", { host: { name: "Kvm A" } }, { field: "host.2.name", value: "Kvm A", fix: "a lowercase letter first" }),
   plan("p-hname-inj", "host name with ';'", { host: { name: "c;rm -rf /" } }, { field: "host.2.name", value: "c;rm -rf /", fix: "a lowercase letter first" }),
   plan("p-hname-long", "33-character host name", { host: { name: `c${"x".repeat(32)}` } }, { field: "host.2.name", value: `c${"x".repeat(32)}`, fix: "a lowercase letter first" }),
-  plan("p-hname-dup", "duplicate host names", { host: { name: "a" } }, { field: "host.2.name", value: "a", fix: "give each host block its own name" }),
+  plan("p-hname-dup", "duplicate host names", { host: { name: "a" } }, { field: "host.2.name", value: "a", fix: "give each host its own name" }),
   plan("p-uri-noscheme", "URI without scheme", { host: { uri: "kvm-c/system" } }, { field: "host.2.uri", value: "kvm-c/system", fix: "use a libvirt URI such as" }),
   plan("p-uri-http", "http:// URI", { host: { uri: "http://kvm-c/system" } }, { field: "host.2.uri", value: "http://kvm-c/system", fix: "use a libvirt URI such as" }),
   plan("p-uri-ssh-nohost", "qemu+ssh without host", { host: { uri: "qemu+ssh:///system" } }, { field: "host.2.uri", value: "qemu+ssh:///system", fix: "use a libvirt URI such as" }),
@@ -162,10 +164,10 @@ const CASES: Case[] = [
   ...INJECTION_NAMES.map(([what, name], i) => plan(`r-name-inj${i}`, `VM name with ${what}`, { vm: { name } }, { field: "name", value: name, fix: PLAN_NAME_FIX })),
   plan("r-mem-0", "memory 0", { vm: { memory_mib: 0 } }, { field: "memory_mib", value: 0, fix: "between 16 and" }),
   plan("r-mem-neg", "memory -5", { vm: { memory_mib: -5 } }, { field: "memory_mib", value: -5, fix: "between 16 and" }),
-  plan("r-mem-frac", "memory 1.5", { vm: { memory_mib: 1.5 } }, { field: "memory_mib", value: 1.5, fix: "whole number of MiB" }),
+  plan("r-mem-frac", "memory 1.5", { vm: { memory_mib: 1.5 } }, { field: "memory_mib", value: 1.5, fix: "whole number between 16 and 1048576 MiB" }),
   plan("r-mem-huge", "memory 10^9 MiB", { vm: { memory_mib: 1e9 } }, { field: "memory_mib", value: 1e9, fix: "between 16 and 1048576" }),
-  plan("r-cpu-0", "vcpus 0", { vm: { vcpus: 0 } }, { field: "vcpus", value: 0, fix: "whole number of CPUs" }),
-  plan("r-cpu-neg", "vcpus -1", { vm: { vcpus: -1 } }, { field: "vcpus", value: -1, fix: "whole number of CPUs" }),
+  plan("r-cpu-0", "vcpus 0", { vm: { vcpus: 0 } }, { field: "vcpus", value: 0, fix: "whole number between 1 and 256 vCPUs" }),
+  plan("r-cpu-neg", "vcpus -1", { vm: { vcpus: -1 } }, { field: "vcpus", value: -1, fix: "whole number between 1 and 256 vCPUs" }),
   plan("r-cpu-huge", "vcpus 10000", { vm: { vcpus: 10000 } }, { field: "vcpus", value: 10000, fix: "between 1 and 256" }),
   plan("r-type-xen", 'domain_type "xen"', { vm: { domain_type: "xen" } }, { field: "domain_type", value: "xen", fix: "auto, kvm, qemu" }),
   plan("r-kernel-rel", "relative kernel path", { vm: { kernel: "vmlinuz" } }, { field: "kernel", value: "vmlinuz", fix: "absolute path" }),
@@ -175,24 +177,26 @@ const CASES: Case[] = [
   plan("r-console-rel", "relative console_log", { vm: { console_log: "web.log" } }, { field: "console_log", value: "web.log", fix: "absolute path" }),
   plan("r-disk-vmdk", 'disk format "vmdk"', { vm: { disk: [{ path: "/srv/bim.img", format: "vmdk" }] } }, { field: "disk.0.format", value: "vmdk", fix: "raw, qcow2" }),
   plan("r-disk-target", "bad disk target", { vm: { disk: [{ path: "/srv/bim.img", target: "xyz" }] } }, { field: "disk.0.target", value: "xyz", fix: "use vda, vdb" }),
+  plan("r-disk-dup-target", "two disks on one device (the first gets vda by position)", { vm: { disk: [{ path: "/srv/bim-a.img" }, { path: "/srv/bim-b.img", target: "vda" }] } }, { field: "disk.1.target", value: "vda", fix: "give each disk its own target" }),
+  plan("r-disk-dup-path", "one image attached twice", { vm: { disk: [{ path: "/srv/bim.img" }, { path: "/srv/bim.img" }] } }, { field: "disk.1.path", value: "/srv/bim.img", fix: "attach each image once: remove disk.1" }),
   plan("r-disk-rel", "relative disk path", { vm: { disk: [{ path: "bim.img" }] } }, { field: "disk.0.path", value: "bim.img", fix: "absolute path" }),
   plan("r-mig-mode", 'migration mode "fast"', { vm: { migration: { mode: "fast" } } }, { field: "migration.mode", value: "fast", fix: "postcopy, precopy" }),
-  plan("r-mig-switch-pre", "switch with precopy", { vm: { migration: { mode: "precopy", switch: "stall" } } }, { field: "migration.switch", value: "stall", fix: 'set mode = "postcopy"' }),
+  plan("r-mig-switch-pre", "switch with precopy", { vm: { migration: { mode: "precopy", switch: "stall" } } }, { field: "migration.switch", value: "stall", fix: 'set migration.mode = "postcopy"' }),
   plan("r-mig-unsupported", 'on_unsupported "ignore"', { vm: { migration: { on_unsupported: "ignore" } } }, { field: "migration.on_unsupported", value: "ignore", fix: "fail, precopy, recreate" }),
-  plan("r-mig-bw-neg", "negative bandwidth", { vm: { migration: { bandwidth_mib: -1 } } }, { field: "migration.bandwidth_mib", value: -1, fix: "at least 1" }),
-  plan("r-mig-timeout-0", "timeout 0", { vm: { migration: { timeout_s: 0 } } }, { field: "migration.timeout_s", value: 0, fix: "at least 1" }),
+  plan("r-mig-bw-neg", "negative bandwidth", { vm: { migration: { bandwidth_mib: -1 } } }, { field: "migration.bandwidth_mib", value: -1, fix: "between 1 and 1000000 MiB/s" }),
+  plan("r-mig-timeout-0", "timeout 0", { vm: { migration: { timeout_s: 0 } } }, { field: "migration.timeout_s", value: 0, fix: "between 1 and 604800 seconds" }),
   plan(
     "r-mig-pcbw-pre",
     "postcopy_bandwidth_mib with precopy",
     { vm: { migration: { mode: "precopy", postcopy_bandwidth_mib: 100 } } },
-    { field: "migration.postcopy_bandwidth_mib", value: 100, fix: 'set mode = "postcopy"' },
+    { field: "migration.postcopy_bandwidth_mib", value: 100, fix: 'set migration.mode = "postcopy"' },
   ),
   plan("r-mig-downtime", "absurd max_downtime_ms", { vm: { migration: { max_downtime_ms: 1e9 } } }, { field: "migration.max_downtime_ms", value: 1e9, fix: "between 1 and 60000 ms" }),
   plan("r-mig-bw-huge", "absurd bandwidth_mib", { vm: { migration: { bandwidth_mib: 1e12 } } }, { field: "migration.bandwidth_mib", value: 1e12, fix: "between 1 and 1000000 MiB/s" }),
   plan("r-mig-tunnelled", "tunnelled (+ post-copy): not an attribute", { vm: { migration: { tunnelled: true } }, terraformCore: true }, { field: "tunnelled", value: true, fix: "No argument or block type is named" }),
 
   // ---- plan: PlanResourceChange (config valid; needs the configured hosts)
-  plan("x-host-unknown", "unknown host", { planVm: { host: "zzz" } }, { field: "host", value: "zzz", fix: "use one of: a, b, a2" }),
+  plan("x-host-unknown", "unknown host", { planVm: { host: "zzz" } }, { field: "host", value: "zzz", fix: 'use one of the declared hosts: "a", "b", "a2"' }),
   plan(
     "x-same-host",
     "move between two names of the same host (a → a2, same URI)",
@@ -210,7 +214,7 @@ function synthProblems(input: SynthInput): string {
     const app = new LivevirtApp({ outdir, providerSetup: false });
     const stack = new TerraformStack(app, "bim");
     const hosts = input.hosts ?? [labHost("a"), labHost("b"), ...(input.extraHost ? [{ name: "c", uri: hostUri("a"), ...input.extraHost }] : [])];
-    new LivevirtHosts(stack, "hosts", { hosts: hosts as HostProps[] });
+    new LivevirtHosts(stack, "hosts", { hosts: hosts as Host[] });
     new VmPlacement(stack, "vm", { name: "bim-vm", host: "a", ...input.vm } as unknown as VmPlacementProps);
     input.extra?.(stack);
     app.synth();

@@ -11,7 +11,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { rmSync } from "node:fs";
-import type { HostTarget } from "../../src/hosts.js";
+import type { Host } from "../../src/model/index.js";
 import { bootGuest, consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../src/lab/guests.js";
 import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../src/lab/guest/console.js";
 import { connect, hostUri, labStatus, labUp, migrationUri } from "../../src/lab/lab.js";
@@ -26,7 +26,7 @@ import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js"
 const TF_VM = "fpr-tf";
 const ENG_VM = "fpr-eng";
 const NAMES = [TF_VM, ENG_VM];
-const target = (h: "a" | "b"): HostTarget => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
+const target = (h: "a" | "b"): Host => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
 
 describe("destination refuses at prepare (host b cannot post-copy): nothing moves", () => {
   let tf: TerraformDir;

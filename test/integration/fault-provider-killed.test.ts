@@ -13,7 +13,7 @@ import { labHostTarget } from "../../src/lab/targets.js";
 import { moveVm } from "../../src/migration/engine.js";
 import { validateSettings } from "../../src/migration/policy.js";
 import { VmLifecycle } from "../../src/placement/lifecycle.js";
-import { HostRegistry } from "../../src/placement/registry.js";
+import { HostRegistry } from "../../src/hosts/registry.js";
 import { requireLab } from "./lab-setup.js";
 import { address, cleanDomain, configFor, deploy, expectContinuous, hurryPostcopy, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";

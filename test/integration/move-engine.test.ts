@@ -6,7 +6,7 @@
  */
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { DomainNotFoundError } from "../../src/errors.js";
-import type { HostTarget } from "../../src/hosts.js";
+import type { Host } from "../../src/model/index.js";
 import { rmSync } from "node:fs";
 import { bootGuest, consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../src/lab/guests.js";
 import { checkContinuity, lastHeartbeat } from "../../src/lab/guest/console.js";
@@ -19,7 +19,7 @@ import { validateSettings } from "../../src/migration/policy.js";
 import { requireLab } from "./lab-setup.js";
 import { precopyRunning } from "./support/fault.js";
 
-const host = (h: "a" | "b"): HostTarget => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
+const host = (h: "a" | "b"): Host => ({ name: h, uri: hostUri(h), migrationUri: migrationUri(h) });
 const A = host("a");
 const B = host("b");
 const HOT = "mv-eng-hot";

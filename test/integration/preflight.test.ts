@@ -7,13 +7,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect, labUp } from "../../src/lab/lab.js";
 import { labHostTarget } from "../../src/lab/targets.js";
 import { PreflightError, clearPreflightCache, formatReport, runPreflight, type PreflightReport, type PreflightVm } from "../../src/preflight/index.js";
+import { MODEL_SPELLING, spell } from "../../src/model/index.js";
 import { requireLab } from "./lab-setup.js";
 
 const a = labHostTarget("a");
 const b = labHostTarget("b");
 
-function vm(name: string, onUnsupported: PreflightVm["policy"]["onUnsupported"] = "fail"): PreflightVm {
-  return { name, memoryMib: 256, domainType: "qemu", disks: [], policy: { mode: "postcopy", onUnsupported } };
+function vm(name: string, onUnsupported: PreflightVm["migration"]["onUnsupported"] = "fail"): PreflightVm {
+  return { name, memoryMib: 256, domainType: "qemu", disks: [], migration: { mode: "postcopy", onUnsupported } };
 }
 
 const check = (r: PreflightReport, host: string, id: string) => r.checks.find((c) => c.host === host && c.id === id);
@@ -98,7 +99,8 @@ describe("preflight on the lab: host b cannot do post-copy (QEMU as libvirt-qemu
     const r = await runPreflight({ vm: vm("pf-lab-4", "precopy"), from: a, to: b, probe: true });
     expect(r.timing.cached).toEqual({ from: true, to: true, probe: true });
     expect([r.postcopy, r.strategy]).toEqual(["no", "precopy"]);
-    expect(r.summary).toContain('migration.on_unsupported = "precopy"');
+    // The domain names the setting in the model's words; the provider renders it in HCL.
+    expect(spell(r.summary, MODEL_SPELLING)).toContain('migration.onUnsupported = "precopy"');
   });
 
   // Without the probe move: defining it on b would cost ~1 min in this variant. The move b → a

@@ -2,7 +2,7 @@
  * A host change through Terraform when the destination cannot post-copy: the plan refuses, naming
  * the host and userfaultfd, and on_unsupported = precopy plans and applies a pre-copy move. A file
  * of its own because it restarts host b as the lab's "no post-copy" variant (its QEMUs are stopped
- * with it): it runs alone (test/integration/groups.ts), while provider-move's other cases share
+ * with it): it runs alone (scripts/test-groups.ts), while provider-move's other cases share
  * the lab with other files.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

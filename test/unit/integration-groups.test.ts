@@ -2,13 +2,13 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CONCURRENT, EXCLUSIVE } from "../integration/groups.js";
+import { CONCURRENT, EXCLUSIVE } from "../../scripts/test-groups.js";
 
 const DIR = join(import.meta.dirname, "../integration");
 const onDisk = readdirSync(DIR).filter((f) => f.endsWith(".test.ts")).sort();
 const exclusive = Object.keys(EXCLUSIVE);
 
-describe("integration groups (test/integration/groups.ts)", () => {
+describe("integration groups (scripts/test-groups.ts)", () => {
   it("place every integration file in exactly one group, and list no file that does not exist", () => {
     const placements = [...CONCURRENT, ...exclusive];
     expect([...placements].sort()).toEqual(onDisk);

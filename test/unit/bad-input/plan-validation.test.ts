@@ -5,15 +5,16 @@
  */
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/errors.js";
-import { buildDomainXml, MEMORY_MIB_RANGE, VCPUS_RANGE, validateDomainSpec } from "../../../src/libvirt/domain-xml.js";
+import { buildDomainXml, validateDomainSpec } from "../../../src/libvirt/domain-xml.js";
+import { HostList, MEMORY_MIB_RANGE, VCPUS_RANGE, type Host } from "../../../src/model/index.js";
 import { Unknown, type ObjectValue } from "../../../provider/framework/values.js";
 import { hostProblems } from "../../../provider/livevirt/hosts.js";
 import { LivevirtRuntime } from "../../../provider/livevirt/runtime.js";
 import { vmSchema } from "../../../provider/livevirt/schema.js";
 import { vmResource } from "../../../provider/livevirt/vm.js";
 import { validateVm } from "../../../provider/livevirt/vm-validate.js";
-import type { HostSpec } from "../../../provider/livevirt/driver.js";
 import type { CallContext } from "../../../provider/framework/resource.js";
+import type { Drivers } from "../../../provider/livevirt/driver.js";
 import type { Logger } from "../../../provider/plugin/log.js";
 import { fakeLibvirt } from "../provider/fake-driver.js";
 import { fullConfig, proposedNew } from "../provider/tf-sim.js";
@@ -34,6 +35,9 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
     ["disk path with NUL", { disk: [{ path: "/i.img\u0000" }] }, "disk.0.path", /remove the control characters/],
     ["console_log with a tab", { console_log: "/var/log/x\tlog" }, "console_log", /remove the control characters/],
     ["cmdline without kernel", { cmdline: "console=ttyS0" }, "cmdline", /set kernel too/],
+    // What libvirt would refuse at create (or corrupt at run time), refused at plan too.
+    ["two disks on one device", { disk: [{ path: "/a.img" }, { path: "/b.img", target: "vda" }] }, "disk.1.target", /give each disk its own target/],
+    ["one image attached twice", { disk: [{ path: "/a.img" }, { path: "/a.img", target: "vdc" }] }, "disk.1.path", /attach each image once: remove disk\.1/],
     ["cmdline with a newline", { kernel: "/k", cmdline: "a\nb" }, "cmdline", /remove the control characters/],
     ["cmdline of 5000 characters", { kernel: "/k", cmdline: "x".repeat(5000) }, "cmdline", /at most 4096/],
   ])("%s", (_what, partial, field, fix) => {
@@ -63,7 +67,7 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
 
 describe("livevirt_vm: the move rules are checked at plan, not at the first move", () => {
   it.each([
-    ["postcopy_bandwidth_mib with precopy", { mode: "precopy", postcopy_bandwidth_mib: 100 }, "migration.postcopy_bandwidth_mib", /set mode = "postcopy"/],
+    ["postcopy_bandwidth_mib with precopy", { mode: "precopy", postcopy_bandwidth_mib: 100 }, "migration.postcopy_bandwidth_mib", /set migration\.mode = "postcopy"/],
     ["max_downtime_ms 10^9", { max_downtime_ms: 1e9 }, "migration.max_downtime_ms", /between 1 and 60000 ms/],
     ["bandwidth_mib 10^12", { bandwidth_mib: 1e12 }, "migration.bandwidth_mib", /between 1 and 1000000 MiB\/s/],
     ["timeout_s of a year", { timeout_s: 365 * 24 * 3600 }, "migration.timeout_s", /between 1 and 604800/],
@@ -103,10 +107,10 @@ describe("provider host blocks: shell", () => {
 });
 
 describe("a move between two names of the same libvirt host is refused at plan", () => {
-  const hosts: HostSpec[] = [
-    { name: "a", uri: "qemu+ssh://root:pw@kvm-a/system", migrationUri: null, shell: null },
-    { name: "a2", uri: "qemu+ssh://root:pw@KVM-A/system", migrationUri: null, shell: null }, // same host, other spelling
-    { name: "b", uri: "qemu+ssh://root@kvm-b/system", migrationUri: null, shell: null },
+  const hosts: Host[] = [
+    { name: "a", uri: "qemu+ssh://root:pw@kvm-a/system" },
+    { name: "a2", uri: "qemu+ssh://root:pw@KVM-A/system" }, // same host, other spelling
+    { name: "b", uri: "qemu+ssh://root@kvm-b/system" },
   ];
   const prior: ObjectValue = {
     ...fullConfig(block, base),
@@ -121,7 +125,8 @@ describe("a move between two names of the same libvirt host is refused at plan",
   const setup = () => {
     const fake = fakeLibvirt();
     const rt = new LivevirtRuntime();
-    rt.configure(hosts, fake.factory(hosts, null as never));
+    const list = new HostList(hosts);
+    rt.configure(list, fake.factory(list, null as never) as Drivers); // the fake answers synchronously
     return { fake, vm: vmResource(rt) };
   };
   const log: Logger = { trace() {}, debug() {}, info() {}, warn() {}, error() {}, child: () => log };

@@ -116,11 +116,11 @@ describe("validation names field, value and fix", () => {
   });
 
   it("disk checks", () => {
-    expect(invalid({ ...base, disks: [{ path: "x.qcow2", format: "qcow2", target: "vda" }] }).detail.field).toBe("disks[0].path");
-    expect(invalid({ ...base, disks: [{ path: "/x", format: "vmdk" as "raw", target: "vda" }] }).detail.field).toBe("disks[0].format");
-    expect(invalid({ ...base, disks: [{ path: "/x", format: "raw", target: "xda" }] }).detail.field).toBe("disks[0].target");
+    expect(invalid({ ...base, disks: [{ path: "x.qcow2", format: "qcow2", target: "vda" }] }).detail.field).toBe("disks.0.path");
+    expect(invalid({ ...base, disks: [{ path: "/x", format: "vmdk" as "raw", target: "vda" }] }).detail.field).toBe("disks.0.format");
+    expect(invalid({ ...base, disks: [{ path: "/x", format: "raw", target: "xda" }] }).detail.field).toBe("disks.0.target");
     const dup = invalid({ ...base, disks: [{ path: "/x", format: "raw", target: "vda" }, { path: "/y", format: "raw", target: "vda" }] });
-    expect(dup.detail.field).toBe("disks[1].target");
+    expect(dup.detail.field).toBe("disks.1.target");
   });
 
   it("accepts the range bounds", () => {

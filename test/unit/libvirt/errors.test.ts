@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { DomainNotFoundError, LibvirtError } from "../../../src/errors.js";
 import { displayCommand, virshFailure } from "../../../src/libvirt/run-virsh.js";
 import { isDomainNotFound } from "../../../src/libvirt/parse/virsh-error.js";
-import { redactText, redactUri, uriPassword } from "../../../src/libvirt/uri.js";
+import { redactSecrets as redactUri, redactText, uriPassword } from "../../../src/model/index.js";
 import { raw, V11, V9 } from "./fixtures.js";
 
 const URI_A = "qemu+unix:///system?socket=/var/lib/twohost/a/run/libvirt-sock";

@@ -3,12 +3,12 @@ import { ValidationError } from "../../../src/errors.js";
 import { DEFAULT_SETTINGS, validateSettings } from "../../../src/migration/policy.js";
 
 describe("validateSettings: accepted", () => {
-  it("empty input → defaults (post-copy, auto, 1800 s, KubeVirt's 150 s/GiB, nova's 10 %)", () => {
+  it("empty input → defaults (post-copy, auto, the model's 600 s, KubeVirt's 150 s/GiB, nova's 10 %)", () => {
     expect(validateSettings({})).toEqual(DEFAULT_SETTINGS);
     expect(validateSettings()).toEqual({
       mode: "postcopy",
       switch: "auto",
-      timeoutS: 1800,
+      timeoutS: 600,
       timeoutPerGiBS: 150,
       stallProgressPercent: 10,
       copyStorage: false,
@@ -38,7 +38,7 @@ describe("validateSettings: rejected, naming field, value and fix", () => {
     ["zero bandwidth", { bandwidthMib: 0 }, "bandwidthMib", "0", /leave it unset for unlimited/],
     ["fractional bandwidth", { postcopyBandwidthMib: 2.5 }, "postcopyBandwidthMib", "2.5", /between 1 and/],
     ["absurd bandwidth", { bandwidthMib: 5e9 }, "bandwidthMib", "5000000000", /between 1 and 1000000/],
-    ["timeout 0", { timeoutS: 0 }, "timeoutS", "0", /set timeoutS between 1 and 604800 \(default 1800\)/],
+    ["timeout 0", { timeoutS: 0 }, "timeoutS", "0", /set timeoutS to a whole number between 1 and 604800 seconds \(default 600\)/],
     ["timeout NaN", { timeoutS: Number.NaN }, "timeoutS", "NaN", /set timeoutS/],
     ["timeout as a string", { timeoutS: "600" }, "timeoutS", '"600"', /set timeoutS/],
     ["downtime of an hour", { maxDowntimeMs: 3_600_000 }, "maxDowntimeMs", "3600000", /between 1 and 60000 ms, or leave it unset for QEMU's 300 ms/],

@@ -7,6 +7,7 @@ import { LibvirtError } from "../../../src/errors.js";
 import { MigrationError } from "../../../src/libvirt/errors.js";
 import { classifyMigrateError } from "../../../src/libvirt/parse/migrate-error.js";
 import { prepareRefusal } from "../../../src/migration/refusal.js";
+import { MODEL_SPELLING, spell } from "../../../src/model/index.js";
 import { capturedError, V11, V9 } from "../libvirt/fixtures.js";
 
 function migrationError(stderr: string): MigrationError {
@@ -20,7 +21,8 @@ describe("prepareRefusal", () => {
     expect(r).not.toBeNull();
     expect(r!.host).toBe("b");
     expect(r!.why).toBe("host b refused the move at prepare: its QEMU cannot use userfaultfd (Operation not permitted), so it cannot receive a post-copy move; nothing was sent");
-    expect(r!.fix).toMatch(/^on host b: let QEMU use userfaultfd .*migration\.on_unsupported = "precopy"/);
+    // The domain names the setting in the model's words; each layer spells it (HCL at plan).
+    expect(spell(r!.fix, MODEL_SPELLING)).toMatch(/^on host b: let QEMU use userfaultfd .*migration\.onUnsupported = "precopy"/);
   });
 
   it("QEMU 7.2 on libvirt 9.0 says only 'Postcopy is not supported': still the destination's refusal", () => {

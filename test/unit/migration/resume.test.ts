@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { parseDomState } from "../../../src/libvirt/parse/domstate.js";
 import { parseEventLines, type VirshEvent } from "../../../src/libvirt/parse/events.js";
 import type { HostView } from "../../../src/migration/errors.js";
-import { judgePostcopy, RESUME_CRASHES_DESTINATION, staleSourceDefinition } from "../../../src/migration/resume.js";
+import { judgePostcopy, staleSourceDefinition } from "../../../src/migration/resume.js";
+import { RESUME_CRASHES_DESTINATION } from "../../../src/libvirt/versions.js";
 import { raw, sample, V11 } from "../libvirt/fixtures.js";
 
 const at = (host: string, file: string, persistent?: boolean): HostView => ({

@@ -62,7 +62,7 @@ describe("LivevirtApp", () => {
       message = (e as Error).message;
     }
     expect(message).toBe(
-      'livevirt: the stack is not valid (1 problem):\n  livevirt: ex/web: host = "nowhere" is invalid: no host of that name is declared in ex/hosts. Fix: use one of the declared hosts: "a", "b".',
+      'livevirt: the stack is not valid (1 problem):\n  livevirt: ex/web: host = "nowhere" is invalid: is not a declared host in ex/hosts. Fix: use one of the declared hosts: "a", "b" — or declare a host named "nowhere".',
     );
     expect(existsSync(join(dir, "out/stacks/ex/.terraform.lock.hcl"))).toBe(false);
   });

@@ -6,9 +6,9 @@
 import { Testing, TerraformStack } from "cdktf";
 import { testApp } from "./testing-app.js";
 import { describe, expect, it } from "vitest";
-import { LivevirtHosts, VmPlacement, type HostProps, type VmPlacementProps } from "../../../modules/index.js";
+import { LivevirtHosts, VmPlacement, type Host, type VmPlacementProps } from "../../../modules/index.js";
 
-const HOSTS: HostProps[] = [
+const HOSTS: Host[] = [
   { name: "a", uri: "qemu+ssh://root@kvm-a/system", migrationUri: "qemu+tcp://10.77.0.1/system" },
   { name: "b", uri: "qemu+tls://kvm-b/system" },
 ];
@@ -20,7 +20,7 @@ function problems(stack: TerraformStack): string[] {
 
 function stackWith(opts: { hosts?: unknown; vm?: Partial<VmPlacementProps> | Record<string, unknown>; extra?: (s: TerraformStack) => void }) {
   const stack = new TerraformStack(testApp(), "s");
-  new LivevirtHosts(stack, "hosts", { hosts: (opts.hosts ?? HOSTS) as HostProps[] });
+  new LivevirtHosts(stack, "hosts", { hosts: (opts.hosts ?? HOSTS) as Host[] });
   new VmPlacement(stack, "web", { host: "a", ...(opts.vm ?? {}) } as VmPlacementProps);
   opts.extra?.(stack);
   return stack;
@@ -40,26 +40,26 @@ function expectOne(stack: TerraformStack, path: string, field: string, value: st
 }
 
 describe("VmPlacement validation", () => {
-  it("memoryMib below 16 (the brief's example, verbatim)", () => {
-    const msg = expectOne(stackWith({ vm: { memoryMib: -5 } }), "s/web", "memoryMib", "-5", /Fix: give the VM at least 16 MiB/);
-    expect(msg).toBe("livevirt: s/web: memoryMib = -5 is invalid: must be >= 16. Fix: give the VM at least 16 MiB (a whole number of MiB).");
+  it("memoryMib below 16 (the brief's format; rule and fix are the model's, spelled as props)", () => {
+    const msg = expectOne(stackWith({ vm: { memoryMib: -5 } }), "s/web", "memoryMib", "-5", /Fix: set memoryMib to a whole number between 16 and 1048576 MiB/);
+    expect(msg).toBe("livevirt: s/web: memoryMib = -5 is invalid: must be at least 16. Fix: set memoryMib to a whole number between 16 and 1048576 MiB.");
   });
 
   it("fractional memoryMib", () => {
-    expectOne(stackWith({ vm: { memoryMib: 256.5 } }), "s/web", "memoryMib", "256.5", /must be integer/);
+    expectOne(stackWith({ vm: { memoryMib: 256.5 } }), "s/web", "memoryMib", "256.5", /must be a whole number\. Fix: set memoryMib to a whole number/);
   });
 
   it("vcpus 0", () => {
-    expectOne(stackWith({ vm: { vcpus: 0 } }), "s/web", "vcpus", "0", /must be >= 1\. Fix: give the VM a whole number of vCPUs/);
+    expectOne(stackWith({ vm: { vcpus: 0 } }), "s/web", "vcpus", "0", /must be at least 1\. Fix: set vcpus to a whole number between 1 and 256 vCPUs/);
   });
 
   it("unknown host lists the declared ones", () => {
-    const msg = expectOne(stackWith({ vm: { host: "c" } }), "s/web", "host", '"c"', /Fix: use one of the declared hosts: "a", "b"\.$/);
-    expect(msg).toContain("no host of that name is declared in s/hosts");
+    const msg = expectOne(stackWith({ vm: { host: "c" } }), "s/web", "host", '"c"', /Fix: use one of the declared hosts: "a", "b" — or declare a host named "c"\.$/);
+    expect(msg).toContain("is not a declared host in s/hosts");
   });
 
   it("empty host", () => {
-    expectOne(stackWith({ vm: { host: "" } }), "s/web", "host", '""', /must not be empty\. Fix: name one of the stack's hosts/);
+    expectOne(stackWith({ vm: { host: "" } }), "s/web", "host", '""', /must not be empty\. Fix: name one of the declared hosts/);
   });
 
   it("missing host (JavaScript caller)", () => {
@@ -67,11 +67,11 @@ describe("VmPlacement validation", () => {
     new LivevirtHosts(stack, "hosts", { hosts: HOSTS });
     new VmPlacement(stack, "web", {} as VmPlacementProps);
     const all = problems(stack);
-    expect(all.some((m) => m.startsWith("livevirt: s/web: host is missing: is required. Fix: name one of the stack's hosts"))).toBe(true);
+    expect(all.some((m) => m.startsWith("livevirt: s/web: host is missing: is required. Fix: name one of the declared hosts"))).toBe(true);
   });
 
   it("bad VM name (default name = construct id is checked too)", () => {
-    expectOne(stackWith({ vm: { name: "web server" } }), "s/web", "name", '"web server"', /must be 1–64 characters.*Fix: name the VM like "web1"/);
+    expectOne(stackWith({ vm: { name: "web server" } }), "s/web", "name", '"web server"', /must be 1–64 characters.*Fix: .*name the VM like "web1"/);
   });
 
   it("duplicate VM names name the first user", () => {
@@ -85,15 +85,15 @@ describe("VmPlacement validation", () => {
   });
 
   it("unknown domainType", () => {
-    expectOne(stackWith({ vm: { domainType: "xen" as never } }), "s/web", "domainType", '"xen"', /must be one of "auto", "kvm", "qemu"\. Fix: use "kvm"/);
+    expectOne(stackWith({ vm: { domainType: "xen" as never } }), "s/web", "domainType", '"xen"', /must be one of "auto", "kvm", "qemu"\. Fix: set domainType to one of auto, kvm, qemu\.$/);
   });
 
   it("relative kernel path", () => {
-    expectOne(stackWith({ vm: { boot: { kernel: "vmlinuz" } } }), "s/web", "boot.kernel", '"vmlinuz"', /must be an absolute path on the host\. Fix: write kernel as an absolute path/);
+    expectOne(stackWith({ vm: { boot: { kernel: "vmlinuz" } } }), "s/web", "boot.kernel", '"vmlinuz"', /must be an absolute path on the host\. Fix: write boot\.kernel as an absolute path/);
   });
 
   it("boot without kernel", () => {
-    expectOne(stackWith({ vm: { boot: { initrd: "/i.img" } as never } }), "s/web", "boot.kernel", null, /Fix: write kernel as an absolute path/);
+    expectOne(stackWith({ vm: { boot: { initrd: "/i.img" } as never } }), "s/web", "boot.initrd", '"/i.img"', /needs boot\.kernel\. Fix: set boot\.kernel too, or remove boot\.initrd\.$/);
   });
 
   it("relative consoleLog", () => {
@@ -103,8 +103,8 @@ describe("VmPlacement validation", () => {
   it("disk: bad format and relative path, both reported (allErrors)", () => {
     const all = problems(stackWith({ vm: { disks: [{ path: "web.img", format: "vmdk" as never }] } }));
     expect(all).toHaveLength(2);
-    expect(all).toContainEqual(expect.stringMatching(/^livevirt: s\/web: disks\[0\]\.path = "web\.img" is invalid: must be an absolute path.*Fix: write the disk path/));
-    expect(all).toContainEqual(expect.stringMatching(/^livevirt: s\/web: disks\[0\]\.format = "vmdk" is invalid: must be one of "raw", "qcow2"\. Fix: use "raw" or "qcow2"\.$/));
+    expect(all).toContainEqual(expect.stringMatching(/^livevirt: s\/web: disks\[0\]\.path = "web\.img" is invalid: must be an absolute path.*Fix: write disks\[0\]\.path as an absolute path/));
+    expect(all).toContainEqual(expect.stringMatching(/^livevirt: s\/web: disks\[0\]\.format = "vmdk" is invalid: must be one of "raw", "qcow2"\. Fix: set disks\[0\]\.format to one of raw, qcow2\.$/));
   });
 
   it("migration.mode typo", () => {
@@ -112,11 +112,11 @@ describe("VmPlacement validation", () => {
   });
 
   it("migration.timeoutS 0", () => {
-    expectOne(stackWith({ vm: { migration: { timeoutS: 0 } } }), "s/web", "migration.timeoutS", "0", /must be >= 1\. Fix: give a whole number of seconds/);
+    expectOne(stackWith({ vm: { migration: { timeoutS: 0 } } }), "s/web", "migration.timeoutS", "0", /must be at least 1\. Fix: set migration\.timeoutS to a whole number between 1 and 604800 seconds/);
   });
 
   it("migration.switch with precopy (cross-field)", () => {
-    expectOne(stackWith({ vm: { migration: { mode: "precopy", switch: "stall" } } }), "s/web", "migration.switch", '"stall"', /only applies to post-copy moves\. Fix: remove switch, or set mode: "postcopy"/);
+    expectOne(stackWith({ vm: { migration: { mode: "precopy", switch: "stall" } } }), "s/web", "migration.switch", '"stall"', /only applies to post-copy moves\. Fix: remove migration\.switch, or set migration: \{ mode: "postcopy" \}\.$/);
   });
 
   it("misspelt prop names the known fields", () => {
@@ -155,7 +155,7 @@ describe("LivevirtHosts validation", () => {
     const stack = stackWith({ hosts: [{ name: "A", uri: "qemu:///system" }], vm: { host: "A" } });
     const all = problems(stack);
     expect(all).toContain(
-      'livevirt: s/hosts: hosts[0].name = "A" is invalid: must be 1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -. Fix: name the host like "a", "kvm-b" or "rack1_host3".',
+      'livevirt: s/hosts: hosts[0].name = "A" is invalid: must be 1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -. Fix: name the host like "a", "kvm-b" or "rack1_host3" (1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -).',
     );
   });
 
@@ -174,7 +174,7 @@ describe("LivevirtHosts validation", () => {
   });
 
   it("no hosts", () => {
-    expectOne(stackWithNoVm([]), "s/hosts", "hosts", "[]", /must NOT have fewer than 1 items\. Fix: declare at least one host/);
+    expectOne(stackWithNoVm([]), "s/hosts", "hosts", "[]", /must declare at least one host\. Fix: declare at least one host/);
   });
 
   it("two LivevirtHosts in one stack", () => {
@@ -183,7 +183,7 @@ describe("LivevirtHosts validation", () => {
   });
 });
 
-function stackWithNoVm(hosts: HostProps[]): TerraformStack {
+function stackWithNoVm(hosts: Host[]): TerraformStack {
   const stack = new TerraformStack(testApp(), "s");
   new LivevirtHosts(stack, "hosts", { hosts });
   return stack;

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { MoveError, type HostViews } from "../../../src/migration/errors.js";
 import { placementAfterFailure } from "../../../src/placement/move.js";
-import type { Placement } from "../../../src/placement/types.js";
+import type { Placement } from "../../../src/model/index.js";
 
 const current: Placement = { uuid: "u-1", name: "web", host: "a", domainType: "qemu", state: "running", reason: "booted" };
 const views = (src: HostViews["source"], dst: HostViews["destination"]): HostViews => ({ source: src, destination: dst });

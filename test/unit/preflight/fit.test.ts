@@ -13,13 +13,13 @@ const dest = {
   domCaps: known(parseDomainCapabilities(xmlSample("virsh-domcapabilities-qemu.xml", BPO)), "sample"),
   freeMemoryBytes: known(1024 * 1024 * 1024, "t"),
 };
-const vm = (o: Partial<PreflightVm> = {}, policy: Partial<PreflightVm["policy"]> = {}): PreflightVm => ({
+const vm = (o: Partial<PreflightVm> = {}, policy: Partial<PreflightVm["migration"]> = {}): PreflightVm => ({
   name: "web-1",
   memoryMib: 512,
   domainType: "qemu",
   disks: [],
   ...o,
-  policy: { mode: "postcopy", onUnsupported: "fail", ...policy },
+  migration: { mode: "postcopy", onUnsupported: "fail", ...policy },
 });
 
 describe("destination fit", () => {
@@ -41,7 +41,7 @@ describe("destination fit", () => {
     expect(diskCheck(vm(), "b")).toMatchObject({ status: "pass", found: "no disks" });
     expect(diskCheck(vm({ disks: [{ path: "/nfs/a.qcow2", shared: true }] }), "b")).toMatchObject({ status: "pass", found: "1 disk(s) assumed shared (shared=true)" });
     expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }, { copyStorage: true }), "b").status).toBe("pass");
-    expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }), "b")).toMatchObject({ status: "fail", found: expect.stringContaining("/var/lib/x.qcow2"), fix: expect.stringContaining("copy_storage") });
+    expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }), "b")).toMatchObject({ status: "fail", found: expect.stringContaining("/var/lib/x.qcow2"), fix: expect.stringContaining("‹migration.copyStorage=true›") });
   });
 
   it("no tunnelled transport with post-copy", () => {

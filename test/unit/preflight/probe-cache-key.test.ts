@@ -1,13 +1,13 @@
 import { describe, expect, it } from "vitest";
-import type { HostTarget } from "../../../src/hosts.js";
+import type { Host } from "../../../src/model/index.js";
 import type { HostCapabilities } from "../../../src/libvirt/parse/capabilities.js";
 import type { HostFacts } from "../../../src/preflight/host-facts.js";
 import { known, unknown } from "../../../src/preflight/known.js";
 import { pairId, probeCacheKey, type ProbeCacheKey } from "../../../src/preflight/probe-cache-key.js";
 import { DEV_0666, UNPRIV_CONF, probe, rootHost, withKernel } from "./facts.js";
 
-const A: HostTarget = { name: "a", uri: "qemu+unix:///system?socket=/a", migrationUri: "qemu+tcp://10.0.0.1/system", shell: [] };
-const B: HostTarget = { name: "b", uri: "qemu+unix:///system?socket=/b", migrationUri: "qemu+tcp://10.0.0.2/system", shell: [] };
+const A: Host = { name: "a", uri: "qemu+unix:///system?socket=/a", migrationUri: "qemu+tcp://10.0.0.1/system", shell: [] };
+const B: Host = { name: "b", uri: "qemu+unix:///system?socket=/b", migrationUri: "qemu+tcp://10.0.0.2/system", shell: [] };
 const PARAMS = { memoryMib: 64, bandwidthMib: 1 };
 
 function host(name: string, uuid: string): HostFacts {

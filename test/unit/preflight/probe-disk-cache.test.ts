@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HostTarget } from "../../../src/hosts.js";
+import type { Host } from "../../../src/model/index.js";
 import type { HostCapabilities } from "../../../src/libvirt/parse/capabilities.js";
 import type { HostFacts } from "../../../src/preflight/host-facts.js";
 import { known, unknown } from "../../../src/preflight/known.js";
@@ -117,9 +117,9 @@ describe("entries on disk", () => {
 });
 
 describe("probe with the disk cache (plan process, then apply process)", () => {
-  const A: HostTarget = { name: "a", uri: "qemu+unix:///system?socket=/a", migrationUri: "qemu+tcp://10.0.0.1/system", shell: [] };
-  const B: HostTarget = { name: "b", uri: "qemu+unix:///system?socket=/b", migrationUri: "qemu+tcp://10.0.0.2/system", shell: [] };
-  const facts = (t: HostTarget): HostFacts => ({
+  const A: Host = { name: "a", uri: "qemu+unix:///system?socket=/a", migrationUri: "qemu+tcp://10.0.0.1/system", shell: [] };
+  const B: Host = { name: "b", uri: "qemu+unix:///system?socket=/b", migrationUri: "qemu+tcp://10.0.0.2/system", shell: [] };
+  const facts = (t: Host): HostFacts => ({
     ...rootHost(t.name),
     capabilities: known({ uuid: `uuid-${t.name}`, arch: "x86_64", guests: [] } as unknown as HostCapabilities, "t"),
     qemuProbe: probe("yes"),

@@ -1,3 +1,4 @@
+import { MODEL_SPELLING, spell } from "../../../src/model/index.js";
 import { describe, expect, it } from "vitest";
 import { LivevirtError } from "../../../src/errors.js";
 import { PreflightError } from "../../../src/preflight/errors.js";
@@ -9,7 +10,7 @@ import type { CheckResult, OnUnsupported, PreflightReport, PreflightVm } from ".
 import { probe, rootHost, unprivHost } from "./facts.js";
 
 function vm(onUnsupported: OnUnsupported = "fail", mode: "postcopy" | "precopy" = "postcopy"): PreflightVm {
-  return { name: "web-1", memoryMib: 512, domainType: "qemu", disks: [], policy: { mode, onUnsupported } };
+  return { name: "web-1", memoryMib: 512, domainType: "qemu", disks: [], migration: { mode, onUnsupported } };
 }
 
 const fit = (status: CheckResult["status"] = "pass", id = "fit.memory"): CheckResult => ({ id, host: "b", title: id, status, found: status === "fail" ? "100 MiB free" : "ok", required: "≥ 512 MiB free", requiredFor: "move", ...(status === "fail" ? { fix: "free memory" } : {}) });
@@ -107,7 +108,8 @@ describe("summary paragraph", () => {
     const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "precopy", "postcopy", false);
     expect(s).toMatch(/^VM web-1 moving from host a to host b live-migrates with pre-copy only\./);
     expect(s).toContain("post-copy is NOT possible");
-    expect(s).toContain('migration.on_unsupported = "precopy"');
+    // The setting in the model's words (a marker the provider renders as migration.on_unsupported = "precopy").
+    expect(spell(s, MODEL_SPELLING)).toContain('migration.onUnsupported = "precopy"');
     expect(s).toContain("kernel.userfaultfd on b");
   });
 });

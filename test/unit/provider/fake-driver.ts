@@ -1,11 +1,12 @@
 /** A scripted in-memory driver, for unit tests of the framework only. */
 import { DomainNotFoundError, LivevirtError } from "../../../src/errors.js";
-import type { DriverContext, DriverFactory, HostSpec, VmDriver, VmObserved, VmRef, VmSpec } from "../../../provider/livevirt/driver.js";
+import type { DriverContext, DriverFactory, VmDriver, VmRef } from "../../../provider/livevirt/driver.js";
+import { resolveMigration, type Host, type Placement, type Vm } from "../../../src/model/index.js";
 
 export interface FakeLibvirt {
   factory: DriverFactory;
-  hosts: HostSpec[] | null;
-  vms: Map<string, VmObserved>;
+  hosts: Host[] | null;
+  vms: Map<string, Placement>;
   calls: Array<[string, ...unknown[]]>;
   /** Makes the next move wait until ctx.signal aborts. */
   hangMoves: boolean;
@@ -18,28 +19,28 @@ export function fakeLibvirt(): FakeLibvirt {
   const fake: FakeLibvirt = { factory: null!, hosts: null, vms: new Map(), calls: [], hangMoves: false, preflight: true, refuseMoves: false };
   let n = 0;
   const vm: VmDriver = {
-    async create(spec: VmSpec) {
+    async create(spec: Vm) {
       fake.calls.push(["create", spec]);
-      const obs: VmObserved = { id: `uuid-${++n}`, name: spec.name, host: spec.host, domainType: spec.domainType === "qemu" ? "qemu" : "kvm", state: "running" };
-      fake.vms.set(obs.id, obs);
+      const obs: Placement = { uuid: `uuid-${++n}`, name: spec.name, host: spec.host, domainType: spec.domainType === "qemu" ? "qemu" : "kvm", state: "running", reason: "booted" };
+      fake.vms.set(obs.uuid, obs);
       return obs;
     },
     async read(ref: VmRef) {
       fake.calls.push(["read", ref]);
       return fake.vms.get(ref.id) ?? null;
     },
-    async move(ref: VmRef, spec: VmSpec, ctx: DriverContext) {
-      fake.calls.push(["move", ref, spec]);
+    async move(current: Placement, spec: Vm, ctx: DriverContext) {
+      fake.calls.push(["move", current, spec]);
       if (fake.hangMoves) {
         await new Promise((_, reject) =>
-          ctx.signal.addEventListener("abort", () => reject(new LivevirtError("move aborted by StopProvider; the VM stayed on the source", { host: ref.host }))),
+          ctx.signal.addEventListener("abort", () => reject(new LivevirtError("move aborted by StopProvider; the VM stayed on the source", { host: current.host }))),
         );
       }
-      const obs = { ...fake.vms.get(ref.id)!, host: spec.host };
-      fake.vms.set(ref.id, obs);
+      const obs = { ...fake.vms.get(current.uuid)!, host: spec.host };
+      fake.vms.set(current.uuid, obs);
       return {
-        vm: obs,
-        report: { from: ref.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0 },
+        placement: obs,
+        record: { from: current.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0, preflight: `ok: ${current.host} → ${spec.host}` },
       };
     },
     async delete(ref: VmRef) {
@@ -50,19 +51,19 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.calls.push(["import", id]);
       const obs = fake.vms.get(id);
       if (!obs) throw new LivevirtError(`no VM ${id}`, { value: id, fix: "pass a libvirt UUID" });
-      const spec: VmSpec = {
+      const vm: Vm = {
         name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
         disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], consoleLog: null,
-        migration: { mode: "postcopy", switch: "auto", onUnsupported: "fail", bandwidthMib: null, postcopyBandwidthMib: null, maxDowntimeMs: null, timeoutS: 600, copyStorage: false, probe: true },
+        migration: resolveMigration(null),
       };
-      return { vm: obs, spec };
+      return { placement: obs, vm };
     },
   };
   Object.defineProperty(vm, "preflight", {
     enumerable: true,
     get: () =>
       fake.preflight
-        ? async (ref: VmRef, spec: VmSpec) => {
+        ? async (ref: VmRef, spec: Vm) => {
             fake.calls.push(["preflight", ref, spec]);
             if (fake.refuseMoves) throw new LivevirtError(`VM ${spec.name} cannot move from ${ref.host} to ${spec.host}: host ${spec.host} cannot post-copy`, { host: spec.host });
             return `ok: ${ref.host} → ${spec.host} can post-copy`;
@@ -70,12 +71,12 @@ export function fakeLibvirt(): FakeLibvirt {
         : undefined,
   });
   fake.factory = (hosts) => {
-    fake.hosts = [...hosts];
+    fake.hosts = [...hosts.hosts];
     return {
       vm,
       hostInfo: {
-        async info(h: HostSpec) {
-          return { hostname: `kvm-${h.name}`, hostUuid: "h-uuid", libvirtVersion: "9.0.0", qemuVersion: "7.2.0", kernel: "6.1.0", arch: "x86_64", kvm: true, postcopy: "yes", postcopyReason: "userfaultfd available" };
+        async info(name: string) {
+          return { hostname: `kvm-${name}`, hostUuid: "h-uuid", libvirtVersion: "9.0.0", qemuVersion: "7.2.0", kernel: "6.1.0", arch: "x86_64", kvm: true, postcopy: "yes", postcopyReason: "userfaultfd available" };
         },
       },
     };

@@ -3,8 +3,9 @@ import { describe, expect, it } from "vitest";
 import { decodeJson, encodeMsgpack, decodeMsgpack } from "../../../provider/framework/codec.js";
 import { vmSchema } from "../../../provider/livevirt/schema.js";
 import { lastMoveValue } from "../../../provider/livevirt/vm-spec.js";
+import type { MoveRecord } from "../../../src/model/index.js";
 
-const report = {
+const report: MoveRecord = {
   from: "a",
   to: "b",
   mode: "postcopy",
@@ -16,6 +17,7 @@ const report = {
   startedAt: "2025-06-01T10:00:12.250Z",
   finishedAt: "2025-06-01T10:00:22.000Z",
   queuedMs: 11_900,
+  preflight: "a → b: live-migrates with post-copy (post-copy: yes)",
 };
 
 describe("last_move", () => {

@@ -1,9 +1,11 @@
-/** Rules Terraform enforces on provider schemas (it refuses the provider otherwise), and types.ts in step. */
+/** Rules Terraform enforces on provider schemas (it refuses the provider otherwise), and the schemas in step with the model. */
 import { describe, expect, it } from "vitest";
 import type { BlockSchema } from "../../../provider/framework/schema.js";
 import { hostDataSchema, providerSchema, vmSchema } from "../../../provider/livevirt/schema.js";
 import { schemaToProto } from "../../../provider/plugin/schema-proto.js";
-import type { HostConfig, HostData, LastMove, VmState } from "../../../provider/livevirt/types.js";
+import type { HostInfo } from "../../../provider/livevirt/driver.js";
+import { HCL } from "../../../provider/livevirt/spelling.js";
+import type { Disk, Host, MigrationPolicy, MoveRecord, Vm } from "../../../src/model/index.js";
 
 function* blocks(b: BlockSchema, path = ""): Generator<[string, BlockSchema]> {
   yield [path, b];
@@ -31,23 +33,30 @@ describe("schemas", () => {
     for (const bt of proto.block.block_types.filter((b) => b.nesting === "SINGLE")) expect(bt.min_items).toBe(bt.max_items);
   });
 
-  it("types.ts names exactly the schema's attributes", () => {
+  it("the schemas name exactly the model's fields, in HCL (a new model field fails here until the schema has it)", () => {
     const keys = (b: BlockSchema) => [...Object.keys(b.attributes), ...Object.keys(b.blocks ?? {})].sort();
-    const vm: Record<keyof VmState, true> = {
-      id: true, name: true, host: true, memory_mib: true, vcpus: true, domain_type: true, kernel: true, initrd: true, cmdline: true,
-      disk: true, console_log: true, migration: true, state: true, last_move: true, preflight: true,
+    const hcl = (fields: Record<string, true>) => Object.keys(fields).map((f) => HCL.field(f)).sort();
+    const vm: Record<keyof Vm, true> = {
+      name: true, host: true, memoryMib: true, vcpus: true, domainType: true, kernel: true, initrd: true, cmdline: true, disks: true, consoleLog: true, migration: true,
     };
-    expect(keys(vmSchema.block)).toEqual(Object.keys(vm).sort());
-    const host: Record<keyof HostConfig, true> = { name: true, uri: true, migration_uri: true, shell: true };
-    expect(keys(providerSchema.block.blocks!.host!.block)).toEqual(Object.keys(host).sort());
-    const data: Record<keyof HostData, true> = {
-      name: true, hostname: true, host_uuid: true, libvirt_version: true, qemu_version: true, kernel: true, arch: true, kvm: true, postcopy: true, postcopy_reason: true,
+    const computed = ["id", "state", "last_move", "preflight"];
+    expect(keys(vmSchema.block)).toEqual([...hcl(vm), ...computed].sort());
+    const disk: Record<keyof Disk, true> = { path: true, format: true, target: true, shared: true };
+    expect(keys(vmSchema.block.blocks!.disk!.block)).toEqual(hcl(disk));
+    const migration: Record<keyof MigrationPolicy, true> = {
+      mode: true, switch: true, onUnsupported: true, bandwidthMib: true, postcopyBandwidthMib: true, maxDowntimeMs: true, timeoutS: true, copyStorage: true, probe: true,
     };
-    expect(keys(hostDataSchema.block)).toEqual(Object.keys(data).sort());
-    const lastMove: Record<keyof LastMove, true> = {
-      from: true, to: true, mode: true, switched_at_iteration: true, total_ms: true, downtime_ms: true, bytes: true, postcopy_requests: true,
-      started_at: true, finished_at: true, queued_ms: true,
+    expect(keys(vmSchema.block.blocks!.migration!.block)).toEqual(hcl(migration));
+    const host: Record<keyof Host, true> = { name: true, uri: true, migrationUri: true, shell: true };
+    expect(keys(providerSchema.block.blocks!.host!.block)).toEqual(hcl(host));
+    const data: Record<keyof HostInfo | "name", true> = {
+      name: true, hostname: true, hostUuid: true, libvirtVersion: true, qemuVersion: true, kernel: true, arch: true, kvm: true, postcopy: true, postcopyReason: true,
     };
-    expect(Object.keys((vmSchema.block.attributes.last_move!.type as readonly [string, object])[1]).sort()).toEqual(Object.keys(lastMove).sort());
+    expect(keys(hostDataSchema.block)).toEqual(hcl(data));
+    // last_move is the model's MoveRecord without the verdict (stored in its own attribute, preflight).
+    const lastMove: Record<Exclude<keyof MoveRecord, "preflight">, true> = {
+      from: true, to: true, mode: true, switchedAtIteration: true, totalMs: true, downtimeMs: true, bytes: true, postcopyRequests: true, startedAt: true, finishedAt: true, queuedMs: true,
+    };
+    expect(Object.keys((vmSchema.block.attributes.last_move!.type as readonly [string, object])[1]).sort()).toEqual(hcl(lastMove));
   });
 });

@@ -132,7 +132,14 @@ describe("livevirt_vm static validation", () => {
     [{ kernel: "vmlinuz" }, ["kernel"]],
     [{ initrd: "/i" }, ["initrd"]],
     [{ disk: [{ path: "rel.img", format: "vmdk" }] }, ["disk.0.format", "disk.0.path"]],
-    [{ disk: [{ path: "/a", target: "vda" }, { path: "/b", target: "vda" }] }, ["disk"]],
+    [{ disk: [{ path: "/a", target: "vda" }, { path: "/b", target: "vda" }] }, ["disk.1.target"]],
+    // A disk without target gets vda, vdb, … by position: an explicit vda on the second collides with the first.
+    [{ disk: [{ path: "/a" }, { path: "/b", target: "vda" }] }, ["disk.1.target"]],
+    [{ disk: [{ path: "/a", target: "vdb" }, { path: "/b" }] }, ["disk.1.target"]],
+    [{ disk: [{ path: "/a" }, { path: "/b" }, { path: "/c", target: "vdb" }] }, ["disk.2.target"]],
+    [{ disk: [{ path: "/a", target: "vdz" }, { path: "/b" }] }, []],
+    // One image attached twice.
+    [{ disk: [{ path: "/a" }, { path: "/a", target: "vdc" }] }, ["disk.1.path"]],
     [{ migration: { mode: "sideways", timeout_s: 0 } }, ["migration.mode", "migration.timeout_s"]],
     [{ migration: { mode: "precopy", switch: "stall" } }, ["migration.switch"]],
   ])("%j → %j", (partial, fields) => expect(errs(partial)).toEqual(fields));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../src/errors.js";
-import { formatVerdict } from "../../../src/preflight/format.js";
 import type { CheckResult, PreflightReport, Strategy } from "../../../src/preflight/types.js";
 import { parseVerdict } from "../../../src/review/verdict.js";
+import { hcl } from "../../../provider/livevirt/spelling.js";
 import { probe, unprivHost } from "../preflight/facts.js";
-import { change, fallbackToPrecopy, noPostcopyB, realPlan, report } from "./fixtures/plans.js";
+import { change, fallbackToPrecopy, noPostcopyB, realPlan, report, verdictText } from "./fixtures/plans.js";
 
 /** What the verdict text carries of a check (found is left out on purpose: it is not stable). */
 function expected(c: CheckResult) {
@@ -16,8 +16,9 @@ function expected(c: CheckResult) {
     host: c.host,
     id: c.id,
     title: c.title,
-    ...(shown ? { required: c.required } : {}),
-    ...(shown && c.fix ? { fix: c.fix } : {}),
+    // As the provider renders them into the plan (settings named in HCL).
+    ...(shown ? { required: hcl(c.required) } : {}),
+    ...(shown && c.fix ? { fix: hcl(c.fix) } : {}),
   };
 }
 
@@ -34,7 +35,7 @@ const scenarios: [string, () => PreflightReport][] = [
 describe("parseVerdict ∘ formatVerdict (the producer): round trip", () => {
   it.each(scenarios)("%s", (_name, make) => {
     const r = make();
-    const p = parseVerdict(formatVerdict(r));
+    const p = parseVerdict(verdictText(r));
     expect({ from: p.from, to: p.to, strategy: p.strategy, postcopy: p.postcopy }).toEqual({ from: r.from, to: r.to, strategy: r.strategy, postcopy: r.postcopy });
     expect(p.checks.map(({ line: _l, ...c }) => c)).toEqual(r.checks.map(expected));
     expect(p.unparsed).toEqual([]);
@@ -50,7 +51,7 @@ describe("parseVerdict ∘ formatVerdict (the producer): round trip", () => {
   });
 
   it("keeps a fix that itself contains '; ' whole (the userfaultfd fix does)", () => {
-    const c = parseVerdict(formatVerdict(fallbackToPrecopy())).checks.find((x) => x.id === "kernel.userfaultfd" && x.host === "b")!;
+    const c = parseVerdict(verdictText(fallbackToPrecopy())).checks.find((x) => x.id === "kernel.userfaultfd" && x.host === "b")!;
     expect(c.status).toBe("fail");
     expect(c.fix).toContain('MODE="0660"; needs QEMU ≥ 8.1), or run QEMU as root');
     expect(c.fix).toMatch(/or set migration.on_unsupported = "precopy"$/);
@@ -58,7 +59,7 @@ describe("parseVerdict ∘ formatVerdict (the producer): round trip", () => {
   });
 
   it("keeps each check's line exactly as the plan shows it", () => {
-    const text = formatVerdict(fallbackToPrecopy());
+    const text = verdictText(fallbackToPrecopy());
     expect(parseVerdict(text).checks.map((c) => c.line)).toEqual(text.split("\n").slice(1));
   });
 });

@@ -11,8 +11,8 @@
  *    beside it (constant text; quoted parts shell-quoted by `shq`, no user input). Terraform needs an executable file in the mirror; a script is the
  *    smallest one, and it runs no command line built from data.
  *  - ssh itself: for a host `shell` prefix of ssh, the remote sshd hands the joined command to the
- *    remote user's shell; that is ssh's protocol, not ours, and src/preflight/remote-shell.ts quotes
- *    every argument for it (tested in test/unit/preflight/remote-shell.test.ts: hostile arguments
+ *    remote user's shell; that is ssh's protocol, not ours, and src/hosts/shell.ts quotes
+ *    every argument for it (tested in test/unit/hosts/shell.test.ts: hostile arguments
  *    arrive intact through a shell-joining ssh).
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";

@@ -13,8 +13,8 @@ import { describe, expect, it } from "vitest";
 import { LibvirtError } from "../../../src/errors.js";
 import { toDiagnostic } from "../../../provider/diagnostics.js";
 import { hostProblems } from "../../../provider/livevirt/hosts.js";
-import { redactSecrets } from "../../../provider/redact.js";
-import { LivevirtHosts, VmPlacement, type HostProps } from "../../../modules/index.js";
+import { redactSecrets } from "../../../src/model/index.js";
+import { LivevirtHosts, VmPlacement, type Host } from "../../../modules/index.js";
 import type { ObjectValue } from "../../../provider/framework/values.js";
 
 const PW = "s3cr3t-Xy";
@@ -34,7 +34,7 @@ describe("URI passwords are never quoted back", () => {
 
   it("at synth, in the message for a bad URI with a password", () => {
     const stack = new TerraformStack(testApp(), "s");
-    new LivevirtHosts(stack, "hosts", { hosts: [{ name: "a", uri: `qemu+ssh://root:${PW}@kvm-a/nowhere` } as HostProps] });
+    new LivevirtHosts(stack, "hosts", { hosts: [{ name: "a", uri: `qemu+ssh://root:${PW}@kvm-a/nowhere` } as Host] });
     new VmPlacement(stack, "web", { host: "a" });
     const all = stack.node.findAll().flatMap((n) => n.node.validate());
     expect(all.join("\n")).toMatch(/hosts\[0\]\.uri = "qemu\+ssh:\/\/root:\*\*\*@kvm-a\/nowhere" is invalid/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { defaultShell } from "../../../src/placement/shell.js";
+import { defaultShell } from "../../../src/hosts/shell.js";
 
 describe("defaultShell: how host-local facts are read when the user did not say", () => {
   it.each([

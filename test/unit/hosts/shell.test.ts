@@ -2,7 +2,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { hostArgv, isRemotePrefix, quoteForShell, runOnHost } from "../../../src/preflight/remote-shell.js";
+import { hostArgv, isRemotePrefix, quoteForShell, runOnHost } from "../../../src/hosts/shell.js";
 
 /**
  * A stand-in for ssh that behaves like it where it matters: it drops its own options and the

@@ -1,4 +1,7 @@
 /**
+ * The host shell: how livevirt runs a host-local command on a declared host. The one place such
+ * commands are spawned; virsh itself runs only in src/libvirt.
+ *
  * Runs a host-local command (cat a sysctl, stat a device, read qemu.conf, start a probe QEMU) on
  * a host through its `shell` prefix. argv only: locally and through nsenter the argv reaches
  * execve unchanged, but ssh joins its remaining arguments with spaces and hands the string to the
@@ -7,7 +10,7 @@
  */
 import { basename } from "node:path";
 import { execa } from "execa";
-import type { HostTarget } from "../hosts.js";
+import type { Host } from "../model/index.js";
 
 export interface HostCommandResult {
   kind: "ran";
@@ -51,7 +54,7 @@ export function hostArgv(prefix: readonly string[], command: readonly string[]):
   return [...prefix, ...(isRemotePrefix(prefix) ? cmd.map(quoteForShell) : cmd)];
 }
 
-export async function runOnHost(target: HostTarget, command: readonly string[], opts: HostCommandOptions = {}): Promise<HostCommandOutcome> {
+export async function runOnHost(target: Host, command: readonly string[], opts: HostCommandOptions = {}): Promise<HostCommandOutcome> {
   if (target.shell === undefined) {
     return { kind: "unavailable", reason: `no shell configured for host ${target.name} (set its shell prefix, e.g. ssh)` };
   }
@@ -83,4 +86,26 @@ export async function runOnHost(target: HostTarget, command: readonly string[], 
     return { kind: "unavailable", reason: `\`${command[0] ?? ""}\` is not available on host ${target.name}: ${stderr.trim()}` };
   }
   return { kind: "ran", stdout: String(r.stdout ?? ""), stderr, exitCode: r.exitCode };
+}
+
+/**
+ * How to run a command on a host when the user did not say: this machine for local URIs, ssh
+ * for qemu+ssh URIs (same user, host and port as libvirt uses), and "unknown" otherwise — a
+ * qemu+tcp/tls host may be anywhere, and guessing would read another machine's facts.
+ */
+export function defaultShell(uri: string): string[] | undefined {
+  let u: URL;
+  try {
+    u = new URL(uri);
+  } catch {
+    return undefined;
+  }
+  const scheme = u.protocol.replace(/:$/, "");
+  const transport = scheme.split("+")[1];
+  if (transport === undefined || transport === "unix") return u.hostname === "" ? [] : undefined;
+  if (transport === "ssh" || transport === "libssh" || transport === "libssh2") {
+    const target = `${u.username ? `${decodeURIComponent(u.username)}@` : ""}${u.hostname}`;
+    return ["ssh", "-o", "BatchMode=yes", ...(u.port ? ["-p", u.port] : []), target];
+  }
+  return undefined;
 }

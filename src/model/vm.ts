@@ -1,0 +1,147 @@
+/** A VM as a user declares it: the one description every layer uses, its defaults and rules. */
+import { migrationProblems, type MigrationPolicy } from "./migration.js";
+import { absent, absolutePath, noControl, oneOf, ref, wholeNumber, type Problem } from "./problem.js";
+
+export const DOMAIN_TYPES = ["auto", "kvm", "qemu"] as const;
+/** "auto": kvm where the host offers it, else qemu (TCG), chosen at create. */
+export type DomainType = (typeof DOMAIN_TYPES)[number];
+/** What a VM really runs as once created. */
+export type ResolvedDomainType = Exclude<DomainType, "auto">;
+export const DISK_FORMATS = ["raw", "qcow2"] as const;
+export type DiskFormat = (typeof DISK_FORMATS)[number];
+
+export interface Disk {
+  /** Absolute path of the image on the host. */
+  readonly path: string;
+  /** @default "raw" */
+  readonly format: DiskFormat;
+  /** Guest device: vdX (virtio), sdX (SATA) or hdX (IDE). null = assigned in order (vda, vdb, …). */
+  readonly target: string | null;
+  /** The image is on storage every host sees; false copies it during a move (migration.copyStorage). @default true */
+  readonly shared: boolean;
+}
+
+/** A disk with its guest device decided (see attachDisks). */
+export interface AttachedDisk extends Disk {
+  readonly target: string;
+}
+
+export interface Vm {
+  /** libvirt domain name, unique across the hosts it may move between. */
+  readonly name: string;
+  /** Declared short name of the host it should run on. Changing it moves the VM. */
+  readonly host: string;
+  /** @default 512 */
+  readonly memoryMib: number;
+  /** @default 1 */
+  readonly vcpus: number;
+  /** @default "auto" */
+  readonly domainType: DomainType;
+  /** Direct kernel boot: absolute paths on the host (on every host the VM may move to). */
+  readonly kernel: string | null;
+  readonly initrd: string | null;
+  readonly cmdline: string | null;
+  readonly disks: readonly Disk[];
+  /** Host file the serial console is appended to. */
+  readonly consoleLog: string | null;
+  readonly migration: MigrationPolicy;
+}
+
+/** The one set of defaults (provider schema, construct docs, the driver's fill-in). */
+export const VM_DEFAULTS = { memoryMib: 512, vcpus: 1, domainType: "auto" } as const satisfies Partial<Vm>;
+export const DISK_DEFAULTS = { format: "raw", shared: true } as const satisfies Partial<Disk>;
+
+/** libvirt accepts almost any name, but "/" breaks file names and whitespace breaks virsh use. */
+export const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
+const VM_NAME_RULE = "1–64 characters: letters, digits, and _ . + - (not first)";
+export const DISK_TARGET = /^(vd|sd|hd)[a-z]{1,2}$/;
+export const MEMORY_MIB_RANGE = [16, 1_048_576] as const;
+export const VCPUS_RANGE = [1, 256] as const;
+/** Longest kernel command line livevirt writes (Linux's COMMAND_LINE_SIZE on x86 is 2048–4096). */
+export const CMDLINE_MAX = 4096;
+
+/** The device a disk without a target gets: its position in the list (vda, vdb, …). */
+export const defaultDiskTarget = (index: number): string => `vd${String.fromCharCode(97 + index)}`;
+
+/** The disks with every target decided. */
+export function attachDisks(disks: readonly Disk[]): AttachedDisk[] {
+  return disks.map((d, i) => ({ ...d, target: d.target ?? defaultDiskTarget(i) }));
+}
+
+/** A VM, a disk and a policy as input to the validators: any field may be missing or of the wrong type. */
+export type Input<T> = { readonly [K in keyof T]?: unknown };
+
+/**
+ * Every problem with a VM (see problem.ts for field ids and markers). A value that is absent is
+ * not checked; a value of another type than the rule's is not checked either (known only later,
+ * or a type error the layer's own shape check reports).
+ */
+export function vmProblems(vm: Input<Vm>): Problem[] {
+  const out: Problem[] = [];
+  if (typeof vm.name === "string" && !VM_NAME.test(vm.name)) {
+    out.push({ field: "name", value: vm.name, reason: `must be ${VM_NAME_RULE}`, fix: `use ${VM_NAME_RULE}; name the VM like "web1" or "db.primary"` });
+  }
+  if (vm.host === "") out.push({ field: "host", value: "", reason: "must not be empty", fix: 'name one of the declared hosts, e.g. "a"' });
+  wholeNumber(out, "memoryMib", vm.memoryMib, MEMORY_MIB_RANGE, "MiB");
+  wholeNumber(out, "vcpus", vm.vcpus, VCPUS_RANGE, "vCPUs");
+  oneOf(out, "domainType", vm.domainType, DOMAIN_TYPES);
+  absolutePath(out, "kernel", vm.kernel, "/var/lib/livevirt/vmlinuz");
+  absolutePath(out, "initrd", vm.initrd, "/var/lib/livevirt/initrd.img");
+  absolutePath(out, "consoleLog", vm.consoleLog, "/var/log/libvirt/qemu/web1.console");
+  const noKernel = absent(vm.kernel);
+  if (typeof vm.initrd === "string" && noKernel) out.push({ field: "initrd", value: vm.initrd, reason: `needs ${ref("kernel")}`, fix: `set ${ref("kernel")} too, or remove ${ref("initrd")}` });
+  if (typeof vm.cmdline === "string") {
+    if (noKernel) out.push({ field: "cmdline", value: vm.cmdline, reason: `needs ${ref("kernel")}`, fix: `set ${ref("kernel")} too, or remove ${ref("cmdline")}` });
+    noControl(out, "cmdline", vm.cmdline);
+    if (vm.cmdline.length > CMDLINE_MAX) {
+      out.push({
+        field: "cmdline",
+        value: `${vm.cmdline.slice(0, 40)}… (${vm.cmdline.length} characters)`,
+        reason: `is longer than ${CMDLINE_MAX} characters`,
+        fix: `shorten ${ref("cmdline")} to at most ${CMDLINE_MAX} characters`,
+      });
+    }
+  }
+  if (Array.isArray(vm.disks)) out.push(...disksProblems(vm.disks));
+  out.push(...migrationProblems(vm.migration as Readonly<Record<string, unknown>> | undefined));
+  return out;
+}
+
+function disksProblems(disks: readonly unknown[]): Problem[] {
+  const out: Problem[] = [];
+  const targets = new Map<string, { index: number; assigned: boolean }>();
+  const paths = new Map<string, number>();
+  disks.forEach((raw, i) => {
+    if (raw === null || typeof raw !== "object") return;
+    const d = raw as Input<Disk>;
+    const f = (k: string) => `disks.${i}.${k}`;
+    oneOf(out, f("format"), d.format, DISK_FORMATS);
+    absolutePath(out, f("path"), d.path, "/var/lib/livevirt/web1.img");
+    if (typeof d.target === "string" && !DISK_TARGET.test(d.target)) {
+      out.push({ field: f("target"), value: d.target, reason: "must be a device name like vda", fix: "use vda, vdb, … (virtio), sda, … (SATA) or hda, … (IDE), or leave it out to assign one in order" });
+    }
+    // Two disks on one device: libvirt refuses the definition at create (or a move's copy picks the wrong one).
+    const assigned = absent(d.target);
+    const target = typeof d.target === "string" ? d.target : assigned ? defaultDiskTarget(i) : undefined;
+    if (target !== undefined) {
+      const first = targets.get(target);
+      if (first !== undefined) {
+        const why = assigned || first.assigned ? " (a disk without target gets vda, vdb, … by its position)" : "";
+        out.push({
+          field: f("target"),
+          value: target,
+          reason: `is already the device of ${ref(`disks.${first.index}`)}${why}`,
+          fix: "give each disk its own target (vda, vdb, …), or leave all targets out to assign them in order",
+        });
+      } else targets.set(target, { index: i, assigned });
+    }
+    // One image attached twice: two writers corrupt it, and a move would copy it twice.
+    if (typeof d.path === "string") {
+      const first = paths.get(d.path);
+      if (first !== undefined) {
+        out.push({ field: f("path"), value: d.path, reason: `is already attached as ${ref(`disks.${first}`)}`, fix: `attach each image once: remove ${ref(`disks.${i}`)} or point it at another image` });
+      } else paths.set(d.path, i);
+    }
+  });
+  return out;
+}
