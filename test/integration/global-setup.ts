@@ -2,7 +2,7 @@
  * Once per integration run, before any file starts (vitest globalSetup of the integration project):
  * what every file would otherwise build for itself.
  *
- *  - The provider (tsc into build/provider-js, ~15 s on a fresh checkout). Each TerraformDir then
+ *  - The provider (one esbuild bundle into the project mirror, ~1 s). Each TerraformDir then
  *    finds it compiled and only re-points `current` at the same build; files running side by side
  *    never compile it at the same moment.
  *  - The lab guest (kernel + initramfs with the verifier). Files that hand its paths to Terraform

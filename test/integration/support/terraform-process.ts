@@ -49,9 +49,12 @@ export function descendants(pid: number, all = processes()): ProcInfo[] {
   return found;
 }
 
-/** The livevirt provider's process: terraform's child running provider/main.js. */
+/**
+ * The livevirt provider's process: terraform's child running the bundled provider
+ * (livevirt-provider.mjs, the default build) or provider/main.ts (the tsx build mode).
+ */
 export function isProviderProcess(p: ProcInfo): boolean {
-  return /provider\/main\.(js|ts)/.test(p.cmdline);
+  return /livevirt-provider\.mjs|provider\/main\.(js|ts)/.test(p.cmdline);
 }
 
 function spawnTerraform(tf: TerraformDir, args: string[]) {
