@@ -29,7 +29,6 @@ export const CONCURRENT: readonly string[] = [
   "provider-lifecycle.test.ts",
   "copy-storage.test.ts",
   "concurrent-moves.test.ts",
-  "bad-input-matrix.test.ts",
   "provider-plan.test.ts",
   "lab-migrate.test.ts",
   "lab-guest-boot.test.ts",
@@ -39,6 +38,7 @@ export const CONCURRENT: readonly string[] = [
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {
+  "bad-input-matrix.test.ts": "asserts that no domain on either host was created or changed during its run (another file's guests would be)",
   "fault-link.test.ts": "cuts the link between the hosts (setLink): any other move in flight would fail with it",
   "fault-link-timeout.test.ts": "cuts the link between the hosts (setLink) for longer than a move's timeout",
   "fault-daemon-restart.test.ts": "restarts host a's libvirtd: every other connection and job on a would break",

@@ -434,9 +434,9 @@ describe("bad-input matrix", () => {
     const ours = (k: string) => k.split("/").slice(1).join("/").includes("bim");
     expect(Object.keys(after).filter(ours), "matrix VMs found on the lab").toEqual([]);
     expect(changed.filter(ours).map(describeKey)).toEqual([]);
-    // Every other domain must be unchanged too: under `npm test` integration files run one at a
-    // time, so nothing else touches the lab meanwhile (running this file beside another lab user
-    // by hand can make this line fail, and then it says which domains moved).
+    // Every other domain must be unchanged too: under `npm test` this file runs in the exclusive
+    // group (scripts/test-groups.ts), so nothing else touches the lab meanwhile (running it beside
+    // another lab user by hand can make this line fail, and then it says which domains moved).
     expect(changed.filter((k) => !ours(k)).map(describeKey)).toEqual([]);
   });
 });
