@@ -176,7 +176,7 @@ describe("terraform plan with the livevirt provider", () => {
     it("undeclared host → plan fails naming the declared hosts", async () => {
       writePriorState();
       writeConfig({ ...baseVm, host: "c" });
-      await expect(planChange()).rejects.toThrow(/host "c" is not declared[\s\S]*use one of: a, b/);
+      await expect(planChange()).rejects.toThrow(/host = "c" is invalid: is not a declared host[\s\S]*Fix: use one of the declared hosts: "a", "b"/);
     });
   });
 });
