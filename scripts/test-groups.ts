@@ -35,6 +35,7 @@ export const CONCURRENT: readonly string[] = [
   "review-browser.test.ts",
   "provider-package.test.ts",
   "lab-transport.test.ts",
+  "guest-network.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {
