@@ -89,7 +89,7 @@ describe("lab guest network: a TCP stream through a post-copy move", () => {
     expect(stream.err).toBeNull();
     expect(stream.bad).toBe(0);
     expect(stream.recv).toBe(stream.sent);
-    expect(stream.sent).toBeGreaterThan(500_000);
+    expect(stream.sent).toBeGreaterThan(100_000); // a stream really flowed (512 B per 10 ms tick for 20 s when the machine keeps up)
     expect((await connect("b").domainState(NAME)).state).toBe("running");
     expect((await connect("a").listDomains({ all: true })).map((d) => d.name)).not.toContain(NAME);
   }, 180_000);
