@@ -141,6 +141,7 @@ class Round {
       initrd: this.images.initrd,
       cmdline: guestCmdline({ memMib: this.c.testMib, rateMibPerS: this.c.rate, heartbeatMs: this.c.hb }),
       disks: [],
+    networkInterfaces: [],
       consoleLog: consolePathInHost(NAME),
       migration: resolveMigration({ mode: "postcopy", bandwidthMib: this.c.bw, timeoutS: 300, probe: false }),
     };

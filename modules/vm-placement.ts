@@ -5,7 +5,17 @@
 import { TerraformStack, Token } from "cdktf";
 import { Construct } from "constructs";
 import { Vm, type VmConfig } from "../.gen/providers/livevirt/vm/index.js";
-import { VM_DEFAULTS, unknownHostProblem, vmProblems, type Disk, type DomainType, type MigrationPolicy } from "../src/model/index.js";
+import {
+  VM_DEFAULTS,
+  duplicateMacProblem,
+  unknownHostProblem,
+  vmProblems,
+  type Disk,
+  type DomainType,
+  type MacOwner,
+  type MigrationPolicy,
+  type NetworkInterface,
+} from "../src/model/index.js";
 import { LivevirtHosts } from "./hosts.js";
 import { modelProblems, problem, PropsValidator, tokensMarked, type PropsSchema } from "./validation.js";
 
@@ -24,6 +34,9 @@ export interface BootProps {
 /** A disk of the model (src/model/vm.ts), every field but its path optional. */
 export type DiskProps = Pick<Disk, "path"> & Partial<Omit<Disk, "path">>;
 
+/** A network interface of the model (src/model/nic.ts): `network` or `bridge`, the rest optional. */
+export type NetworkInterfaceProps = { readonly [K in keyof NetworkInterface]?: NetworkInterface[K] };
+
 export interface VmPlacementProps {
   /** libvirt domain name, unique across the stack. @default the construct id */
   readonly name?: string;
@@ -41,6 +54,8 @@ export interface VmPlacementProps {
   readonly consoleLog?: string;
   /** @default none */
   readonly disks?: readonly DiskProps[];
+  /** Network interfaces in guest order, each on a libvirt network or a host bridge. @default none */
+  readonly networkInterfaces?: readonly NetworkInterfaceProps[];
   /** How a host change moves the running VM (the model's MigrationPolicy). @default the model's defaults (post-copy, probe first, fail if unsupported) */
   readonly migration?: Partial<MigrationPolicy>;
   /** The hosts to use. @default the one LivevirtHosts in this stack */
@@ -76,6 +91,16 @@ export const vmPlacementSchema: PropsSchema = {
         properties: { path: { type: "string" }, format: { type: "string" }, target: { type: "string" }, shared: { type: "boolean" } },
       },
     },
+    networkInterfaces: {
+      type: "array",
+      fix: 'write networkInterfaces as [{ network: "default" }]',
+      items: {
+        type: "object",
+        additionalProperties: false,
+        fix: 'write each interface as { network: "default" } or { bridge: "br0", mac: "52:54:00:12:34:56" }',
+        properties: { network: { type: "string" }, bridge: { type: "string" }, mac: { type: "string" }, model: { type: "string" } },
+      },
+    },
     migration: {
       type: "object",
       additionalProperties: false,
@@ -104,9 +129,12 @@ export class VmPlacement extends Construct {
   /** The libvirt domain name. */
   readonly vmName: string;
   readonly host: string;
+  /** The props as given (read by the stack-wide checks of other placements). */
+  readonly props: VmPlacementProps;
 
   constructor(scope: Construct, id: string, props: VmPlacementProps) {
     super(scope, id);
+    this.props = props;
     this.vmName = props.name ?? id;
     this.host = props.host;
     const config: VmConfig = {
@@ -120,6 +148,7 @@ export class VmPlacement extends Construct {
       cmdline: props.boot?.cmdline,
       consoleLog: props.consoleLog,
       disk: props.disks?.map((d) => ({ path: d.path, format: d.format, target: d.target ?? undefined, shared: d.shared })),
+      networkInterface: props.networkInterfaces?.map((n) => ({ network: n.network ?? undefined, bridge: n.bridge ?? undefined, mac: n.mac ?? undefined, model: n.model })),
       // The policy's fields are the model's names, which are the generated binding's too.
       migration: props.migration ? { ...props.migration } : undefined,
       provider: props.hosts?.provider,
@@ -169,8 +198,29 @@ export class VmPlacement extends Construct {
         problem(path, "name", this.vmName, same ? `${first.node.path} already uses this VM name` : `it maps to the same Terraform address livevirt_vm.${logicalId(this.vmName)} as ${first.node.path} (${JSON.stringify(first.vmName)})`, "give each VM its own name"),
       );
     }
+    out.push(...this.macChecks(props));
     return out;
   }
+
+  /** A MAC another VM of the stack declares (a VM's own duplicates are the model's rule). */
+  private macChecks(props: VmPlacementProps): string[] {
+    const mine = macOwners(this, props);
+    if (mine.length === 0) return [];
+    const earlier: MacOwner[] = [];
+    for (const n of TerraformStack.of(this).node.findAll()) {
+      if (n === this) break;
+      if (n instanceof VmPlacement) earlier.push(...macOwners(n, n.props));
+    }
+    return modelProblems(this.node.path, mine.flatMap((m) => duplicateMacProblem(m, earlier) ?? []));
+  }
+}
+
+function macOwners(vm: VmPlacement, props: VmPlacementProps): MacOwner[] {
+  const out: MacOwner[] = [];
+  (Array.isArray(props.networkInterfaces) ? props.networkInterfaces : []).forEach((n, i) => {
+    if (typeof n?.mac === "string" && !Token.isUnresolved(n.mac)) out.push({ vm: vm.node.path, field: `networkInterfaces.${i}.mac`, mac: n.mac });
+  });
+  return out;
 }
 
 /** A Terraform identifier from a VM name (letters, digits, _ and -; not starting with a digit). */

@@ -65,7 +65,9 @@ export async function generateBindings(): Promise<number> {
   if (tf.exitCode !== 0) {
     throw new Error("livevirt: `terraform` is not on PATH; cdktf needs it to generate bindings. Fix: install Terraform ≥ 1.5 (developed with 1.11.4), then run `npm run build`.");
   }
-  const r = await execa(join(ROOT, "node_modules/.bin/cdktf"), ["get"], {
+  // --force: `cdktf get` skips a provider whose version it generated before (.gen/versions.json),
+  // and livevirt's schema changes without a version bump while it is developed here.
+  const r = await execa(join(ROOT, "node_modules/.bin/cdktf"), ["get", "--force"], {
     cwd: ROOT,
     env: { ...OFFLINE_ENV, TF_CLI_CONFIG_FILE: CLI_CONFIG, CI: "1" }, // CI: no spinner in logs
     reject: false,

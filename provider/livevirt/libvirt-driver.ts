@@ -55,6 +55,7 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
           disks: x.disks
             .filter((d) => d.device === "disk" && d.path)
             .map((d): Disk => ({ path: d.path!, format: d.format === "qcow2" ? "qcow2" : "raw", target: d.target ?? null, shared: true })),
+          networkInterfaces: placement.networkInterfaces ?? [],
           consoleLog: x.serials.find((s) => s.type === "file")?.path ?? null,
           migration: resolveMigration(null),
         };

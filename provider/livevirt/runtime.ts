@@ -1,6 +1,6 @@
 /** Per-process provider state shared by resources: set by ConfigureProvider. */
 import { LivevirtError } from "../../src/errors.js";
-import { HostList, type Host } from "../../src/model/index.js";
+import { HostList, duplicateMacProblem, type Host, type MacOwner, type Vm } from "../../src/model/index.js";
 import type { Drivers } from "./driver.js";
 import { problemError } from "./spelling.js";
 
@@ -12,6 +12,25 @@ export class LivevirtRuntime {
   configure(hosts: HostList | null, drivers: Drivers | null): void {
     this.hosts = hosts;
     this.drivers = drivers;
+  }
+
+  /** MACs declared by the VMs planned in this process (one plan): mac → owner. */
+  private readonly macs = new Map<string, MacOwner>();
+
+  /**
+   * Registers the VM's declared MACs; a MAC another VM of this plan declared fails this VM's plan
+   * (Terraform plans every resource of one plan in one provider process).
+   */
+  claimMacs(vm: Pick<Vm, "name" | "networkInterfaces">): void {
+    const mine: MacOwner[] = [];
+    vm.networkInterfaces.forEach((n, i) => {
+      if (typeof n.mac === "string") mine.push({ vm: `livevirt_vm "${vm.name}"`, field: `networkInterfaces.${i}.mac`, mac: n.mac.toLowerCase() });
+    });
+    for (const m of mine) {
+      const p = duplicateMacProblem(m, this.macs.values());
+      if (p) throw problemError(p);
+    }
+    for (const m of mine) this.macs.set(m.mac, m);
   }
 
   /** Drivers exist (provider configured with a fully known host list). */

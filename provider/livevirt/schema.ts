@@ -1,5 +1,5 @@
 /** The livevirt provider's Terraform schemas (the contract other code and users rely on). */
-import { DISK_DEFAULTS, MIGRATION_DEFAULTS as M, VM_DEFAULTS } from "../../src/model/index.js";
+import { DISK_DEFAULTS, MIGRATION_DEFAULTS as M, NIC_DEFAULTS, NIC_MODELS, VM_DEFAULTS } from "../../src/model/index.js";
 import type { BlockSchema, Schema } from "../framework/schema.js";
 
 export const PROVIDER_NAME = "livevirt";
@@ -56,6 +56,27 @@ const diskBlock: BlockSchema = {
       computed: true,
       default: DISK_DEFAULTS.shared,
       description: "The image is on storage every host sees (default true); false copies it during a move.",
+    },
+  },
+};
+
+const networkInterfaceBlock: BlockSchema = {
+  description: "A network interface: on a libvirt network or a host bridge (exactly one of the two).",
+  attributes: {
+    network: { type: "string", optional: true, description: 'Name of a libvirt network on the host, e.g. "default". Every host the VM moves to must have it, active.' },
+    bridge: { type: "string", optional: true, description: 'Name of a Linux bridge on the host, e.g. "br0". Every host the VM moves to must have it.' },
+    mac: {
+      type: "string",
+      optional: true,
+      computed: true,
+      description: "Unicast MAC address, e.g. 52:54:00:12:34:56. Left out, libvirt assigns one at create and it is kept in state: the guest keeps its address across moves.",
+    },
+    model: {
+      type: "string",
+      optional: true,
+      computed: true,
+      default: NIC_DEFAULTS.model,
+      description: `Guest NIC model: ${NIC_MODELS.map((m) => `"${m}"`).join(", ")} (default "${NIC_DEFAULTS.model}").`,
     },
   },
 };
@@ -130,6 +151,7 @@ export const vmSchema: Schema = {
     },
     blocks: {
       disk: { nesting: "list", block: diskBlock },
+      network_interface: { nesting: "list", block: networkInterfaceBlock },
       migration: { nesting: "single", maxItems: 1, block: migrationBlock },
     },
   },

@@ -9,7 +9,7 @@ import { fieldPath, redactSecrets, spell, type Problem, type Spelling } from "..
 import { isUnknown, type ObjectValue, type Value } from "../framework/values.js";
 
 /** Model names whose Terraform name is not their snake_case: list blocks are singular in HCL. */
-const BLOCK_NAMES: Record<string, string> = { disks: "disk", hosts: "host" };
+const BLOCK_NAMES: Record<string, string> = { disks: "disk", hosts: "host", networkInterfaces: "network_interface" };
 const snake = (s: string) => s.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
 const camel = (s: string) => s.replace(/_([a-z])/g, (_m, c: string) => c.toUpperCase());
 const MODEL_NAMES: Record<string, string> = Object.fromEntries(Object.entries(BLOCK_NAMES).map(([m, h]) => [h, m]));
@@ -28,6 +28,7 @@ export const hcl = (text: string): string => spell(text, HCL);
 /** The problem as the error a Terraform diagnostic is made of (provider/diagnostics.ts). */
 export function problemError(p: Problem, extra: { host?: string } = {}): ValidationError {
   const field = HCL.field(p.field);
+  if (p.value === undefined) return new ValidationError(`${field} is missing: ${hcl(p.reason)}`, { field, fix: hcl(p.fix), ...extra });
   const value = redactSecrets(typeof p.value === "string" ? p.value : JSON.stringify(p.value));
   const shown = JSON.stringify(value.length > 80 ? `${value.slice(0, 77)}...` : value);
   return new ValidationError(`${field} = ${shown} is invalid: ${hcl(p.reason)}`, { field, value, fix: hcl(p.fix), ...extra });

@@ -26,6 +26,7 @@ export const REPLACE_ON_CHANGE = [
   "initrd",
   "cmdline",
   "disk",
+  "network_interface",
   "console_log",
 ] as const;
 

@@ -1,6 +1,6 @@
 /** livevirt_vm Terraform values ↔ the model's Vm, Placement and MoveRecord (translation only). */
-import { DISK_DEFAULTS, VM_DEFAULTS, resolveMigration, type Disk, type MigrationPolicy, type MoveRecord, type Placement, type Vm } from "../../src/model/index.js";
-import type { ObjectValue } from "../framework/values.js";
+import { DISK_DEFAULTS, NIC_DEFAULTS, VM_DEFAULTS, resolveMigration, type Disk, type MigrationPolicy, type MoveRecord, type NetworkInterface, type Placement, type Vm } from "../../src/model/index.js";
+import { isUnknown, type ObjectValue, type Value } from "../framework/values.js";
 import type { VmRef } from "./driver.js";
 import { modelInput } from "./spelling.js";
 
@@ -31,9 +31,31 @@ export function vmFromValue(v: ObjectValue): Vm {
         shared: typeof d.shared === "boolean" ? d.shared : DISK_DEFAULTS.shared,
       }),
     ),
+    networkInterfaces: nicValues(v.network_interface).map(
+      (n): NetworkInterface => ({
+        network: str(n.network),
+        bridge: str(n.bridge),
+        mac: str(n.mac),
+        model: (str(n.model) ?? NIC_DEFAULTS.model) as NetworkInterface["model"],
+      }),
+    ),
     consoleLog: str(v.console_log),
     migration: migrationPolicy((v.migration ?? null) as ObjectValue | null),
   };
+}
+
+const nicValues = (v: Value | undefined): ObjectValue[] => (Array.isArray(v) ? (v as ObjectValue[]) : []);
+
+/** network_interface blocks as Terraform stores them. */
+export const nicValue = (n: NetworkInterface): ObjectValue => ({ network: n.network, bridge: n.bridge, mac: n.mac, model: n.model });
+
+/**
+ * The planned interfaces with the MACs libvirt assigned at create filled in (by position: the
+ * domain's interfaces are written in the configuration's order). A MAC the create did not report
+ * stays unknown, which Terraform then reports as a provider bug rather than storing a guess.
+ */
+export function withAssignedMacs(planned: Value | undefined, found: readonly NetworkInterface[] | undefined): Value {
+  return nicValues(planned).map((n, i) => (isUnknown(n.mac ?? null) && found?.[i]?.mac ? { ...n, mac: found[i]!.mac } : n));
 }
 
 export const vmRef = (v: ObjectValue): VmRef => ({ id: String(v.id), name: String(v.name), host: String(v.host) });
@@ -68,6 +90,7 @@ export function importedState(p: Placement, vm: Vm): ObjectValue {
     cmdline: vm.cmdline,
     console_log: vm.consoleLog,
     disk: vm.disks.map((d) => ({ path: d.path, format: d.format, target: d.target, shared: d.shared })),
+    network_interface: vm.networkInterfaces.map(nicValue),
     migration: null,
     state: p.state,
     last_move: null,

@@ -6,7 +6,7 @@ import { Unknown, type ObjectValue } from "../framework/values.js";
 import type { LivevirtRuntime } from "./runtime.js";
 import { VM_TYPE, vmSchema } from "./schema.js";
 import { isMove, planVm } from "./vm-plan.js";
-import { importedState, lastMoveValue, vmFromValue, vmRef } from "./vm-spec.js";
+import { importedState, lastMoveValue, nicValue, vmFromValue, vmRef, withAssignedMacs } from "./vm-spec.js";
 import { validateVm } from "./vm-validate.js";
 
 export function vmResource(rt: LivevirtRuntime): ResourceType {
@@ -19,6 +19,8 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     async plan(req, ctx) {
       const to = typeof req.config.host === "string" ? rt.requireHost(req.config.host, "host") : null;
       const res = planVm(req);
+      // One MAC, one VM, across everything this provider process plans (one plan's resources).
+      if (!ctx.destroyRun) rt.claimMacs(vmFromValue(res.planned));
       if (!req.prior || !isMove(req.prior, res.planned)) return res;
       // The refresh that precedes a destroy plan is a normal plan whose result is thrown away: no
       // move check may fail it, or a refused move would block tearing the stack down. The verdict
@@ -62,6 +64,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
           ...planned,
           id: obs.uuid,
           domain_type: planned.domain_type === Unknown ? obs.domainType : (planned.domain_type ?? null),
+          network_interface: withAssignedMacs(planned.network_interface, obs.networkInterfaces),
           state: obs.state,
           last_move: null,
           preflight: null,
@@ -108,6 +111,8 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       const obs = await rt.driver().vm.read(vmRef(state), dctx(ctx));
       if (!obs) return null;
       const next: ObjectValue = { ...state, id: obs.uuid, host: obs.host, state: obs.state };
+      // What the domain really has (a NIC detached behind Terraform's back shows as drift).
+      if (obs.networkInterfaces) next.network_interface = obs.networkInterfaces.map(nicValue);
       // "auto" must stay "auto" (it is what the config says); a concrete type is checked for drift.
       if (state.domain_type !== "auto") next.domain_type = obs.domainType;
       return next;

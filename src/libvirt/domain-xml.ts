@@ -5,7 +5,7 @@
  */
 import { XMLBuilder } from "fast-xml-parser";
 import { ValidationError } from "../errors.js";
-import { MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk } from "../model/index.js";
+import { MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk, type NetworkInterface } from "../model/index.js";
 
 /**
  * A disk as libvirt attaches it: the model's disk with its device decided (attachDisks), plus
@@ -34,6 +34,8 @@ export interface DomainSpec {
   initrd?: string;
   cmdline?: string;
   disks?: DiskDevice[];
+  /** NICs in guest order; a null mac lets libvirt assign one. */
+  interfaces?: readonly NetworkInterface[];
   /** Serial console written to this host file (append on), plus a `<console>` on it. */
   consoleLog?: string;
   /**
@@ -54,7 +56,7 @@ function bad(field: string, value: unknown, message: string, fix: string): never
 
 /** The model's VM rules (the same the constructs and the provider apply), then the XML-only fields. */
 export function validateDomainSpec(s: DomainSpec): void {
-  const [p] = vmProblems({ name: s.name, memoryMib: s.memoryMib, vcpus: s.vcpus, kernel: s.kernel, initrd: s.initrd, cmdline: s.cmdline, consoleLog: s.consoleLog, disks: s.disks });
+  const [p] = vmProblems({ name: s.name, memoryMib: s.memoryMib, vcpus: s.vcpus, kernel: s.kernel, initrd: s.initrd, cmdline: s.cmdline, consoleLog: s.consoleLog, disks: s.disks, networkInterfaces: s.interfaces });
   if (p) bad(p.field, typeof p.value === "string" && /[\u0000-\u001f]/.test(p.value) ? JSON.stringify(p.value) : p.value, spell(p.reason, MODEL_SPELLING), spell(p.fix, MODEL_SPELLING));
   if (s.uuid !== undefined && !UUID_RE.test(s.uuid)) bad("uuid", s.uuid, "is not a UUID", "omit it (libvirt generates one) or use xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
   if (s.type !== "kvm" && s.type !== "qemu") bad("type", s.type, 'must be "kvm" or "qemu"', 'use "qemu" (TCG) where KVM is unavailable');
@@ -87,6 +89,7 @@ export function domainObject(s: DomainSpec): Record<string, unknown> {
       ...(d.readonly ? { readonly: "" } : {}),
     }));
   }
+  if (s.interfaces && s.interfaces.length > 0) devices.interface = s.interfaces.map(interfaceObject);
   if (s.consoleLog !== undefined) {
     const source = { "@_path": s.consoleLog, "@_append": "on" };
     devices.serial = { "@_type": "file", source, target: { "@_port": "0" } };
@@ -108,6 +111,17 @@ export function domainObject(s: DomainSpec): Record<string, unknown> {
   domain.on_crash = "destroy";
   domain.devices = devices;
   return { domain };
+}
+
+/** `<interface>` of a NIC: on a libvirt network or a host bridge (the model allows exactly one). */
+export function interfaceObject(n: NetworkInterface): Record<string, unknown> {
+  const onNetwork = n.network !== null;
+  return {
+    "@_type": onNetwork ? "network" : "bridge",
+    ...(n.mac !== null ? { mac: { "@_address": n.mac.toLowerCase() } } : {}),
+    source: onNetwork ? { "@_network": n.network } : { "@_bridge": n.bridge },
+    model: { "@_type": n.model },
+  };
 }
 
 const builder = new XMLBuilder({

@@ -8,5 +8,6 @@ export * from "./problem.js";
 export * from "./uri.js";
 export * from "./host.js";
 export * from "./vm.js";
+export * from "./nic.js";
 export * from "./migration.js";
 export * from "./move.js";

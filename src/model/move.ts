@@ -1,5 +1,6 @@
 /** Where a VM is, and what a move did: the records every layer passes on unchanged. */
 import { LivevirtError } from "../errors.js";
+import type { NetworkInterface } from "./nic.js";
 import type { ResolvedDomainType } from "./vm.js";
 
 /** Where a VM really is, as libvirt reports it. */
@@ -14,6 +15,11 @@ export interface Placement {
   readonly state: string;
   /** libvirt's reason, e.g. "migrated", "post-copy failed". */
   readonly reason: string;
+  /**
+   * The domain's interfaces on a libvirt network or a host bridge, with the MACs libvirt
+   * assigned; absent when not read (a copy in the middle of a move is located by state only).
+   */
+  readonly networkInterfaces?: readonly NetworkInterface[];
 }
 
 /** One completed move (the provider stores it as `last_move`). */

@@ -1,5 +1,6 @@
 /** A VM as a user declares it: the one description every layer uses, its defaults and rules. */
 import { migrationProblems, type MigrationPolicy } from "./migration.js";
+import { networkInterfacesProblems, type NetworkInterface } from "./nic.js";
 import { absent, absolutePath, noControl, oneOf, ref, wholeNumber, type Problem } from "./problem.js";
 
 export const DOMAIN_TYPES = ["auto", "kvm", "qemu"] as const;
@@ -42,6 +43,8 @@ export interface Vm {
   readonly initrd: string | null;
   readonly cmdline: string | null;
   readonly disks: readonly Disk[];
+  /** Network interfaces, in guest order (eth0, eth1, …). */
+  readonly networkInterfaces: readonly NetworkInterface[];
   /** Host file the serial console is appended to. */
   readonly consoleLog: string | null;
   readonly migration: MigrationPolicy;
@@ -103,6 +106,7 @@ export function vmProblems(vm: Input<Vm>): Problem[] {
     }
   }
   if (Array.isArray(vm.disks)) out.push(...disksProblems(vm.disks));
+  if (Array.isArray(vm.networkInterfaces)) out.push(...networkInterfacesProblems(vm.networkInterfaces));
   out.push(...migrationProblems(vm.migration as Readonly<Record<string, unknown>> | undefined));
   return out;
 }

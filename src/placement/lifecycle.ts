@@ -3,8 +3,9 @@ import { buildDomainXml } from "../libvirt/domain-xml.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
-import { attachDisks, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
+import { NIC_DEFAULTS, attachDisks, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
+import type { DomainInterface } from "../libvirt/parse/dumpxml.js";
 
 /** Longest wait for the XML of a domain in post-copy (see describe()). */
 const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
@@ -50,6 +51,7 @@ export class VmLifecycle {
       initrd: def.initrd ?? undefined,
       cmdline: def.cmdline ?? undefined,
       disks: attachDisks(def.disks),
+      interfaces: def.networkInterfaces,
       consoleLog: def.consoleLog ?? undefined,
     });
     await c.defineXml(xml);
@@ -112,7 +114,15 @@ export class VmLifecycle {
     const timeoutMs = st.reason === "post-copy" ? POSTCOPY_XML_WAIT_MS : undefined;
     const info = await this.ask(host, () => this.hosts.connection(host).dumpXml(idOrName, {}, timeoutMs ? { timeoutMs } : {}));
     if (!info) return null;
-    return { uuid: info.uuid, name: info.name, host, domainType: info.type === "kvm" ? "kvm" : "qemu", state: st.state, reason: st.reason };
+    return {
+      uuid: info.uuid,
+      name: info.name,
+      host,
+      domainType: info.type === "kvm" ? "kvm" : "qemu",
+      state: st.state,
+      reason: st.reason,
+      networkInterfaces: modelInterfaces(info.interfaces),
+    };
   }
 
   /** One libvirt question: "not found" is null, an unreachable host a LivevirtError saying so. */
@@ -161,4 +171,21 @@ export class VmLifecycle {
     }
     return hit;
   }
+}
+
+/**
+ * The interfaces the model can describe, as the model's NetworkInterface: on a libvirt network or
+ * a host bridge (a running domain of type network also names its bridge: the network is what it
+ * is attached to). Other kinds (user, direct, …) are not livevirt's to describe.
+ */
+export function modelInterfaces(found: readonly DomainInterface[]): NetworkInterface[] {
+  return found
+    .filter((n) => (n.type === "network" && n.network) || (n.type === "bridge" && n.bridge))
+    .map((n) => ({
+      network: n.type === "network" ? n.network! : null,
+      bridge: n.type === "bridge" ? n.bridge! : null,
+      mac: n.mac?.toLowerCase() ?? null,
+      // libvirt omits <model> for its default; livevirt always writes one.
+      model: (n.model ?? NIC_DEFAULTS.model) as NetworkInterface["model"],
+    }));
 }

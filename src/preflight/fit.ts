@@ -6,6 +6,7 @@
 import { assign, ref, type Host } from "../model/index.js";
 import { hostSupportsKvm } from "../libvirt/parse/capabilities.js";
 import { connect } from "../hosts/registry.js";
+import { runOnHost } from "../hosts/shell.js";
 import type { HostFacts } from "./host-facts.js";
 import { errorText } from "./known.js";
 import type { CheckResult, PreflightVm } from "./types.js";
@@ -101,4 +102,65 @@ export async function cpuCheck(vm: PreflightVm, from: Host, dest: HostFacts, to:
   } catch (e) {
     return { ...base, status: "unknown", found: `hypervisor-cpu-compare failed: ${errorText(e)}`, required };
   }
+}
+
+/** What one `ls -d /sys/class/net/<br> /sys/class/net/<br>/bridge` printed: the bridge's kind on the host. */
+export function bridgeKind(bridge: string, lsStdout: string): "bridge" | "not-a-bridge" | "missing" {
+  const lines = lsStdout.split("\n").map((l) => l.trim());
+  if (lines.includes(`/sys/class/net/${bridge}/bridge`)) return "bridge";
+  if (lines.includes(`/sys/class/net/${bridge}`)) return "not-a-bridge";
+  return "missing";
+}
+
+/**
+ * The destination has every network the VM's interfaces are on: each libvirt network defined
+ * and active there, each host bridge present and a bridge. A guest that arrived without its
+ * network would be cut off, its connections gone — for good, as far as they are concerned.
+ */
+export async function networkCheck(vm: PreflightVm, to: Host, signal?: AbortSignal): Promise<CheckResult> {
+  const base = { id: "fit.network", host: to.name, title: "the VM's networks on the destination", requiredFor: "move" as const };
+  const nics = vm.networkInterfaces ?? [];
+  const networks = [...new Set(nics.flatMap((n) => (n.network ? [n.network] : [])))];
+  const bridges = [...new Set(nics.flatMap((n) => (n.bridge ? [n.bridge] : [])))];
+  const required = [networks.length ? `libvirt network ${networks.join(", ")} defined and active` : "", bridges.length ? `bridge ${bridges.join(", ")} present` : ""].filter(Boolean).join("; ");
+  if (nics.length === 0) return { ...base, status: "pass", found: "no network interfaces", required: "nothing" };
+
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  const unknowns: string[] = [];
+  if (networks.length > 0) {
+    try {
+      const defined = await connect(to).listNetworks({ signal });
+      for (const n of networks) {
+        const d = defined.find((x) => x.name === n);
+        if (!d) {
+          problems.push(`no libvirt network "${n}" on host ${to.name}`);
+          fixes.push(`define and start network "${n}" on host ${to.name} (virsh net-define, net-start ${n}, net-autostart ${n}) as on the source`);
+        } else if (!d.active) {
+          problems.push(`libvirt network "${n}" is not active on host ${to.name}`);
+          fixes.push(`start it on host ${to.name}: virsh net-start ${n} (and net-autostart ${n} so it comes back after a reboot)`);
+        }
+      }
+    } catch (e) {
+      unknowns.push(`virsh net-list on host ${to.name} failed: ${errorText(e)}`);
+    }
+  }
+  for (const br of bridges) {
+    const r = await runOnHost(to, ["ls", "-d", `/sys/class/net/${br}`, `/sys/class/net/${br}/bridge`], { signal, timeoutMs: 10_000 });
+    if (r.kind === "unavailable") {
+      unknowns.push(`bridge ${br}: ${r.reason}`);
+      continue;
+    }
+    const kind = bridgeKind(br, r.stdout);
+    if (kind === "missing") {
+      problems.push(`no interface "${br}" on host ${to.name}`);
+      fixes.push(`create bridge "${br}" on host ${to.name} on the same layer-2 network as on the source`);
+    } else if (kind === "not-a-bridge") {
+      problems.push(`"${br}" on host ${to.name} is not a bridge`);
+      fixes.push(`make "${br}" a bridge on host ${to.name}, or attach the interface to the bridge that carries that network`);
+    }
+  }
+  if (problems.length > 0) return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or move ${vm.name} to a host that has it` };
+  if (unknowns.length > 0) return { ...base, status: "unknown", found: unknowns.join("; "), required };
+  return { ...base, status: "pass", found: [...networks.map((n) => `network ${n} active`), ...bridges.map((b) => `bridge ${b} present`)].join(", "), required };
 }

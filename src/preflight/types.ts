@@ -3,7 +3,7 @@
  * with what was found and what is required) so the plan can show it and the provider can turn a
  * failure into a diagnostic without re-parsing text.
  */
-import type { Disk, Host, MigrationPolicy, ResolvedDomainType, Vm } from "../model/index.js";
+import type { Disk, Host, MigrationPolicy, NetworkInterface, ResolvedDomainType, Vm } from "../model/index.js";
 
 export type CheckStatus = "pass" | "fail" | "unknown";
 /** A three-valued answer: "unknown" is reported as such, never rounded to yes or no. */
@@ -43,6 +43,8 @@ export interface PreflightVm extends Pick<Vm, "name" | "memoryMib"> {
   cpuXml?: string;
   /** Each disk's `shared` flag: livevirt cannot verify shared storage, it is assumed. */
   disks: readonly Pick<Disk, "path" | "shared">[];
+  /** Where the VM's interfaces are attached (the destination must have each network and bridge). @default none */
+  networkInterfaces?: readonly Pick<NetworkInterface, "network" | "bridge">[];
   /** "precopy" VMs never use post-copy: only the destination-fit checks apply. */
   migration: Pick<MigrationPolicy, "mode" | "onUnsupported"> &
     Partial<Pick<MigrationPolicy, "copyStorage">> & {

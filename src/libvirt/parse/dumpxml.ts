@@ -14,6 +14,20 @@ export interface DomainDisk {
   bus?: string;
 }
 
+/** One `<interface>`: its kind, where it is attached and its guest-visible identity. */
+export interface DomainInterface {
+  /** "network", "bridge", "direct", "user", … */
+  type: string;
+  /** `<source network=…>` (type network). */
+  network?: string;
+  /** `<source bridge=…>`; on a running domain of type network, libvirt also reports the bridge it uses. */
+  bridge?: string;
+  mac?: string;
+  model?: string;
+  /** The host's tap device (running domains only). */
+  tap?: string;
+}
+
 export interface DomainChardev {
   type: string;
   path?: string;
@@ -40,7 +54,7 @@ export interface DomainXmlInfo {
   disks: DomainDisk[];
   serials: DomainChardev[];
   consoles: DomainChardev[];
-  interfaceCount: number;
+  interfaces: DomainInterface[];
   /** The XML this was read from, for re-definition. */
   xml: string;
 }
@@ -108,7 +122,17 @@ export function parseDomainXml(xml: string): DomainXmlInfo {
     }),
     serials: list(devices?.["serial"]).map(chardev),
     consoles: list(devices?.["console"]).map(chardev),
-    interfaceCount: list(devices?.["interface"]).length,
+    interfaces: list(devices?.["interface"]).map((n) => {
+      const source = child(n, "source");
+      return {
+        type: attr(n, "type") ?? "",
+        network: attr(source, "network"),
+        bridge: attr(source, "bridge"),
+        mac: attr(child(n, "mac"), "address"),
+        model: attr(child(n, "model"), "type"),
+        tap: attr(child(n, "target"), "dev"),
+      };
+    }),
     xml,
   };
 }

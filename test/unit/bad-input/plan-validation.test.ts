@@ -38,6 +38,10 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
     // What libvirt would refuse at create (or corrupt at run time), refused at plan too.
     ["two disks on one device", { disk: [{ path: "/a.img" }, { path: "/b.img", target: "vda" }] }, "disk.1.target", /give each disk its own target/],
     ["one image attached twice", { disk: [{ path: "/a.img" }, { path: "/a.img", target: "vdc" }] }, "disk.1.path", /attach each image once: remove disk\.1/],
+    ["an interface on a network and a bridge", { network_interface: [{ network: "default", bridge: "br0" }] }, "network_interface.0.bridge", /network_interface\.0\.network/],
+    ["a multicast MAC", { network_interface: [{ network: "default", mac: "01:00:5e:00:00:01" }] }, "network_interface.0.mac", /unicast address like/],
+    ["one MAC on two interfaces", { network_interface: [{ network: "default", mac: "52:54:00:00:00:01" }, { bridge: "br0", mac: "52:54:00:00:00:01" }] }, "network_interface.1.mac", /give each interface its own address/],
+    ["an unknown NIC model", { network_interface: [{ network: "default", model: "ne2k" }] }, "network_interface.0.model", /virtio, e1000, e1000e, rtl8139/],
     ["cmdline with a newline", { kernel: "/k", cmdline: "a\nb" }, "cmdline", /remove the control characters/],
     ["cmdline of 5000 characters", { kernel: "/k", cmdline: "x".repeat(5000) }, "cmdline", /at most 4096/],
   ])("%s", (_what, partial, field, fix) => {
@@ -45,6 +49,13 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
     expect(errs.map((e) => e.detail.field)).toEqual([field]);
     expect(errs[0]!.detail.value).toBeDefined();
     expect(errs[0]!.detail.fix).toMatch(fix);
+  });
+
+  it("an interface on neither a network nor a bridge: the missing field, and how to fill it", () => {
+    const errs = problems({ network_interface: [{ model: "virtio" }] });
+    expect(errs.map((e) => e.detail.field)).toEqual(["network_interface.0.network"]);
+    expect(errs[0]!.message).toBe("network_interface.0.network is missing: an interface needs a libvirt network or a host bridge (network_interface.0.bridge)");
+    expect(errs[0]!.detail.fix).toMatch(/exactly one of them/);
   });
 
   it("initrd without kernel now names the value", () => {

@@ -31,6 +31,13 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
     ["disk target xvda (the domain layer builds vd/sd/hd only)", { disks: [{ path: "/i.img", target: "xvda" }] }, 'disks[0].target = "xvda" is invalid: must be a device name like vda'],
     ["two disks on one device", { disks: [{ path: "/a.img" }, { path: "/b.img", target: "vda" }] }, 'disks[1].target = "vda" is invalid: is already the device of disks[0] (a disk without target gets vda, vdb, … by its position)'],
     ["one image attached twice", { disks: [{ path: "/a.img" }, { path: "/a.img", target: "vdc" }] }, 'disks[1].path = "/a.img" is invalid: is already attached as disks[0]. Fix: attach each image once: remove disks[1] or point it at another image'],
+    ["an interface on neither a network nor a bridge", { networkInterfaces: [{ model: "virtio" }] }, "networkInterfaces[0].network is missing: an interface needs a libvirt network or a host bridge (networkInterfaces[0].bridge)"],
+    ["an interface on a network and a bridge", { networkInterfaces: [{ network: "default", bridge: "br0" }] }, 'networkInterfaces[0].bridge = "br0" is invalid: cannot be set together with networkInterfaces[0].network'],
+    ["a multicast MAC", { networkInterfaces: [{ network: "default", mac: "01:00:5e:00:00:01" }] }, 'networkInterfaces[0].mac = "01:00:5e:00:00:01" is invalid: is a multicast address'],
+    ["a MAC that is not one", { networkInterfaces: [{ network: "default", mac: "52:54:00:zz:00:01" }] }, 'networkInterfaces[0].mac = "52:54:00:zz:00:01" is invalid: is not a MAC address'],
+    ["one MAC on two interfaces", { networkInterfaces: [{ network: "default", mac: "52:54:00:00:00:01" }, { bridge: "br0", mac: "52:54:00:00:00:01" }] }, 'networkInterfaces[1].mac = "52:54:00:00:00:01" is invalid: is already the address of networkInterfaces[0]'],
+    ["an unknown NIC model", { networkInterfaces: [{ network: "default", model: "ne2k" }] }, 'networkInterfaces[0].model = "ne2k" is invalid: must be one of "virtio", "e1000", "e1000e", "rtl8139"'],
+    ["a bridge name longer than Linux allows", { networkInterfaces: [{ bridge: "bridge-with-a-long-name" }] }, 'networkInterfaces[0].bridge = "bridge-with-a-long-name" is invalid: is not a Linux interface name'],
     ["maxDowntimeMs 10^9", { migration: { maxDowntimeMs: 1e9 } }, "migration.maxDowntimeMs = 1000000000 is invalid: must be at most 60000"],
     ["bandwidthMib 10^12", { migration: { bandwidthMib: 1e12 } }, "migration.bandwidthMib = 1000000000000 is invalid: must be at most 1000000"],
     ["postcopyBandwidthMib 10^12", { migration: { postcopyBandwidthMib: 1e12 } }, "migration.postcopyBandwidthMib = 1000000000000 is invalid: must be at most 1000000"],
@@ -50,6 +57,22 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
   it("the bounds themselves and a valid migration block pass", () => {
     expect(problems({ vm: { memoryMib: MEMORY_MIB_RANGE[1], vcpus: VCPUS_RANGE[1], disks: [{ path: "/i.img", target: "sdb" }] } })).toEqual([]);
     expect(problems({ vm: { migration: { mode: "precopy", bandwidthMib: 1_000_000, maxDowntimeMs: 60_000, timeoutS: 604_800 } } })).toEqual([]);
+  });
+
+  it("one MAC on two VMs of the stack: the later one is refused, naming the first", () => {
+    const stack = new TerraformStack(testApp(), "s");
+    new LivevirtHosts(stack, "hosts", { hosts: HOSTS });
+    new VmPlacement(stack, "web", { host: "a", networkInterfaces: [{ network: "default", mac: "52:54:00:AA:00:01" }] });
+    new VmPlacement(stack, "db", { host: "b", networkInterfaces: [{ network: "default" }, { bridge: "br0", mac: "52:54:00:aa:00:01" }] });
+    const all = stack.node.findAll().flatMap((n) => n.node.validate()).filter((m) => m.startsWith("livevirt:"));
+    expect(all).toEqual([
+      'livevirt: s/db: networkInterfaces[1].mac = "52:54:00:aa:00:01" is invalid: is already the address of an interface of s/web. Fix: give each VM\'s interfaces their own addresses, or leave networkInterfaces[1].mac out and libvirt assigns one.',
+    ]);
+  });
+
+  it("interfaces that are fine pass: a network, a bridge, an upper-case MAC, every model", () => {
+    const nics = [{ network: "default" }, { bridge: "br0", mac: "52:54:00:AB:CD:EF", model: "e1000" }, { network: "lab-net", model: "rtl8139" }, { bridge: "virbr0", model: "e1000e" }];
+    expect(problems({ vm: { networkInterfaces: nics } })).toEqual([]);
   });
 
   it("'+' in a VM name is accepted (and now by the domain layer too)", () => {

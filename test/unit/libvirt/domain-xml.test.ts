@@ -44,7 +44,7 @@ describe("buildDomainXml", () => {
       onCrash: "destroy",
       onPoweroff: "destroy",
       onReboot: "restart",
-      interfaceCount: 0,
+      interfaces: [],
       disks: [{ type: "file", device: "disk", format: "qcow2", path: base.disks![0]!.path, target: "vda", bus: "virtio" }],
       serials: [{ type: "file", path: base.consoleLog, append: true, port: 0 }],
       consoles: [{ type: "file", path: base.consoleLog, append: true, targetType: "serial", port: 0 }],
@@ -88,7 +88,7 @@ describe("escaping (XMLBuilder does it, round trip is exact)", () => {
     expect(d.disks.map((x) => x.path)).toEqual([`/d/${HOSTILE}`]);
     expect(d.serials).toHaveLength(1);
     expect(d.serials[0]!.path).toBe(spec.consoleLog);
-    expect(d.interfaceCount).toBe(0);
+    expect(d.interfaces).toEqual([]);
   });
 });
 

@@ -25,7 +25,7 @@ describe("parseDomainXml", () => {
       cpu: { mode: "custom", model: "qemu64" },
       onCrash: "destroy",
       disks: [],
-      interfaceCount: 0,
+      interfaces: [],
     });
     expect(d.serials).toEqual([{ type: "file", path: "/var/log/libvirt/console-probe.log", append: true, targetType: "isa-serial", port: 0 }]);
     expect(d.consoles).toEqual([{ type: "file", path: "/var/log/libvirt/console-probe.log", append: true, targetType: "serial", port: 0 }]);
@@ -50,7 +50,7 @@ describe("parseDomainXml", () => {
       { type: "file", device: "disk", format: "qcow2", path: "/img/x.qcow2", target: "vda", bus: "virtio" },
       { type: "block", device: "disk", format: "raw", path: "/dev/sdz", target: "vdb", bus: "virtio" },
     ]);
-    expect(d.interfaceCount).toBe(1);
+    expect(d.interfaces).toHaveLength(1);
   });
 
   it("rejects XML that is not a domain", () => {

@@ -53,7 +53,7 @@ export function fakeLibvirt(): FakeLibvirt {
       if (!obs) throw new LivevirtError(`no VM ${id}`, { value: id, fix: "pass a libvirt UUID" });
       const vm: Vm = {
         name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
-        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], consoleLog: null,
+        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], networkInterfaces: [], consoleLog: null,
         migration: resolveMigration(null),
       };
       return { placement: obs, vm };

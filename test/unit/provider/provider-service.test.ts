@@ -60,7 +60,7 @@ describe("provider service with a fake driver", () => {
     const vmBlock = (res.resource_schemas as Record<string, { block: { attributes: Array<{ name: string; type: Buffer }>; block_types: Array<Record<string, unknown>> } }>).livevirt_vm!.block;
     const lastMove = vmBlock.attributes.find((a) => a.name === "last_move")!;
     expect(JSON.parse(lastMove.type.toString())[0]).toBe("object");
-    expect(vmBlock.block_types.map((b) => [b.type_name, b.nesting, b.max_items])).toEqual([["disk", "LIST", 0], ["migration", "SINGLE", 0]]);
+    expect(vmBlock.block_types.map((b) => [b.type_name, b.nesting, b.max_items])).toEqual([["disk", "LIST", 0], ["network_interface", "LIST", 0], ["migration", "SINGLE", 0]]);
     const meta = await rpc.GetMetadata!({});
     expect(meta.resources).toEqual([{ type_name: "livevirt_vm" }]);
   });
