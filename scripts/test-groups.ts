@@ -36,6 +36,7 @@ export const CONCURRENT: readonly string[] = [
   "provider-package.test.ts",
   "lab-transport.test.ts",
   "guest-network.test.ts",
+  "provider-network.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

@@ -135,6 +135,14 @@ export class Connection {
     await this.run(["net-autostart", "--network", name], opts);
   }
 
+  /** Stops and removes a network; one that does not exist (or is not running) is no error. */
+  async removeNetwork(name: string, opts?: RunOptions): Promise<void> {
+    const present = (await this.listNetworks(opts)).find((n) => n.name === name);
+    if (!present) return;
+    if (present.active) await this.run(["net-destroy", "--network", name], opts);
+    if (present.persistent) await this.run(["net-undefine", "--network", name], opts);
+  }
+
   async start(name: string, opts?: RunOptions): Promise<void> {
     await this.run(["start", "--domain", name], opts);
   }

@@ -175,15 +175,17 @@ export class VmLifecycle {
 
 /**
  * The interfaces the model can describe, as the model's NetworkInterface: on a libvirt network or
- * a host bridge (a running domain of type network also names its bridge: the network is what it
- * is attached to). Other kinds (user, direct, …) are not livevirt's to describe.
+ * a host bridge. A running domain reports what its interface really is: one on a libvirt network
+ * in bridge mode reads `<interface type='bridge'><source network='lab-net' bridge='lvbr0'/>`
+ * (seen on libvirt 11.3), so a source network wins over the type. Other kinds (user, direct
+ * without a network, …) are not livevirt's to describe.
  */
 export function modelInterfaces(found: readonly DomainInterface[]): NetworkInterface[] {
   return found
-    .filter((n) => (n.type === "network" && n.network) || (n.type === "bridge" && n.bridge))
+    .filter((n) => n.network || (n.type === "bridge" && n.bridge))
     .map((n) => ({
-      network: n.type === "network" ? n.network! : null,
-      bridge: n.type === "bridge" ? n.bridge! : null,
+      network: n.network ?? null,
+      bridge: n.network ? null : n.bridge!,
       mac: n.mac?.toLowerCase() ?? null,
       // libvirt omits <model> for its default; livevirt always writes one.
       model: (n.model ?? NIC_DEFAULTS.model) as NetworkInterface["model"],

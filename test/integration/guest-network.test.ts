@@ -17,6 +17,7 @@ import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
 import { HOST_NAMES } from "../../src/lab/paths.js";
 import { GUEST_NET } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
+import { STREAM_CLIENT, type StreamResult } from "./support/tcp-stream.js";
 
 const NAME = "lab-net-stream";
 const IP = `${GUEST_NET.guestBase}21`;
@@ -42,20 +43,6 @@ async function domainXml(): Promise<string> {
   return new XMLBuilder({ ...opts, format: true, suppressEmptyNode: true }).build(doc) as string;
 }
 
-/** A client in the lab's client namespace: writes a counting byte pattern every 10 ms and checks the echo. */
-const CLIENT = `
-const net = require("node:net");
-const [host, port, ms] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3])];
-const s = net.connect(port, host);
-let sent = 0, recv = 0, bad = 0, last = 0, maxGap = 0, err = null;
-s.on("connect", () => { last = Date.now(); process.stdout.write("connected\\n"); });
-s.on("data", (d) => { const now = Date.now(); maxGap = Math.max(maxGap, now - last); last = now; for (const b of d) { if (b !== recv % 251) bad++; recv++; } });
-s.on("error", (e) => { err = e.code || e.message; });
-s.on("close", () => { if (!done) err = err || "closed by peer"; });
-let done = false;
-const tick = setInterval(() => { const b = Buffer.alloc(512); for (let i = 0; i < b.length; i++) b[i] = (sent + i) % 251; sent += b.length; s.write(b); }, 10);
-setTimeout(() => { clearInterval(tick); setTimeout(() => { done = true; process.stdout.write(JSON.stringify({ sent, recv, bad, maxGapMs: maxGap, err }) + "\\n"); s.destroy(); }, 3000); }, ms);
-`;
 
 beforeAll(async () => {
   await requireLab();
@@ -76,7 +63,7 @@ describe("lab guest network: a TCP stream through a post-copy move", () => {
     while (!/LVNET listening/.test(consoleText()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     expect(consoleText()).toContain(`LVNET eth0 ip=${IP}/${GUEST_NET.prefixLen}`);
 
-    const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", CLIENT, IP, String(PORT), "20000"], { reject: false });
+    const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, IP, String(PORT), "20000"], { reject: false });
     await new Promise((r) => setTimeout(r, 4000)); // the stream is flowing before the move starts
     const move = startMigration(hostUri("a"), NAME, migrationUri("b"), { live: true, p2p: true, postcopy: true, postcopyAfterPrecopy: true, persistent: true, undefineSource: true });
     await move.done;
@@ -84,7 +71,7 @@ describe("lab guest network: a TCP stream through a post-copy move", () => {
     const r = await client;
     const lines = String(r.stdout).trim().split("\n");
     expect(lines[0]).toBe("connected");
-    const stream = JSON.parse(lines[lines.length - 1]!) as { sent: number; recv: number; bad: number; maxGapMs: number; err: string | null };
+    const stream = JSON.parse(lines[lines.length - 1]!) as StreamResult;
     process.stdout.write(`[guest-network] stream ${stream.sent} bytes echoed ${stream.recv}, longest gap ${stream.maxGapMs} ms; libvirt downtime ${job.downtimeMs ?? "unknown"} ms\n`);
     expect(stream.err).toBeNull();
     expect(stream.bad).toBe(0);

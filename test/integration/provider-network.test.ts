@@ -1,0 +1,162 @@
+/**
+ * Network interfaces through Terraform on the lab's guest network (lab-net: one layer-2 segment
+ * across both hosts, a client namespace on it). A VM declared with an interface on lab-net gets
+ * a MAC from libvirt that the state keeps (no diff on the next plan); a TCP stream from the client
+ * to the guest keeps flowing through a post-copy move made by `terraform apply` — no reset, no
+ * lost or reordered byte — and the guest keeps its MAC. A VM on a network only its source host
+ * has is refused at plan (fit.network), naming VM, host and network, with nothing touched.
+ */
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { execa } from "execa";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bridgeNetworkXml } from "../../src/libvirt/network-xml.js";
+import { consolePath, consolePathInHost, guestImages, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
+import { guestCmdline } from "../../src/lab/guest/console.js";
+import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
+import { labHostTarget } from "../../src/lab/targets.js";
+import { GUEST_NET } from "../../src/lab/topology.js";
+import { requireLab } from "./lab-setup.js";
+import { domainsOn, expectContinuous, type LabHost } from "./support/lab-vms.js";
+import { STREAM_CLIENT, type StreamResult } from "./support/tcp-stream.js";
+import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
+
+const WEB = "tf-net-web";
+const SOLO = "tf-net-solo";
+/** A libvirt network only host a defines (on the same bridge as lab-net): host b lacks it. */
+const ONLY_A = "lvt-only-a";
+const IP = `${GUEST_NET.guestBase}31`;
+const PORT = 7000;
+const addr = (n: string) => `livevirt_vm.${n.replaceAll("-", "_")}`;
+
+interface NetVm {
+  name: string;
+  host: LabHost;
+  network: string;
+  ip?: string;
+}
+
+async function config(vms: NetVm[]): Promise<Record<string, unknown>> {
+  const img = await guestImages();
+  const resource: Record<string, unknown> = {};
+  for (const v of vms) {
+    const net = v.ip ? ` lv.ip=${v.ip}/${GUEST_NET.prefixLen} lv.echo=${PORT}` : "";
+    resource[v.name.replaceAll("-", "_")] = {
+      name: v.name,
+      host: v.host,
+      memory_mib: 256,
+      domain_type: "qemu",
+      kernel: img.kernel,
+      initrd: img.initrd,
+      // The guest dirties memory faster than the move's bandwidth: only post-copy can finish the move.
+      cmdline: `${guestCmdline({ memMib: 64, rateMibPerS: 30, heartbeatMs: 500 })}${net}`,
+      console_log: consolePathInHost(v.name),
+      network_interface: [{ network: v.network }],
+      migration: [{ probe: false, bandwidth_mib: 20, switch: "first-pass" }],
+    };
+  }
+  const host = (h: LabHost) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
+  return {
+    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
+    provider: { livevirt: { host: [host("a"), host("b")] } },
+    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
+  };
+}
+
+const macOf = async (h: LabHost, name: string) => (await connect(h).dumpXml(name)).interfaces.map((i) => i.mac);
+
+describe("network interfaces through Terraform", () => {
+  let tf: TerraformDir;
+  beforeAll(async () => {
+    await requireLab();
+    for (const n of [WEB, SOLO]) {
+      for (const h of ["a", "b"] as const) {
+        await removeGuest(h, n);
+        rmSync(consolePath(h, n), { force: true });
+      }
+    }
+    await connect("a").removeNetwork(ONLY_A);
+    await connect("b").removeNetwork(ONLY_A);
+    await connect("a").defineNetworkXml(bridgeNetworkXml(ONLY_A, GUEST_NET.bridge));
+    await connect("a").startNetwork(ONLY_A);
+    tf = await TerraformDir.create();
+    tf.writeConfig(await config([]));
+    await tf.run(["init", "-input=false", "-no-color"]);
+  });
+  afterAll(async () => {
+    await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
+    for (const n of [WEB, SOLO]) for (const h of ["a", "b"] as const) await removeGuest(h, n);
+    await connect("a").removeNetwork(ONLY_A);
+    tf?.remove();
+  });
+
+  it("keeps the MAC libvirt assigned, and a TCP stream flowing through a post-copy move made by terraform apply", async () => {
+    const web: NetVm = { name: WEB, host: "a", network: GUEST_NET.libvirtNetwork, ip: IP };
+    tf.writeConfig(await config([web]));
+    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+    const state = resourceValues(await tf.stateJson(), addr(WEB))!;
+    const nics = state.network_interface as Array<Record<string, unknown>>;
+    expect(nics).toHaveLength(1);
+    expect(nics[0]).toMatchObject({ network: GUEST_NET.libvirtNetwork, bridge: null, model: "virtio" });
+    const mac = String(nics[0]!.mac);
+    expect(mac).toMatch(/^52:54:00(:[0-9a-f]{2}){3}$/);
+    expect(await macOf("a", WEB)).toEqual([mac]);
+    // The MAC the config leaves out is kept: nothing to change.
+    expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
+
+    const [before] = [await waitForHeartbeats("a", WEB, 2)];
+    const deadline = Date.now() + 90_000;
+    const consoleText = () => (existsSync(consolePath("a", WEB)) ? readFileSync(consolePath("a", WEB), "utf8") : "");
+    while (!/LVNET listening/.test(consoleText()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+    // Flows until the apply is over (stdin closed), so it spans the whole plan and move.
+    const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, IP, String(PORT), "240000", "stdin"], { reject: false, stdin: "pipe" });
+    await new Promise((r) => setTimeout(r, 2000));
+
+    tf.writeConfig(await config([{ ...web, host: "b" }]));
+    const plan = await tf.planJson();
+    expect(actionsOf(plan, addr(WEB))).toEqual(["update"]);
+    const verdict = String(plan.resource_changes!.find((r) => r.address === addr(WEB))!.change.after?.preflight);
+    expect(verdict).toMatch(/\[pass\] b fit\.network/);
+    await tf.run(["apply", "-input=false", "-no-color", "plan.bin"]);
+    client.stdin!.end();
+    const r = await client;
+    const lines = String(r.stdout).trim().split("\n");
+    expect(lines[0]).toBe("connected");
+    const stream = JSON.parse(lines[lines.length - 1]!) as StreamResult;
+    const after = resourceValues(await tf.stateJson(), addr(WEB))!;
+    const move = after.last_move as Record<string, unknown>;
+    process.stdout.write(`[provider-network] stream ${stream.sent} B sent, ${stream.recv} B echoed, longest gap ${stream.maxGapMs} ms; move ${String(move.mode)} ${String(move.total_ms)} ms, libvirt downtime ${String(move.downtime_ms)} ms\n`);
+    expect(stream.err).toBeNull();
+    expect(stream.bad).toBe(0);
+    expect(stream.recv).toBe(stream.sent);
+    expect(stream.sent).toBeGreaterThan(100_000); // a stream really flowed across the move
+    expect(after.host).toBe("b");
+    expect(move.mode).toBe("postcopy");
+    expect((after.network_interface as Array<Record<string, unknown>>)[0]!.mac).toBe(mac);
+    expect(await macOf("b", WEB)).toEqual([mac]);
+    expect(await domainsOn("a")).not.toContain(WEB);
+    await expectContinuous(WEB, before!, "b");
+    expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
+  }, 300_000);
+
+  it("refuses at plan a move to a host without the VM's network, naming VM, host and network; nothing touched", async () => {
+    const solo: NetVm = { name: SOLO, host: "a", network: ONLY_A };
+    const web: NetVm = { name: WEB, host: "b", network: GUEST_NET.libvirtNetwork, ip: IP };
+    tf.writeConfig(await config([web, solo]));
+    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+    const id = resourceValues(await tf.stateJson(), addr(SOLO))!.id;
+    const [domsA, domsB] = [await domainsOn("a"), await domainsOn("b")];
+
+    tf.writeConfig(await config([web, { ...solo, host: "b" }]));
+    const r = await tf.run(["plan", "-input=false", "-no-color"], [1]);
+    const out = r.stdout + r.stderr;
+    expect(out).toMatch(/fit\.network/);
+    expect(out).toContain(`no libvirt network "${ONLY_A}" on host b`);
+    expect(out).toContain(SOLO);
+    expect(out).toMatch(/net-define/);
+    // Nothing touched: the same domains on both hosts, the VM still running on a with its id.
+    expect(await domainsOn("a")).toEqual(domsA);
+    expect(await domainsOn("b")).toEqual(domsB);
+    expect((await connect("a").domainState(SOLO)).state).toBe("running");
+    expect(resourceValues(await tf.stateJson(), addr(SOLO))!.id).toBe(id);
+  }, 300_000);
+});

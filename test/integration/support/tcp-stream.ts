@@ -1,0 +1,33 @@
+/**
+ * A TCP client for the lab's client namespace (run with `node -e STREAM_CLIENT host port ms [stdin]`):
+ * writes a counting byte pattern every 10 ms for `ms` (or, with "stdin", until its stdin ends —
+ * at most `ms`), checks every echoed byte, waits 3 s for the tail, then prints one JSON line
+ * (StreamResult). Used by the guest-network tests.
+ */
+export interface StreamResult {
+  sent: number;
+  recv: number;
+  /** Echoed bytes that were not the byte expected at their position (lost, reordered or altered). */
+  bad: number;
+  /** Longest time between two received chunks, ms. */
+  maxGapMs: number;
+  /** Socket error code, "closed by peer", or null. */
+  err: string | null;
+}
+
+export const STREAM_CLIENT = `
+const net = require("node:net");
+const [host, port, ms, until] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
+const s = net.connect(port, host);
+let sent = 0, recv = 0, bad = 0, last = 0, maxGap = 0, err = null;
+s.on("connect", () => { last = Date.now(); process.stdout.write("connected\\n"); });
+s.on("data", (d) => { const now = Date.now(); maxGap = Math.max(maxGap, now - last); last = now; for (const b of d) { if (b !== recv % 251) bad++; recv++; } });
+s.on("error", (e) => { err = e.code || e.message; });
+s.on("close", () => { if (!done) err = err || "closed by peer"; });
+let done = false;
+const tick = setInterval(() => { const b = Buffer.alloc(512); for (let i = 0; i < b.length; i++) b[i] = (sent + i) % 251; sent += b.length; s.write(b); }, 10);
+let stopping = false;
+const stop = () => { if (stopping) return; stopping = true; clearInterval(tick); setTimeout(() => { done = true; process.stdout.write(JSON.stringify({ sent, recv, bad, maxGapMs: maxGap, err }) + "\\n"); s.destroy(); process.exit(0); }, 3000); };
+setTimeout(stop, ms);
+if (until === "stdin") { process.stdin.on("end", stop); process.stdin.resume(); }
+`;
