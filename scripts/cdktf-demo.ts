@@ -7,7 +7,8 @@
  *   4. `npx cdktf deploy --auto-approve` in the project root — the command a user types;
  *   5. the move: the same deploy with the "web" VM's host changed (as if the stack had been
  *      edited), which live-migrates it with post-copy; then what the move recorded and the guest's
- *      own proof that it kept running (same boot, uptime on, memory verified);
+ *      own proof that it kept running (same boot, uptime on, memory verified), and a TCP stream
+ *      from the lab's client namespace to web kept flowing across the move (bytes, longest gap);
  *   6. print where each VM runs: Terraform's state and what each lab host's libvirt reports.
  *
  * Each run moves "web" to the other host. Pin it with LIVEVIRT_DEMO_WEB_HOST=a|b (no move then).
@@ -19,7 +20,10 @@ import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { buildGuest } from "../src/lab/guest/build.js";
 import { checkContinuity, lastHeartbeat } from "../src/lab/guest/console.js";
-import { readConsole, waitForHeartbeats } from "../src/lab/guests.js";
+import { consolePath, readConsole, waitForHeartbeats } from "../src/lab/guests.js";
+import { STREAM_CLIENT, parseStreamOutput } from "../src/lab/tcp-stream.js";
+import { existsSync, readFileSync } from "node:fs";
+import { LAB_WEB_NET } from "../stacks/lab.js";
 import { connect, labUp } from "../src/lab/lab.js";
 import { GUEST_DIR, HOST_NAMES, type HostName } from "../src/lab/paths.js";
 import { EXAMPLE_STACK } from "../stacks/example.js";
@@ -69,6 +73,34 @@ function deployWith(webHost: string | undefined) {
   return execa("npx", ["cdktf", "deploy", "--auto-approve"], { cwd: ROOT, env, stdio: "inherit", reject: false });
 }
 
+/**
+ * A TCP stream from the lab's client namespace to web's echo service, flowing until stop() — so
+ * it spans the whole deploy. Null when web does not serve yet (then the demo says so).
+ */
+async function startStream(host: HostName): Promise<{ stop: () => Promise<string> } | null> {
+  const file = consolePath(host, "web");
+  const deadline = Date.now() + 60_000;
+  const listening = () => existsSync(file) && /LVNET listening/.test(readFileSync(file, "utf8"));
+  while (!listening() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  if (!listening()) return null;
+  const { ip, echoPort, clientNetns } = LAB_WEB_NET;
+  const client = execa("ip", ["netns", "exec", clientNetns, "node", "-e", STREAM_CLIENT, ip, String(echoPort), "900000", "stdin"], { reject: false, stdin: "pipe" });
+  await new Promise((r) => setTimeout(r, 1500));
+  return {
+    stop: async () => {
+      client.stdin?.end();
+      const r = await client;
+      const s = parseStreamOutput(String(r.stdout));
+      if (!s) return `TCP stream to web (${ip}:${echoPort}) from namespace ${clientNetns}: no result (${String(r.stderr).trim().split("\n").pop() ?? "no output"})`;
+      const intact = s.err === null && s.bad === 0 && s.recv === s.sent;
+      return (
+        `TCP stream ${clientNetns} → web ${ip}:${echoPort} across the move: ${(s.sent / 1024).toFixed(0)} KiB sent, ${(s.recv / 1024).toFixed(0)} KiB echoed, ` +
+        `${s.bad} bytes wrong, longest gap ${s.maxGapMs} ms${s.err ? `, connection error: ${s.err}` : ""}. ${intact ? "The connection survived the move." : "THE CONNECTION DID NOT SURVIVE INTACT."}`
+      );
+    },
+  };
+}
+
 /** What the move recorded, and the guest's console as proof it lived through it. */
 async function moveStory(from: string, to: string): Promise<void> {
   const web = (await stateVms()).find((v) => v.values.name === "web");
@@ -106,8 +138,12 @@ async function main(): Promise<number> {
   await waitForHeartbeats(current as HostName, "web", 3);
   const other = current === "a" ? "b" : "a";
   log(`moving web: ${current} → ${other} (the stack's web host changed; cdktf deploy plans an in-place update)`);
+  const stream = await startStream(current as HostName);
+  if (!stream) log("web does not serve TCP yet (no LVNET listening on its console): the move runs without a stream");
   const second = await step("cdktf deploy (move)", () => deployWith(other));
+  const streamLine = stream ? await stream.stop() : null;
   if (second.exitCode === 0) await moveStory(current, other);
+  if (streamLine) process.stdout.write(`${streamLine}\n`);
   await report();
   if (second.exitCode !== 0) log(`cdktf deploy failed (exit ${second.exitCode}); see its output above`);
   return second.exitCode ?? 1;

@@ -8,7 +8,7 @@
  */
 import { join } from "node:path";
 import { GUEST_DIR, HOST_NAMES, type HostName } from "../src/lab/paths.js";
-import { sshUri, tlsUri } from "../src/lab/topology.js";
+import { GUEST_NET, sshUri, tlsUri } from "../src/lab/topology.js";
 import type { Host } from "../src/model/index.js";
 
 /**
@@ -23,4 +23,13 @@ export const LAB_HOSTS: Host[] = HOST_NAMES.map((h: HostName) => ({ name: h, uri
 export const LAB_GUEST = {
   kernel: join(GUEST_DIR, "vmlinuz"),
   initrd: join(GUEST_DIR, "initrd.img"),
+} as const;
+
+/** The example's web VM on the lab's guest network: its address, the TCP echo port its guest serves. */
+export const LAB_WEB_NET = {
+  network: GUEST_NET.libvirtNetwork,
+  ip: `${GUEST_NET.guestBase}10`,
+  prefixLen: GUEST_NET.prefixLen,
+  echoPort: 7000,
+  clientNetns: GUEST_NET.clientNetns,
 } as const;

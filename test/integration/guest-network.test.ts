@@ -17,7 +17,7 @@ import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
 import { HOST_NAMES } from "../../src/lab/paths.js";
 import { GUEST_NET } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
-import { STREAM_CLIENT, type StreamResult } from "./support/tcp-stream.js";
+import { STREAM_CLIENT, type StreamResult } from "../../src/lab/tcp-stream.js";
 
 const NAME = "lab-net-stream";
 const IP = `${GUEST_NET.guestBase}21`;

@@ -17,7 +17,7 @@ import { labHostTarget } from "../../src/lab/targets.js";
 import { GUEST_NET } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
 import { domainsOn, expectContinuous, type LabHost } from "./support/lab-vms.js";
-import { STREAM_CLIENT, type StreamResult } from "./support/tcp-stream.js";
+import { STREAM_CLIENT, type StreamResult } from "../../src/lab/tcp-stream.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
 const WEB = "tf-net-web";

@@ -51,8 +51,10 @@ describe("example stack", () => {
       kernel: `${GUEST_DIR}/vmlinuz`,
       initrd: `${GUEST_DIR}/initrd.img`,
       // web is busy: it dirties 32 MiB/s against a 16 MiB/s move, which only post-copy finishes.
-      cmdline: guestCmdline({ memMib: 96, rateMibPerS: 32 }),
+      // …and serves TCP on the lab's guest network, the address the demo's stream connects to.
+      cmdline: `${guestCmdline({ memMib: 96, rateMibPerS: 32 })} lv.ip=10.231.2.10/24 lv.echo=7000`,
       console_log: "/var/log/libvirt/qemu/web.console",
+      network_interface: [{ network: "lab-net" }],
       migration: { mode: "postcopy", timeout_s: 300, bandwidth_mib: 16 },
     });
     expect(vms.db).toMatchObject({ name: "db", host: "b", cmdline: guestCmdline({ memMib: 64, rateMibPerS: 0 }), console_log: "/var/log/libvirt/qemu/db.console" });

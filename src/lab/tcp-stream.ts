@@ -2,7 +2,7 @@
  * A TCP client for the lab's client namespace (run with `node -e STREAM_CLIENT host port ms [stdin]`):
  * writes a counting byte pattern every 10 ms for `ms` (or, with "stdin", until its stdin ends —
  * at most `ms`), checks every echoed byte, waits 3 s for the tail, then prints one JSON line
- * (StreamResult). Used by the guest-network tests.
+ * (StreamResult). Used by the guest-network tests and the demo.
  */
 export interface StreamResult {
   sent: number;
@@ -31,3 +31,14 @@ const stop = () => { if (stopping) return; stopping = true; clearInterval(tick);
 setTimeout(stop, ms);
 if (until === "stdin") { process.stdin.on("end", stop); process.stdin.resume(); }
 `;
+
+/** The client's output: "connected", then the JSON result line. null when it never connected or printed no result. */
+export function parseStreamOutput(stdout: string): StreamResult | null {
+  const lines = stdout.trim().split("\n");
+  if (lines[0] !== "connected") return null;
+  try {
+    return JSON.parse(lines[lines.length - 1]!) as StreamResult;
+  } catch {
+    return null;
+  }
+}
