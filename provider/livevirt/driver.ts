@@ -38,6 +38,11 @@ export interface VmDriver {
    * Must be quick and side-effect free.
    */
   preflight?(ref: VmRef, vm: Vm, ctx: DriverContext): Promise<string>;
+  /**
+   * Optional, called at plan time for a VM that the plan creates (or re-creates) on vm.host:
+   * throws a LivevirtError when that host cannot take it (e.g. a network it lacks). Side-effect free.
+   */
+  placeCheck?(vm: Vm, ctx: DriverContext): Promise<void>;
   /** Stop and undefine; a VM that is already gone is success. */
   delete(ref: VmRef, ctx: DriverContext): Promise<void>;
   /** `terraform import livevirt_vm.x <id>`: id as the user typed it (driver defines the format). */

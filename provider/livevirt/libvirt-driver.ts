@@ -22,6 +22,14 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
     vm: {
       create: (vm) => vms.create(vm),
       read: (ref) => vms.locate(ref.id, ref.host),
+      placeCheck: async (vm, ctx) => {
+        try {
+          await vms.placeCheck(vm, ctx.signal);
+        } catch (e) {
+          if (e instanceof LivevirtError) throw new LivevirtError(hcl(e.message), { ...e.detail, field: e.detail.field && hcl(e.detail.field), fix: e.detail.fix && hcl(e.detail.fix) });
+          throw e;
+        }
+      },
       preflight: async (ref, vm, ctx) => {
         const current = await vms.locate(ref.id, ref.host);
         if (!current) {

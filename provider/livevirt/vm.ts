@@ -21,6 +21,9 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       const res = planVm(req);
       // One MAC, one VM, across everything this provider process plans (one plan's resources).
       if (!ctx.destroyRun) rt.claimMacs(vmFromValue(res.planned));
+      // A VM this plan creates (or re-creates): the host must have its networks, checked now.
+      const creates = !req.prior || (res.requiresReplace?.length ?? 0) > 0;
+      if (creates && !ctx.destroyRun && to && rt.hostsKnown() && isKnownVm(res.planned)) await rt.driver().vm.placeCheck?.(vmFromValue(res.planned), dctx(ctx));
       if (!req.prior || !isMove(req.prior, res.planned)) return res;
       // The refresh that precedes a destroy plan is a normal plan whose result is thrown away: no
       // move check may fail it, or a refused move would block tearing the stack down. The verdict
@@ -123,6 +126,12 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       return importedState(placement, vm);
     },
   };
+}
+
+/** The attributes a place check reads are known (an interface's network may come from another resource). */
+function isKnownVm(v: ObjectValue): boolean {
+  const nics = Array.isArray(v.network_interface) ? (v.network_interface as ObjectValue[]) : [];
+  return v.host !== Unknown && v.network_interface !== Unknown && nics.every((n) => n.network !== Unknown && n.bridge !== Unknown);
 }
 
 /**

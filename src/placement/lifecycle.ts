@@ -5,6 +5,7 @@ import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
 import { NIC_DEFAULTS, attachDisks, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
+import { networkCheck } from "../preflight/fit.js";
 import type { DomainInterface } from "../libvirt/parse/dumpxml.js";
 
 /** Longest wait for the XML of a domain in post-copy (see describe()). */
@@ -27,6 +28,25 @@ export class VmLifecycle {
       if (e instanceof LibvirtError) return "qemu"; // libvirt refuses kvm capabilities where there is no KVM
       throw e;
     }
+  }
+
+  /**
+   * Plan-time check of a VM about to be created on def.host: the host has the VM's networks and
+   * bridges (fit.network). A miss is a LivevirtError naming VM, host, network and fix; "unknown"
+   * (list or shell unreadable) lets the plan through — libvirt's own error at create stays.
+   */
+  async placeCheck(def: Vm, signal?: AbortSignal): Promise<void> {
+    if (def.networkInterfaces.length === 0) return;
+    const c = await networkCheck(def, this.hosts.target(def.host), signal);
+    if (c.status !== "fail") return;
+    const i = def.networkInterfaces.findIndex((n) => c.found.includes(`"${n.network ?? n.bridge}"`));
+    const at = Math.max(i, 0);
+    throw new LivevirtError(`VM ${def.name} cannot be created on host ${def.host}: ${c.found}`, {
+      field: `‹networkInterfaces.${at}.${def.networkInterfaces[at]?.network ? "network" : "bridge"}›`,
+      value: def.networkInterfaces[at]?.network ?? def.networkInterfaces[at]?.bridge ?? "",
+      host: def.host,
+      fix: c.fix ?? "",
+    });
   }
 
   /** Defines the VM persistently and starts it; a name already taken on the host is an error. */

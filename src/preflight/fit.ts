@@ -117,7 +117,7 @@ export function bridgeKind(bridge: string, lsStdout: string): "bridge" | "not-a-
  * and active there, each host bridge present and a bridge. A guest that arrived without its
  * network would be cut off, its connections gone — for good, as far as they are concerned.
  */
-export async function networkCheck(vm: PreflightVm, to: Host, signal?: AbortSignal): Promise<CheckResult> {
+export async function networkCheck(vm: Pick<PreflightVm, "name" | "networkInterfaces">, to: Host, signal?: AbortSignal): Promise<CheckResult> {
   const base = { id: "fit.network", host: to.name, title: "the VM's networks on the destination", requiredFor: "move" as const };
   const nics = vm.networkInterfaces ?? [];
   const networks = [...new Set(nics.flatMap((n) => (n.network ? [n.network] : [])))];
@@ -160,7 +160,7 @@ export async function networkCheck(vm: PreflightVm, to: Host, signal?: AbortSign
       fixes.push(`make "${br}" a bridge on host ${to.name}, or attach the interface to the bridge that carries that network`);
     }
   }
-  if (problems.length > 0) return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or move ${vm.name} to a host that has it` };
+  if (problems.length > 0) return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or choose a host that has it for ${vm.name}` };
   if (unknowns.length > 0) return { ...base, status: "unknown", found: unknowns.join("; "), required };
   return { ...base, status: "pass", found: [...networks.map((n) => `network ${n} active`), ...bridges.map((b) => `bridge ${b} present`)].join(", "), required };
 }

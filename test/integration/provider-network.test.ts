@@ -22,6 +22,7 @@ import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js"
 
 const WEB = "tf-net-web";
 const SOLO = "tf-net-solo";
+const NEWVM = "tf-net-new";
 /** A libvirt network only host a defines (on the same bridge as lab-net): host b lacks it. */
 const ONLY_A = "lvt-only-a";
 const IP = `${GUEST_NET.guestBase}31`;
@@ -68,7 +69,7 @@ describe("network interfaces through Terraform", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    for (const n of [WEB, SOLO]) {
+    for (const n of [WEB, SOLO, NEWVM]) {
       for (const h of ["a", "b"] as const) {
         await removeGuest(h, n);
         rmSync(consolePath(h, n), { force: true });
@@ -84,7 +85,7 @@ describe("network interfaces through Terraform", () => {
   });
   afterAll(async () => {
     await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
-    for (const n of [WEB, SOLO]) for (const h of ["a", "b"] as const) await removeGuest(h, n);
+    for (const n of [WEB, SOLO, NEWVM]) for (const h of ["a", "b"] as const) await removeGuest(h, n);
     await connect("a").removeNetwork(ONLY_A);
     tf?.remove();
   });
@@ -159,4 +160,19 @@ describe("network interfaces through Terraform", () => {
     expect((await connect("a").domainState(SOLO)).state).toBe("running");
     expect(resourceValues(await tf.stateJson(), addr(SOLO))!.id).toBe(id);
   }, 300_000);
+
+  it("refuses at plan a new VM on a host without its network (nothing created), and accepts it where the network is", async () => {
+    const solo: NetVm = { name: SOLO, host: "a", network: ONLY_A };
+    const web: NetVm = { name: WEB, host: "b", network: GUEST_NET.libvirtNetwork, ip: IP };
+    const fresh: NetVm = { name: NEWVM, host: "b", network: ONLY_A };
+    tf.writeConfig(await config([web, solo, fresh]));
+    const r = await tf.run(["plan", "-input=false", "-no-color"], [1]);
+    const out = r.stdout + r.stderr;
+    expect(out).toContain(`VM ${NEWVM} cannot be created on host b: no libvirt network "${ONLY_A}" on host b`);
+    expect(out).toMatch(/network_interface\.0\.network/);
+    expect(await domainsOn("b")).not.toContain(NEWVM);
+    tf.writeConfig(await config([web, solo, { ...fresh, host: "a" }]));
+    const ok = await tf.run(["plan", "-input=false", "-no-color", "-detailed-exitcode"], [2]);
+    expect(ok.stdout).toMatch(/1 to add, 0 to change, 0 to destroy/);
+  }, 120_000);
 });
