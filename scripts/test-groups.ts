@@ -37,6 +37,7 @@ export const CONCURRENT: readonly string[] = [
   "lab-transport.test.ts",
   "guest-network.test.ts",
   "provider-network.test.ts",
+  "adopted-vm.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

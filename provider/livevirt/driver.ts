@@ -43,6 +43,11 @@ export interface VmDriver {
    * throws a LivevirtError when that host cannot take it (e.g. a network it lacks). Side-effect free.
    */
   placeCheck?(vm: Vm, ctx: DriverContext): Promise<void>;
+  /**
+   * Optional: the devices of the VM's domain that livevirt's model does not describe (what a
+   * re-create from the model would drop), e.g. ["graphics vnc", "rng virtio"].
+   */
+  unmodeled?(ref: VmRef, ctx: DriverContext): Promise<string[]>;
   /** Stop and undefine; a VM that is already gone is success. */
   delete(ref: VmRef, ctx: DriverContext): Promise<void>;
   /** `terraform import livevirt_vm.x <id>`: id as the user typed it (driver defines the format). */

@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../plugin/log.js";
 import { HostRegistry } from "../../src/hosts/registry.js";
-import { VmLifecycle } from "../../src/placement/lifecycle.js";
+import { VmLifecycle, unmodeledDevices } from "../../src/placement/lifecycle.js";
 import type { MoveLog } from "../../src/migration/engine.js";
 import { resolveMigration, type Disk, type HostList, type Vm } from "../../src/model/index.js";
 import { formatReport, formatVerdict } from "../../src/preflight/index.js";
@@ -46,6 +46,11 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         const log: MoveLog = (level, msg, fields) => ctx.log[level](hcl(`${vm.name}: ${msg}`), fields);
         const { placement, record } = await moves.move(current, vm, { signal: ctx.signal, log });
         return { placement, record: { ...record, preflight: hcl(record.preflight) } };
+      },
+      unmodeled: async (ref) => {
+        const p = await vms.locate(ref.id, ref.host);
+        if (!p) return [];
+        return unmodeledDevices(await hosts.connection(p.host).dumpXml(p.uuid, { inactive: true }));
       },
       delete: (ref) => vms.delete(ref.id, ref.host),
       import: async (id) => {

@@ -146,6 +146,11 @@ export const vmSchema: Schema = {
       cmdline: { type: "string", optional: true, description: "Kernel command line for direct boot." },
       console_log: { type: "string", optional: true, description: "Host path the serial console is written to." },
       state: { type: "string", computed: true, description: "libvirt domain state, e.g. running." },
+      adopted: {
+        type: "bool",
+        computed: true,
+        description: "true when the VM was adopted with an import (defined by another tool): livevirt never re-creates it from its partial model; a change that needs a re-create fails the plan.",
+      },
       last_move: { type: lastMoveType, computed: true, description: "Facts about the most recent move; null until one happened." },
       preflight: { type: "string", computed: true, description: "Verdict of the move checks for a planned host change." },
     },

@@ -32,6 +32,9 @@ export const REPLACE_ON_CHANGE = [
 
 const COMPUTED_ON_MOVE = ["state", "last_move", "preflight"] as const;
 
+/** Only an import adopts a VM; one livevirt creates (or re-creates) is its own. */
+const ADOPTED_ON_CREATE = false;
+
 /**
  * A disk's `shared` only says how a move treats the image (copy it or not); the domain is the
  * same either way. Marking a disk non-shared before moving it with copy_storage must not
@@ -51,6 +54,7 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     // Nothing has moved yet and no move is planned: known nulls read better than "(known after apply)".
     planned.last_move = null;
     planned.preflight = null;
+    planned.adopted = ADOPTED_ON_CREATE;
     return { planned };
   }
 
@@ -58,11 +62,13 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
   if (replace.length > 0) {
     for (const k of ["id", ...COMPUTED_ON_MOVE] as const) planned[k] = Unknown;
     if ((config.domain_type ?? null) === null) planned.domain_type = Unknown;
+    planned.adopted = ADOPTED_ON_CREATE;
     return { planned, requiresReplace: replace.map((k) => [k]) };
   }
 
   // Computed attributes carry over from prior unless a move will change them.
   planned.id = prior.id ?? null;
+  planned.adopted = prior.adopted ?? null;
   for (const k of COMPUTED_ON_MOVE) planned[k] = prior[k] ?? null;
   if (!valuesEqual(prior.host, planned.host)) {
     for (const k of COMPUTED_ON_MOVE) planned[k] = Unknown;

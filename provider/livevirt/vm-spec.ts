@@ -93,6 +93,7 @@ export function importedState(p: Placement, vm: Vm): ObjectValue {
     network_interface: vm.networkInterfaces.map(nicValue),
     migration: null,
     state: p.state,
+    adopted: true,
     last_move: null,
     preflight: null,
   };

@@ -21,6 +21,16 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       const res = planVm(req);
       // One MAC, one VM, across everything this provider process plans (one plan's resources).
       if (!ctx.destroyRun) rt.claimMacs(vmFromValue(res.planned));
+      // An adopted VM is never rebuilt from livevirt's partial model: its other devices would be lost.
+      if (req.prior?.adopted === true && res.requiresReplace?.length && !ctx.destroyRun) {
+        const attrs = res.requiresReplace.map((p) => p[0]).join(", ");
+        const dropped = rt.hostsKnown() ? ((await rt.driver().vm.unmodeled?.(vmRef(req.prior), dctx(ctx))) ?? []) : [];
+        throw new ValidationError(`${String(req.prior.name)} was adopted (imported): changing ${attrs} would re-create it from livevirt's model and drop what livevirt does not model`, {
+          field: String(res.requiresReplace[0]![0]),
+          value: JSON.stringify(req.config[String(res.requiresReplace[0]![0])] ?? null),
+          fix: `${dropped.length ? `it has ${dropped.join(", ")} — ` : ""}change ${attrs} with the tool that defined it (or virsh edit), then \`terraform apply -refresh-only\`; or restore ${attrs} in the configuration to what the VM has`,
+        });
+      }
       // A VM this plan creates (or re-creates): the host must have its networks, checked now.
       const creates = !req.prior || (res.requiresReplace?.length ?? 0) > 0;
       if (creates && !ctx.destroyRun && to && rt.hostsKnown() && isKnownVm(res.planned)) await rt.driver().vm.placeCheck?.(vmFromValue(res.planned), dctx(ctx));
@@ -69,6 +79,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
           domain_type: planned.domain_type === Unknown ? obs.domainType : (planned.domain_type ?? null),
           network_interface: withAssignedMacs(planned.network_interface, obs.networkInterfaces),
           state: obs.state,
+          adopted: false,
           last_move: null,
           preflight: null,
         };

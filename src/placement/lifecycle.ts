@@ -6,7 +6,7 @@ import type { HostRegistry } from "../hosts/registry.js";
 import { NIC_DEFAULTS, attachDisks, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import { networkCheck } from "../preflight/fit.js";
-import type { DomainInterface } from "../libvirt/parse/dumpxml.js";
+import type { DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
 
 /** Longest wait for the XML of a domain in post-copy (see describe()). */
 const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
@@ -210,4 +210,22 @@ export function modelInterfaces(found: readonly DomainInterface[]): NetworkInter
       // libvirt omits <model> for its default; livevirt always writes one.
       model: (n.model ?? NIC_DEFAULTS.model) as NetworkInterface["model"],
     }));
+}
+
+/** Device kinds libvirt adds to every x86 domain by itself: a domain built from the model gets them back. */
+const LIBVIRT_DEFAULTS = new Set(["emulator", "controller", "input mouse", "input keyboard", "memballoon none"]);
+
+/**
+ * What a domain has that livevirt's model does not describe — what re-creating it from the model
+ * would drop (e.g. "graphics vnc", "rng virtio", "serial pty", "disk cdrom"). libvirt's own
+ * defaults (controllers, PS/2 input, the emulator) are left out: a new domain gets them again.
+ */
+export function unmodeledDevices(x: Pick<DomainXmlInfo, "devices" | "disks" | "interfaces" | "serials" | "consoles">): string[] {
+  const out: string[] = [];
+  for (const d of x.disks) if (!(d.device === "disk" && d.path && (d.type === "file" || d.type === undefined))) out.push(`disk ${d.device ?? d.type ?? "?"}`);
+  for (const n of x.interfaces) if (modelInterfaces([n]).length === 0) out.push(`interface ${n.type || "?"}`);
+  for (const c of [...x.serials.map((c) => ["serial", c] as const), ...x.consoles.map((c) => ["console", c] as const)]) if (c[1].type !== "file") out.push(`${c[0]} ${c[1].type}`);
+  const handled = /^(disk|interface|serial|console)( |$)/;
+  for (const d of x.devices) if (!handled.test(d) && !LIBVIRT_DEFAULTS.has(d) && !d.startsWith("controller")) out.push(d);
+  return out;
 }
