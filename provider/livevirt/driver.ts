@@ -5,7 +5,7 @@
  * Every failure a user can act on is thrown as a LivevirtError (src/errors.ts) with `host` set;
  * a failed move as the model's MoveFailed, which says where the VM is now.
  */
-import type { HostList, MoveRecord, Placement, Vm } from "../../src/model/index.js";
+import type { HostList, MoveRecord, NetworkInterface, Placement, Vm } from "../../src/model/index.js";
 import type { Logger } from "../plugin/log.js";
 
 /** How the provider names an existing VM from its state: UUID first, name and last known host as hints. */
@@ -43,6 +43,12 @@ export interface VmDriver {
    * throws a LivevirtError when that host cannot take it (e.g. a network it lacks). Side-effect free.
    */
   placeCheck?(vm: Vm, ctx: DriverContext): Promise<void>;
+  /**
+   * Brings the VM's interfaces from `before` to `after` in place (hot-plug, live and persistent),
+   * where it is now (`current`). Returns the interfaces it has afterwards. A failure part-way
+   * throws an InterfaceUpdateFailed (src/placement/lifecycle.ts) carrying what it has then.
+   */
+  updateInterfaces(current: Placement, before: readonly NetworkInterface[], after: readonly NetworkInterface[], ctx: DriverContext): Promise<readonly NetworkInterface[]>;
   /**
    * Optional: the devices of the VM's domain that livevirt's model does not describe (what a
    * re-create from the model would drop), e.g. ["graphics vnc", "rng virtio"].

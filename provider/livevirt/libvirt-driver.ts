@@ -47,6 +47,7 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         const { placement, record } = await moves.move(current, vm, { signal: ctx.signal, log });
         return { placement, record: { ...record, preflight: hcl(record.preflight) } };
       },
+      updateInterfaces: (current, before, after) => vms.updateInterfaces(current, before, after),
       unmodeled: async (ref) => {
         const p = await vms.locate(ref.id, ref.host);
         if (!p) return [];

@@ -5,6 +5,8 @@
  *  - a change of `host` (alone, or with migration policy) → in-place update keeping `id`,
  *    with state/last_move/preflight unknown — the apply live-migrates;
  *  - a change of only the migration policy → in-place update of state only;
+ *  - a change of network interfaces → in-place update (hot-plug); an added interface without a
+ *    MAC gets one at apply (unknown in the plan);
  *  - nothing changed → planned is exactly prior (no-op).
  */
 import { fillDefaults, unknownComputed } from "../framework/plan-helpers.js";
@@ -26,7 +28,6 @@ export const REPLACE_ON_CHANGE = [
   "initrd",
   "cmdline",
   "disk",
-  "network_interface",
   "console_log",
 ] as const;
 
@@ -66,6 +67,10 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     return { planned, requiresReplace: replace.map((k) => [k]) };
   }
 
+  // An interface added without a MAC: libvirt assigns it at apply.
+  if (Array.isArray(planned.network_interface)) {
+    planned.network_interface = (planned.network_interface as ObjectValue[]).map((n) => (n.mac === null || n.mac === undefined ? { ...n, mac: Unknown } : n));
+  }
   // Computed attributes carry over from prior unless a move will change them.
   planned.id = prior.id ?? null;
   planned.adopted = prior.adopted ?? null;

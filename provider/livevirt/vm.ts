@@ -1,8 +1,8 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
 import { DomainNotFoundError, LivevirtError, ValidationError } from "../../src/errors.js";
-import { MoveFailed, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
+import { InterfaceUpdateFailed, MoveFailed, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
 import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
-import { Unknown, type ObjectValue } from "../framework/values.js";
+import { Unknown, valuesEqual, type ObjectValue } from "../framework/values.js";
 import type { LivevirtRuntime } from "./runtime.js";
 import { VM_TYPE, vmSchema } from "./schema.js";
 import { isMove, planVm } from "./vm-plan.js";
@@ -11,6 +11,26 @@ import { validateVm } from "./vm-validate.js";
 
 export function vmResource(rt: LivevirtRuntime): ResourceType {
   const dctx = (ctx: CallContext) => ({ signal: ctx.signal, log: ctx.log });
+  /**
+   * The in-place changes on the host after any move: network interfaces (hot-plug). `base` is the
+   * state that is true before them; a failure part-way records what the domain has then.
+   */
+  async function updateInPlace(ctx: CallContext, base: ObjectValue, planned: ObjectValue, where?: Placement): Promise<ObjectValue> {
+    const before = vmFromValue(base).networkInterfaces;
+    const after = vmFromValue(planned).networkInterfaces;
+    if (valuesEqual(base.network_interface ?? [], planned.network_interface ?? [])) return planned;
+    const { vm } = rt.driver();
+    const current = where ?? (await vm.read(vmRef(base), dctx(ctx)));
+    if (!current) throw new LivevirtError(`VM ${String(base.name)} is not on any declared host`, { host: String(base.host), fix: "run `terraform apply -refresh-only` so Terraform learns it is gone" });
+    try {
+      const found = await vm.updateInterfaces(current, before, after, dctx(ctx));
+      return { ...planned, network_interface: withAssignedMacs(planned.network_interface, found) };
+    } catch (err) {
+      if (err instanceof InterfaceUpdateFailed) throw new ApplyFailedWithState(err.found ? { ...base, network_interface: err.found.map(nicValue) } : base, err);
+      throw err;
+    }
+  }
+
   return {
     name: VM_TYPE,
     schema: vmSchema,
@@ -109,16 +129,18 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
           throw new ApplyFailedWithState(stateAfterFailedMove(prior, planned, err.placement), err);
         }
         const { placement, record } = moved;
-        return {
+        const afterMove: ObjectValue = {
           ...planned,
           id: prior.id ?? placement.uuid,
           state: placement.state,
           last_move: lastMoveValue(record),
           preflight: planned.preflight === Unknown ? record.preflight : (planned.preflight ?? null),
         };
+        // The VM is on its new host now: the state from here on says so, whatever follows.
+        return updateInPlace(ctx, { ...prior, ...afterMove, network_interface: prior.network_interface ?? [] }, afterMove, placement);
       }
-      // Only the migration policy changed: nothing to do on the host.
-      return { ...planned };
+      // In place: network interfaces (hot-plug). Otherwise only the migration policy changed.
+      return updateInPlace(ctx, prior, { ...planned });
     },
 
     async read(state, ctx) {

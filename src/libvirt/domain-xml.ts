@@ -134,6 +134,11 @@ const builder = new XMLBuilder({
   processEntities: true,
 });
 
+/** One `<interface>` element as device XML (attach-device / detach-device). */
+export function interfaceXml(n: NetworkInterface): string {
+  return builder.build({ interface: interfaceObject(n) }) as string;
+}
+
 /** Serialises without validating — for tests and callers that validated already. */
 export function renderDomainXml(s: DomainSpec): string {
   return builder.build(domainObject(s)) as string;

@@ -135,6 +135,23 @@ export class Connection {
     await this.run(["net-autostart", "--network", name], opts);
   }
 
+  /**
+   * Hot-plugs a device (its XML) into a domain: into the running guest (when `live`) and into its
+   * persistent definition (`config`), so it survives a restart and travels with a move.
+   */
+  async attachDevice(domain: string, xml: string, where: { live: boolean; config: boolean }, opts?: RunOptions): Promise<void> {
+    await withTempFile("device.xml", xml, (file) => this.run(["attach-device", "--domain", domain, "--file", file, ...deviceFlags(where)], opts));
+  }
+
+  /**
+   * Unplugs a device (matched by libvirt, e.g. an interface by its MAC). From a running guest the
+   * removal completes when the guest lets go of it, possibly after virsh returned: callers that
+   * need it gone check the domain's XML.
+   */
+  async detachDevice(domain: string, xml: string, where: { live: boolean; config: boolean }, opts?: RunOptions): Promise<void> {
+    await withTempFile("device.xml", xml, (file) => this.run(["detach-device", "--domain", domain, "--file", file, ...deviceFlags(where)], opts));
+  }
+
   /** Stops and removes a network; one that does not exist (or is not running) is no error. */
   async removeNetwork(name: string, opts?: RunOptions): Promise<void> {
     const present = (await this.listNetworks(opts)).find((n) => n.name === name);
@@ -264,4 +281,8 @@ async function withTempFile<T>(name: string, content: string, fn: (path: string)
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+function deviceFlags(where: { live: boolean; config: boolean }): string[] {
+  return [...(where.live ? ["--live"] : []), ...(where.config ? ["--config"] : [])];
 }

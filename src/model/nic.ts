@@ -1,4 +1,5 @@
 /** A VM's network interfaces: what a user declares, their defaults and rules. */
+import { LivevirtError } from "../errors.js";
 import { absent, noControl, oneOf, ref, type Problem } from "./problem.js";
 
 /**
@@ -106,4 +107,14 @@ export function duplicateMacProblem(candidate: MacOwner, owners: Iterable<MacOwn
     }
   }
   return null;
+}
+
+/** An interface update stopped part-way: `found` is what the domain has now (null: could not be read). */
+export class InterfaceUpdateFailed extends LivevirtError {
+  constructor(
+    readonly reason: unknown,
+    readonly found: readonly NetworkInterface[] | null,
+  ) {
+    super(`updating the network interfaces failed: ${reason instanceof Error ? reason.message : String(reason)}`, reason instanceof LivevirtError ? reason.detail : {}, { cause: reason });
+  }
 }

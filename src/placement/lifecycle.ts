@@ -1,9 +1,9 @@
 import { DomainNotFoundError, LibvirtError, LivevirtError } from "../errors.js";
-import { buildDomainXml } from "../libvirt/domain-xml.js";
+import { buildDomainXml, interfaceXml } from "../libvirt/domain-xml.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
-import { NIC_DEFAULTS, attachDisks, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
+import { InterfaceUpdateFailed, NIC_DEFAULTS, attachDisks, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import { networkCheck } from "../preflight/fit.js";
 import type { DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
@@ -47,6 +47,38 @@ export class VmLifecycle {
       host: def.host,
       fix: c.fix ?? "",
     });
+  }
+
+  /**
+   * Brings the domain's interfaces from `before` to `after` in place — hot-unplug what went,
+   * hot-plug what came, live and in the persistent definition — matched by MAC (an interface
+   * whose network or model changed is unplugged and plugged again with its MAC). Returns the
+   * interfaces the domain has afterwards. A failure part-way is a InterfaceUpdateFailed carrying
+   * what the domain has then, so the state can say so.
+   */
+  async updateInterfaces(current: Placement, before: readonly NetworkInterface[], after: readonly NetworkInterface[]): Promise<readonly NetworkInterface[]> {
+    const c = this.hosts.connection(current.host);
+    const where = { live: current.state === "running" || current.state === "paused", config: true };
+    const same = (x: NetworkInterface, y: NetworkInterface) => x.network === y.network && x.bridge === y.bridge && x.model === y.model;
+    const keep = (n: NetworkInterface) => n.mac !== null && after.some((a) => a.mac === n.mac && same(a, n));
+    const gone = before.filter((n) => n.mac !== null && !keep(n));
+    const come = after.filter((a) => a.mac === null || !before.some((n) => n.mac === a.mac && same(a, n)));
+    const now = async (): Promise<readonly NetworkInterface[]> => (await this.findOn(current.host, current.uuid))?.networkInterfaces ?? [];
+    try {
+      for (const n of gone) {
+        await c.detachDevice(current.uuid, interfaceXml(n), where);
+        // A running guest lets go of the device asynchronously (ACPI eject): wait until it has.
+        const deadline = Date.now() + 30_000;
+        while ((await now()).some((x) => x.mac === n.mac)) {
+          if (Date.now() > deadline) throw new LivevirtError(`the guest of ${current.name} did not release its interface ${n.mac} within 30 s`, { host: current.host, fix: "check that the guest handles PCI hot-unplug (ACPI), or stop the VM and apply again" });
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
+      for (const n of come) await c.attachDevice(current.uuid, interfaceXml(n), where);
+    } catch (e) {
+      throw new InterfaceUpdateFailed(e, await now().catch(() => null));
+    }
+    return now();
   }
 
   /** Defines the VM persistently and starts it; a name already taken on the host is an error. */

@@ -36,8 +36,9 @@ export class MoveService {
         domainType: current.domainType,
         // Each disk's own flag: copy_storage is how non-shared disks move, not a claim that they are shared.
         disks: def.disks.map((d) => ({ path: d.path, shared: d.shared ?? true })),
-        // What the domain really has (an adopted VM may have more than it declares), else the declaration.
-        networkInterfaces: current.networkInterfaces ?? def.networkInterfaces,
+        // What the domain really has (an adopted VM may have more than it declares) and what the
+        // same apply plugs in after the move: the destination needs both.
+        networkInterfaces: [...(current.networkInterfaces ?? []), ...def.networkInterfaces],
         migration: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage },
       },
       from: this.hosts.target(current.host),

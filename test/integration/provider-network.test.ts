@@ -10,8 +10,8 @@ import { existsSync, readFileSync, rmSync } from "node:fs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeNetworkXml } from "../../src/libvirt/network-xml.js";
-import { consolePath, consolePathInHost, guestImages, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
-import { guestCmdline } from "../../src/lab/guest/console.js";
+import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
+import { guestCmdline, lastHeartbeat } from "../../src/lab/guest/console.js";
 import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
 import { labHostTarget } from "../../src/lab/targets.js";
 import { GUEST_NET } from "../../src/lab/topology.js";
@@ -34,6 +34,8 @@ interface NetVm {
   host: LabHost;
   network: string;
   ip?: string;
+  /** More interfaces after the first, as network_interface blocks. */
+  more?: Record<string, unknown>[];
 }
 
 async function config(vms: NetVm[]): Promise<Record<string, unknown>> {
@@ -51,7 +53,7 @@ async function config(vms: NetVm[]): Promise<Record<string, unknown>> {
       // The guest dirties memory faster than the move's bandwidth: only post-copy can finish the move.
       cmdline: `${guestCmdline({ memMib: 64, rateMibPerS: 30, heartbeatMs: 500 })}${net}`,
       console_log: consolePathInHost(v.name),
-      network_interface: [{ network: v.network }],
+      network_interface: [{ network: v.network }, ...(v.more ?? [])],
       migration: [{ probe: false, bandwidth_mib: 20, switch: "first-pass" }],
     };
   }
@@ -175,4 +177,35 @@ describe("network interfaces through Terraform", () => {
     const ok = await tf.run(["plan", "-input=false", "-no-color", "-detailed-exitcode"], [2]);
     expect(ok.stdout).toMatch(/1 to add, 0 to change, 0 to destroy/);
   }, 120_000);
+
+  it("adds and removes an interface in place (hot-plug): update, not replace; the guest keeps running, the first MAC stays", async () => {
+    const web: NetVm = { name: WEB, host: "b", network: GUEST_NET.libvirtNetwork, ip: IP };
+    tf.writeConfig(await config([web]));
+    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+    const first = String((resourceValues(await tf.stateJson(), addr(WEB))!.network_interface as Array<Record<string, unknown>>)[0]!.mac);
+    // web moved here in the first case: its console on b holds heartbeats but no boot banner.
+    const before = lastHeartbeat(readConsole("b", WEB))!;
+    expect(before).toBeDefined();
+
+    tf.writeConfig(await config([{ ...web, more: [{ bridge: GUEST_NET.bridge, model: "e1000" }] }]));
+    const plan = await tf.planJson();
+    expect(actionsOf(plan, addr(WEB))).toEqual(["update"]);
+    await tf.run(["apply", "-input=false", "-no-color", "plan.bin"]);
+    const two = resourceValues(await tf.stateJson(), addr(WEB))!.network_interface as Array<Record<string, unknown>>;
+    expect(two.map((n) => [n.network, n.bridge, n.model])).toEqual([[GUEST_NET.libvirtNetwork, null, "virtio"], [null, GUEST_NET.bridge, "e1000"]]);
+    expect(two[0]!.mac).toBe(first);
+    expect(String(two[1]!.mac)).toMatch(/^52:54:00/);
+    expect(await macOf("b", WEB)).toEqual([first, two[1]!.mac]);
+    expect((await connect("b").dumpXml(WEB, { inactive: true })).interfaces.map((i) => i.mac)).toEqual([first, two[1]!.mac]);
+    expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
+
+    tf.writeConfig(await config([web]));
+    const back = await tf.planJson();
+    expect(actionsOf(back, addr(WEB))).toEqual(["update"]);
+    await tf.run(["apply", "-input=false", "-no-color", "plan.bin"]);
+    expect(await macOf("b", WEB)).toEqual([first]);
+    expect((await connect("b").dumpXml(WEB, { inactive: true })).interfaces.map((i) => i.mac)).toEqual([first]);
+    // Same boot throughout: hot-plug, no restart.
+    await expectContinuous(WEB, before, "b");
+  }, 240_000);
 });

@@ -25,6 +25,10 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.vms.set(obs.uuid, obs);
       return obs;
     },
+    async updateInterfaces(current: Placement, before, after) {
+      fake.calls.push(["updateInterfaces", current, before, after]);
+      return after.map((n, i) => ({ ...n, mac: n.mac ?? `52:54:00:00:00:${String(i).padStart(2, "0")}` }));
+    },
     async read(ref: VmRef) {
       fake.calls.push(["read", ref]);
       return fake.vms.get(ref.id) ?? null;

@@ -27,6 +27,30 @@ function plan(prior: ObjectValue | null, partial: Record<string, unknown>) {
 }
 
 describe("livevirt_vm plan rules", () => {
+  const nicPrior: ObjectValue = { ...priorState, network_interface: [{ network: "default", bridge: null, mac: "52:54:00:00:00:01", model: "virtio" }] };
+
+  it("an interface whose MAC the config leaves out keeps the MAC in state: no change", () => {
+    const r = plan(nicPrior, { ...baseConfig, domain_type: "kvm", network_interface: [{ network: "default" }] });
+    expect(r.requiresReplace).toBeUndefined();
+    expect(r.planned).toBe(nicPrior);
+  });
+
+  it("adding an interface is an in-place update (hot-plug), its MAC known after apply; the first keeps its MAC", () => {
+    const r = plan(nicPrior, { ...baseConfig, domain_type: "kvm", network_interface: [{ network: "default" }, { bridge: "br0" }] });
+    expect(r.requiresReplace).toBeUndefined();
+    expect(r.planned.id).toBe(nicPrior.id);
+    expect(r.planned.network_interface).toEqual([
+      { network: "default", bridge: null, mac: "52:54:00:00:00:01", model: "virtio" },
+      { network: null, bridge: "br0", mac: Unknown, model: "virtio" },
+    ]);
+  });
+
+  it("moving an interface to another network is an in-place update too, never a replace", () => {
+    const r = plan(nicPrior, { ...baseConfig, domain_type: "kvm", network_interface: [{ network: "other" }] });
+    expect(r.requiresReplace).toBeUndefined();
+    expect(r.planned.network_interface).toEqual([{ network: "other", bridge: null, mac: "52:54:00:00:00:01", model: "virtio" }]);
+  });
+
   it("create: defaults filled, computed unknown, no move facts", () => {
     const { planned, requiresReplace } = plan(null, baseConfig);
     expect(requiresReplace).toBeUndefined();
