@@ -20,9 +20,8 @@ import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { buildGuest } from "../src/lab/guest/build.js";
 import { checkContinuity, lastHeartbeat } from "../src/lab/guest/console.js";
-import { consolePath, readConsole, waitForHeartbeats } from "../src/lab/guests.js";
-import { STREAM_CLIENT, parseStreamOutput } from "../src/lab/tcp-stream.js";
-import { existsSync, readFileSync } from "node:fs";
+import { readConsole, waitForEcho, waitForHeartbeats } from "../src/lab/guests.js";
+import { startStream } from "../src/lab/tcp-stream.js";
 import { LAB_WEB_NET } from "../stacks/lab.js";
 import { connect, labUp } from "../src/lab/lab.js";
 import { GUEST_DIR, HOST_NAMES, type HostName } from "../src/lab/paths.js";
@@ -77,21 +76,14 @@ function deployWith(webHost: string | undefined) {
  * A TCP stream from the lab's client namespace to web's echo service, flowing until stop() — so
  * it spans the whole deploy. Null when web does not serve yet (then the demo says so).
  */
-async function startStream(host: HostName): Promise<{ stop: () => Promise<string> } | null> {
-  const file = consolePath(host, "web");
-  const deadline = Date.now() + 60_000;
-  const listening = () => existsSync(file) && /LVNET listening/.test(readFileSync(file, "utf8"));
-  while (!listening() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
-  if (!listening()) return null;
+async function streamToWeb(host: HostName): Promise<{ stop: () => Promise<string> } | null> {
+  if (!(await waitForEcho(host, "web"))) return null;
   const { ip, echoPort, clientNetns } = LAB_WEB_NET;
-  const client = execa("ip", ["netns", "exec", clientNetns, "node", "-e", STREAM_CLIENT, ip, String(echoPort), "900000", "stdin"], { reject: false, stdin: "pipe" });
-  await new Promise((r) => setTimeout(r, 1500));
+  const stream = await startStream(ip, echoPort);
   return {
     stop: async () => {
-      client.stdin?.end();
-      const r = await client;
-      const s = parseStreamOutput(String(r.stdout));
-      if (!s) return `TCP stream to web (${ip}:${echoPort}) from namespace ${clientNetns}: no result (${String(r.stderr).trim().split("\n").pop() ?? "no output"})`;
+      const { result: s, stderr } = await stream.stop();
+      if (!s) return `TCP stream to web (${ip}:${echoPort}) from namespace ${clientNetns}: no result (${stderr.trim().split("\n").pop() ?? "no output"})`;
       const intact = s.err === null && s.bad === 0 && s.recv === s.sent;
       return (
         `TCP stream ${clientNetns} → web ${ip}:${echoPort} across the move: ${(s.sent / 1024).toFixed(0)} KiB sent, ${(s.recv / 1024).toFixed(0)} KiB echoed, ` +
@@ -138,7 +130,7 @@ async function main(): Promise<number> {
   await waitForHeartbeats(current as HostName, "web", 3);
   const other = current === "a" ? "b" : "a";
   log(`moving web: ${current} → ${other} (the stack's web host changed; cdktf deploy plans an in-place update)`);
-  const stream = await startStream(current as HostName);
+  const stream = await streamToWeb(current as HostName);
   if (!stream) log("web does not serve TCP yet (no LVNET listening on its console): the move runs without a stream");
   const second = await step("cdktf deploy (move)", () => deployWith(other));
   const streamLine = stream ? await stream.stop() : null;

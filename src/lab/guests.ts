@@ -7,6 +7,7 @@ import { guestCmdline, lastHeartbeat, parseConsole, type ConsoleReport, type Hea
 import { connect } from "./lab.js";
 import { GUEST_DIR, HOST_NAMES, hostPaths, type HostName } from "./paths.js";
 import { loadState } from "./state.js";
+import { GUEST_NET } from "./topology.js";
 
 export interface LabGuestOptions {
   name: string;
@@ -16,6 +17,8 @@ export interface LabGuestOptions {
   /** MiB/s memcheck dirties. */
   rateMibPerS?: number;
   heartbeatMs?: number;
+  /** An interface on the lab's guest network (lab-net) with this address, serving TCP echo on `echoPort`. */
+  net?: { ip: string; echoPort: number };
 }
 
 /** Where a guest's serial console lands, as the guest's host sees it (inside its private log dir). */
@@ -43,7 +46,10 @@ export async function bootGuest(host: HostName, o: LabGuestOptions): Promise<voi
     type: accel === "kvm" ? "kvm" : "qemu",
     kernel: images.kernel,
     initrd: images.initrd,
-    cmdline: guestCmdline({ memMib: o.testMib ?? 64, rateMibPerS: o.rateMibPerS ?? 0, heartbeatMs: o.heartbeatMs ?? 500 }),
+    cmdline:
+      guestCmdline({ memMib: o.testMib ?? 64, rateMibPerS: o.rateMibPerS ?? 0, heartbeatMs: o.heartbeatMs ?? 500 }) +
+      (o.net ? ` lv.ip=${o.net.ip}/${GUEST_NET.prefixLen} lv.echo=${o.net.echoPort}` : ""),
+    ...(o.net ? { interfaces: [{ network: GUEST_NET.libvirtNetwork, bridge: null, mac: null, model: "virtio" as const }] } : {}),
     consoleLog: consolePathInHost(o.name),
     // A guest that panics must stop visibly rather than come back with a fresh uptime.
     onReboot: "destroy",
@@ -54,6 +60,15 @@ export async function bootGuest(host: HostName, o: LabGuestOptions): Promise<voi
   const c = connect(host);
   await c.defineXml(xml);
   await c.start(o.name);
+}
+
+/** Waits until the guest's echo service listens (its console says LVNET listening); false after the timeout. */
+export async function waitForEcho(host: HostName, name: string, timeoutMs = 60_000): Promise<boolean> {
+  const file = consolePath(host, name);
+  const listening = () => existsSync(file) && /LVNET listening/.test(readFileSync(file, "utf8"));
+  const deadline = Date.now() + timeoutMs;
+  while (!listening() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+  return listening();
 }
 
 /**

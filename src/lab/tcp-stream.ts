@@ -1,3 +1,6 @@
+import { execa } from "execa";
+import { GUEST_NET } from "./topology.js";
+
 /**
  * A TCP client for the lab's client namespace (run with `node -e STREAM_CLIENT host port ms [stdin]`):
  * writes a counting byte pattern every 10 ms for `ms` (or, with "stdin", until its stdin ends —
@@ -41,4 +44,20 @@ export function parseStreamOutput(stdout: string): StreamResult | null {
   } catch {
     return null;
   }
+}
+
+/**
+ * Starts STREAM_CLIENT in the lab's client namespace against a guest's echo service; it flows
+ * until stop() (at most `maxMs`). stop() resolves with the client's result, or null with why.
+ */
+export async function startStream(ip: string, port: number, maxMs = 900_000): Promise<{ stop: () => Promise<{ result: StreamResult | null; stderr: string }> }> {
+  const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, ip, String(port), String(maxMs), "stdin"], { reject: false, stdin: "pipe" });
+  await new Promise((r) => setTimeout(r, 1500)); // flowing before whatever it is meant to span
+  return {
+    stop: async () => {
+      client.stdin?.end();
+      const r = await client;
+      return { result: parseStreamOutput(String(r.stdout)), stderr: String(r.stderr) };
+    },
+  };
 }
