@@ -142,6 +142,7 @@ class Round {
       cmdline: guestCmdline({ memMib: this.c.testMib, rateMibPerS: this.c.rate, heartbeatMs: this.c.hb }),
       disks: [],
     networkInterfaces: [],
+    cpu: null,
       consoleLog: consolePathInHost(NAME),
       migration: resolveMigration({ mode: "postcopy", bandwidthMib: this.c.bw, timeoutS: 300, probe: false }),
     };

@@ -48,6 +48,11 @@ export interface VmPlacementProps {
   readonly vcpus?: number;
   /** "kvm", "qemu" (TCG) or "auto". @default chosen at create: kvm when the host has it */
   readonly domainType?: DomainType;
+  /**
+   * Guest CPU: "host-model", "host-passthrough" (kvm; moves only between identical CPUs) or a
+   * named model every host offers (e.g. "Nehalem"). @default host-model on kvm, QEMU's default model on TCG
+   */
+  readonly cpu?: string;
   /** Direct kernel boot. @default none (boot from disks) */
   readonly boot?: BootProps;
   /** Host path the serial console is written to. @default none */
@@ -73,6 +78,7 @@ export const vmPlacementSchema: PropsSchema = {
     memoryMib: { type: "number" },
     vcpus: { type: "number" },
     domainType: { type: "string" },
+    cpu: { type: "string" },
     boot: {
       type: "object",
       additionalProperties: false,
@@ -143,6 +149,7 @@ export class VmPlacement extends Construct {
       memoryMib: props.memoryMib ?? VM_DEFAULTS.memoryMib,
       vcpus: props.vcpus ?? VM_DEFAULTS.vcpus,
       domainType: props.domainType,
+      cpu: props.cpu,
       kernel: props.boot?.kernel,
       initrd: props.boot?.initrd,
       cmdline: props.boot?.cmdline,

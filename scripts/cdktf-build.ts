@@ -94,7 +94,9 @@ export async function build(opts: { force?: boolean; log?: (m: string) => void }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const cmd = process.argv[2];
-  const run = cmd === "get" ? generateBindings().then((ms) => console.log(`cdktf bindings generated in .gen/ in ${ms} ms`)) : build();
+  // The bindings come from the built provider's schema: build it first (cheap), or `get` after a
+  // schema change would generate the old schema's bindings and stamp them fresh.
+  const run = cmd === "get" ? buildProvider("js").then(() => generateBindings()).then((ms) => console.log(`cdktf bindings generated in .gen/ in ${ms} ms`)) : build();
   run.catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

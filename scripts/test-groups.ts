@@ -38,6 +38,7 @@ export const CONCURRENT: readonly string[] = [
   "guest-network.test.ts",
   "provider-network.test.ts",
   "adopted-vm.test.ts",
+  "provider-cpu.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

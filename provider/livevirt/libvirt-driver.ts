@@ -63,6 +63,8 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
           memoryMib: Math.round(x.memoryBytes / (1024 * 1024)),
           vcpus: x.vcpus,
           domainType: placement.domainType,
+          // What the domain runs with: a mode, or the custom model's name; none = QEMU's default.
+          cpu: x.cpu?.mode === "host-model" || x.cpu?.mode === "host-passthrough" ? x.cpu.mode : x.cpu?.mode === "custom" && x.cpu.model ? x.cpu.model : null,
           kernel: x.os.kernel ?? null,
           initrd: x.os.initrd ?? null,
           cmdline: x.os.cmdline ?? null,

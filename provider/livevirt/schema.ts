@@ -141,6 +141,12 @@ export const vmSchema: Schema = {
         computed: true,
         description: '"kvm" or "qemu"; left unset (or "auto") it is chosen at create: kvm when the host has it.',
       },
+      cpu: {
+        type: "string",
+        optional: true,
+        description:
+          'Guest CPU: "host-model" (default on kvm; migratable), "host-passthrough" (the host\'s exact CPU: moves only between hosts with identical CPUs; kvm only) or a named model every host offers, e.g. "Nehalem". Unset on a TCG (qemu) VM: QEMU\'s default model.',
+      },
       kernel: { type: "string", optional: true, description: "Path of a kernel on the host for direct boot." },
       initrd: { type: "string", optional: true, description: "Path of an initrd on the host for direct boot." },
       cmdline: { type: "string", optional: true, description: "Kernel command line for direct boot." },

@@ -24,6 +24,7 @@ export const REPLACE_ON_CHANGE = [
   "memory_mib",
   "vcpus",
   "domain_type",
+  "cpu",
   "kernel",
   "initrd",
   "cmdline",

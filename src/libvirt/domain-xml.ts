@@ -5,7 +5,7 @@
  */
 import { XMLBuilder } from "fast-xml-parser";
 import { ValidationError } from "../errors.js";
-import { MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk, type NetworkInterface } from "../model/index.js";
+import { CPU_MODEL, MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk, type NetworkInterface } from "../model/index.js";
 
 /**
  * A disk as libvirt attaches it: the model's disk with its device decided (attachDisks), plus
@@ -43,6 +43,8 @@ export interface DomainSpec {
    * between any TCG hosts); kvm → "host-model" (migratable, expanded per host).
    */
   cpuMode?: "none" | "host-model" | "host-passthrough";
+  /** A named CPU model (`<cpu mode='custom'>`, no fallback: the host must offer it); wins over cpuMode. */
+  cpuModel?: string;
   /** What a guest reboot does (default restart). "destroy" makes a panic=-1 guest stop visibly. */
   onReboot?: "restart" | "destroy";
 }
@@ -63,6 +65,7 @@ export function validateDomainSpec(s: DomainSpec): void {
   if (s.machine !== undefined && !MACHINE_RE.test(s.machine)) bad("machine", s.machine, "is not a machine type name", "use a name from `virsh capabilities`, e.g. pc-i440fx-10.0");
   if (s.arch !== undefined && !/^[a-z0-9_]{1,32}$/.test(s.arch)) bad("arch", s.arch, "is not an architecture name", "use e.g. x86_64");
   if (s.cpuMode === "host-passthrough" && s.type === "qemu") bad("cpuMode", s.cpuMode, "host-passthrough needs KVM", 'use type "kvm" or cpuMode "none"');
+  if (s.cpuModel !== undefined && !CPU_MODEL.test(s.cpuModel)) bad("cpuModel", s.cpuModel, "is not a CPU model name", "use a model from `virsh domcapabilities`, e.g. Nehalem");
 }
 
 const BUS: Record<string, string> = { vd: "virtio", sd: "sata", hd: "ide" };
@@ -104,7 +107,8 @@ export function domainObject(s: DomainSpec): Record<string, unknown> {
   domain.vcpu = String(s.vcpus);
   domain.os = os;
   domain.features = { acpi: "" };
-  if (cpuMode !== "none") domain.cpu = { "@_mode": cpuMode };
+  if (s.cpuModel !== undefined) domain.cpu = { "@_mode": "custom", "@_match": "exact", "@_check": "partial", model: { "#text": s.cpuModel, "@_fallback": "forbid" } };
+  else if (cpuMode !== "none") domain.cpu = { "@_mode": cpuMode };
   domain.clock = { "@_offset": "utc" };
   domain.on_poweroff = "destroy";
   domain.on_reboot = s.onReboot ?? "restart";

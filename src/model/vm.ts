@@ -1,13 +1,24 @@
 /** A VM as a user declares it: the one description every layer uses, its defaults and rules. */
 import { migrationProblems, type MigrationPolicy } from "./migration.js";
 import { networkInterfacesProblems, type NetworkInterface } from "./nic.js";
-import { absent, absolutePath, noControl, oneOf, ref, wholeNumber, type Problem } from "./problem.js";
+import { absent, absolutePath, assign, noControl, oneOf, ref, wholeNumber, type Problem } from "./problem.js";
 
 export const DOMAIN_TYPES = ["auto", "kvm", "qemu"] as const;
 /** "auto": kvm where the host offers it, else qemu (TCG), chosen at create. */
 export type DomainType = (typeof DOMAIN_TYPES)[number];
 /** What a VM really runs as once created. */
 export type ResolvedDomainType = Exclude<DomainType, "auto">;
+/**
+ * The guest CPU: "host-model" (libvirt's migratable copy of the host CPU; the default on kvm),
+ * "host-passthrough" (the host's exact CPU: fastest, but it may only move between hosts whose
+ * CPUs are identical; kvm only), or a named CPU model such as "Nehalem" or "EPYC-Rome" that
+ * every host offers (`virsh domcapabilities`: custom models usable='yes').
+ */
+export const CPU_MODES = ["host-model", "host-passthrough"] as const;
+export type CpuMode = (typeof CPU_MODES)[number];
+/** A named CPU model as QEMU spells them ("Skylake-Server-IBRS", "Opteron_G2", "qemu64", "EPYC-v4"). */
+export const CPU_MODEL = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/;
+export const isCpuMode = (cpu: string): cpu is CpuMode => (CPU_MODES as readonly string[]).includes(cpu);
 export const DISK_FORMATS = ["raw", "qcow2"] as const;
 export type DiskFormat = (typeof DISK_FORMATS)[number];
 
@@ -38,6 +49,11 @@ export interface Vm {
   readonly vcpus: number;
   /** @default "auto" */
   readonly domainType: DomainType;
+  /**
+   * Guest CPU: "host-model", "host-passthrough" or a named model (CPU_MODES, CPU_MODEL).
+   * null = "host-model" on kvm; on TCG, QEMU's default model (a host CPU means nothing to an emulator).
+   */
+  readonly cpu: string | null;
   /** Direct kernel boot: absolute paths on the host (on every host the VM may move to). */
   readonly kernel: string | null;
   readonly initrd: string | null;
@@ -88,6 +104,13 @@ export function vmProblems(vm: Input<Vm>): Problem[] {
   wholeNumber(out, "memoryMib", vm.memoryMib, MEMORY_MIB_RANGE, "MiB");
   wholeNumber(out, "vcpus", vm.vcpus, VCPUS_RANGE, "vCPUs");
   oneOf(out, "domainType", vm.domainType, DOMAIN_TYPES);
+  if (typeof vm.cpu === "string") {
+    if (!isCpuMode(vm.cpu) && !CPU_MODEL.test(vm.cpu)) {
+      out.push({ field: "cpu", value: vm.cpu, reason: "is neither host-model, host-passthrough nor a CPU model name", fix: `set ${ref("cpu")} to "host-model", "host-passthrough" or a model from \`virsh domcapabilities\` (e.g. "Nehalem")` });
+    } else if (vm.cpu === "host-passthrough" && vm.domainType === "qemu") {
+      out.push({ field: "cpu", value: vm.cpu, reason: `needs KVM: an emulated (${ref("domainType")} "qemu") guest has no host CPU to pass through`, fix: `set ${assign("domainType", "kvm")}, or ${assign("cpu", "host-model")} or a named model` });
+    }
+  }
   absolutePath(out, "kernel", vm.kernel, "/var/lib/livevirt/vmlinuz");
   absolutePath(out, "initrd", vm.initrd, "/var/lib/livevirt/initrd.img");
   absolutePath(out, "consoleLog", vm.consoleLog, "/var/log/libvirt/qemu/web1.console");

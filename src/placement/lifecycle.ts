@@ -3,7 +3,7 @@ import { buildDomainXml, interfaceXml } from "../libvirt/domain-xml.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
-import { InterfaceUpdateFailed, NIC_DEFAULTS, attachDisks, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
+import { InterfaceUpdateFailed, NIC_DEFAULTS, attachDisks, isCpuMode, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import { networkCheck } from "../preflight/fit.js";
 import type { DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
@@ -36,6 +36,19 @@ export class VmLifecycle {
    * (list or shell unreadable) lets the plan through — libvirt's own error at create stays.
    */
   async placeCheck(def: Vm, signal?: AbortSignal): Promise<void> {
+    if (def.cpu !== null && !isCpuMode(def.cpu)) {
+      const type = await this.resolveDomainType(def);
+      const caps = await this.hosts.connection(def.host).domCapabilities({ virttype: type }, { signal });
+      if (!caps.usableCpuModels.includes(def.cpu)) {
+        const near = caps.usableCpuModels.filter((m) => !/-v\d+$/.test(m)).slice(-6);
+        throw new LivevirtError(`VM ${def.name} cannot be created on host ${def.host}: CPU model ${def.cpu} is not usable there for ${type} domains`, {
+          field: "‹cpu›",
+          value: def.cpu,
+          host: def.host,
+          fix: `pick a model \`virsh domcapabilities --virttype ${type}\` lists as usable on host ${def.host}${near.length ? ` (e.g. ${near.join(", ")})` : ""}, or ‹cpu=${JSON.stringify("host-model")}›`,
+        });
+      }
+    }
     if (def.networkInterfaces.length === 0) return;
     const c = await networkCheck(def, this.hosts.target(def.host), signal);
     if (c.status !== "fail") return;
@@ -104,6 +117,7 @@ export class VmLifecycle {
       cmdline: def.cmdline ?? undefined,
       disks: attachDisks(def.disks),
       interfaces: def.networkInterfaces,
+      ...cpuSpec(def.cpu),
       consoleLog: def.consoleLog ?? undefined,
     });
     await c.defineXml(xml);
@@ -242,6 +256,12 @@ export function modelInterfaces(found: readonly DomainInterface[]): NetworkInter
       // libvirt omits <model> for its default; livevirt always writes one.
       model: (n.model ?? NIC_DEFAULTS.model) as NetworkInterface["model"],
     }));
+}
+
+/** The domain's CPU from the VM's `cpu` (see Vm.cpu for the default). */
+export function cpuSpec(cpu: string | null): { cpuMode?: "host-model" | "host-passthrough"; cpuModel?: string } {
+  if (cpu === null) return {};
+  return isCpuMode(cpu) ? { cpuMode: cpu } : { cpuModel: cpu };
 }
 
 /** Device kinds libvirt adds to every x86 domain by itself: a domain built from the model gets them back. */

@@ -34,6 +34,7 @@ export class MoveService {
         name: def.name,
         memoryMib: def.memoryMib,
         domainType: current.domainType,
+        cpu: def.cpu,
         // Each disk's own flag: copy_storage is how non-shared disks move, not a claim that they are shared.
         disks: def.disks.map((d) => ({ path: d.path, shared: d.shared ?? true })),
         // What the domain really has (an adopted VM may have more than it declares) and what the

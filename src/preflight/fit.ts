@@ -75,6 +75,38 @@ export function transportCheck(vm: PreflightVm, dest: string): CheckResult {
     : { ...base, status: "pass", found: "native transport" };
 }
 
+/**
+ * host-passthrough hands the guest the source host's exact CPU (model, features, microcode
+ * quirks); libvirt cannot check a guest CPU it did not describe, so the only safe move is between
+ * hosts whose CPUs libvirt reports identical (model, vendor, feature set).
+ */
+export function passthroughCheck(vm: Pick<PreflightVm, "cpu">, src: HostFacts, dst: HostFacts): CheckResult | null {
+  if (vm.cpu !== "host-passthrough") return null;
+  const base = { id: "fit.cpu.passthrough", host: dst.host, title: "host-passthrough CPU identical on both hosts", requiredFor: "move" as const };
+  const required = `host ${dst.host}'s CPU identical to host ${src.host}'s (model, vendor, features)`;
+  if (!src.capabilities.known || !dst.capabilities.known) {
+    return { ...base, status: "unknown", found: `host CPU unknown (${!src.capabilities.known ? src.capabilities.why : !dst.capabilities.known ? dst.capabilities.why : ""})`, required };
+  }
+  const a = src.capabilities.value.cpu;
+  const b = dst.capabilities.value.cpu;
+  const missing = a.features.filter((f) => !b.features.includes(f));
+  const extra = b.features.filter((f) => !a.features.includes(f));
+  const diffs = [
+    a.model !== b.model ? `model ${a.model ?? "?"} on ${src.host}, ${b.model ?? "?"} on ${dst.host}` : "",
+    a.vendor !== b.vendor ? `vendor ${a.vendor ?? "?"} on ${src.host}, ${b.vendor ?? "?"} on ${dst.host}` : "",
+    missing.length ? `${dst.host} lacks ${missing.slice(0, 8).join(", ")}${missing.length > 8 ? ` (+${missing.length - 8})` : ""}` : "",
+    extra.length ? `${dst.host} has ${extra.length} feature(s) ${src.host} does not` : "",
+  ].filter(Boolean);
+  if (diffs.length === 0) return { ...base, status: "pass", found: `identical: ${a.vendor ?? "?"} ${a.model ?? "?"}, ${a.features.length} features`, required };
+  return {
+    ...base,
+    status: "fail",
+    found: `CPUs differ: ${diffs.join("; ")}`,
+    required,
+    fix: `use ${assign("cpu", "host-model")} or a named model both hosts offer (a restart of the VM), or move it between hosts with identical CPUs`,
+  };
+}
+
 export async function cpuCheck(vm: PreflightVm, from: Host, dest: HostFacts, to: Host, signal?: AbortSignal): Promise<CheckResult> {
   const base = { id: "fit.cpu", host: dest.host, title: "guest CPU runs on the destination", requiredFor: "move" as const };
   const required = `destination's ${vm.domainType} hypervisor CPU is identical to or a superset of the guest CPU`;
@@ -82,7 +114,9 @@ export async function cpuCheck(vm: PreflightVm, from: Host, dest: HostFacts, to:
   if (vm.domainType === "kvm" && dest.capabilities.known && !hostSupportsKvm(dest.capabilities.value, vm.arch ?? "x86_64")) {
     return { ...base, status: "fail", found: `host ${dest.host} offers no kvm domain type (no usable /dev/kvm)`, required, fix: `enable KVM on host ${dest.host} or pick another host` };
   }
-  if (cpuXml === undefined && vm.domainType === "kvm") {
+  // A named model on TCG is a real constraint too: the destination's QEMU must provide it.
+  const named = typeof vm.cpu === "string" && vm.cpu !== "host-model" && vm.cpu !== "host-passthrough";
+  if (cpuXml === undefined && (vm.domainType === "kvm" || named)) {
     try {
       cpuXml = cpuElement((await connect(from).dumpXml(vm.name, { migratable: true }, { signal })).xml);
     } catch (e) {

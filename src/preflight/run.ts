@@ -4,7 +4,7 @@
  * is touched: a failing required check under onUnsupported = "fail" throws PreflightError.
  */
 import { PreflightError } from "./errors.js";
-import { cpuCheck, diskCheck, machineCheck, memoryCheck, networkCheck, transportCheck } from "./fit.js";
+import { cpuCheck, diskCheck, machineCheck, memoryCheck, networkCheck, passthroughCheck, transportCheck } from "./fit.js";
 import { getHostFacts } from "./host-facts.js";
 import { hostChecks } from "./host-checks.js";
 import { probeMove } from "./probe.js";
@@ -26,6 +26,8 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
   if (wantsPostcopy) checks.push(...hostChecks(srcFacts, "source"), ...hostChecks(dstFacts, "destination"), transportCheck(vm, to.name));
   const [cpu, network] = await Promise.all([cpuCheck(vm, from, dstFacts, to, signal), networkCheck(vm, to, signal)]);
   checks.push(cpu, machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name), network);
+  const passthrough = passthroughCheck(vm, srcFacts, dstFacts);
+  if (passthrough) checks.push(passthrough);
   let probeMs: number | undefined;
   let probeCached = probe?.cached ?? false;
   if (probe) {

@@ -39,6 +39,8 @@ export interface PreflightVm extends Pick<Vm, "name" | "memoryMib"> {
   domainType: ResolvedDomainType;
   machine?: string;
   arch?: string;
+  /** The VM's declared CPU (Vm.cpu): "host-model", "host-passthrough", a named model, or null (default). */
+  cpu?: string | null;
   /** The guest's `<cpu>` element (kvm); read from the running domain on the source when omitted. */
   cpuXml?: string;
   /** Each disk's `shared` flag: livevirt cannot verify shared storage, it is assumed. */

@@ -43,13 +43,14 @@ export function decide(input: readonly CheckResult[], vm: PreflightVm): Prefligh
   const postcopy = postcopyVerdict(checks);
   const policy = vm.migration.onUnsupported;
   const moveFails = checks.filter((c) => c.requiredFor === "move" && c.status === "fail" && !c.advisory);
-  const fatalMoveFails = policy === "recreate" && vm.migration.mode === "postcopy" ? moveFails.filter((c) => c.id !== "fit.cpu") : moveFails;
+  const fatalMoveFails = policy === "recreate" && vm.migration.mode === "postcopy" ? moveFails.filter((c) => !c.id.startsWith("fit.cpu")) : moveFails;
 
   if (vm.migration.mode === "precopy") {
     return moveFails.length > 0 ? { checks, postcopy, strategy: "fail", blocking: moveFails } : { checks, postcopy, strategy: "precopy", blocking: [] };
   }
   if (fatalMoveFails.length > 0) return { checks, postcopy, strategy: "fail", blocking: fatalMoveFails };
-  // Only a CPU mismatch under "recreate": the VM cannot move live at all, it is re-created.
+  // Only a CPU mismatch (incl. host-passthrough between different CPUs) under "recreate": the VM
+  // cannot move live at all, it is re-created (a fresh boot takes the new host's CPU).
   if (moveFails.length > 0) return { checks, postcopy, strategy: "recreate", blocking: [] };
 
   if (postcopy === "yes") return { checks, postcopy, strategy: "postcopy", blocking: [] };

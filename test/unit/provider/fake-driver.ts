@@ -57,7 +57,7 @@ export function fakeLibvirt(): FakeLibvirt {
       if (!obs) throw new LivevirtError(`no VM ${id}`, { value: id, fix: "pass a libvirt UUID" });
       const vm: Vm = {
         name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
-        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], networkInterfaces: [], consoleLog: null,
+        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], networkInterfaces: [], cpu: null, consoleLog: null,
         migration: resolveMigration(null),
       };
       return { placement: obs, vm };
