@@ -5,7 +5,7 @@
  */
 import type { Logger } from "../plugin/log.js";
 import { HostRegistry } from "../../src/hosts/registry.js";
-import { VmLifecycle, unmodeledDevices } from "../../src/placement/lifecycle.js";
+import { VmLifecycle, declaredCpu, unmodeledDevices } from "../../src/placement/lifecycle.js";
 import type { MoveLog } from "../../src/migration/engine.js";
 import { resolveMigration, type Disk, type HostList, type Vm } from "../../src/model/index.js";
 import { formatReport, formatVerdict } from "../../src/preflight/index.js";
@@ -64,7 +64,7 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
           vcpus: x.vcpus,
           domainType: placement.domainType,
           // What the domain runs with: a mode, or the custom model's name; none = QEMU's default.
-          cpu: x.cpu?.mode === "host-model" || x.cpu?.mode === "host-passthrough" ? x.cpu.mode : x.cpu?.mode === "custom" && x.cpu.model ? x.cpu.model : null,
+          cpu: declaredCpu(x.cpu),
           kernel: x.os.kernel ?? null,
           initrd: x.os.initrd ?? null,
           cmdline: x.os.cmdline ?? null,

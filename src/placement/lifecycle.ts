@@ -258,6 +258,18 @@ export function modelInterfaces(found: readonly DomainInterface[]): NetworkInter
     }));
 }
 
+/**
+ * The VM's `cpu` as a domain's XML says it (import): a mode, a named model — or null for what
+ * libvirt writes itself when none was asked for (on x86 TCG `<cpu mode='custom' check='none'>`
+ * with qemu64), so an adopted VM's configuration leaves `cpu` out as it would for its own VMs.
+ */
+export function declaredCpu(cpu: { mode?: string; model?: string; check?: string } | undefined): string | null {
+  if (!cpu) return null;
+  if (cpu.mode === "host-model" || cpu.mode === "host-passthrough") return cpu.mode;
+  if ((cpu.mode === "custom" || cpu.mode === undefined) && cpu.model && !(cpu.check === "none" && cpu.model === "qemu64")) return cpu.model;
+  return null;
+}
+
 /** The domain's CPU from the VM's `cpu` (see Vm.cpu for the default). */
 export function cpuSpec(cpu: string | null): { cpuMode?: "host-model" | "host-passthrough"; cpuModel?: string } {
   if (cpu === null) return {};

@@ -5,17 +5,15 @@
  * persistent definition); a change that could only be made by re-creating it fails the plan,
  * naming the attribute and the devices a re-create would drop, with nothing touched.
  */
-import { rmSync } from "node:fs";
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildDomainXml } from "../../src/libvirt/domain-xml.js";
-import { consolePath, consolePathInHost, guestImages, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
+import { consolePathInHost, guestImages, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
 import { guestCmdline } from "../../src/lab/guest/console.js";
-import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
-import { labHostTarget } from "../../src/lab/targets.js";
+import { connect } from "../../src/lab/lab.js";
 import { unmodeledDevices } from "../../src/placement/lifecycle.js";
 import { requireLab } from "./lab-setup.js";
-import { domainsOn, expectContinuous, type LabHost } from "./support/lab-vms.js";
+import { domainsOn, expectContinuous, freshNames, labProviderConfig, type LabHost } from "./support/lab-vms.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
 const NAME = "tf-adopt";
@@ -39,10 +37,8 @@ async function foreignXml(): Promise<string> {
 
 async function config(host: LabHost, opts: { importBlock: boolean; cmdline?: string }): Promise<Record<string, unknown>> {
   const img = await guestImages();
-  const h = (n: LabHost) => ({ name: n, uri: hostUri(n), migration_uri: migrationUri(n), shell: [...labHostTarget(n).shell!] });
   return {
-    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-    provider: { livevirt: { host: [h("a"), h("b")] } },
+    ...labProviderConfig(),
     ...(opts.importBlock ? { import: [{ to: ADDR, id: `a/${NAME}` }] } : {}),
     resource: {
       livevirt_vm: {
@@ -69,10 +65,7 @@ describe("an adopted VM keeps what livevirt does not model", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    for (const h of ["a", "b"] as const) {
-      await removeGuest(h, NAME);
-      rmSync(consolePath(h, NAME), { force: true });
-    }
+    await freshNames([NAME]);
     await connect("a").defineXml(await foreignXml());
     await connect("a").start(NAME);
     tf = await TerraformDir.create();

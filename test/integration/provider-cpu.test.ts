@@ -4,14 +4,12 @@
  * the host cannot provide is refused at plan before anything is created; host-passthrough on an
  * emulated VM is refused at validation.
  */
-import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { consolePath, consolePathInHost, guestImages, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
+import { consolePathInHost, guestImages, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
 import { guestCmdline } from "../../src/lab/guest/console.js";
-import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
-import { labHostTarget } from "../../src/lab/targets.js";
+import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { domainsOn, expectContinuous, type LabHost } from "./support/lab-vms.js";
+import { domainsOn, expectContinuous, freshNames, labProviderConfig, type LabHost } from "./support/lab-vms.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
 const NAME = "tf-cpu";
@@ -19,10 +17,8 @@ const ADDR = "livevirt_vm.tf_cpu";
 
 async function config(host: LabHost, cpu: string): Promise<Record<string, unknown>> {
   const img = await guestImages();
-  const h = (n: LabHost) => ({ name: n, uri: hostUri(n), migration_uri: migrationUri(n), shell: [...labHostTarget(n).shell!] });
   return {
-    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-    provider: { livevirt: { host: [h("a"), h("b")] } },
+    ...labProviderConfig(),
     resource: {
       livevirt_vm: {
         tf_cpu: {
@@ -46,10 +42,7 @@ describe("cpu through Terraform", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    for (const h of ["a", "b"] as const) {
-      await removeGuest(h, NAME);
-      rmSync(consolePath(h, NAME), { force: true });
-    }
+    await freshNames([NAME]);
     tf = await TerraformDir.create();
     tf.writeConfig(await config("a", "Nehalem"));
     await tf.run(["init", "-input=false", "-no-color"]);

@@ -6,17 +6,16 @@
  * lost or reordered byte — and the guest keeps its MAC. A VM on a network only its source host
  * has is refused at plan (fit.network), naming VM, host and network, with nothing touched.
  */
-import { existsSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { bridgeNetworkXml } from "../../src/libvirt/network-xml.js";
 import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
 import { guestCmdline, lastHeartbeat } from "../../src/lab/guest/console.js";
-import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
-import { labHostTarget } from "../../src/lab/targets.js";
+import { connect } from "../../src/lab/lab.js";
 import { GUEST_NET } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
-import { domainsOn, expectContinuous, type LabHost } from "./support/lab-vms.js";
+import { domainsOn, expectContinuous, freshNames, labProviderConfig, type LabHost } from "./support/lab-vms.js";
 import { STREAM_CLIENT, type StreamResult } from "../../src/lab/tcp-stream.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
@@ -57,10 +56,8 @@ async function config(vms: NetVm[]): Promise<Record<string, unknown>> {
       migration: [{ probe: false, bandwidth_mib: 20, switch: "first-pass" }],
     };
   }
-  const host = (h: LabHost) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
   return {
-    terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-    provider: { livevirt: { host: [host("a"), host("b")] } },
+    ...labProviderConfig(),
     ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
   };
 }
@@ -71,12 +68,7 @@ describe("network interfaces through Terraform", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    for (const n of [WEB, SOLO, NEWVM]) {
-      for (const h of ["a", "b"] as const) {
-        await removeGuest(h, n);
-        rmSync(consolePath(h, n), { force: true });
-      }
-    }
+    await freshNames([WEB, SOLO, NEWVM]);
     await connect("a").removeNetwork(ONLY_A);
     await connect("b").removeNetwork(ONLY_A);
     await connect("a").defineNetworkXml(bridgeNetworkXml(ONLY_A, GUEST_NET.bridge));

@@ -47,7 +47,7 @@ export interface DomainXmlInfo {
   currentMemoryBytes?: number;
   vcpus: number;
   os: { type?: string; arch?: string; machine?: string; kernel?: string; initrd?: string; cmdline?: string };
-  cpu?: { mode?: string; model?: string };
+  cpu?: { mode?: string; model?: string; check?: string };
   onPoweroff?: string;
   onReboot?: string;
   onCrash?: string;
@@ -106,7 +106,7 @@ export function parseDomainXml(xml: string): DomainXmlInfo {
       initrd: text(os, "initrd"),
       cmdline: text(os, "cmdline"),
     },
-    cpu: cpu && { mode: attr(cpu, "mode"), model: text(cpu, "model") },
+    cpu: cpu && { mode: attr(cpu, "mode"), model: text(cpu, "model"), ...(attr(cpu, "check") ? { check: attr(cpu, "check") } : {}) },
     onPoweroff: text(d, "on_poweroff"),
     onReboot: text(d, "on_reboot"),
     onCrash: text(d, "on_crash"),

@@ -4,7 +4,8 @@
  * whatever happened (its own console: same boot, counters advanced, verifier 0 errors).
  */
 import { expect } from "vitest";
-import { consolePathInHost, guestImages, readConsole, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { rmSync } from "node:fs";
+import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForNewHeartbeat } from "../../../src/lab/guests.js";
 import { checkContinuity, guestCmdline, lastHeartbeat, type Continuity, type Heartbeat } from "../../../src/lab/guest/console.js";
 import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
 import { labHostTarget } from "../../../src/lab/targets.js";
@@ -39,12 +40,26 @@ export async function labConfig(vms: LabVm[]): Promise<Record<string, unknown>> 
       migration: [v.migration],
     };
   }
+  return { ...labProviderConfig(), ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}) };
+}
+
+/** The `terraform` and `provider` parts of a main.tf.json for the lab's two hosts. */
+export function labProviderConfig(): Record<string, unknown> {
   const host = (h: LabHost) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
   return {
     terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
     provider: { livevirt: { host: [host("a"), host("b")] } },
-    ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}),
   };
+}
+
+/** Removes domains of these names from both hosts, with their console files (a fresh start for a file). */
+export async function freshNames(names: readonly string[]): Promise<void> {
+  for (const n of names) {
+    for (const h of ["a", "b"] as const) {
+      await removeGuest(h, n);
+      rmSync(consolePath(h, n), { force: true });
+    }
+  }
 }
 
 /** Every domain defined on a host (running or not), by name. */

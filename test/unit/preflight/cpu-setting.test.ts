@@ -5,6 +5,7 @@ import { parseCapabilities } from "../../../src/libvirt/parse/capabilities.js";
 import { parseDomainXml } from "../../../src/libvirt/parse/dumpxml.js";
 import { vmProblems } from "../../../src/model/index.js";
 import { passthroughCheck } from "../../../src/preflight/fit.js";
+import { declaredCpu } from "../../../src/placement/lifecycle.js";
 import type { HostFacts } from "../../../src/preflight/host-facts.js";
 import { known, unknown } from "../../../src/preflight/known.js";
 import { decide } from "../../../src/preflight/verdict.js";
@@ -29,8 +30,18 @@ describe("cpu", () => {
   it("a named model is written as a custom CPU without fallback; modes as modes", () => {
     const xml = renderDomainXml({ name: "x", uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f", memoryMib: 64, vcpus: 1, type: "qemu", cpuModel: "Nehalem" });
     expect(xml).toMatch(/<cpu mode="custom" match="exact" check="partial">\s*<model fallback="forbid">Nehalem<\/model>/);
-    expect(parseDomainXml(xml).cpu).toEqual({ mode: "custom", model: "Nehalem" });
+    expect(parseDomainXml(xml).cpu).toEqual({ mode: "custom", model: "Nehalem", check: "partial" });
     expect(renderDomainXml({ name: "x", memoryMib: 64, vcpus: 1, type: "kvm", cpuMode: "host-passthrough" })).toContain('<cpu mode="host-passthrough"/>');
+  });
+});
+
+describe("cpu of an adopted domain", () => {
+  it("libvirt's own default (x86 TCG: custom qemu64, check none) reads as unset; modes and chosen models as themselves", () => {
+    expect(declaredCpu({ mode: "custom", model: "qemu64", check: "none" })).toBeNull();
+    expect(declaredCpu(undefined)).toBeNull();
+    expect(declaredCpu({ mode: "custom", model: "Nehalem", check: "partial" })).toBe("Nehalem");
+    expect(declaredCpu({ mode: "host-passthrough", check: "none" })).toBe("host-passthrough");
+    expect(declaredCpu({ mode: "host-model" })).toBe("host-model");
   });
 });
 
