@@ -39,6 +39,7 @@ export const CONCURRENT: readonly string[] = [
   "provider-network.test.ts",
   "adopted-vm.test.ts",
   "provider-cpu.test.ts",
+  "fault-saved-plan.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

@@ -38,7 +38,7 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
             fix: "run `terraform apply -refresh-only` (or plan again) so Terraform learns it is gone and creates it",
           });
         }
-        const report = await moves.preflight(current, vm, { probe: vm.migration.probe, signal: ctx.signal });
+        const report = await moves.preflight(current, vm, { probe: vm.migration.probe, signal: ctx.signal, planned: { from: ref.host } });
         ctx.log.info(hcl(formatReport(report)), { ms: report.timing.totalMs, cached: report.timing.cached });
         return hcl(formatVerdict(report));
       },

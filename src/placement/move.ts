@@ -12,6 +12,7 @@ import { MoveError } from "../migration/errors.js";
 import { engineSettings } from "../migration/policy.js";
 import { MoveFailed, attachDisks, type MoveRecord, type Placement, type Vm } from "../model/index.js";
 import { formatReport, formatVerdict, getHostFacts, runPreflight } from "../preflight/index.js";
+import { cpuElement } from "../preflight/fit.js";
 import type { PreflightReport } from "../preflight/types.js";
 import type { VmLifecycle } from "./lifecycle.js";
 
@@ -26,15 +27,22 @@ export class MoveService {
    * policy is "fail" and a required check fails; nothing on any host is changed (the optional
    * probe move uses its own throw-away domain).
    */
-  async preflight(current: Placement, def: Vm, opts: { probe: boolean; signal?: AbortSignal }): Promise<PreflightReport> {
+  async preflight(current: Placement, def: Vm, opts: { probe: boolean; signal?: AbortSignal; planned?: { from: string } }): Promise<PreflightReport> {
     engineSettings(def.migration); // bad settings fail the plan before any host is asked
     const policy = def.migration;
+    // Already on the destination although the state still says `planned.from`: a move of an
+    // interrupted apply finished after this plan was made, and Terraform is re-planning that saved
+    // plan. The verdict must be the one the plan showed (Terraform refuses a changed planned
+    // value), so it is the verdict of the planned pair; the domain's own facts come from where it is.
+    const already = opts.planned && current.host === def.host && opts.planned.from !== def.host ? opts.planned.from : null;
+    const cpuXml = already && (current.domainType === "kvm" || def.cpu !== null) ? await this.cpuXmlOf(current, opts.signal) : undefined;
     return runPreflight({
       vm: {
         name: def.name,
         memoryMib: def.memoryMib,
         domainType: current.domainType,
         cpu: def.cpu,
+        ...(cpuXml !== undefined ? { cpuXml } : {}),
         // Each disk's own flag: copy_storage is how non-shared disks move, not a claim that they are shared.
         disks: def.disks.map((d) => ({ path: d.path, shared: d.shared ?? true })),
         // What the domain really has (an adopted VM may have more than it declares) and what the
@@ -42,11 +50,19 @@ export class MoveService {
         networkInterfaces: [...(current.networkInterfaces ?? []), ...def.networkInterfaces],
         migration: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage },
       },
-      from: this.hosts.target(current.host),
+      from: this.hosts.target(already ?? current.host),
       to: this.hosts.target(def.host),
       probe: opts.probe,
       signal: opts.signal,
     });
+  }
+
+  private async cpuXmlOf(p: Placement, signal?: AbortSignal): Promise<string | undefined> {
+    try {
+      return cpuElement((await this.hosts.connection(p.host).dumpXml(p.uuid, { migratable: true }, { signal })).xml);
+    } catch {
+      return undefined;
+    }
   }
 
   /**
