@@ -143,6 +143,8 @@ class Round {
       disks: [],
     networkInterfaces: [],
     cpu: null,
+    maxMemoryMib: null,
+    maxVcpus: null,
       consoleLog: consolePathInHost(NAME),
       migration: resolveMigration({ mode: "postcopy", bandwidthMib: this.c.bw, timeoutS: 300, probe: false }),
     };

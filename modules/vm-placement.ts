@@ -46,6 +46,10 @@ export interface VmPlacementProps {
   readonly memoryMib?: number;
   /** @default 1 (VM_DEFAULTS) */
   readonly vcpus?: number;
+  /** Memory the VM may grow to without a restart (≥ memoryMib). @default memoryMib (a change of memoryMib restarts the VM) */
+  readonly maxMemoryMib?: number;
+  /** vCPUs the VM may grow to without a restart (≥ vcpus). @default vcpus */
+  readonly maxVcpus?: number;
   /** "kvm", "qemu" (TCG) or "auto". @default chosen at create: kvm when the host has it */
   readonly domainType?: DomainType;
   /**
@@ -77,6 +81,8 @@ export const vmPlacementSchema: PropsSchema = {
     host: { type: "string", fix: 'name one of the declared hosts, e.g. host: "a"' },
     memoryMib: { type: "number" },
     vcpus: { type: "number" },
+    maxMemoryMib: { type: "number" },
+    maxVcpus: { type: "number" },
     domainType: { type: "string" },
     cpu: { type: "string" },
     boot: {
@@ -148,6 +154,8 @@ export class VmPlacement extends Construct {
       host: props.host,
       memoryMib: props.memoryMib ?? VM_DEFAULTS.memoryMib,
       vcpus: props.vcpus ?? VM_DEFAULTS.vcpus,
+      maxMemoryMib: props.maxMemoryMib,
+      maxVcpus: props.maxVcpus,
       domainType: props.domainType,
       cpu: props.cpu,
       kernel: props.boot?.kernel,

@@ -40,6 +40,7 @@ export const CONCURRENT: readonly string[] = [
   "adopted-vm.test.ts",
   "provider-cpu.test.ts",
   "fault-saved-plan.test.ts",
+  "provider-resize.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

@@ -5,7 +5,7 @@
  * Every failure a user can act on is thrown as a LivevirtError (src/errors.ts) with `host` set;
  * a failed move as the model's MoveFailed, which says where the VM is now.
  */
-import type { HostList, MoveRecord, NetworkInterface, Placement, Vm } from "../../src/model/index.js";
+import type { HostList, MoveRecord, NetworkInterface, Placement, Resize, Vm } from "../../src/model/index.js";
 import type { Logger } from "../plugin/log.js";
 
 /** How the provider names an existing VM from its state: UUID first, name and last known host as hints. */
@@ -49,6 +49,11 @@ export interface VmDriver {
    * throws an InterfaceUpdateFailed (src/placement/lifecycle.ts) carrying what it has then.
    */
   updateInterfaces(current: Placement, before: readonly NetworkInterface[], after: readonly NetworkInterface[], ctx: DriverContext): Promise<readonly NetworkInterface[]>;
+  /**
+   * Resizes the VM where it is now: "live" within the domain's maxima, or "restart" on the same
+   * host with the new sizes (see planResize in src/model/resize.ts). Returns where it is after.
+   */
+  resize(current: Placement, to: Resize["to"], how: "live" | "restart", ctx: DriverContext): Promise<Placement>;
   /**
    * Optional: the devices of the VM's domain that livevirt's model does not describe (what a
    * re-create from the model would drop), e.g. ["graphics vnc", "rng virtio"].

@@ -48,6 +48,7 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         return { placement, record: { ...record, preflight: hcl(record.preflight) } };
       },
       updateInterfaces: (current, before, after) => vms.updateInterfaces(current, before, after),
+      resize: (current, to, how, ctx) => vms.resize(current, to, how, { signal: ctx.signal }),
       unmodeled: async (ref) => {
         const p = await vms.locate(ref.id, ref.host);
         if (!p) return [];
@@ -60,8 +61,11 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         const vm: Vm = {
           name: x.name,
           host: placement.host,
-          memoryMib: Math.round(x.memoryBytes / (1024 * 1024)),
-          vcpus: x.vcpus,
+          // The current size, and the maximum only when the domain has headroom above it.
+          memoryMib: Math.round((x.currentMemoryBytes ?? x.memoryBytes) / (1024 * 1024)),
+          maxMemoryMib: x.currentMemoryBytes !== undefined && x.currentMemoryBytes < x.memoryBytes ? Math.round(x.memoryBytes / (1024 * 1024)) : null,
+          vcpus: x.vcpusCurrent,
+          maxVcpus: x.vcpusCurrent < x.vcpus ? x.vcpus : null,
           domainType: placement.domainType,
           // What the domain runs with: a mode, or the custom model's name; none = QEMU's default.
           cpu: declaredCpu(x.cpu),

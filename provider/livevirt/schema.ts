@@ -135,6 +135,17 @@ export const vmSchema: Schema = {
       host: { type: "string", required: true, description: "Name of a provider host block. Changing it live-migrates the VM (an in-place update)." },
       memory_mib: { type: "number", optional: true, computed: true, default: VM_DEFAULTS.memoryMib, description: `Memory in MiB (default ${VM_DEFAULTS.memoryMib}).` },
       vcpus: { type: "number", optional: true, computed: true, default: VM_DEFAULTS.vcpus, description: `Virtual CPUs (default ${VM_DEFAULTS.vcpus}).` },
+      max_memory_mib: {
+        type: "number",
+        optional: true,
+        description: "Memory the VM may grow to without a restart (≥ memory_mib; default memory_mib). A change of memory_mib within it is live (balloon); beyond it, the VM restarts on its host.",
+      },
+      max_vcpus: { type: "number", optional: true, description: "vCPUs the VM may grow to without a restart (≥ vcpus; default vcpus): more vcpus within it are plugged in live." },
+      resize: {
+        type: "string",
+        computed: true,
+        description: 'What the planned (or last) change of memory_mib / vcpus does, in plain words: "live, no restart: …" or "restarts on the same host: …"; null until one.',
+      },
       domain_type: {
         type: "string",
         optional: true,

@@ -5,6 +5,8 @@
  *  - a change of `host` (alone, or with migration policy) → in-place update keeping `id`,
  *    with state/last_move/preflight unknown — the apply live-migrates;
  *  - a change of only the migration policy → in-place update of state only;
+ *  - a change of memory_mib / vcpus / max_memory_mib / max_vcpus → in-place update: live within
+ *    the running domain's maxima, else a restart on its host; `resize` says which, in words;
  *  - a change of network interfaces → in-place update (hot-plug); an added interface without a
  *    MAC gets one at apply (unknown in the plan);
  *  - nothing changed → planned is exactly prior (no-op).
@@ -13,6 +15,16 @@ import { fillDefaults, unknownComputed } from "../framework/plan-helpers.js";
 import type { PlanRequest, PlanResult } from "../framework/resource.js";
 import { Unknown, valuesEqual, type ObjectValue, type Value } from "../framework/values.js";
 import { vmSchema } from "./schema.js";
+import { VM_DEFAULTS, planResize, type Sizes } from "../../src/model/index.js";
+
+const n = (v: Value | undefined): number | null => (typeof v === "number" ? v : null);
+/** The sizes of a livevirt_vm value (state or plan). */
+export const sizes = (v: ObjectValue): Sizes => ({
+  memoryMib: n(v.memory_mib) ?? VM_DEFAULTS.memoryMib,
+  maxMemoryMib: n(v.max_memory_mib),
+  vcpus: n(v.vcpus) ?? VM_DEFAULTS.vcpus,
+  maxVcpus: n(v.max_vcpus),
+});
 
 /**
  * Attributes whose change needs a new domain. Memory, CPUs, boot and disks could in principle
@@ -21,8 +33,6 @@ import { vmSchema } from "./schema.js";
  */
 export const REPLACE_ON_CHANGE = [
   "name",
-  "memory_mib",
-  "vcpus",
   "domain_type",
   "cpu",
   "kernel",
@@ -56,6 +66,7 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     // Nothing has moved yet and no move is planned: known nulls read better than "(known after apply)".
     planned.last_move = null;
     planned.preflight = null;
+    planned.resize = null;
     planned.adopted = ADOPTED_ON_CREATE;
     return { planned };
   }
@@ -65,6 +76,7 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     for (const k of ["id", ...COMPUTED_ON_MOVE] as const) planned[k] = Unknown;
     if ((config.domain_type ?? null) === null) planned.domain_type = Unknown;
     planned.adopted = ADOPTED_ON_CREATE;
+    planned.resize = null;
     return { planned, requiresReplace: replace.map((k) => [k]) };
   }
 
@@ -73,6 +85,8 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     planned.network_interface = (planned.network_interface as ObjectValue[]).map((n) => (n.mac === null || n.mac === undefined ? { ...n, mac: Unknown } : n));
   }
   // Computed attributes carry over from prior unless a move will change them.
+  const resize = planResize(sizes(prior), sizes(planned));
+  planned.resize = resize.how === "none" ? (prior.resize ?? null) : resize.text;
   planned.id = prior.id ?? null;
   planned.adopted = prior.adopted ?? null;
   for (const k of COMPUTED_ON_MOVE) planned[k] = prior[k] ?? null;

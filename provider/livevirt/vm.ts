@@ -1,11 +1,11 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
 import { DomainNotFoundError, LivevirtError, ValidationError } from "../../src/errors.js";
-import { InterfaceUpdateFailed, MoveFailed, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
+import { InterfaceUpdateFailed, MoveFailed, planResize, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
 import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
 import { Unknown, valuesEqual, type ObjectValue } from "../framework/values.js";
 import type { LivevirtRuntime } from "./runtime.js";
 import { VM_TYPE, vmSchema } from "./schema.js";
-import { isMove, planVm } from "./vm-plan.js";
+import { isMove, planVm, sizes } from "./vm-plan.js";
 import { importedState, lastMoveValue, nicValue, vmFromValue, vmRef, withAssignedMacs } from "./vm-spec.js";
 import { validateVm } from "./vm-validate.js";
 
@@ -16,17 +16,30 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
    * state that is true before them; a failure part-way records what the domain has then.
    */
   async function updateInPlace(ctx: CallContext, base: ObjectValue, planned: ObjectValue, where?: Placement): Promise<ObjectValue> {
-    const before = vmFromValue(base).networkInterfaces;
-    const after = vmFromValue(planned).networkInterfaces;
-    if (valuesEqual(base.network_interface ?? [], planned.network_interface ?? [])) return planned;
+    const resize = planResize(sizes(base), sizes(planned));
+    const nicsChange = !valuesEqual(base.network_interface ?? [], planned.network_interface ?? []);
+    if (resize.how === "none" && !nicsChange) return planned;
     const { vm } = rt.driver();
-    const current = where ?? (await vm.read(vmRef(base), dctx(ctx)));
+    let current = where ?? (await vm.read(vmRef(base), dctx(ctx)));
     if (!current) throw new LivevirtError(`VM ${String(base.name)} is not on any declared host`, { host: String(base.host), fix: "run `terraform apply -refresh-only` so Terraform learns it is gone" });
+    let done: ObjectValue = { ...base, id: planned.id ?? base.id ?? null };
+    if (resize.how !== "none") {
+      ctx.log.info(`${String(planned.name)}: resize ${resize.text}`);
+      try {
+        current = await vm.resize(current, resize.to, resize.how, dctx(ctx));
+      } catch (err) {
+        // Sizes unknown after a failure part-way: the state keeps the old ones; the next refresh and plan tell.
+        throw new ApplyFailedWithState(done, err);
+      }
+      const keep = ["memory_mib", "vcpus", "max_memory_mib", "max_vcpus", "resize"] as const;
+      done = { ...done, ...Object.fromEntries(keep.map((k) => [k, planned[k] ?? null])), state: current.state };
+    }
+    if (!nicsChange) return { ...planned, state: current.state };
     try {
-      const found = await vm.updateInterfaces(current, before, after, dctx(ctx));
-      return { ...planned, network_interface: withAssignedMacs(planned.network_interface, found) };
+      const found = await vm.updateInterfaces(current, vmFromValue(base).networkInterfaces, vmFromValue(planned).networkInterfaces, dctx(ctx));
+      return { ...planned, state: current.state, network_interface: withAssignedMacs(planned.network_interface, found) };
     } catch (err) {
-      if (err instanceof InterfaceUpdateFailed) throw new ApplyFailedWithState(err.found ? { ...base, network_interface: err.found.map(nicValue) } : base, err);
+      if (err instanceof InterfaceUpdateFailed) throw new ApplyFailedWithState(err.found ? { ...done, network_interface: err.found.map(nicValue) } : done, err);
       throw err;
     }
   }
@@ -137,7 +150,10 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
           preflight: planned.preflight === Unknown ? record.preflight : (planned.preflight ?? null),
         };
         // The VM is on its new host now: the state from here on says so, whatever follows.
-        return updateInPlace(ctx, { ...prior, ...afterMove, network_interface: prior.network_interface ?? [] }, afterMove, placement);
+        // What is true now: moved, with the sizes and interfaces it had — the in-place changes follow.
+        const truth: ObjectValue = { ...afterMove };
+        for (const k of ["memory_mib", "vcpus", "max_memory_mib", "max_vcpus", "resize", "network_interface"] as const) truth[k] = prior[k] ?? null;
+        return updateInPlace(ctx, truth, afterMove, placement);
       }
       // In place: network interfaces (hot-plug). Otherwise only the migration policy changed.
       return updateInPlace(ctx, prior, { ...planned });

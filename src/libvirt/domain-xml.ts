@@ -3,7 +3,7 @@
  * every user string (name, paths, kernel cmdline) is escaped by the library; nothing here
  * concatenates XML by hand.
  */
-import { XMLBuilder } from "fast-xml-parser";
+import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import { ValidationError } from "../errors.js";
 import { CPU_MODEL, MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk, type NetworkInterface } from "../model/index.js";
 
@@ -25,6 +25,10 @@ export interface DomainSpec {
   uuid?: string;
   memoryMib: number;
   vcpus: number;
+  /** The domain's maximum memory (≥ memoryMib, which becomes its current size). @default memoryMib */
+  maxMemoryMib?: number;
+  /** vCPUs the domain may have plugged in (≥ vcpus, which start online). @default vcpus */
+  maxVcpus?: number;
   /** "kvm" needs a usable /dev/kvm; "qemu" is TCG (emulation), which always works. */
   type: "kvm" | "qemu";
   /** Machine type, e.g. "pc-i440fx-10.0"; libvirt's default when omitted. */
@@ -98,13 +102,15 @@ export function domainObject(s: DomainSpec): Record<string, unknown> {
     devices.serial = { "@_type": "file", source, target: { "@_port": "0" } };
     devices.console = { "@_type": "file", source, target: { "@_type": "serial", "@_port": "0" } };
   }
-  // No balloon: nothing in livevirt uses it and it adds a device to migrate.
-  devices.memballoon = { "@_model": "none" };
+  // A balloon only where memory may change live (headroom up to maxMemoryMib): otherwise nothing
+  // uses it, and it is one more device to migrate.
+  devices.memballoon = { "@_model": hasMemoryHeadroom(s) ? "virtio" : "none" };
 
   const domain: Record<string, unknown> = { "@_type": s.type, name: s.name };
   if (s.uuid !== undefined) domain.uuid = s.uuid.toLowerCase();
-  domain.memory = { "#text": String(s.memoryMib), "@_unit": "MiB" };
-  domain.vcpu = String(s.vcpus);
+  domain.memory = { "#text": String(s.maxMemoryMib ?? s.memoryMib), "@_unit": "MiB" };
+  if (hasMemoryHeadroom(s)) domain.currentMemory = { "#text": String(s.memoryMib), "@_unit": "MiB" };
+  domain.vcpu = s.maxVcpus !== undefined && s.maxVcpus > s.vcpus ? { "#text": String(s.maxVcpus), "@_current": String(s.vcpus) } : String(s.vcpus);
   domain.os = os;
   domain.features = { acpi: "" };
   if (s.cpuModel !== undefined) domain.cpu = { "@_mode": "custom", "@_match": "exact", "@_check": "partial", model: { "#text": s.cpuModel, "@_fallback": "forbid" } };
@@ -137,6 +143,51 @@ const builder = new XMLBuilder({
   suppressEmptyNode: true,
   processEntities: true,
 });
+
+const hasMemoryHeadroom = (s: Pick<DomainSpec, "memoryMib" | "maxMemoryMib">) => s.maxMemoryMib !== undefined && s.maxMemoryMib > s.memoryMib;
+
+/** Sizes of a domain: what a resize sets. */
+export interface DomainSize {
+  memoryMib: number;
+  maxMemoryMib: number;
+  vcpus: number;
+  maxVcpus: number;
+}
+
+/**
+ * A domain's own definition (libvirt's XML, e.g. `dumpxml --inactive`) with only its sizes
+ * changed: `<memory>`, `<currentMemory>`, `<vcpu current=…>` and the balloon model. Every other
+ * element and attribute — devices livevirt does not model included — stays as it was.
+ */
+export function resizedDomainXml(xml: string, size: DomainSize): string {
+  const opts = { ignoreAttributes: false, attributeNamePrefix: "@_", textNodeName: "#text", parseTagValue: false, parseAttributeValue: false, trimValues: false, preserveOrder: true };
+  const doc = new XMLParser(opts).parse(xml) as Ordered[];
+  const domain = doc.find((n) => "domain" in n);
+  if (!domain) throw new ValidationError("not a domain definition", { field: "xml", value: xml.slice(0, 60), fix: "pass libvirt's domain XML (virsh dumpxml --inactive)" });
+  const children = domain.domain as Ordered[];
+  const setElement = (tag: string, text: string, attrs: Record<string, string>) => {
+    const node: Ordered = { [tag]: [{ "#text": text }], ":@": Object.fromEntries(Object.entries(attrs).map(([k, v]) => [`@_${k}`, v])) };
+    const at = children.findIndex((n) => tag in n);
+    if (at >= 0) children[at] = node;
+    else children.splice(Math.max(children.findIndex((n) => "memory" in n) + 1, 0), 0, node);
+  };
+  setElement("memory", String(size.maxMemoryMib * 1024), { unit: "KiB" });
+  setElement("currentMemory", String(size.memoryMib * 1024), { unit: "KiB" });
+  const vcpuAt = children.findIndex((n) => "vcpu" in n);
+  const vcpuAttrs = { ...(((vcpuAt >= 0 ? children[vcpuAt]![":@"] : undefined) ?? {}) as Record<string, string>) };
+  delete vcpuAttrs["@_current"];
+  if (size.maxVcpus > size.vcpus) vcpuAttrs["@_current"] = String(size.vcpus);
+  setElement("vcpu", String(size.maxVcpus), Object.fromEntries(Object.entries(vcpuAttrs).map(([k, v]) => [k.replace(/^@_/, ""), v])));
+  // The balloon gives memory back below the maximum; without headroom it has nothing to do.
+  const devices = children.find((n) => "devices" in n)?.devices as Ordered[] | undefined;
+  const balloon = devices?.find((n) => "memballoon" in n);
+  const wanted = size.maxMemoryMib > size.memoryMib ? "virtio" : "none";
+  if (balloon) balloon[":@"] = { ...((balloon[":@"] ?? {}) as object), "@_model": wanted };
+  else devices?.push({ memballoon: [], ":@": { "@_model": wanted } });
+  return new XMLBuilder({ ...opts, format: false, suppressEmptyNode: true }).build(doc) as string;
+}
+
+type Ordered = Record<string, unknown>;
 
 /** One `<interface>` element as device XML (attach-device / detach-device). */
 export function interfaceXml(n: NetworkInterface): string {

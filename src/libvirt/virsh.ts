@@ -152,6 +152,21 @@ export class Connection {
     await withTempFile("device.xml", xml, (file) => this.run(["detach-device", "--domain", domain, "--file", file, ...deviceFlags(where)], opts));
   }
 
+  /** Memory of a domain (MiB): in the running guest (balloon) and/or its definition. */
+  async setMemory(name: string, mib: number, where: { live: boolean; config: boolean }, opts?: RunOptions): Promise<void> {
+    await this.run(["setmem", "--domain", name, "--size", `${mib * 1024}KiB`, ...deviceFlags(where)], opts);
+  }
+
+  /** vCPUs of a domain: plugged into the running guest and/or in its definition (≤ its maximum). */
+  async setVcpus(name: string, count: number, where: { live: boolean; config: boolean }, opts?: RunOptions): Promise<void> {
+    await this.run(["setvcpus", "--domain", name, "--count", String(count), ...deviceFlags(where)], opts);
+  }
+
+  /** Asks the guest to shut down (ACPI); returns at once. */
+  async shutdown(name: string, opts?: RunOptions): Promise<void> {
+    await this.run(["shutdown", "--domain", name], opts);
+  }
+
   /** Stops and removes a network; one that does not exist (or is not running) is no error. */
   async removeNetwork(name: string, opts?: RunOptions): Promise<void> {
     const present = (await this.listNetworks(opts)).find((n) => n.name === name);

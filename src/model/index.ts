@@ -9,5 +9,6 @@ export * from "./uri.js";
 export * from "./host.js";
 export * from "./vm.js";
 export * from "./nic.js";
+export * from "./resize.js";
 export * from "./migration.js";
 export * from "./move.js";

@@ -47,6 +47,13 @@ export interface Vm {
   readonly memoryMib: number;
   /** @default 1 */
   readonly vcpus: number;
+  /**
+   * Memory the VM may grow to without a restart (MiB, ≥ memoryMib): the domain's maximum, with
+   * memoryMib as its current size (a balloon gives the rest back). null = memoryMib (no headroom).
+   */
+  readonly maxMemoryMib: number | null;
+  /** vCPUs the VM may grow to without a restart (≥ vcpus; plugged in live). null = vcpus. */
+  readonly maxVcpus: number | null;
   /** @default "auto" */
   readonly domainType: DomainType;
   /**
@@ -103,6 +110,18 @@ export function vmProblems(vm: Input<Vm>): Problem[] {
   if (vm.host === "") out.push({ field: "host", value: "", reason: "must not be empty", fix: 'name one of the declared hosts, e.g. "a"' });
   wholeNumber(out, "memoryMib", vm.memoryMib, MEMORY_MIB_RANGE, "MiB");
   wholeNumber(out, "vcpus", vm.vcpus, VCPUS_RANGE, "vCPUs");
+  wholeNumber(out, "maxMemoryMib", vm.maxMemoryMib, MEMORY_MIB_RANGE, "MiB");
+  wholeNumber(out, "maxVcpus", vm.maxVcpus, VCPUS_RANGE, "vCPUs");
+  const atLeast = (max: keyof Vm, cur: keyof Vm, unit: string) => {
+    const m = vm[max];
+    const c = vm[cur] ?? VM_DEFAULTS[cur as keyof typeof VM_DEFAULTS];
+    // One problem per field: a value out of range is already reported.
+    if (typeof m === "number" && typeof c === "number" && Number.isInteger(m) && m < c && !out.some((p) => p.field === max)) {
+      out.push({ field: max, value: m, reason: `is below ${ref(cur)} (${c} ${unit})`, fix: `set ${ref(max)} to at least ${c}, or leave it out (no headroom: a change of ${ref(cur)} restarts the VM)` });
+    }
+  };
+  atLeast("maxMemoryMib", "memoryMib", "MiB");
+  atLeast("maxVcpus", "vcpus", "vCPUs");
   oneOf(out, "domainType", vm.domainType, DOMAIN_TYPES);
   if (typeof vm.cpu === "string") {
     if (!isCpuMode(vm.cpu) && !CPU_MODEL.test(vm.cpu)) {

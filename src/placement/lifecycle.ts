@@ -1,5 +1,5 @@
 import { DomainNotFoundError, LibvirtError, LivevirtError } from "../errors.js";
-import { buildDomainXml, interfaceXml } from "../libvirt/domain-xml.js";
+import { buildDomainXml, interfaceXml, resizedDomainXml, type DomainSize } from "../libvirt/domain-xml.js";
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
@@ -7,6 +7,10 @@ import { InterfaceUpdateFailed, NIC_DEFAULTS, attachDisks, isCpuMode, type Netwo
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import { networkCheck } from "../preflight/fit.js";
 import type { DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
+
+const MIB = 1024 * 1024;
+/** How long a restart waits for the guest to shut down on its own (ACPI) before it is destroyed. */
+export const RESTART_GRACE_MS = 10_000;
 
 /** Longest wait for the XML of a domain in post-copy (see describe()). */
 const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
@@ -94,6 +98,37 @@ export class VmLifecycle {
     return now();
   }
 
+  /**
+   * Resizes the VM where it is (`current`). "live": vCPUs plugged in and memory ballooned within
+   * the maxima the domain has, in the running guest and its definition — the guest keeps
+   * running. "restart": the definition gets the new sizes (only they change: every other element
+   * of libvirt's own XML stays), the guest is shut down (ACPI; destroyed after `graceMs`) and
+   * started again on the same host. Returns where the VM is afterwards.
+   */
+  async resize(current: Placement, to: DomainSize, how: "live" | "restart", opts: { graceMs?: number; signal?: AbortSignal } = {}): Promise<Placement> {
+    const c = this.hosts.connection(current.host);
+    if (how === "live") {
+      const running = current.state === "running" || current.state === "paused";
+      const where = { live: running, config: true };
+      const now = await c.dumpXml(current.uuid, running ? {} : { inactive: true });
+      if (to.vcpus !== now.vcpusCurrent) await c.setVcpus(current.uuid, to.vcpus, where);
+      if (to.memoryMib * MIB !== (now.currentMemoryBytes ?? now.memoryBytes)) await c.setMemory(current.uuid, to.memoryMib, where);
+    } else {
+      const xml = (await c.dumpXml(current.uuid, { inactive: true })).xml;
+      if (current.state === "running" || current.state === "paused") {
+        await c.shutdown(current.uuid).catch(() => undefined);
+        const deadline = Date.now() + (opts.graceMs ?? RESTART_GRACE_MS);
+        while ((await this.stateOn(current.host, current.uuid))?.state === "running" && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
+        if ((await this.stateOn(current.host, current.uuid))?.state !== "shut off") await c.destroy(current.uuid);
+      }
+      await c.defineXml(resizedDomainXml(xml, to));
+      await c.start(current.name);
+    }
+    const after = await this.findOn(current.host, current.uuid);
+    if (!after) throw new LivevirtError(`domain ${current.name} vanished from host ${current.host} during its resize`, { host: current.host });
+    return after;
+  }
+
   /** Defines the VM persistently and starts it; a name already taken on the host is an error. */
   async create(def: Vm): Promise<Placement> {
     const c = this.hosts.connection(def.host);
@@ -111,6 +146,8 @@ export class VmLifecycle {
       name: def.name,
       memoryMib: def.memoryMib,
       vcpus: def.vcpus,
+      ...(def.maxMemoryMib !== null ? { maxMemoryMib: def.maxMemoryMib } : {}),
+      ...(def.maxVcpus !== null ? { maxVcpus: def.maxVcpus } : {}),
       type,
       kernel: def.kernel ?? undefined,
       initrd: def.initrd ?? undefined,

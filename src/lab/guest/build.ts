@@ -36,7 +36,7 @@ export interface BuildOptions {
 }
 
 /** Bump when the image layout changes in a way the input hash cannot see. */
-const FORMAT = "lv-guest-2";
+const FORMAT = "lv-guest-3";
 const BUSYBOX = "/bin/busybox";
 const HOST_PACKAGES = ["busybox-static", "cpio", "gcc", "libc6-dev"] as const;
 const KERNEL_META = "linux-image-cloud-amd64";
@@ -44,7 +44,7 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const MEMCHECK_SRC = join(here, "memcheck.c");
 const TCPECHO_SRC = join(here, "tcpecho.c");
 /** The kernel modules a virtio NIC needs, in load order (the cloud kernel builds them as modules). */
-export const NIC_MODULES = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "failover", "net_failover", "virtio_net"] as const;
+export const GUEST_MODULES = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "virtio_balloon"] as const;
 const INIT_SRC = join(here, "init");
 
 interface Stamp {
@@ -117,15 +117,15 @@ async function fetchKernel(pkg: string, dest: string, modulesDest: string, work:
   await mkdir(root);
   // buffer:false — the tar stream is larger than execa's default maxBuffer (it would be cut off).
   await execa("dpkg-deb", ["--fsys-tarfile", join(work, deb)], { buffer: false }).pipe("tar", [
-    "-x", "-C", root, "--wildcards", "./boot/vmlinuz-*", ...NIC_MODULES.map((m) => `./lib/modules/*/${m}.ko`),
+    "-x", "-C", root, "--wildcards", "./boot/vmlinuz-*", ...GUEST_MODULES.map((m) => `./lib/modules/*/${m}.ko`),
   ]);
   const vmlinuz = (await readdir(join(root, "boot"))).find((f) => f.startsWith("vmlinuz-"));
   if (!vmlinuz) throw new LabError(`${deb} holds no boot/vmlinuz-*`, { value: deb });
   const found = (await execa("find", [join(root, "lib"), "-name", "*.ko"])).stdout.split("\n").filter(Boolean);
   await mkdir(modulesDest, { recursive: true });
-  for (const m of NIC_MODULES) {
+  for (const m of GUEST_MODULES) {
     const f = found.find((p) => p.endsWith(`/${m}.ko`));
-    if (!f) throw new LabError(`${deb} holds no ${m}.ko (needed for the guest's network)`, { value: deb });
+    if (!f) throw new LabError(`${deb} holds no ${m}.ko (needed for the guest's network or balloon)`, { value: deb });
     await rename(f, join(modulesDest, `${m}.ko`));
   }
   await rename(join(root, "boot", vmlinuz), dest);
@@ -147,9 +147,9 @@ async function initramfs(memcheck: Uint8Array, tcpecho: Uint8Array, init: Uint8A
   entries.push({ kind: "file", path: "init", data: init, mode: 0o755 });
   entries.push({ kind: "file", path: "memcheck", data: memcheck, mode: 0o755 });
   entries.push({ kind: "file", path: "tcpecho", data: tcpecho, mode: 0o755 });
-  for (const m of NIC_MODULES) entries.push({ kind: "file", path: `lib/modules/${m}.ko`, data: await readFile(join(modulesDir, `${m}.ko`)), mode: 0o644 });
+  for (const m of GUEST_MODULES) entries.push({ kind: "file", path: `lib/modules/${m}.ko`, data: await readFile(join(modulesDir, `${m}.ko`)), mode: 0o644 });
   // /init loads them in this order (the initramfs has no modules.dep).
-  entries.push({ kind: "file", path: "lib/modules/order", data: Buffer.from(NIC_MODULES.join("\n") + "\n"), mode: 0o644 });
+  entries.push({ kind: "file", path: "lib/modules/order", data: Buffer.from(GUEST_MODULES.join("\n") + "\n"), mode: 0o644 });
   return gzipSync(packCpio(entries), { level: 6 });
 }
 
@@ -176,7 +176,7 @@ export async function buildGuest(outDir: string, opts: BuildOptions = {}): Promi
 
   const old = await readStamp(stampPath);
   // The kernel and its NIC modules come from one package: without the modules, fetch it again.
-  const haveKernel = old !== undefined && existsSync(kernel) && NIC_MODULES.every((m) => existsSync(join(modulesDir, `${m}.ko`)));
+  const haveKernel = old !== undefined && existsSync(kernel) && GUEST_MODULES.every((m) => existsSync(join(modulesDir, `${m}.ko`)));
   if (!opts.refreshKernel && haveKernel && old.key === `${localKey}:${old.kernelPackage}` && existsSync(initrd)) {
     return { kernel, initrd, kernelPackage: old.kernelPackage, cached: true };
   }
@@ -189,7 +189,7 @@ export async function buildGuest(outDir: string, opts: BuildOptions = {}): Promi
     let kernelPackage = old?.kernelPackage ?? "";
     if (opts.refreshKernel || !haveKernel) {
       const pkg = await resolveKernelPackage();
-      if (pkg !== kernelPackage || !existsSync(kernel) || !NIC_MODULES.every((m) => existsSync(join(modulesDir, `${m}.ko`)))) {
+      if (pkg !== kernelPackage || !existsSync(kernel) || !GUEST_MODULES.every((m) => existsSync(join(modulesDir, `${m}.ko`)))) {
         await fetchKernel(pkg, join(work, "vmlinuz"), modulesDir, work);
         await rename(join(work, "vmlinuz"), kernel);
       }

@@ -45,7 +45,10 @@ export interface DomainXmlInfo {
   uuid: string;
   memoryBytes: number;
   currentMemoryBytes?: number;
+  /** The domain's maximum vCPUs (`<vcpu>`'s value). */
   vcpus: number;
+  /** vCPUs online at start (`<vcpu current=…>`; = vcpus when not set). */
+  vcpusCurrent: number;
   os: { type?: string; arch?: string; machine?: string; kernel?: string; initrd?: string; cmdline?: string };
   cpu?: { mode?: string; model?: string; check?: string };
   onPoweroff?: string;
@@ -98,6 +101,7 @@ export function parseDomainXml(xml: string): DomainXmlInfo {
     memoryBytes,
     currentMemoryBytes: cur && xmlMemoryToBytes(text(cur) ?? "", attr(cur, "unit")),
     vcpus,
+    vcpusCurrent: attr(child(d, "vcpu"), "current") !== undefined ? Number(attr(child(d, "vcpu"), "current")) : vcpus,
     os: {
       type: text(osType),
       arch: attr(osType, "arch"),

@@ -43,6 +43,8 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
     ["one MAC on two interfaces", { network_interface: [{ network: "default", mac: "52:54:00:00:00:01" }, { bridge: "br0", mac: "52:54:00:00:00:01" }] }, "network_interface.1.mac", /give each interface its own address/],
     ["an unknown NIC model", { network_interface: [{ network: "default", model: "ne2k" }] }, "network_interface.0.model", /virtio, e1000, e1000e, rtl8139/],
     ["host-passthrough on an emulated VM", { domain_type: "qemu", cpu: "host-passthrough" }, "cpu", /set domain_type = "kvm", or cpu = "host-model"/],
+    ["max_memory_mib below memory_mib", { memory_mib: 1024, max_memory_mib: 512 }, "max_memory_mib", /set max_memory_mib to at least 1024/],
+    ["max_vcpus below vcpus", { vcpus: 4, max_vcpus: 2 }, "max_vcpus", /set max_vcpus to at least 4/],
     ["cmdline with a newline", { kernel: "/k", cmdline: "a\nb" }, "cmdline", /remove the control characters/],
     ["cmdline of 5000 characters", { kernel: "/k", cmdline: "x".repeat(5000) }, "cmdline", /at most 4096/],
   ])("%s", (_what, partial, field, fix) => {

@@ -25,6 +25,10 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.vms.set(obs.uuid, obs);
       return obs;
     },
+    async resize(current: Placement, to, how) {
+      fake.calls.push(["resize", current, to, how]);
+      return fake.vms.get(current.uuid)!;
+    },
     async updateInterfaces(current: Placement, before, after) {
       fake.calls.push(["updateInterfaces", current, before, after]);
       return after.map((n, i) => ({ ...n, mac: n.mac ?? `52:54:00:00:00:${String(i).padStart(2, "0")}` }));
@@ -56,7 +60,7 @@ export function fakeLibvirt(): FakeLibvirt {
       const obs = fake.vms.get(id);
       if (!obs) throw new LivevirtError(`no VM ${id}`, { value: id, fix: "pass a libvirt UUID" });
       const vm: Vm = {
-        name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
+        name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, maxMemoryMib: null, maxVcpus: null, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
         disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], networkInterfaces: [], cpu: null, consoleLog: null,
         migration: resolveMigration(null),
       };

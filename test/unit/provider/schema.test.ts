@@ -37,9 +37,9 @@ describe("schemas", () => {
     const keys = (b: BlockSchema) => [...Object.keys(b.attributes), ...Object.keys(b.blocks ?? {})].sort();
     const hcl = (fields: Record<string, true>) => Object.keys(fields).map((f) => HCL.field(f)).sort();
     const vm: Record<keyof Vm, true> = {
-      name: true, host: true, memoryMib: true, vcpus: true, domainType: true, kernel: true, initrd: true, cmdline: true, disks: true, networkInterfaces: true, cpu: true, consoleLog: true, migration: true,
+      name: true, host: true, memoryMib: true, vcpus: true, maxMemoryMib: true, maxVcpus: true, domainType: true, kernel: true, initrd: true, cmdline: true, disks: true, networkInterfaces: true, cpu: true, consoleLog: true, migration: true,
     };
-    const computed = ["id", "state", "adopted", "last_move", "preflight"];
+    const computed = ["id", "state", "adopted", "resize", "last_move", "preflight"];
     expect(keys(vmSchema.block)).toEqual([...hcl(vm), ...computed].sort());
     const disk: Record<keyof Disk, true> = { path: true, format: true, target: true, shared: true };
     expect(keys(vmSchema.block.blocks!.disk!.block)).toEqual(hcl(disk));

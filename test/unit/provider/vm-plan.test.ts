@@ -100,8 +100,6 @@ describe("livevirt_vm plan rules", () => {
 
   it.each([
     ["name", { name: "web2" }],
-    ["memory_mib", { memory_mib: 1024 }],
-    ["vcpus", { vcpus: 2 }],
     ["kernel", { kernel: "/boot/vmlinuz" }],
     ["console_log", { console_log: "/var/log/web1.log" }],
     ["disk", { disk: [{ path: "/other.img" }] }],
@@ -116,9 +114,26 @@ describe("livevirt_vm plan rules", () => {
     expect(plan(priorState, { ...baseConfig, name: "x", host: "b" }).requiresReplace).toEqual([["name"]]);
   });
 
-  it("removing memory_mib from config plans back to the default 512", () => {
+  it("removing memory_mib from config plans back to the default 512: in place, a restart (no headroom declared)", () => {
     const prior = { ...priorState, memory_mib: 1024 };
-    expect(plan(prior, baseConfig)).toMatchObject({ planned: { memory_mib: 512 }, requiresReplace: [["memory_mib"]] });
+    const r = plan(prior, { ...baseConfig, domain_type: "kvm" });
+    expect(r.requiresReplace).toBeUndefined();
+    expect(r.planned).toMatchObject({ id: priorState.id, memory_mib: 512, resize: "restarts on the same host: memory 1024 → 512 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart" });
+  });
+
+  it.each([
+    ["more memory within max_memory_mib: live", { memory_mib: 768 }, { max_memory_mib: 1024 }, "live, no restart: memory 512 → 768 MiB (within max 1024 MiB, 1 vcpus)"],
+    ["more vcpus within max_vcpus: live", { vcpus: 2 }, { max_vcpus: 4 }, "live, no restart: vcpus 1 → 2 (within max 512 MiB, 4 vcpus)"],
+    ["more memory without headroom: restart", { memory_mib: 1024 }, {}, "restarts on the same host: memory 512 → 1024 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart"],
+    ["memory above a declared max: restart", { memory_mib: 2048 }, { max_memory_mib: 1024 }, "restarts on the same host: memory 512 → 2048 MiB; because memory 2048 MiB is above the running VM's maximum 1024 MiB"],
+    ["fewer vcpus: restart", { vcpus: 1 }, { vcpus: 2, max_vcpus: 4 }, "restarts on the same host: vcpus 2 → 1; because fewer vcpus cannot be taken from a running guest"],
+    ["a new max: restart", { max_memory_mib: 2048 }, {}, "restarts on the same host: max_memory_mib 512 → 2048; because a running VM's maxima are fixed at its start"],
+  ])("resize, %s — an update, never a replace; the plan says it in words", (_what, change, priorExtra, text) => {
+    const prior: ObjectValue = { ...priorState, ...(priorExtra as ObjectValue) };
+    const r = plan(prior, { ...baseConfig, domain_type: "kvm", max_memory_mib: prior.max_memory_mib ?? null, max_vcpus: prior.max_vcpus ?? null, vcpus: prior.vcpus, ...change });
+    expect(r.requiresReplace).toBeUndefined();
+    expect(r.planned.id).toBe(priorState.id);
+    expect(r.planned.resize).toBe(text);
   });
 
   it("migration policy change only: in-place update, nothing unknown", () => {
