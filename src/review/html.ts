@@ -94,11 +94,13 @@ export function renderHtml(r: ReviewReport): string {
     r.errored ? `<p class="warn">Terraform reported this plan as errored: it is incomplete and cannot be applied.</p>` : "",
     r.moves.length ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead><tbody>${summaryRows.join("")}</tbody></table>` : "",
     `</header>`,
+    // What stops a guest comes first: replaced and restarted VMs reboot, destroyed ones are gone.
+    listHtml("replaced", "Replaced (destroyed and created again: the guest reboots, it does not move)", r.replaced.map((c) => refItem(c, c.because.length ? `, because ${c.because.join(", ")} changed` : ""))),
+    listHtml("restarted", "Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refItem(c, `: ${c.resize}`))),
+    listHtml("destroyed", "Destroyed", r.destroyed.map((c) => refItem(c))),
     ...r.moves.map(moveHtml),
     listHtml("created", "Created", r.created.map((c) => refItem(c))),
-    listHtml("destroyed", "Destroyed", r.destroyed.map((c) => refItem(c))),
-    listHtml("replaced", "Replaced (destroyed and created again: the guest reboots, it does not move)", r.replaced.map((c) => refItem(c, c.because.length ? `, because ${c.because.join(", ")} changed` : ""))),
-    listHtml("updated", "Updated in place (no move)", r.updated.map((c) => refItem(c))),
+    listHtml("updated", "Updated in place (no move)", r.updated.map((c) => refItem(c, c.resize ? `: ${c.resize}` : ""))),
     `<p class="unchanged">Unchanged: ${r.unchanged} VM${r.unchanged === 1 ? "" : "s"}.</p>`,
     r.terraformVersion ? `<p class="muted"><small>From a Terraform ${h(r.terraformVersion)} plan, by npm run review.</small></p>` : "",
   ];

@@ -45,9 +45,10 @@ export function checkCounts(checks: readonly ParsedCheck[]): string {
   return parts.filter(([n]) => n > 0).map(([n, w]) => `${n} ${w}`).join(", ") || "no checks";
 }
 
-export function totals(r: { moves: unknown[]; created: unknown[]; destroyed: unknown[]; replaced: unknown[]; updated: unknown[]; unchanged: number }): string {
+export function totals(r: { moves: unknown[]; created: unknown[]; destroyed: unknown[]; replaced: unknown[]; updated: unknown[]; restarted?: unknown[]; unchanged: number }): string {
   const vms = (n: number) => `${n} VM${n === 1 ? "" : "s"}`;
   return [
+    ...(r.restarted?.length ? [`${vms(r.restarted.length)} ${r.restarted.length === 1 ? "restarts" : "restart"}`] : []),
     `${vms(r.moves.length)} ${r.moves.length === 1 ? "moves" : "move"}`,
     `${r.created.length} created`,
     `${r.destroyed.length} destroyed`,

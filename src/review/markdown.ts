@@ -63,6 +63,15 @@ function listSection(title: string, refs: string[]): string[] {
 export function renderMarkdown(r: ReviewReport): string {
   const out = ["## livevirt plan review", "", `**${totals(r)}**`, ""];
   if (r.errored) out.push("> ⚠️ Terraform reported this plan as **errored**: it is incomplete and cannot be applied.", "");
+  // What stops a guest comes first: replaced and restarted VMs reboot, destroyed ones are gone.
+  out.push(
+    ...listSection(
+      "Replaced (destroyed and created again: the guest reboots, it does not move)",
+      r.replaced.map((c) => refLine(c, c.because.length ? `, because ${c.because.map(md).join(", ")} changed` : "")),
+    ),
+    ...listSection("Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refLine(c, `: ${md(c.resize)}`))),
+    ...listSection("Destroyed", r.destroyed.map((c) => refLine(c))),
+  );
   if (r.moves.length) {
     out.push("| VM | move | strategy | checks | estimated move time |", "|---|---|---|---|---|");
     for (const m of r.moves) {
@@ -73,12 +82,7 @@ export function renderMarkdown(r: ReviewReport): string {
   }
   out.push(
     ...listSection("Created", r.created.map((c) => refLine(c))),
-    ...listSection("Destroyed", r.destroyed.map((c) => refLine(c))),
-    ...listSection(
-      "Replaced (destroyed and created again: the guest reboots, it does not move)",
-      r.replaced.map((c) => refLine(c, c.because.length ? `, because ${c.because.map(md).join(", ")} changed` : "")),
-    ),
-    ...listSection("Updated in place (no move)", r.updated.map((c) => refLine(c))),
+    ...listSection("Updated in place (no move)", r.updated.map((c) => refLine(c, c.resize ? `: ${md(c.resize)}` : ""))),
   );
   out.push(`Unchanged: ${r.unchanged} VM${r.unchanged === 1 ? "" : "s"}.`, "");
   if (r.terraformVersion) out.push(`<sub>From a Terraform ${md(r.terraformVersion)} plan, by \`npm run review\`.</sub>`, "");

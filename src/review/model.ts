@@ -54,8 +54,10 @@ export interface ReviewReport {
   destroyed: VmRef[];
   /** `because`: the attributes Terraform names as forcing the replacement. */
   replaced: (VmRef & { because: string[] })[];
-  /** In-place updates that do not move (e.g. only the migration policy changed). */
-  updated: VmRef[];
+  /** In-place updates that do not move (e.g. only the migration policy changed); `resize` when the update resizes live. */
+  updated: (VmRef & { resize?: string })[];
+  /** Updates (moves too) whose resize restarts the VM on its host: the guest reboots. `resize` says why. */
+  restarted: (VmRef & { resize: string })[];
   unchanged: number;
 }
 
@@ -121,7 +123,7 @@ function moveOf(c: VmChange, before: Attrs, after: Attrs): Move {
 }
 
 export function buildReport(plan: PlanSummary): ReviewReport {
-  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], unchanged: 0 };
+  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0 };
   if (plan.terraformVersion) r.terraformVersion = plan.terraformVersion;
   for (const c of plan.vms) {
     switch (c.action) {
@@ -136,8 +138,11 @@ export function buildReport(plan: PlanSummary): ReviewReport {
         break;
       case "update": {
         const moves = c.before && c.after && (c.before.host !== c.after.host || c.afterUnknown.host === true);
+        // The planned resize, when this update makes one (the attribute keeps the last one otherwise).
+        const resize = str(c.after?.resize) !== undefined && c.after?.resize !== c.before?.resize ? str(c.after?.resize) : undefined;
+        if (resize?.startsWith("restarts")) r.restarted.push({ ...refOf(c, c.after), resize });
         if (moves) r.moves.push(moveOf(c, c.before!, c.after!));
-        else r.updated.push(refOf(c, c.after));
+        else if (!resize?.startsWith("restarts")) r.updated.push({ ...refOf(c, c.after), ...(resize ? { resize } : {}) });
         break;
       }
       default:

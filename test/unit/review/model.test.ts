@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../src/errors.js";
 import { buildReport } from "../../../src/review/model.js";
+import { renderMarkdown } from "../../../src/review/markdown.js";
+import { renderHtml } from "../../../src/review/html.js";
 import { readPlan } from "../../../src/review/plan-json.js";
 import { change, examplePlan, realPlan } from "./fixtures/plans.js";
 
@@ -55,6 +57,24 @@ describe("report model: other plan shapes (edits of the real plan)", () => {
       "migration.postcopy-probe",
     ]);
     expect(db.estimate).toMatchObject({ kind: "unlimited" });
+  });
+
+  it("a resize that restarts is listed as restarted (first in the summary), a live one on its update line", () => {
+    const p = realPlan();
+    const keep = change(p, "livevirt_vm.rv_keep");
+    keep.actions = ["update"];
+    keep.after = { ...keep.before!, memory_mib: 1024, resize: "restarts on the same host: memory 512 → 1024 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart" };
+    const web = change(p, "livevirt_vm.rv_web");
+    web.after = { ...web.after!, resize: "live, no restart: vcpus 1 → 2 (within max 256 MiB, 2 vcpus)" };
+    const r = fromPlan(p);
+    expect(r.restarted.map((x) => [x.vm, x.resize.slice(0, 8)])).toEqual([["rv-keep", "restarts"]]);
+    expect(r.updated).toEqual([]); // listed once, as restarted
+    expect(r.moves.map((m) => m.vm)).toContain("rv-web");
+    const md = renderMarkdown(r);
+    expect(md.indexOf("Restarted on their host")).toBeGreaterThan(0);
+    expect(md.indexOf("Restarted on their host")).toBeLessThan(md.indexOf("| VM | move |"));
+    expect(md).toContain("1 VM restarts");
+    expect(renderHtml(r)).toContain("restarts on the same host: memory 512 → 1024 MiB");
   });
 
   it("an unreadable verdict is kept verbatim with the reason", () => {
