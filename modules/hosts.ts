@@ -34,6 +34,9 @@ export const livevirtHostsSchema: PropsSchema = {
           uri: { type: "string" },
           migrationUri: { type: "string" },
           shell: { type: "array", items: { type: "string" }, fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave shell out' },
+          state: { type: "string", fix: 'set state to "active", "cordoned" or "draining"' },
+          capacityMemoryMib: { type: "number" },
+          capacityVcpus: { type: "number" },
         },
       },
     },
@@ -51,7 +54,15 @@ export class LivevirtHosts extends Construct {
     super(scope, id);
     this.hosts = props.hosts ?? [];
     this.provider = new LivevirtProvider(this, "provider", {
-      host: (Array.isArray(this.hosts) ? this.hosts : []).map((h) => ({ name: h.name, uri: h.uri, migrationUri: h.migrationUri, shell: h.shell ? [...h.shell] : undefined })),
+      host: (Array.isArray(this.hosts) ? this.hosts : []).map((h) => ({
+        name: h.name,
+        uri: h.uri,
+        migrationUri: h.migrationUri,
+        shell: h.shell ? [...h.shell] : undefined,
+        state: h.state,
+        capacityMemoryMib: h.capacityMemoryMib,
+        capacityVcpus: h.capacityVcpus,
+      })),
     });
     this.node.addValidation({
       validate: () => {

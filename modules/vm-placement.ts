@@ -7,7 +7,10 @@ import { Construct } from "constructs";
 import { Vm, type VmConfig } from "../.gen/providers/livevirt/vm/index.js";
 import {
   VM_DEFAULTS,
+  capacityProblem,
   duplicateMacProblem,
+  hostStateProblem,
+  type Landing,
   unknownHostProblem,
   vmProblems,
   type Disk,
@@ -214,7 +217,33 @@ export class VmPlacement extends Construct {
       );
     }
     out.push(...this.macChecks(props));
+    out.push(...this.hostChecks(hosts, props));
     return out;
+  }
+
+  /**
+   * A VM declared on a draining host (it must leave: the stack is what says where it goes), and the
+   * declared capacity of its host against every VM of the stack declared there up to this one. A
+   * cordoned host is checked at plan, where a VM that stays can be told from one that arrives.
+   */
+  private hostChecks(hosts: LivevirtHosts | undefined, props: VmPlacementProps): string[] {
+    if (!hosts || typeof props.host !== "string" || Token.isUnresolved(props.host)) return [];
+    const host = hosts.hosts.find((h) => h?.name === props.host);
+    if (!host) return [];
+    const state = host.state === "draining" ? hostStateProblem("host", this.vmName, host, false, hosts.hosts) : null;
+    const out = state ? modelProblems(this.node.path, [state]) : [];
+    if (host.capacityMemoryMib === undefined && host.capacityVcpus === undefined) return out;
+    const landing: Landing[] = [];
+    for (const n of TerraformStack.of(this).node.findAll()) {
+      if (!(n instanceof VmPlacement) || n.props.host !== props.host) continue;
+      const memory = numberOr(n.props.maxMemoryMib, numberOr(n.props.memoryMib, VM_DEFAULTS.memoryMib));
+      landing.push({ vm: n.vmName, memoryMib: memory, vcpus: numberOr(n.props.maxVcpus, numberOr(n.props.vcpus, VM_DEFAULTS.vcpus)) });
+      if (n === this) break;
+    }
+    // Reported once, by the VM that overflows first (the later ones would repeat it).
+    const before = capacityProblem("host", host, landing.slice(0, -1));
+    const now = capacityProblem("host", host, landing);
+    return before || !now ? out : [...out, ...modelProblems(this.node.path, [now])];
   }
 
   /** A MAC another VM of the stack declares (a VM's own duplicates are the model's rule). */
@@ -237,6 +266,8 @@ function macOwners(vm: VmPlacement, props: VmPlacementProps): MacOwner[] {
   });
   return out;
 }
+
+const numberOr = (v: unknown, d: number): number => (typeof v === "number" && !Token.isUnresolved(v) ? v : d);
 
 /** A Terraform identifier from a VM name (letters, digits, _ and -; not starting with a digit). */
 export function logicalId(vmName: string): string {

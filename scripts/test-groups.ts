@@ -50,6 +50,7 @@ export const EXCLUSIVE: Readonly<Record<string, string>> = {
   "fault-daemon-restart.test.ts": "restarts host a's libvirtd: every other connection and job on a would break",
   "fault-prepare-refused.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it) and denies userfaultfd machine-wide",
   "preflight.test.ts": "restarts host b as the no-post-copy variant, and asserts how fast a cached preflight answers",
+  "host-capacity.test.ts": "its plan counts the memory of every domain defined on host b (other files' guests would change the figure it asserts)",
   "provider-move-no-postcopy.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it)",
 };
 

@@ -59,6 +59,11 @@ export interface VmDriver {
    * re-create from the model would drop), e.g. ["graphics vnc", "rng virtio"].
    */
   unmodeled?(ref: VmRef, ctx: DriverContext): Promise<string[]>;
+  /**
+   * Optional: what a host has now, for the capacity check across a plan: memory and vCPUs of the
+   * domains defined there (running or not) and its free memory. A figure that cannot be read is left out.
+   */
+  hostUsage?(host: string, what: { used: boolean }, ctx: DriverContext): Promise<{ usedMib?: number; usedVcpus?: number; freeMib?: number }>;
   /** Stop and undefine; a VM that is already gone is success. */
   delete(ref: VmRef, ctx: DriverContext): Promise<void>;
   /** `terraform import livevirt_vm.x <id>`: id as the user typed it (driver defines the format). */

@@ -49,6 +49,26 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
       },
       updateInterfaces: (current, before, after) => vms.updateInterfaces(current, before, after),
       resize: (current, to, how, ctx) => vms.resize(current, to, how, { signal: ctx.signal }),
+      hostUsage: async (name, what) => {
+        const c = hosts.connection(name);
+        const out: { usedMib?: number; usedVcpus?: number; freeMib?: number } = {};
+        try {
+          out.freeMib = Math.floor((await c.freeMemory()) / (1024 * 1024));
+        } catch {
+          // unknown: not checked against free memory
+        }
+        if (!what.used) return out;
+        try {
+          // The persistent definitions: they answer while a domain is an end of a migration.
+          const doms = await c.listDomains({ all: true });
+          const xs = await Promise.all(doms.map((d) => c.dumpXml(d.name, { inactive: true }, { timeoutMs: 10_000 }).catch(() => null)));
+          out.usedMib = Math.round(xs.reduce((s, x) => s + (x ? x.memoryBytes : 0), 0) / (1024 * 1024));
+          out.usedVcpus = xs.reduce((s, x) => s + (x ? x.vcpus : 0), 0);
+        } catch {
+          // unknown
+        }
+        return out;
+      },
       unmodeled: async (ref) => {
         const p = await vms.locate(ref.id, ref.host);
         if (!p) return [];

@@ -1,6 +1,6 @@
 /** Per-process provider state shared by resources: set by ConfigureProvider. */
 import { LivevirtError } from "../../src/errors.js";
-import { HostList, duplicateMacProblem, type Host, type MacOwner, type Vm } from "../../src/model/index.js";
+import { HostList, capacityProblem, duplicateMacProblem, type Host, type Landing, type MacOwner, type Vm } from "../../src/model/index.js";
 import type { Drivers } from "./driver.js";
 import { problemError } from "./spelling.js";
 
@@ -31,6 +31,32 @@ export class LivevirtRuntime {
       if (p) throw problemError(p);
     }
     for (const m of mine) this.macs.set(m.mac, m);
+  }
+
+  /** VMs this plan creates on or moves to each host (by VM name: a VM planned twice counts once). */
+  private readonly landing = new Map<string, Map<string, Landing>>();
+  /** What each host had when this process first asked (one plan: read once per host). */
+  private readonly usage = new Map<string, Promise<{ usedMib?: number; usedVcpus?: number; freeMib?: number }>>();
+
+  /**
+   * Adds a VM landing on `host` in this plan and checks everything that lands there together
+   * against the host's declared capacity (minus what it already has) and its free memory. The call
+   * that overflows fails, naming the host, every VM landing there and the shortfall.
+   */
+  async land(host: Host, vm: Landing, measure: () => Promise<{ usedMib?: number; usedVcpus?: number; freeMib?: number }>): Promise<void> {
+    const here = this.landing.get(host.name) ?? new Map<string, Landing>();
+    this.landing.set(host.name, here);
+    // Into the ledger first: Terraform plans resources concurrently, and every call that comes
+    // back from the host below must see all the VMs landing by then.
+    here.set(vm.vm, vm);
+    const declared = host.capacityMemoryMib !== undefined || host.capacityVcpus !== undefined;
+    // One VM alone is checked by its own move (fit.memory): the host is asked only when VMs land
+    // together or a capacity is declared — an ordinary plan costs no extra host call.
+    if (!declared && here.size < 2) return;
+    if (!this.usage.has(host.name)) this.usage.set(host.name, measure().catch(() => ({})));
+    const measured = await this.usage.get(host.name)!;
+    const p = capacityProblem("host", host, [...here.values()], measured);
+    if (p) throw problemError(p, { host: host.name });
   }
 
   /** Drivers exist (provider configured with a fully known host list). */

@@ -31,6 +31,17 @@ export const providerSchema: Schema = {
               optional: true,
               description: "URI the source host's libvirt daemon uses to reach this host for peer-to-peer moves, e.g. qemu+tcp://10.77.0.2/system.",
             },
+            state: {
+              type: "string",
+              optional: true,
+              description: '"active" (default), "cordoned" (no VM may be placed or moved here; those here stay) or "draining" (every VM must leave: a plan keeping one here fails).',
+            },
+            capacity_memory_mib: {
+              type: "number",
+              optional: true,
+              description: "Memory (MiB) livevirt may place on this host, its VMs together; every plan's creates and moves landing here are checked together against it (and against the host's free memory).",
+            },
+            capacity_vcpus: { type: "number", optional: true, description: "vCPUs livevirt may place on this host, its VMs together (checked like capacity_memory_mib)." },
             shell: {
               type: ["list", "string"],
               optional: true,

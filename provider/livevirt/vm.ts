@@ -1,6 +1,7 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
 import { DomainNotFoundError, LivevirtError, ValidationError } from "../../src/errors.js";
-import { InterfaceUpdateFailed, MoveFailed, planResize, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
+import { InterfaceUpdateFailed, MoveFailed, hostStateProblem, planResize, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
+import { problemError } from "./spelling.js";
 import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
 import { Unknown, valuesEqual, type ObjectValue } from "../framework/values.js";
 import type { LivevirtRuntime } from "./runtime.js";
@@ -66,6 +67,18 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       }
       // A VM this plan creates (or re-creates): the host must have its networks, checked now.
       const creates = !req.prior || (res.requiresReplace?.length ?? 0) > 0;
+      // The planned host's state, and its capacity across everything this plan lands there.
+      if (to && !ctx.destroyRun && rt.hosts) {
+        const arriving = !req.prior || req.prior.host !== res.planned.host;
+        const p = hostStateProblem("host", String(res.planned.name), to, arriving, rt.hosts.hosts);
+        if (p) throw problemError(p, { host: to.name });
+        if (arriving && rt.hostsKnown()) {
+          const v = vmFromValue(res.planned);
+          const usage = rt.driver().vm.hostUsage;
+          const used = to.capacityMemoryMib !== undefined || to.capacityVcpus !== undefined;
+          await rt.land(to, { vm: v.name, memoryMib: v.maxMemoryMib ?? v.memoryMib, vcpus: v.maxVcpus ?? v.vcpus }, () => (usage ? usage(to.name, { used }, dctx(ctx)) : Promise.resolve({})));
+        }
+      }
       if (creates && !ctx.destroyRun && to && rt.hostsKnown() && isKnownVm(res.planned)) await rt.driver().vm.placeCheck?.(vmFromValue(res.planned), dctx(ctx));
       if (!req.prior || !isMove(req.prior, res.planned)) return res;
       // The refresh that precedes a destroy plan is a normal plan whose result is thrown away: no

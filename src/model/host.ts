@@ -1,5 +1,5 @@
 /** A libvirt host livevirt may place VMs on, and the rules about a list of them. */
-import { ref, type Problem } from "./problem.js";
+import { oneOf, ref, wholeNumber, type Problem } from "./problem.js";
 import { URI_FIX, redactSecrets, uriProblem } from "./uri.js";
 
 export interface Host {
@@ -22,7 +22,22 @@ export interface Host {
    * @default this machine for qemu:/// and qemu+unix URIs, ssh for qemu+ssh URIs; otherwise those checks report "unknown"
    */
   readonly shell?: readonly string[];
+  /**
+   * "active": VMs may be placed and moved here. "cordoned": no VM may be placed or moved here
+   * (those already here stay). "draining": every VM must leave — a plan keeping one here fails.
+   * @default "active"
+   */
+  readonly state?: HostState;
+  /** Memory (MiB) livevirt may place here, all its VMs together; checked across each plan. @default what the host has free */
+  readonly capacityMemoryMib?: number;
+  /** vCPUs livevirt may place here, all its VMs together (a count, not a ratio). @default unlimited */
+  readonly capacityVcpus?: number;
 }
+
+export const HOST_STATES = ["active", "cordoned", "draining"] as const;
+export type HostState = (typeof HOST_STATES)[number];
+export const CAPACITY_MEMORY_RANGE = [16, 1 << 30] as const;
+export const CAPACITY_VCPUS_RANGE = [1, 1_000_000] as const;
 
 /** Host names: short, lowercase, usable in messages, file names and Terraform values alike. */
 export const HOST_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -60,6 +75,9 @@ export function hostsProblems(hosts: unknown, at = "hosts"): Problem[] {
         fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave it out for the default',
       });
     }
+    oneOf(out, f("state"), h.state, HOST_STATES);
+    wholeNumber(out, f("capacityMemoryMib"), h.capacityMemoryMib, CAPACITY_MEMORY_RANGE, "MiB", ", or leave it out to use what the host has free");
+    wholeNumber(out, f("capacityVcpus"), h.capacityVcpus, CAPACITY_VCPUS_RANGE, "vCPUs", ", or leave it out");
     for (const key of ["uri", "migrationUri"] as const) {
       const uri = h[key];
       if (typeof uri !== "string") continue;
@@ -100,4 +118,62 @@ export class HostList {
   problem(field: string, name: string): Problem | null {
     return this.byName.has(name) ? null : unknownHostProblem(field, name, this.names());
   }
+}
+
+/**
+ * The problem of a VM planned on `host` in its state, or null. `arriving`: the plan creates the VM
+ * there or moves it there (a VM that stays on a cordoned host is fine; on a draining one it is not).
+ */
+export function hostStateProblem(field: string, vm: string, host: Pick<Host, "name" | "state">, arriving: boolean, others: readonly Pick<Host, "name" | "state">[]): Problem | null {
+  const state = host.state ?? "active";
+  if (state === "active" || (state === "cordoned" && !arriving)) return null;
+  const open = others.filter((h) => (h.state ?? "active") === "active" && h.name !== host.name).map((h) => JSON.stringify(h.name));
+  const elsewhere = open.length ? `place ${vm} on an active host (${open.join(", ")})` : "mark another host active to place it on";
+  return {
+    field,
+    value: host.name,
+    reason: state === "draining" ? `host ${host.name} is draining: every VM must leave it` : `host ${host.name} is cordoned: no VM may be placed or moved there`,
+    fix: `${elsewhere}, or set host ${host.name}'s state to "active"`,
+  };
+}
+
+/** A VM landing on a host, for the capacity checks across a plan or a stack. */
+export interface Landing {
+  readonly vm: string;
+  readonly memoryMib: number;
+  readonly vcpus: number;
+}
+
+/**
+ * Whether the VMs landing on `host` together fit what is left of its capacity: declared capacity
+ * minus what is already used there (`usedMib`/`usedVcpus`, livevirt's and others' VMs that stay),
+ * and the host's measured free memory. null when they fit; otherwise one problem naming the host,
+ * every VM and the shortfall.
+ */
+export function capacityProblem(
+  field: string,
+  host: Pick<Host, "name" | "capacityMemoryMib" | "capacityVcpus">,
+  landing: readonly Landing[],
+  measured: { usedMib?: number; usedVcpus?: number; freeMib?: number } = {},
+): Problem | null {
+  const mem = landing.reduce((s, l) => s + l.memoryMib, 0);
+  const cpus = landing.reduce((s, l) => s + l.vcpus, 0);
+  const names = landing.map((l) => `${l.vm} (${l.memoryMib} MiB)`).join(", ");
+  const short: string[] = [];
+  if (host.capacityMemoryMib !== undefined) {
+    const left = host.capacityMemoryMib - (measured.usedMib ?? 0);
+    if (mem > left) short.push(`${mem - left} MiB over its declared capacity (${host.capacityMemoryMib} MiB${measured.usedMib ? `, ${measured.usedMib} MiB already used` : ""})`);
+  }
+  if (measured.freeMib !== undefined && mem > measured.freeMib) short.push(`${mem - measured.freeMib} MiB more than it has free (${measured.freeMib} MiB)`);
+  if (host.capacityVcpus !== undefined) {
+    const left = host.capacityVcpus - (measured.usedVcpus ?? 0);
+    if (cpus > left) short.push(`${cpus - left} vCPUs over its declared capacity (${host.capacityVcpus} vCPUs${measured.usedVcpus ? `, ${measured.usedVcpus} already used` : ""})`);
+  }
+  if (short.length === 0) return null;
+  return {
+    field,
+    value: host.name,
+    reason: `host ${host.name} cannot take ${landing.length === 1 ? "this VM" : `these ${landing.length} VMs together`}: ${names} need ${mem} MiB, ${short.join("; ")}`,
+    fix: `place some of them on another host, make them smaller, or raise host ${host.name}'s capacity`,
+  };
 }
