@@ -37,6 +37,8 @@ export const livevirtHostsSchema: PropsSchema = {
           state: { type: "string", fix: 'set state to "active", "cordoned" or "draining"' },
           capacityMemoryMib: { type: "number" },
           capacityVcpus: { type: "number" },
+          maxOutboundMoves: { type: "number" },
+          maxInboundMoves: { type: "number" },
         },
       },
     },
@@ -62,6 +64,8 @@ export class LivevirtHosts extends Construct {
         state: h.state,
         capacityMemoryMib: h.capacityMemoryMib,
         capacityVcpus: h.capacityVcpus,
+        maxOutboundMoves: h.maxOutboundMoves,
+        maxInboundMoves: h.maxInboundMoves,
       })),
     });
     this.node.addValidation({

@@ -42,6 +42,12 @@ export const providerSchema: Schema = {
               description: "Memory (MiB) livevirt may place on this host, its VMs together; every plan's creates and moves landing here are checked together against it (and against the host's free memory).",
             },
             capacity_vcpus: { type: "number", optional: true, description: "vCPUs livevirt may place on this host, its VMs together (checked like capacity_memory_mib)." },
+            max_outbound_moves: {
+              type: "number",
+              optional: true,
+              description: "Moves out of this host that may run at once in one apply (1–64); more wait in line, first come first served. Default 1.",
+            },
+            max_inbound_moves: { type: "number", optional: true, description: "Moves into this host that may run at once in one apply (1–64); more wait in line. Default: no limit." },
             shell: {
               type: ["list", "string"],
               optional: true,

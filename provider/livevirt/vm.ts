@@ -10,6 +10,9 @@ import { isMove, planVm, sizes } from "./vm-plan.js";
 import { importedState, lastMoveValue, nicValue, vmFromValue, vmRef, withAssignedMacs } from "./vm-spec.js";
 import { validateVm } from "./vm-validate.js";
 
+/** The attributes an in-place update changes on the host after any move (resize, hot-plug). */
+const IN_PLACE = ["memory_mib", "vcpus", "max_memory_mib", "max_vcpus", "resize", "network_interface"] as const;
+
 export function vmResource(rt: LivevirtRuntime): ResourceType {
   const dctx = (ctx: CallContext) => ({ signal: ctx.signal, log: ctx.log });
   /**
@@ -145,7 +148,9 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         }
         if (now.host === planned.host && now.state === "running") {
           ctx.log.warn(`${now.name} already runs on host ${now.host}: nothing to move`, { id: now.uuid });
-          return { ...planned, id: now.uuid, state: now.state, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) };
+          const arrived: ObjectValue = { ...planned, id: now.uuid, state: now.state, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) };
+          // The plan's in-place changes (resize, interfaces) have not happened yet: they still do.
+          return updateInPlace(ctx, { ...arrived, ...Object.fromEntries(IN_PLACE.map((k) => [k, prior[k] ?? null])) }, arrived, now);
         }
         let moved;
         try {
@@ -165,7 +170,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         // The VM is on its new host now: the state from here on says so, whatever follows.
         // What is true now: moved, with the sizes and interfaces it had — the in-place changes follow.
         const truth: ObjectValue = { ...afterMove };
-        for (const k of ["memory_mib", "vcpus", "max_memory_mib", "max_vcpus", "resize", "network_interface"] as const) truth[k] = prior[k] ?? null;
+        for (const k of IN_PLACE) truth[k] = prior[k] ?? null;
         return updateInPlace(ctx, truth, afterMove, placement);
       }
       // In place: network interfaces (hot-plug). Otherwise only the migration policy changed.

@@ -33,6 +33,11 @@ export class HostRegistry {
     return this.list.names();
   }
 
+  /** The declared host, or undefined. */
+  find(name: string): Host | undefined {
+    return this.list.find(name);
+  }
+
   /** The declared host; a ValidationError naming the declared ones otherwise. */
   target(name: string, field = "host"): Host {
     const h = this.list.find(name);

@@ -102,7 +102,7 @@ export async function moveVm(req: MoveRequest): Promise<MoveOutcome> {
   }
   const limits = req.limits ?? defaultMoveLimits;
   const busy = limits.busyOut(req.from.name);
-  if (busy.running > 0) log("info", `waiting for ${busy.running + busy.waiting} other move(s) out of ${req.from.name} (limit ${limits.outboundPerHost})`);
+  if (busy.running > 0) log("info", `waiting for ${busy.running + busy.waiting} other move(s) out of ${req.from.name} (limit ${limits.limitsOf(req.from.name).outbound})`);
   let slot: MoveSlot;
   try {
     slot = await limits.take(req.from.name, req.to.name, req.signal);

@@ -64,6 +64,8 @@ export interface MoveLimitOptions {
   outboundPerHost?: number;
   /** Concurrent moves into one host (default unlimited). */
   inboundPerHost?: number;
+  /** A host's own limits (its declared maxOutboundMoves / maxInboundMoves), over the two above. */
+  forHost?: (host: string) => { outbound?: number; inbound?: number } | undefined;
   /** Wall clock in ms (default Date.now); tests pass their own. */
   now?: () => number;
 }
@@ -84,11 +86,19 @@ export class MoveLimits {
   readonly outboundPerHost: number;
   readonly inboundPerHost: number;
   readonly now: () => number;
+  private readonly forHost: MoveLimitOptions["forHost"];
 
   constructor(o: MoveLimitOptions = {}) {
     this.outboundPerHost = o.outboundPerHost ?? 1;
     this.inboundPerHost = o.inboundPerHost ?? Number.POSITIVE_INFINITY;
     this.now = o.now ?? Date.now;
+    this.forHost = o.forHost;
+  }
+
+  /** The limits that hold for `host`: its own when declared, else the defaults. */
+  limitsOf(host: string): { outbound: number; inbound: number } {
+    const own = this.forHost?.(host);
+    return { outbound: own?.outbound ?? this.outboundPerHost, inbound: own?.inbound ?? this.inboundPerHost };
   }
 
   /** acquire(), timed: when the slot was granted and how long the wait for it was. */
@@ -105,10 +115,11 @@ export class MoveLimits {
    * of waits (deadlock) can form.
    */
   async acquire(from: string, to: string, signal?: AbortSignal): Promise<() => void> {
-    const releaseOut = await sem(this.outbound, from, this.outboundPerHost).acquire(signal);
-    if (!Number.isFinite(this.inboundPerHost)) return releaseOut;
+    const releaseOut = await sem(this.outbound, from, this.limitsOf(from).outbound).acquire(signal);
+    const inbound = this.limitsOf(to).inbound;
+    if (!Number.isFinite(inbound)) return releaseOut;
     try {
-      const releaseIn = await sem(this.inbound, to, this.inboundPerHost).acquire(signal);
+      const releaseIn = await sem(this.inbound, to, inbound).acquire(signal);
       return () => {
         releaseIn();
         releaseOut();

@@ -32,12 +32,22 @@ export interface Host {
   readonly capacityMemoryMib?: number;
   /** vCPUs livevirt may place here, all its VMs together (a count, not a ratio). @default unlimited */
   readonly capacityVcpus?: number;
+  /**
+   * Moves out of this host that may run at once; more wait in line (FIFO) in the apply. They share
+   * the host's link, CPU and dirty-page tracking, so two at once make both slower. @default 1 (as nova)
+   */
+  readonly maxOutboundMoves?: number;
+  /** Moves into this host that may run at once; more wait in line. @default unlimited */
+  readonly maxInboundMoves?: number;
 }
 
 export const HOST_STATES = ["active", "cordoned", "draining"] as const;
 export type HostState = (typeof HOST_STATES)[number];
 export const CAPACITY_MEMORY_RANGE = [16, 1 << 30] as const;
 export const CAPACITY_VCPUS_RANGE = [1, 1_000_000] as const;
+export const MOVES_PER_HOST_RANGE = [1, 64] as const;
+/** Concurrent moves out of a host when maxOutboundMoves is not set. */
+export const DEFAULT_OUTBOUND_MOVES = 1;
 
 /** Host names: short, lowercase, usable in messages, file names and Terraform values alike. */
 export const HOST_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -78,6 +88,8 @@ export function hostsProblems(hosts: unknown, at = "hosts"): Problem[] {
     oneOf(out, f("state"), h.state, HOST_STATES);
     wholeNumber(out, f("capacityMemoryMib"), h.capacityMemoryMib, CAPACITY_MEMORY_RANGE, "MiB", ", or leave it out to use what the host has free");
     wholeNumber(out, f("capacityVcpus"), h.capacityVcpus, CAPACITY_VCPUS_RANGE, "vCPUs", ", or leave it out");
+    wholeNumber(out, f("maxOutboundMoves"), h.maxOutboundMoves, MOVES_PER_HOST_RANGE, "moves", `, or leave it out for ${DEFAULT_OUTBOUND_MOVES}`);
+    wholeNumber(out, f("maxInboundMoves"), h.maxInboundMoves, MOVES_PER_HOST_RANGE, "moves", ", or leave it out for no limit");
     for (const key of ["uri", "migrationUri"] as const) {
       const uri = h[key];
       if (typeof uri !== "string") continue;

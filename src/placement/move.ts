@@ -9,6 +9,7 @@ import { atLeast } from "../libvirt/version-compare.js";
 import { FORCED_SWITCH_BELOW_QEMU } from "../libvirt/versions.js";
 import { moveVm, type MoveLog, type MoveOutcome } from "../migration/engine.js";
 import { MoveError } from "../migration/errors.js";
+import { MoveLimits } from "../migration/limits.js";
 import { engineSettings } from "../migration/policy.js";
 import { MoveFailed, attachDisks, type MoveRecord, type Placement, type Vm } from "../model/index.js";
 import { formatReport, formatVerdict, getHostFacts, runPreflight } from "../preflight/index.js";
@@ -20,6 +21,8 @@ export class MoveService {
   constructor(
     private readonly hosts: HostRegistry,
     private readonly vms: VmLifecycle,
+    /** Concurrent moves per host: each declared host's maxOutboundMoves / maxInboundMoves, else the defaults. */
+    private readonly limits: MoveLimits = limitsOfHosts(hosts),
   ) {}
 
   /**
@@ -83,7 +86,7 @@ export class MoveService {
     const settings = engineSettings(def.migration, await needsForcedSwitch(this.hosts, [from.name, to.name]));
     try {
       // By name: libvirt's events (where the move statistics come from) name the domain, not its UUID.
-      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, disks: attachDisks(def.disks), signal: opts.signal, log: opts.log });
+      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, disks: attachDisks(def.disks), signal: opts.signal, log: opts.log, limits: this.limits });
       const placement = await this.vms.locate(current.uuid, to.name);
       if (!placement) throw new LivevirtError(`VM ${def.name} moved to ${to.name} but libvirt cannot find it there now`, { host: to.name });
       return {
@@ -165,4 +168,14 @@ export function placementAfterFailure(e: unknown, current: Placement, from: stri
     state: view.state.state,
     reason: view.state.reason,
   };
+}
+
+/** One MoveLimits for a configuration's hosts: each host's declared limits over the defaults. */
+export function limitsOfHosts(hosts: HostRegistry): MoveLimits {
+  return new MoveLimits({
+    forHost: (name) => {
+      const h = hosts.find(name);
+      return h && { outbound: h.maxOutboundMoves, inbound: h.maxInboundMoves };
+    },
+  });
 }

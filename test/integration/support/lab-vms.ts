@@ -24,7 +24,7 @@ export interface LabVm {
 export const vmAddress = (name: string) => `livevirt_vm.${name.replaceAll("-", "_")}`;
 
 /** main.tf.json for the lab's two hosts and these VMs (TCG guests of 256 MiB). */
-export async function labConfig(vms: LabVm[]): Promise<Record<string, unknown>> {
+export async function labConfig(vms: LabVm[], hostExtra: HostExtra = {}): Promise<Record<string, unknown>> {
   const img = await guestImages();
   const resource: Record<string, unknown> = {};
   for (const v of vms) {
@@ -40,12 +40,15 @@ export async function labConfig(vms: LabVm[]): Promise<Record<string, unknown>> 
       migration: [v.migration],
     };
   }
-  return { ...labProviderConfig(), ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}) };
+  return { ...labProviderConfig(hostExtra), ...(vms.length > 0 ? { resource: { livevirt_vm: resource } } : {}) };
 }
 
+/** More attributes for a lab host's provider block, in HCL spelling (e.g. { b: { max_outbound_moves: 2 } }). */
+export type HostExtra = Partial<Record<LabHost, Record<string, unknown>>>;
+
 /** The `terraform` and `provider` parts of a main.tf.json for the lab's two hosts. */
-export function labProviderConfig(): Record<string, unknown> {
-  const host = (h: LabHost) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!] });
+export function labProviderConfig(hostExtra: HostExtra = {}): Record<string, unknown> {
+  const host = (h: LabHost) => ({ name: h, uri: hostUri(h), migration_uri: migrationUri(h), shell: [...labHostTarget(h).shell!], ...hostExtra[h] });
   return {
     terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
     provider: { livevirt: { host: [host("a"), host("b")] } },

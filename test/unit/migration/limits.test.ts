@@ -172,3 +172,48 @@ describe("MoveLimits.take: when a move got its slot and how long it waited", () 
     expect(l.busyOut("a")).toEqual({ running: 0, waiting: 0 });
   });
 });
+
+describe("MoveLimits with per-host limits (a host's maxOutboundMoves / maxInboundMoves)", () => {
+  const perHost = (o: Record<string, { outbound?: number; inbound?: number }>) => new MoveLimits({ forHost: (h) => o[h] });
+
+  it("host b allows 2 out at once while a keeps the default 1", async () => {
+    const l = perHost({ b: { outbound: 2 } });
+    expect(l.limitsOf("a")).toEqual({ outbound: 1, inbound: Number.POSITIVE_INFINITY });
+    expect(l.limitsOf("b").outbound).toBe(2);
+    const b1 = await l.take("b", "a");
+    const b2 = await l.take("b", "a");
+    expect([b1.queuedMs, b2.queuedMs]).toEqual([0, 0]);
+    expect(l.busyOut("b")).toEqual({ running: 2, waiting: 0 });
+    const a1 = await l.take("a", "b");
+    let a2granted = false;
+    const a2 = l.take("a", "b").then((s) => ((a2granted = true), s));
+    await tick();
+    expect(a2granted).toBe(false);
+    a1.release();
+    (await a2).release();
+    b1.release();
+    b2.release();
+  });
+
+  it("an inbound limit on c holds moves into c from different sources", async () => {
+    const l = perHost({ c: { inbound: 1 } });
+    const ac = await l.take("a", "c");
+    const order: string[] = [];
+    const bc = l.take("b", "c").then((s) => (order.push("b→c"), s));
+    await tick();
+    // b→c holds b's only outbound slot while it waits for c (outbound first, then inbound), so b→d waits behind it.
+    const bd = l.take("b", "d").then((s) => (order.push("b→d"), s));
+    await tick();
+    expect(order).toEqual([]);
+    ac.release();
+    (await bc).release();
+    (await bd).release();
+    expect(order).toEqual(["b→c", "b→d"]);
+  });
+
+  it("a host without its own limits gets the configured defaults", () => {
+    const l = new MoveLimits({ outboundPerHost: 3, inboundPerHost: 2, forHost: (h) => (h === "x" ? { outbound: 5 } : undefined) });
+    expect(l.limitsOf("y")).toEqual({ outbound: 3, inbound: 2 });
+    expect(l.limitsOf("x")).toEqual({ outbound: 5, inbound: 2 });
+  });
+});

@@ -42,6 +42,17 @@ describe("rules", () => {
     expect(hostsProblems([{ name: "a", uri: "qemu:///system", state: "paused", capacityMemoryMib: 0.5 }]).map((p) => p.field)).toEqual(["hosts.0.state", "hosts.0.capacityMemoryMib"]);
   });
 
+  it("move limits per host are whole numbers from 1 to 64, each problem naming the field and the fix", () => {
+    const ps = hostsProblems([{ name: "a", uri: "qemu:///system", maxOutboundMoves: 0, maxInboundMoves: 1.5 }, { name: "b", uri: "qemu:///system", maxOutboundMoves: 65 }]);
+    expect(ps.map((p) => [p.field, p.reason])).toEqual([
+      ["hosts.0.maxOutboundMoves", "must be at least 1"],
+      ["hosts.0.maxInboundMoves", "must be a whole number"],
+      ["hosts.1.maxOutboundMoves", "must be at most 64"],
+    ]);
+    expect(ps[0]!.fix).toMatch(/between 1 and 64 moves, or leave it out for 1$/);
+    expect(hostsProblems([{ name: "a", uri: "qemu:///system", maxOutboundMoves: 4, maxInboundMoves: 64 }])).toEqual([]);
+  });
+
   it("cordoned refuses arrivals only; draining refuses staying too; the fix names the active hosts", () => {
     const hosts = [{ name: "a", state: "cordoned" as const }, { name: "b" }, { name: "c", state: "draining" as const }];
     expect(hostStateProblem("host", "web", hosts[0]!, false, hosts)).toBeNull();
@@ -101,6 +112,10 @@ describe("at synth", () => {
     return stack.node.findAll().flatMap((n) => n.node.validate()).filter((m) => m.startsWith("livevirt:"));
   };
   const H = (extra: Partial<Host>): Host[] => [{ name: "a", uri: "qemu:///system", ...extra }, { name: "b", uri: "qemu+ssh://root@kvm-b/system" }];
+
+  it("a move limit out of range fails synth in the props' spelling", () => {
+    expect(synth(H({ maxOutboundMoves: 0 }), [])).toEqual([expect.stringContaining("s/hosts: hosts[0].maxOutboundMoves = 0 is invalid: must be at least 1")]);
+  });
 
   it("a VM declared on a draining host fails synth, naming the active hosts", () => {
     expect(synth(H({ state: "draining" }), [{ id: "web", host: "a" }])).toEqual([

@@ -47,7 +47,7 @@ describe("schemas", () => {
       mode: true, switch: true, onUnsupported: true, bandwidthMib: true, postcopyBandwidthMib: true, maxDowntimeMs: true, timeoutS: true, copyStorage: true, probe: true,
     };
     expect(keys(vmSchema.block.blocks!.migration!.block)).toEqual(hcl(migration));
-    const host: Record<keyof Host, true> = { name: true, uri: true, migrationUri: true, shell: true, state: true, capacityMemoryMib: true, capacityVcpus: true };
+    const host: Record<keyof Host, true> = { name: true, uri: true, migrationUri: true, shell: true, state: true, capacityMemoryMib: true, capacityVcpus: true, maxOutboundMoves: true, maxInboundMoves: true };
     expect(keys(providerSchema.block.blocks!.host!.block)).toEqual(hcl(host));
     const data: Record<keyof HostInfo | "name", true> = {
       name: true, hostname: true, hostUuid: true, libvirtVersion: true, qemuVersion: true, kernel: true, arch: true, kvm: true, postcopy: true, postcopyReason: true,
