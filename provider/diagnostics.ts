@@ -30,7 +30,7 @@ export function toDiagnostic(err: unknown, severity: "ERROR" | "WARNING" = "ERRO
   const { value, host } = err.detail;
   const field = err.detail.field === undefined ? undefined : HCL.field(err.detail.field);
   const fix = err.detail.fix === undefined ? undefined : hcl(err.detail.fix);
-  const lines: string[] = [];
+  const lines: string[] = (err.detail.explain ?? []).map(hcl);
   if (field !== undefined) lines.push(`Field: ${field}`);
   if (value !== undefined) lines.push(`Value: ${JSON.stringify(value)}`);
   if (host !== undefined) lines.push(`Host: ${host}`);

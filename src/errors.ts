@@ -12,6 +12,8 @@ export interface ErrorDetail {
   fix?: string;
   /** The host the error happened on, by its declared short name. */
   host?: string;
+  /** What the one-line message leaves out, a line each (e.g. every failed check: found, required, fix). */
+  explain?: readonly string[];
 }
 
 export class LivevirtError extends Error {

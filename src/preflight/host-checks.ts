@@ -60,6 +60,7 @@ export function hostChecks(f: HostFacts, role: "source" | "destination" = "desti
     title: `userfaultfd usable by QEMU as libvirt runs it${asSource}`,
     status: statusOf(u.usable),
     found: u.found,
+    ...(u.brief ? { brief: u.brief } : {}),
     required: UFFD_REQUIRED,
     requiredFor: "postcopy",
     ...sourceOnly,

@@ -17,6 +17,8 @@ export interface CheckResult {
   title: string;
   status: CheckStatus;
   found: string;
+  /** The finding in a few words, for one-line summaries (default: the first clause of `found`). */
+  brief?: string;
   required: string;
   fix?: string;
   /** "postcopy": only matters when the move uses post-copy; "move": any live move needs it. */

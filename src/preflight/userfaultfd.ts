@@ -28,6 +28,8 @@ export interface UffdVerdict {
   inferred: Tri;
   /** Why, in plain words (becomes the check's `found`). */
   found: string;
+  /** When not usable: why, in a few words (the check's `brief`). */
+  brief?: string;
   fix?: string;
 }
 
@@ -116,7 +118,7 @@ export function userfaultfdVerdict(f: UffdFacts): UffdVerdict {
 
   if (built === "no") {
     const found = parts.join("; ");
-    return { usable: "no", inferred: "no", found, fix: fixFor(f.host, true) };
+    return { usable: "no", inferred: "no", found, brief: "the kernel is built without userfaultfd", fix: fixFor(f.host, true) };
   }
 
   const id = f.qemuIdentity;
@@ -164,5 +166,6 @@ export function userfaultfdVerdict(f: UffdFacts): UffdVerdict {
   } else {
     parts.push(`QEMU probe not run (${p.why})`);
   }
-  return { usable, inferred, found: parts.join("; "), ...(usable === "no" ? { fix: fixFor(f.host, false) } : {}) };
+  const why = p.known && p.value.postcopy === "no" ? "the QEMU probe was refused userfaultfd" : "QEMU, as libvirt runs it, cannot open userfaultfd";
+  return { usable, inferred, found: parts.join("; "), ...(usable === "no" ? { brief: why, fix: fixFor(f.host, false) } : {}) };
 }

@@ -90,14 +90,18 @@ describe("PreflightError names VM, host, check, found, required and fix", () => 
     const e = new PreflightError(report, d.blocking);
     expect(e).toBeInstanceOf(LivevirtError);
     expect(e.name).toBe("PreflightError");
-    expect(e.message).toMatch(/^VM web-1 cannot move from host a to host b: /);
-    expect(e.message).toContain("host b, check qemu.postcopy-ram");
-    expect(e.message).toContain("host b, check kernel.userfaultfd (userfaultfd usable by QEMU as libvirt runs it)");
-    expect(e.message).toContain("found kernel 6.18.44-fc-v782 with userfaultfd; vm.unprivileged_userfaultfd=0");
-    expect(e.message).toContain("required QEMU, as libvirt runs it, can open userfaultfd");
-    expect(e.message).toContain("fix: on host b: set vm.unprivileged_userfaultfd=1");
-    expect(e.message).toContain("Nothing was changed.");
-    expect(e.detail).toMatchObject({ host: "b", field: "preflight.qemu.postcopy-ram" });
+    // One line a person can read: VM, pair, the first failed check (host, id, the finding in a few words), how many more.
+    expect(e.message).toMatch(/^VM web-1 cannot move from host a to host b: qemu\.postcopy-ram on host b: .+ \(and 1 more: kernel\.userfaultfd on b\)$/);
+    expect(e.message).not.toContain("\n");
+    expect(e.message.length).toBeLessThan(220);
+    // Everything else is in the detail, a line each.
+    const explain = e.detail.explain!.join("\n");
+    expect(explain).toContain("host b, check kernel.userfaultfd (userfaultfd usable by QEMU as libvirt runs it):");
+    expect(explain).toContain("found: kernel 6.18.44-fc-v782 with userfaultfd; vm.unprivileged_userfaultfd=0");
+    expect(explain).toContain("required: QEMU, as libvirt runs it, can open userfaultfd");
+    expect(explain).toContain("fix: on host b: set vm.unprivileged_userfaultfd=1");
+    expect(e.detail.explain!.at(-1)).toBe("Nothing was changed.");
+    expect(e.detail).toMatchObject({ host: "b", field: "preflight.qemu.postcopy-ram", fix: expect.stringContaining("each failed check") });
     expect(e.report.strategy).toBe("fail");
   });
 });
