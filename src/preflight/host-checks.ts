@@ -5,7 +5,7 @@ import type { CheckResult } from "./types.js";
 import { UFFD_REQUIRED, fixFor, userfaultfdVerdict } from "./userfaultfd.js";
 
 import { assign } from "../model/index.js";
-import { LIBVIRT_POSTCOPY_MIN, LIBVIRT_RECOVERY_MIN, QEMU_POSTCOPY_MIN } from "../libvirt/versions.js";
+import { LIBVIRT_POSTCOPY_MIN, LIBVIRT_RECOVERY_MIN, QEMU_POSTCOPY_MIN, RESUME_CRASHES_DESTINATION } from "../libvirt/versions.js";
 
 const statusOf = (t: "yes" | "no" | "unknown") => (t === "yes" ? "pass" : t === "no" ? "fail" : "unknown") as CheckResult["status"];
 
@@ -14,6 +14,23 @@ function versionCheck(host: string, id: string, title: string, v: HostFacts["lib
   if (!v.known) return { ...base, status: "unknown", found: `unknown (${v.why})` };
   const ok = atLeast(v.value, min);
   return { ...base, status: ok ? "pass" : "fail", found: v.value, ...(ok ? {} : { fix }) };
+}
+
+/**
+ * Whether a post-copy move that lost its connection can be resumed (--postcopy-resume). Advisory:
+ * without it livevirt waits for the stream to recover by itself. A version measured to crash on the
+ * resume fails it, with what was measured, instead of passing on the version number alone.
+ */
+function recoveryCheck(host: string, v: HostFacts["libvirtVersion"]): CheckResult {
+  const c = versionCheck(host, "libvirt.postcopy-recovery", "libvirt can resume a failed post-copy (recovery)", v, LIBVIRT_RECOVERY_MIN, `upgrade libvirt on host ${host} to ≥ ${LIBVIRT_RECOVERY_MIN} to be able to resume a post-copy move after a link failure`, true);
+  if (c.status !== "pass" || !v.known || !RESUME_CRASHES_DESTINATION.includes(v.value)) return c;
+  return {
+    ...c,
+    status: "fail",
+    found: `${v.value}: its daemon crashes when it resumes an incoming post-copy move (SIGSEGV, measured); livevirt never asks it to and waits for the migration stream to recover by itself`,
+    brief: `libvirt ${v.value} crashes on a post-copy resume`,
+    fix: `upgrade libvirt on host ${host} to a version other than ${RESUME_CRASHES_DESTINATION.join(", ")} (e.g. 9.0 from bookworm, or a newer backport)`,
+  };
 }
 
 /**
@@ -27,7 +44,7 @@ export function hostChecks(f: HostFacts, role: "source" | "destination" = "desti
   const asSource = role === "source" ? " (as a destination; this host is the source here)" : "";
   const checks: CheckResult[] = [
     versionCheck(h, "libvirt.version", "libvirt supports post-copy", f.libvirtVersion, LIBVIRT_POSTCOPY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`),
-    versionCheck(h, "libvirt.postcopy-recovery", "libvirt can resume a failed post-copy (recovery)", f.libvirtVersion, LIBVIRT_RECOVERY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_RECOVERY_MIN} to be able to resume a post-copy move after a link failure`, true),
+    recoveryCheck(h, f.libvirtVersion),
     versionCheck(h, "qemu.version", "QEMU supports post-copy", f.qemuVersion, QEMU_POSTCOPY_MIN, `upgrade QEMU on host ${h} to ≥ ${QEMU_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`),
   ];
 

@@ -53,7 +53,8 @@ describe("decide: post-copy verdict × on_unsupported", () => {
   it("only the destination needs userfaultfd: a source that cannot receive post-copy is advisory", () => {
     const checks = [...hostChecks({ ...unprivHost("b"), qemuProbe: probe("no") }, "source"), ...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "destination")];
     const src = checks.filter((c) => c.host === "b" && c.status === "fail");
-    expect(src.map((c) => c.id).sort()).toEqual(["kernel.userfaultfd", "qemu.postcopy-ram"]);
+    // (libvirt 11.3.0's recovery check fails too: advisory, see the recovery test below.)
+    expect(src.map((c) => c.id).sort()).toEqual(["kernel.userfaultfd", "libvirt.postcopy-recovery", "qemu.postcopy-ram"]);
     expect(src.every((c) => c.advisory)).toBe(true);
     const d = decide(checks, vm());
     expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
@@ -115,5 +116,23 @@ describe("summary paragraph", () => {
     // The setting in the model's words (a marker the provider renders as migration.on_unsupported = "precopy").
     expect(spell(s, MODEL_SPELLING)).toContain('migration.onUnsupported = "precopy"');
     expect(s).toContain("kernel.userfaultfd on b");
+  });
+});
+
+describe("libvirt.postcopy-recovery (advisory)", () => {
+  const recovery = (version: string) => hostChecks({ ...rootHost("b"), libvirtVersion: known(version, "test"), qemuProbe: probe("yes") }).find((c) => c.id === "libvirt.postcopy-recovery")!;
+  it("passes from 8.5.0, fails below with an upgrade fix", () => {
+    expect(recovery("9.0.0")).toMatchObject({ status: "pass", advisory: true, found: "9.0.0" });
+    expect(recovery("8.0.0")).toMatchObject({ status: "fail", advisory: true, fix: expect.stringContaining("≥ 8.5.0") });
+  });
+  it("fails on a version measured to crash on the resume (11.3.0), saying what was measured, and never blocks a move", () => {
+    const c = recovery("11.3.0");
+    expect(c).toMatchObject({ status: "fail", advisory: true, brief: "libvirt 11.3.0 crashes on a post-copy resume" });
+    expect(c.found).toMatch(/^11\.3\.0: its daemon crashes when it resumes an incoming post-copy move/);
+    const checks = [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "source"), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
+    const d = decide(checks, vm());
+    expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
+    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
+    expect(s).toContain("Post-copy recovery is not available everywhere (libvirt.postcopy-recovery on a");
   });
 });
