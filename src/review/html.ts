@@ -8,6 +8,18 @@ import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./es
 import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
+import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
+
+function orderHtml(s: Schedule): string {
+  if (s.moves.length < 2) return "";
+  const cells = (tag: "td" | "th", row: readonly string[]) => row.map((c) => `<${tag}>${h(c)}</${tag}>`).join("");
+  return [
+    `<section class="order"><h2>Move order</h2><p class="schedule">${h(scheduleSummary(s))}</p>`,
+    `<table class="order"><thead><tr>${cells("th", ORDER_HEAD)}</tr></thead><tbody>`,
+    ...orderRows(s).map((r) => `<tr>${cells("td", r)}</tr>`),
+    `</tbody></table></section>`,
+  ].join("\n");
+}
 
 const CSS = `
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#1f2328;background:#fff}
@@ -98,6 +110,7 @@ export function renderHtml(r: ReviewReport): string {
     listHtml("replaced", "Replaced (destroyed and created again: the guest reboots, it does not move)", r.replaced.map((c) => refItem(c, c.because.length ? `, because ${c.because.join(", ")} changed` : ""))),
     listHtml("restarted", "Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refItem(c, `: ${c.resize}`))),
     listHtml("destroyed", "Destroyed", r.destroyed.map((c) => refItem(c))),
+    orderHtml(r.schedule),
     ...r.moves.map(moveHtml),
     listHtml("created", "Created", r.created.map((c) => refItem(c))),
     listHtml("updated", "Updated in place (no move)", r.updated.map((c) => refItem(c, c.resize ? `: ${c.resize}` : ""))),

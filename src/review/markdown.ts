@@ -4,6 +4,14 @@ import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./es
 import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
+import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
+
+/** When the moves run: one sentence, then the order (only when there is more than one move). */
+function orderSection(s: Schedule): string[] {
+  if (s.moves.length < 2) return [];
+  const row = (cells: readonly string[]) => `| ${cells.map(md).join(" | ")} |`;
+  return ["### Move order", "", md(scheduleSummary(s)), "", row(ORDER_HEAD), `|${ORDER_HEAD.map(() => "---").join("|")}|`, ...orderRows(s).map(row), ""];
+}
 
 const ICON = { pass: "✅", fail: "❌", unknown: "❔" } as const;
 
@@ -78,7 +86,7 @@ export function renderMarkdown(r: ReviewReport): string {
       const checks = m.verdict.kind === "known" ? checkCounts(m.verdict.parsed.checks) : m.verdict.kind === "after-apply" ? VERDICT_AFTER_APPLY : "—";
       out.push(`| ${md(m.vm)} | ${md(m.from)} → ${md(m.to)} | ${md(strategyPhrase(m))} | ${md(checks)} | ${md(estimateShort(m.estimate))} |`);
     }
-    out.push("", ...r.moves.flatMap(moveSection));
+    out.push("", ...orderSection(r.schedule), ...r.moves.flatMap(moveSection));
   }
   out.push(
     ...listSection("Created", r.created.map((c) => refLine(c))),

@@ -5,7 +5,8 @@
  */
 import type { Strategy } from "../preflight/types.js";
 import { estimateMove, type Estimate } from "./estimate.js";
-import type { Attrs, PlanSummary, VmChange } from "./plan-json.js";
+import type { Attrs, PlanHost, PlanSummary, VmChange } from "./plan-json.js";
+import { DEFAULT_HOST_LIMITS, scheduleMoves, type Schedule } from "./schedule.js";
 import { parseVerdict, type ParsedVerdict } from "./verdict.js";
 
 export type VerdictState =
@@ -59,6 +60,10 @@ export interface ReviewReport {
   /** Updates (moves too) whose resize restarts the VM on its host: the guest reboots. `resize` says why. */
   restarted: (VmRef & { resize: string })[];
   unchanged: number;
+  /** The provider's host blocks as the plan shows them (limits, state, capacity). */
+  hosts: PlanHost[];
+  /** The order the moves run in and their estimated total (empty without moves). */
+  schedule: Schedule;
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -123,7 +128,7 @@ function moveOf(c: VmChange, before: Attrs, after: Attrs): Move {
 }
 
 export function buildReport(plan: PlanSummary): ReviewReport {
-  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0 };
+  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0, hosts: plan.hosts, schedule: scheduleMoves([]) };
   if (plan.terraformVersion) r.terraformVersion = plan.terraformVersion;
   for (const c of plan.vms) {
     switch (c.action) {
@@ -149,5 +154,20 @@ export function buildReport(plan: PlanSummary): ReviewReport {
         r.unchanged++;
     }
   }
+  r.schedule = scheduleOf(r.moves, plan.hosts);
   return r;
+}
+
+/** The moves through the provider's queues: each host's declared limits, else the defaults. */
+function scheduleOf(moves: readonly Move[], hosts: readonly PlanHost[]): Schedule {
+  const limitsOf = (name: string) => {
+    const h = hosts.find((x) => x.name === name);
+    return { outbound: h?.maxOutboundMoves ?? DEFAULT_HOST_LIMITS.outbound, inbound: h?.maxInboundMoves ?? DEFAULT_HOST_LIMITS.inbound };
+  };
+  // A recreate is no live move (it takes no move slot); a refused one does not run.
+  const live = moves.filter((m) => m.strategy === "postcopy" || m.strategy === "precopy");
+  return scheduleMoves(
+    live.map((m) => ({ vm: m.vm, from: m.from, to: m.to, ...(m.estimate.kind === "bounded" ? { seconds: m.estimate.seconds, atLeast: m.estimate.atLeast } : { seconds: undefined }) })),
+    limitsOf,
+  );
 }

@@ -24,8 +24,19 @@ export interface VmChange {
   replacePaths: string[][];
 }
 
+/** A host block of the plan's livevirt provider configuration: what the review reads of it (constants only). */
+export interface PlanHost {
+  name: string;
+  state?: string;
+  capacityMemoryMib?: number;
+  maxOutboundMoves?: number;
+  maxInboundMoves?: number;
+}
+
 export interface PlanSummary {
   terraformVersion?: string;
+  /** The livevirt provider's host blocks; empty when the configuration is not in the plan or not constant. */
+  hosts: PlanHost[];
   formatVersion?: string;
   /** False when Terraform could not finish the plan (`errored`): the review says so. */
   errored: boolean;
@@ -77,8 +88,37 @@ export function readPlan(json: unknown): PlanSummary {
   }
   return {
     ...(typeof json.terraform_version === "string" ? { terraformVersion: json.terraform_version } : {}),
+    hosts: hostsOf(json.configuration),
     formatVersion: json.format_version,
     errored: json.errored === true,
     vms,
   };
+}
+
+/**
+ * `configuration.provider_config.livevirt.expressions.host`: one object per host block, each
+ * attribute `{ constant_value }` when it is a literal (a cdktf stack's always are). A host whose
+ * name is not a constant is left out.
+ */
+function hostsOf(configuration: unknown): PlanHost[] {
+  const providers = isObj(configuration) && isObj(configuration.provider_config) ? configuration.provider_config : {};
+  const livevirt = Object.values(providers).find((p): p is Attrs => isObj(p) && p.name === "livevirt" && !("alias" in p));
+  const blocks = livevirt && isObj(livevirt.expressions) && Array.isArray(livevirt.expressions.host) ? livevirt.expressions.host : [];
+  const constant = (b: Attrs, k: string) => (isObj(b[k]) ? (b[k] as Attrs).constant_value : undefined);
+  const num = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? v : undefined);
+  const out: PlanHost[] = [];
+  for (const b of blocks) {
+    if (!isObj(b) || typeof constant(b, "name") !== "string") continue;
+    const h: PlanHost = { name: constant(b, "name") as string };
+    const state = constant(b, "state");
+    if (typeof state === "string") h.state = state;
+    const set = (k: "capacityMemoryMib" | "maxOutboundMoves" | "maxInboundMoves", v: unknown) => {
+      if (num(v) !== undefined) h[k] = num(v);
+    };
+    set("capacityMemoryMib", constant(b, "capacity_memory_mib"));
+    set("maxOutboundMoves", constant(b, "max_outbound_moves"));
+    set("maxInboundMoves", constant(b, "max_inbound_moves"));
+    out.push(h);
+  }
+  return out;
 }

@@ -84,3 +84,24 @@ describe("HTML", () => {
     expect(out).toContain("&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quoted&quot;");
   });
 });
+
+describe("Move order: the provider's per-host queues, with the plan's own host limits", () => {
+  it("two moves out of a at the default limit: one after the other; no total when one has no bandwidth cap", () => {
+    const { markdown, html } = review(examplePlan());
+    expect(markdown).toContain("### Move order");
+    expect(markdown).toContain("2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move without bandwidth\\_mib is bounded by the link");
+    expect(markdown).toContain("| 2 | rv-web | a → b | — | ≈ 4 s | rv-db |");
+    expect(html).toContain('<section class="order"><h2>Move order</h2>');
+  });
+
+  it("max_outbound_moves = 2 in the plan's provider block: both at once; the total is the longer (a floor: one is pre-copy)", () => {
+    const plan = examplePlan();
+    (change(plan, "livevirt_vm.rv_db").after!.migration as Record<string, unknown>).bandwidth_mib = 32;
+    const config = plan.configuration as { provider_config: { livevirt: { expressions: { host: Record<string, unknown>[] } } } };
+    config.provider_config.livevirt.expressions.host[0]!.max_outbound_moves = { constant_value: 2 };
+    const { markdown } = review(plan);
+    expect(markdown).toContain("2 moves: 2 out of a (2 at once); at most 2 at once; estimated at least 6 s in all.");
+    expect(markdown).toContain("| 1 | rv-db | a → b | at once | ≥ 6 s | — |");
+    expect(markdown).toContain("| 2 | rv-web | a → b | at once | ≈ 4 s | — |");
+  });
+});
