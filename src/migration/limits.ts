@@ -22,6 +22,11 @@ export class Semaphore {
     return this.queue.length;
   }
 
+  /** Whether acquire() called now would queue (decided synchronously, at the call). */
+  get wouldWait(): boolean {
+    return !(this.active < this.max && this.queue.length === 0);
+  }
+
   /** Resolves with a release function (idempotent); rejects with signal.reason if aborted first. */
   acquire(signal?: AbortSignal): Promise<() => void> {
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -104,9 +109,11 @@ export class MoveLimits {
   /** acquire(), timed: when the slot was granted and how long the wait for it was. */
   async take(from: string, to: string, signal?: AbortSignal): Promise<MoveSlot> {
     const asked = this.now();
-    const release = await this.acquire(from, to, signal);
+    const { release, waited } = await this.acquireSlot(from, to, signal);
     const grantedAt = this.now();
-    return { release, grantedAt, queuedMs: Math.max(0, grantedAt - asked) };
+    // A free slot costs 0 ms by definition: the clock may still tick across the await (a loaded
+    // event loop), which is not queueing.
+    return { release, grantedAt, queuedMs: waited ? Math.max(0, grantedAt - asked) : 0 };
   }
 
   /**
@@ -115,14 +122,25 @@ export class MoveLimits {
    * of waits (deadlock) can form.
    */
   async acquire(from: string, to: string, signal?: AbortSignal): Promise<() => void> {
-    const releaseOut = await sem(this.outbound, from, this.limitsOf(from).outbound).acquire(signal);
+    return (await this.acquireSlot(from, to, signal)).release;
+  }
+
+  private async acquireSlot(from: string, to: string, signal?: AbortSignal): Promise<{ release: () => void; waited: boolean }> {
+    const out = sem(this.outbound, from, this.limitsOf(from).outbound);
+    const waitedOut = out.wouldWait;
+    const releaseOut = await out.acquire(signal);
     const inbound = this.limitsOf(to).inbound;
-    if (!Number.isFinite(inbound)) return releaseOut;
+    if (!Number.isFinite(inbound)) return { release: releaseOut, waited: waitedOut };
     try {
-      const releaseIn = await sem(this.inbound, to, inbound).acquire(signal);
-      return () => {
-        releaseIn();
-        releaseOut();
+      const into = sem(this.inbound, to, inbound);
+      const waitedIn = into.wouldWait;
+      const releaseIn = await into.acquire(signal);
+      return {
+        waited: waitedOut || waitedIn,
+        release: () => {
+          releaseIn();
+          releaseOut();
+        },
       };
     } catch (e) {
       releaseOut();
