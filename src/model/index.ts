@@ -12,3 +12,4 @@ export * from "./nic.js";
 export * from "./resize.js";
 export * from "./migration.js";
 export * from "./move.js";
+export * from "./placement.js";
