@@ -41,6 +41,7 @@ export const CONCURRENT: readonly string[] = [
   "provider-cpu.test.ts",
   "fault-saved-plan.test.ts",
   "provider-resize.test.ts",
+  "drain.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {
