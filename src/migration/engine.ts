@@ -21,7 +21,7 @@ import type { DomJobInfo } from "../libvirt/parse/domjobinfo.js";
 import { connect } from "../hosts/registry.js";
 import type { Connection } from "../libvirt/virsh.js";
 import { startDirtyRateProbe, wantsDirtyRateHint } from "./dirty-rate.js";
-import { MoveError, type HostViews, type VmLocation } from "./errors.js";
+import { describeView, MoveError, type HostViews, type VmLocation } from "./errors.js";
 import { completedStats, watchSourceEvents, type SourceEvents, type StatsOrigin } from "./job-stats.js";
 import { defaultMoveLimits, type MoveLimits, type MoveSlot } from "./limits.js";
 import { monitorMigration, type DirtyRateSource, type MonitorResult, type MoveLog } from "./monitor.js";
@@ -31,7 +31,7 @@ import { prepareRefusal, type PrepareRefusal } from "./refusal.js";
 import { resumePostcopy } from "./resume.js";
 import { disksToCopy, prepareDestinationImages, removeCreatedImages, type CopiedDisk, type MoveDisk } from "./storage-copy.js";
 import { settleOrphanJob, type SettleResult } from "./orphan-job.js";
-import { fixFor, inspectBoth, judgeLocation, movedProblems, stateAt, verifyMoved, whereMessage } from "./verify.js";
+import { fixFor, inspectBoth, isIncompleteIncoming, judgeLocation, movedProblems, stateAt, verifyMoved, whereMessage } from "./verify.js";
 
 export type { MoveLog } from "./monitor.js";
 
@@ -324,6 +324,9 @@ async function abortOrphanJob(src: Connection, domain: string, log: MoveLog): Pr
   }
 }
 
+/** Half-second looks for libvirt's own clean-up of an incoming copy, before removing it ourselves. */
+const LEFTOVER_POLLS = 10;
+
 /** Looks at both hosts and builds the MoveError for a move that did not complete. */
 async function failure(req: MoveRequest, why: string, switched: boolean, phase: MoveError["phase"], cause?: unknown, refused?: PrepareRefusal): Promise<MoveError> {
   const { domain, from, to } = req;
@@ -335,8 +338,16 @@ async function failure(req: MoveRequest, why: string, switched: boolean, phase: 
     views = await inspectBoth(from, to, domain);
     location = judgeLocation(views, switched);
     const leftovers = location === "source" && views.destination.present === true;
-    if ((location !== "unknown" && !leftovers) || i >= 20) break;
+    if ((location !== "unknown" && !leftovers) || i >= LEFTOVER_POLLS) break;
     await new Promise((r) => setTimeout(r, 500));
+  }
+  // Still there: the destination has not noticed yet (a cut link: its keepalive). Remove the copy
+  // that never ran the guest, so the state and a retry find the VM on the source only.
+  if (isIncompleteIncoming(views, switched)) {
+    (req.log ?? noLog)("warn", `${domain}: removing the incomplete incoming copy on ${to.name} (${describeView(views.destination)}); the guest runs on ${from.name}`);
+    await connect(to, { timeoutMs: 15_000 }).destroy(domain).catch(() => undefined);
+    views = await inspectBoth(from, to, domain);
+    location = judgeLocation(views, switched);
   }
   // libvirt's own words, unless it only echoes our abort.
   const libvirtSays =

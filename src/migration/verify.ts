@@ -57,6 +57,18 @@ export function judgeLocation(views: HostViews, switched: boolean): VmLocation {
   return "unknown";
 }
 
+/**
+ * Pure: the destination holds only the incomplete incoming copy of a move that failed in
+ * pre-copy — paused ("migrating"), transient — while the source runs the guest. libvirt removes
+ * it once the destination notices the failure, which takes its keepalive (about 30 s by default)
+ * when the link itself failed; until then a retry of the move would find the name taken. Such a
+ * copy never ran the guest: removing it loses nothing.
+ */
+export function isIncompleteIncoming(views: HostViews, switched: boolean): boolean {
+  const { source: s, destination: d } = views;
+  return !switched && isRunning(s) && d.present === true && d.state?.state === "paused" && d.state.reason === "migrating" && d.persistent === false;
+}
+
 /** The state string to record for the VM's location. */
 export function stateAt(views: HostViews, location: VmLocation): string {
   if (location === "source") return describeView(views.source);

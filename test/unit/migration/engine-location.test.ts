@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { describeView, type HostView, type HostViews } from "../../../src/migration/errors.js";
-import { fixFor, judgeLocation, movedProblems, stateAt } from "../../../src/migration/verify.js";
+import { fixFor, isIncompleteIncoming, judgeLocation, movedProblems, stateAt } from "../../../src/migration/verify.js";
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 
 const absent = (host: string): HostView => ({ host, present: false });
@@ -14,6 +14,25 @@ const unknown = (host: string): HostView => ({ host, present: "unknown", error: 
 const views = (source: HostView, destination: HostView): HostViews => ({ source, destination });
 const A = { name: "a", uri: "qemu:///a" };
 const B = { name: "b", uri: "qemu:///b" };
+
+describe("isIncompleteIncoming: the destination's copy of a failed pre-copy, which never ran the guest", () => {
+  // Measured in the lab with the link cut: a aborted after its keepalive, b kept "paused (migrating)"
+  // until its own keepalive fired, so a retry in between found the name taken on b.
+  it("a runs the guest, b holds a transient paused (migrating) copy → remove it", () => {
+    expect(isIncompleteIncoming(views(on("a", "running", "migration cancelled"), on("b", "paused", "migrating", false)), false)).toBe(true);
+  });
+  it("never after the switch to post-copy: b's copy then holds the guest's vCPUs", () => {
+    expect(isIncompleteIncoming(views(on("a", "running", "migration cancelled"), on("b", "paused", "migrating", false)), true)).toBe(false);
+  });
+  it("never a persistent copy, a running one, one of another reason, or when a does not run the guest", () => {
+    expect(isIncompleteIncoming(views(on("a", "running", "unpaused"), on("b", "paused", "migrating", true)), false)).toBe(false);
+    expect(isIncompleteIncoming(views(on("a", "running", "unpaused"), on("b", "running", "migrated", false)), false)).toBe(false);
+    expect(isIncompleteIncoming(views(on("a", "running", "unpaused"), on("b", "paused", "user", false)), false)).toBe(false);
+    expect(isIncompleteIncoming(views(on("a", "paused", "migrating"), on("b", "paused", "migrating", false)), false)).toBe(false);
+    expect(isIncompleteIncoming(views(unknown("a"), on("b", "paused", "migrating", false)), false)).toBe(false);
+    expect(isIncompleteIncoming(views(on("a", "running", "unpaused"), absent("b")), false)).toBe(false);
+  });
+});
 
 describe("judgeLocation", () => {
   it("completed move: running on b, gone from a → destination", () => {
