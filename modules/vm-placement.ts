@@ -130,6 +130,7 @@ export const vmPlacementSchema: PropsSchema = {
         timeoutS: { type: "number" },
         copyStorage: { type: "boolean" },
         probe: { type: "boolean" },
+        tls: { type: "string" },
       },
     },
     // Checked by instanceof, not by JSON Schema; listed so it is a known field.

@@ -75,3 +75,8 @@ export function actionsOf(plan: PlanJson, address: string): string[] | undefined
 export function resourceValues(state: StateJson, address: string): Record<string, unknown> | undefined {
   return state.values?.root_module?.resources?.find((r) => r.address === address)?.values;
 }
+
+/** The planned values of one resource (`after`), or undefined when the plan does not touch it. */
+export function plannedAfter(plan: PlanJson, address: string): Record<string, unknown> | undefined {
+  return plan.resource_changes?.find((r) => r.address === address)?.change.after ?? undefined;
+}

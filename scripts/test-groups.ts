@@ -42,6 +42,7 @@ export const CONCURRENT: readonly string[] = [
   "fault-saved-plan.test.ts",
   "provider-resize.test.ts",
   "drain.test.ts",
+  "migration-tls.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

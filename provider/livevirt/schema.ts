@@ -122,6 +122,13 @@ const migrationBlock: BlockSchema = {
     timeout_s: { type: "number", optional: true, computed: true, default: M.timeoutS, description: `Give up on the move after this many seconds (default ${M.timeoutS}).` },
     copy_storage: { type: "bool", optional: true, computed: true, default: M.copyStorage, description: `Copy non-shared disks during the move (default ${M.copyStorage}).` },
     probe: { type: "bool", optional: true, computed: true, default: M.probe, description: `Check both hosts can post-copy before moving (default ${M.probe}).` },
+    tls: {
+      type: "string",
+      optional: true,
+      computed: true,
+      default: M.tls,
+      description: `Encrypt the migration data with QEMU's TLS: "auto" (default: when both hosts are set up for it, checked at plan time), "required" (refuse a move in clear), or "off".`,
+    },
   },
 };
 

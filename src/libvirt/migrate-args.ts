@@ -39,6 +39,8 @@ export interface MigrateOptions {
   timeout?: { seconds: number; action: "suspend" | "postcopy" };
   /** Ask virsh to print progress (parsed into MigrationHandle.progress). */
   verbose?: boolean;
+  /** Encrypt the migration data with QEMU's native TLS (--tls; certificates in qemu.conf's migration TLS directory). */
+  tls?: boolean;
 }
 
 function invalid(field: string, value: unknown, message: string, fix: string): never {
@@ -75,6 +77,9 @@ export function validateMigrateOptions(o: MigrateOptions): void {
   }
   if (o.timeout && !live) {
     invalid("timeout", o.timeout.seconds, "timeout only applies to live migration", "set live: true or drop timeout");
+  }
+  if (o.tls && o.tunnelled) {
+    invalid("tls", true, "QEMU's TLS cannot be used with tunnelled migration (the data then flows inside the libvirt connection)", "drop tunnelled or tls");
   }
   if (o.tunnelled && !o.p2p) {
     invalid("tunnelled", true, "tunnelled migration requires p2p", "set p2p: true");
@@ -118,6 +123,7 @@ export function buildMigrateArgs(domain: string, destUri: string, o: MigrateOpti
   if (o.copyStorageAll) a.push("--copy-storage-all");
   if (o.migrateDisks !== undefined) a.push("--migrate-disks", o.migrateDisks.join(","));
   if (o.verbose) a.push("--verbose");
+  if (o.tls) a.push("--tls");
   if (o.postcopy) a.push("--postcopy");
   if (o.postcopyAfterPrecopy) a.push("--postcopy-after-precopy");
   if (o.postcopyResume) a.push("--postcopy-resume");

@@ -6,7 +6,7 @@
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { DomainNotFoundError, ValidationError } from "../errors.js";
+import { DomainNotFoundError, ParseError, ValidationError } from "../errors.js";
 import { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
 import { startMigration, type MigrateRunOptions, type MigrationHandle } from "./migrate.js";
 import { parseCapabilities, type HostCapabilities } from "./parse/capabilities.js";
@@ -248,6 +248,18 @@ export class Connection {
   /** Switches a running migration (started with postcopy) to post-copy. No way back after this. */
   async migratePostcopy(name: string, opts?: RunOptions): Promise<void> {
     await this.run(["migrate-postcopy", "--domain", name], opts);
+  }
+
+  /**
+   * QEMU's migration parameters as it holds them now (QMP query-migrate-parameters, read-only):
+   * during a move they show what libvirt set up — e.g. "tls-creds" and "tls-hostname" of an
+   * encrypted one.
+   */
+  async migrateParameters(name: string, opts?: RunOptions): Promise<Record<string, unknown>> {
+    const out = await this.run(["qemu-monitor-command", "--domain", name, '{"execute":"query-migrate-parameters"}'], opts);
+    const reply = JSON.parse(out) as { return?: Record<string, unknown> };
+    if (!reply.return || typeof reply.return !== "object") throw new ParseError("query-migrate-parameters: no return value", "qemu-monitor-command", out.slice(0, 200));
+    return reply.return;
   }
 
   /** The flags `virsh migrate` knows on this machine (the client decides which it can send). */

@@ -42,6 +42,8 @@ export interface MoveRequest {
   settings: MigrationSettings;
   /** Overrides settings.mode: the resource's choice for this move. */
   strategy: "postcopy" | "precopy";
+  /** Encrypt the migration data (QEMU TLS): the preflight's decision for this pair. @default false */
+  tls?: boolean;
   /** StopProvider: aborts a pre-copy; after the post-copy switch the move runs to the end. */
   signal?: AbortSignal;
   log?: MoveLog;
@@ -188,6 +190,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     persistent: true,
     undefineSource: true,
     postcopy: req.strategy === "postcopy",
+    ...(req.tls ? { tls: true } : {}),
     ...(settings.bandwidthMib !== undefined ? { bandwidth: settings.bandwidthMib } : {}),
     ...(req.strategy === "postcopy" && settings.postcopyBandwidthMib !== undefined ? { postcopyBandwidth: settings.postcopyBandwidthMib } : {}),
     ...(copyTargets === undefined ? (settings.copyStorage ? { copyStorageAll: true } : {}) : copyTargets.length > 0 ? { copyStorageAll: true, migrateDisks: copyTargets } : {}),
@@ -204,7 +207,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     await events.close();
     throw await failure(req, "the migration could not be started", false, "not-started", e);
   }
-  log("info", `moving ${domain} from ${from.name} to ${to.name} (${req.strategy}${req.strategy === "postcopy" ? `, switch ${settings.switch}` : ""}, ${formatMiB(guestRamBytes)} RAM${settings.bandwidthMib ? `, ${settings.bandwidthMib} MiB/s` : ""})`, {
+  log("info", `moving ${domain} from ${from.name} to ${to.name} (${req.strategy}${req.strategy === "postcopy" ? `, switch ${settings.switch}` : ""}, ${req.tls ? "TLS" : "in clear"}, ${formatMiB(guestRamBytes)} RAM${settings.bandwidthMib ? `, ${settings.bandwidthMib} MiB/s` : ""})`, {
     command: handle.command.join(" "),
   });
 

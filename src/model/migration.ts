@@ -4,9 +4,16 @@ import { assign, oneOf, ref, wholeNumber, type Problem } from "./problem.js";
 export const MIGRATION_MODES = ["postcopy", "precopy"] as const;
 export const SWITCH_POLICIES = ["auto", "first-pass", "stall", "timeout"] as const;
 export const ON_UNSUPPORTED = ["fail", "precopy", "recreate"] as const;
+/**
+ * Encryption of the migration data (QEMU's native TLS, `virsh migrate --tls`): "auto" encrypts
+ * when both hosts have valid QEMU TLS material (checked at plan time) and moves in clear otherwise,
+ * saying so in the plan; "required" refuses a move that cannot be encrypted; "off" never encrypts.
+ */
+export const MIGRATION_TLS = ["auto", "required", "off"] as const;
 export type MigrationMode = (typeof MIGRATION_MODES)[number];
 export type SwitchPolicy = (typeof SWITCH_POLICIES)[number];
 export type OnUnsupported = (typeof ON_UNSUPPORTED)[number];
+export type MigrationTls = (typeof MIGRATION_TLS)[number];
 
 /** The VM's migration policy, defaults resolved (also when the user wrote none). */
 export interface MigrationPolicy {
@@ -28,6 +35,8 @@ export interface MigrationPolicy {
   readonly copyStorage: boolean;
   /** Run a throw-away post-copy move between the hosts at plan time (authoritative). @default true */
   readonly probe: boolean;
+  /** Encrypt the migration data with QEMU's TLS: "auto" when both hosts are ready, "required", "off". @default "auto" */
+  readonly tls: MigrationTls;
 }
 
 /** The one set of defaults: the provider's schema, the constructs' docs and the move engine use these. */
@@ -39,6 +48,9 @@ export const MIGRATION_DEFAULTS = {
   timeoutS: 600,
   copyStorage: false,
   probe: true,
+  // Encrypt whenever both hosts are set up for it: an operator who installed the certificates
+  // wants them used, and the plan says which way each move goes.
+  tls: "auto",
 } as const satisfies Omit<MigrationPolicy, "bandwidthMib" | "postcopyBandwidthMib" | "maxDowntimeMs">;
 
 /** QEMU's own downtime-limit, used when maxDowntimeMs is unset. */
@@ -67,6 +79,7 @@ export function migrationProblems(m: Readonly<Record<string, unknown>> | null | 
   oneOf(out, f("mode"), m.mode, MIGRATION_MODES);
   oneOf(out, f("switch"), m.switch, SWITCH_POLICIES);
   oneOf(out, f("onUnsupported"), m.onUnsupported, ON_UNSUPPORTED);
+  oneOf(out, f("tls"), m.tls, MIGRATION_TLS);
   const unset = ", or leave it unset for unlimited";
   wholeNumber(out, f("bandwidthMib"), m.bandwidthMib, BANDWIDTH_MIB_RANGE, "MiB/s", unset);
   wholeNumber(out, f("postcopyBandwidthMib"), m.postcopyBandwidthMib, BANDWIDTH_MIB_RANGE, "MiB/s", unset);

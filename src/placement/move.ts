@@ -51,7 +51,7 @@ export class MoveService {
         // What the domain really has (an adopted VM may have more than it declares) and what the
         // same apply plugs in after the move: the destination needs both.
         networkInterfaces: [...(current.networkInterfaces ?? []), ...def.networkInterfaces],
-        migration: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage },
+        migration: { mode: policy.mode, onUnsupported: policy.onUnsupported, copyStorage: policy.copyStorage, tls: policy.tls },
       },
       from: this.hosts.target(already ?? current.host),
       to: this.hosts.target(def.host),
@@ -86,7 +86,7 @@ export class MoveService {
     const settings = engineSettings(def.migration, await needsForcedSwitch(this.hosts, [from.name, to.name]));
     try {
       // By name: libvirt's events (where the move statistics come from) name the domain, not its UUID.
-      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, disks: attachDisks(def.disks), signal: opts.signal, log: opts.log, limits: this.limits });
+      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, tls: report.tls, disks: attachDisks(def.disks), signal: opts.signal, log: opts.log, limits: this.limits });
       const placement = await this.vms.locate(current.uuid, to.name);
       if (!placement) throw new LivevirtError(`VM ${def.name} moved to ${to.name} but libvirt cannot find it there now`, { host: to.name });
       return {

@@ -1,6 +1,7 @@
 /** Plain-words text for the plan: the summary paragraph and the check list. */
 import { assign } from "../model/index.js";
 import type { CheckResult, PreflightReport, Strategy, Tri } from "./types.js";
+import { TLS_CHECK_ID } from "./migration-tls.js";
 
 const STRATEGY_TEXT: Record<Strategy, string> = {
   postcopy: "live-migrates with post-copy",
@@ -31,6 +32,12 @@ export function summarize(r: Omit<PreflightReport, "summary">, policy: string, m
       parts.push("If post-copy turns out impossible the move fails at the destination's prepare step and the VM keeps running on the source.");
     }
   }
+  const tls = r.checks.filter((c) => c.id === TLS_CHECK_ID);
+  if (r.strategy === "postcopy" || r.strategy === "precopy") {
+    if (r.tls) parts.push("The migration data is encrypted (QEMU TLS, certificates checked on both hosts).");
+    else if (tls.length === 0) parts.push(`The migration data goes in clear (${assign("migration.tls", "off")}).`);
+    else parts.push(`The migration data goes in clear: ${names(tls.filter((c) => c.status !== "pass"))}.`);
+  }
   if (failed.length > 0) parts.push(`Failed: ${names(failed)}.`);
   if (unknown.length > 0) parts.push(`Unknown: ${names(unknown)}.`);
   const overridden = r.checks.filter((c) => c.overriddenBy);
@@ -58,7 +65,7 @@ export function formatCheck(c: CheckResult): string {
 export function formatReport(r: PreflightReport): string {
   const cached = [r.timing.cached.from && "source facts", r.timing.cached.to && "destination facts", r.timing.cached.probe && "probe"].filter(Boolean);
   const timing = `${r.timing.totalMs} ms${r.timing.probeMs !== undefined ? `, probe move ${r.timing.probeMs} ms` : ""}${cached.length ? ` (cached: ${cached.join(", ")})` : ""}`;
-  return [`preflight ${r.vm}: ${r.from} → ${r.to}: strategy ${r.strategy}, post-copy ${r.postcopy} [${timing}]`, r.summary, ...r.checks.map(formatCheck)].join("\n");
+  return [`preflight ${r.vm}: ${r.from} → ${r.to}: strategy ${r.strategy}, post-copy ${r.postcopy}, ${r.tls ? "TLS" : "in clear"} [${timing}]`, r.summary, ...r.checks.map(formatCheck)].join("\n");
 }
 
 /**
@@ -73,5 +80,6 @@ export function formatVerdict(r: PreflightReport): string {
     const detail = c.status === "pass" || c.overriddenBy ? "" : `; required: ${c.required}${c.fix ? `; fix: ${c.fix}` : ""}`;
     return `  [${tag}] ${c.host} ${c.id} — ${c.title}${detail}`;
   });
-  return [`${r.from} → ${r.to}: ${STRATEGY_TEXT[r.strategy]} (post-copy: ${r.postcopy})`, ...lines].join("\n");
+  const live = r.strategy === "postcopy" || r.strategy === "precopy";
+  return [`${r.from} → ${r.to}: ${STRATEGY_TEXT[r.strategy]} (post-copy: ${r.postcopy}${live ? `; ${r.tls ? "encrypted with TLS" : "in clear"}` : ""})`, ...lines].join("\n");
 }

@@ -21,7 +21,8 @@ import {
   type DeviceStat,
 } from "./kernel-parse.js";
 import { attempt, known, unknown, type Known } from "./known.js";
-import { parseLibvirtConf, qemuConfFacts, type QemuConfFacts } from "./qemu-conf.js";
+import { migrationTlsConf, parseLibvirtConf, qemuConfFacts, type QemuConfFacts } from "./qemu-conf.js";
+import { parseTlsStat, STAT_TLS_FORMAT, TLS_FILES, tlsPath, type TlsMaterial } from "./migration-tls.js";
 import { runQemuProbe, type QemuProbeRun } from "./qemu-probe.js";
 import { runOnHost, type HostCommandOutcome } from "../hosts/shell.js";
 
@@ -60,6 +61,8 @@ export interface HostFacts {
   /** All group ids of the QEMU user (primary + supplementary), as libvirt sets them. */
   qemuGroups: Known<number[]>;
   qemuConf: Known<QemuConfFacts>;
+  /** The migration TLS directory's files (keys stat'ed only) and the hostname. */
+  migrationTls: Known<TlsMaterial>;
   kernel: KernelFacts;
   qemuProbe: Known<QemuProbeFact>;
   freeMemoryBytes: Known<number>;
@@ -145,6 +148,29 @@ async function readQemuConf(t: Host, signal?: AbortSignal): Promise<Known<QemuCo
   return unknown(why(r, `cat ${QEMU_CONF_PATH}`));
 }
 
+/**
+ * The migration TLS directory named by qemu.conf: which files exist and their modes (keys are
+ * only stat'ed), the certificates' text, and the hostname (the name a destination without
+ * migration_host advertises).
+ */
+async function readMigrationTls(t: Host, conf: Known<QemuConfFacts>, signal?: AbortSignal): Promise<Known<TlsMaterial>> {
+  if (!conf.known) return unknown(`qemu.conf unknown (${conf.why})`);
+  const dir = migrationTlsConf(conf.value).certDir;
+  const [st, name] = await Promise.all([cmd(t, ["stat", "-L", "-c", STAT_TLS_FORMAT, ...TLS_FILES.map((f) => tlsPath(dir, f))], signal), cmd(t, ["uname", "-n"], signal)]);
+  if (!ran(st)) return unknown(why(st, `stat ${dir}`));
+  const parsed = parseTlsStat(st.stdout, st.stderr, dir);
+  if ("error" in parsed) return unknown(`stat ${dir}: ${parsed.error}`);
+  const certs = (["ca-cert", "server-cert", "client-cert"] as const).filter((f) => parsed.files[f]);
+  const texts = await Promise.all(certs.map((f) => cmd(t, ["cat", tlsPath(dir, f)], signal)));
+  for (const [i, f] of certs.entries()) {
+    const r = texts[i]!;
+    // Unreadable for livevirt's user: left without text; the check then says what it could not read.
+    if (ran(r) && r.exitCode === 0) parsed.files[f]!.pem = r.stdout;
+  }
+  const hostname = ran(name) && name.exitCode === 0 ? name.stdout.trim() : undefined;
+  return known({ dir, files: parsed.files, ...(hostname ? { hostname } : {}) }, `stat and cat in ${dir}`);
+}
+
 /** From libvirt's DAC label; failing that, a numeric or root qemu.conf user. */
 function resolveIdentity(dac: Known<Map<string, QemuProcessIdentity>>, conf: Known<QemuConfFacts>): Known<QemuProcessIdentity> {
   if (dac.known) {
@@ -176,7 +202,7 @@ async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): P
     readDevice(target, signal),
     readQemuConf(target, signal),
   ]);
-  const userfaultfd = await readUserfaultfdBuilt(target, release, signal);
+  const [userfaultfd, migrationTls] = await Promise.all([readUserfaultfdBuilt(target, release, signal), readMigrationTls(target, qemuConf, signal)]);
   const dac: Known<Map<string, QemuProcessIdentity>> = capsDac.known ? known(capsDac.value.dac, capsDac.source) : unknown(capsDac.why);
   const qemuIdentity = resolveIdentity(dac, qemuConf);
 
@@ -218,6 +244,7 @@ async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): P
     qemuUserName,
     qemuGroups,
     qemuConf,
+    migrationTls,
     kernel: { release, userfaultfd, unprivilegedSysctl: sysctl, device },
     qemuProbe,
     freeMemoryBytes,

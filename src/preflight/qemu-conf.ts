@@ -109,7 +109,45 @@ export interface QemuConfFacts {
   cgroupControllers?: string[];
   /** `namespaces`, when set ([] = no private /dev for QEMU). */
   namespaces?: string[];
+  /** The migration TLS settings as written (unset ones are libvirt's defaults: see migrationTlsConf). */
+  tls?: {
+    migrateCertDir?: string;
+    defaultCertDir?: string;
+    migrateVerify?: boolean;
+    defaultVerify?: boolean;
+    force?: boolean;
+    keySecret?: boolean;
+    migrationHost?: string;
+  };
 }
+
+/** qemu.conf's migration TLS settings with libvirt's defaults applied (qemu_conf.c). */
+export interface MigrationTlsConf {
+  /** `migrate_tls_x509_cert_dir`, else `default_tls_x509_cert_dir`, else /etc/pki/qemu. */
+  certDir: string;
+  /** The destination's QEMU verifies the source's client certificate (`migrate_tls_x509_verify`, else `default_tls_x509_verify`, default on). */
+  verify: boolean;
+  /** `migrate_tls_force`: libvirt refuses a migration without --tls (default off). */
+  force: boolean;
+  /** `migrate_tls_x509_secret_uuid` is set: the server key is encrypted with a libvirt secret. */
+  keySecret: boolean;
+  /** `migration_host`: the name the destination gives the source to connect to, which its certificate must carry. */
+  migrationHost?: string;
+}
+
+export function migrationTlsConf(c: QemuConfFacts): MigrationTlsConf {
+  const t = c.tls ?? {};
+  return {
+    certDir: t.migrateCertDir ?? t.defaultCertDir ?? DEFAULT_TLS_CERT_DIR,
+    verify: t.migrateVerify ?? t.defaultVerify ?? true,
+    force: t.force ?? false,
+    keySecret: t.keySecret ?? false,
+    ...(t.migrationHost !== undefined ? { migrationHost: t.migrationHost } : {}),
+  };
+}
+
+/** libvirt's compiled-in default_tls_x509_cert_dir (SYSCONFDIR/pki/qemu). */
+export const DEFAULT_TLS_CERT_DIR = "/etc/pki/qemu";
 
 function str(v: ConfValue | undefined): string | undefined {
   return typeof v === "string" ? v : undefined;
@@ -119,9 +157,28 @@ function strList(v: ConfValue | undefined): string[] | undefined {
   return Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : undefined;
 }
 
+/** The object without its undefined entries; undefined when none is left. */
+function nonEmpty<T extends object>(o: T): T | undefined {
+  const e = Object.entries(o).filter(([, v]) => v !== undefined);
+  return e.length > 0 ? (Object.fromEntries(e) as T) : undefined;
+}
+
+function flag(v: ConfValue | undefined): boolean | undefined {
+  return typeof v === "number" ? v !== 0 : undefined;
+}
+
 export function qemuConfFacts(conf: Map<string, ConfValue>): QemuConfFacts {
   const clear = conf.get("clear_emulator_capabilities");
   return {
+    tls: nonEmpty({
+      migrateCertDir: str(conf.get("migrate_tls_x509_cert_dir")),
+      defaultCertDir: str(conf.get("default_tls_x509_cert_dir")),
+      migrateVerify: flag(conf.get("migrate_tls_x509_verify")),
+      defaultVerify: flag(conf.get("default_tls_x509_verify")),
+      force: flag(conf.get("migrate_tls_force")),
+      keySecret: conf.has("migrate_tls_x509_secret_uuid") ? true : undefined,
+      migrationHost: str(conf.get("migration_host")),
+    }),
     user: str(conf.get("user")),
     group: str(conf.get("group")),
     clearEmulatorCapabilities: typeof clear === "number" ? clear !== 0 : undefined,

@@ -9,6 +9,8 @@ import { getHostFacts } from "./host-facts.js";
 import { hostChecks } from "./host-checks.js";
 import { probeMove } from "./probe.js";
 import { decide } from "./verdict.js";
+import { tlsChecks, tlsDecision } from "./migration-tls.js";
+import { MIGRATION_DEFAULTS } from "../model/index.js";
 import { summarize } from "./format.js";
 import type { CheckResult, PreflightOptions, PreflightReport } from "./types.js";
 
@@ -26,6 +28,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
   if (wantsPostcopy) checks.push(...hostChecks(srcFacts, "source"), ...hostChecks(dstFacts, "destination"), transportCheck(vm, to.name));
   const [cpu, network] = await Promise.all([cpuCheck(vm, from, dstFacts, to, signal), networkCheck(vm, to, signal)]);
   checks.push(cpu, machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name), network);
+  checks.push(...tlsChecks(srcFacts, dstFacts, vm.migration.tls ?? MIGRATION_DEFAULTS.tls, new Date()));
   const passthrough = passthroughCheck(vm, srcFacts, dstFacts);
   if (passthrough) checks.push(passthrough);
   let probeMs: number | undefined;
@@ -46,6 +49,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
     checks: d.checks,
     postcopy: d.postcopy,
     strategy: d.strategy,
+    tls: (d.strategy === "postcopy" || d.strategy === "precopy") && tlsDecision(d.checks),
     timing: { totalMs: Date.now() - started, ...(probeMs !== undefined ? { probeMs } : {}), cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probeCached } : {}) } },
   };
   const report: PreflightReport = { ...partial, summary: summarize(partial, vm.migration.onUnsupported, vm.migration.mode, probe !== undefined) };

@@ -51,7 +51,7 @@ export interface PreflightVm extends Pick<Vm, "name" | "memoryMib"> {
   networkInterfaces?: readonly Pick<NetworkInterface, "network" | "bridge">[];
   /** "precopy" VMs never use post-copy: only the destination-fit checks apply. */
   migration: Pick<MigrationPolicy, "mode" | "onUnsupported"> &
-    Partial<Pick<MigrationPolicy, "copyStorage">> & {
+    Partial<Pick<MigrationPolicy, "copyStorage" | "tls">> & {
       /** libvirt's tunnelled transport (not a user setting yet): post-copy cannot run through it. */
       tunnelled?: boolean;
     };
@@ -75,6 +75,8 @@ export interface PreflightReport {
   checks: CheckResult[];
   postcopy: Tri;
   strategy: Strategy;
+  /** The move's data is encrypted with QEMU's TLS (both hosts' migration.tls checks passed). */
+  tls: boolean;
   /** One paragraph, plain words, for the plan. */
   summary: string;
   /** Wall time of this preflight (ms) and whether host facts / probe came from the cache. */

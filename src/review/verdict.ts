@@ -34,6 +34,8 @@ export interface ParsedVerdict {
   /** The provider's own phrase, e.g. "live-migrates with post-copy". */
   strategyText: string;
   postcopy: Tri;
+  /** Whether the move's data is encrypted (QEMU TLS); absent in verdicts from before the setting, and for moves that are not live. */
+  encrypted?: boolean;
   checks: ParsedCheck[];
   /** Lines that are not checks (a newer provider's additions): shown verbatim, never dropped. */
   unparsed: string[];
@@ -41,17 +43,19 @@ export interface ParsedVerdict {
 
 const STRATEGIES: readonly Strategy[] = ["postcopy", "precopy", "recreate", "fail"];
 
+/** "a → b: live-migrates with post-copy (post-copy: yes; encrypted with TLS)"; verdicts before TLS lack the "; …" part. */
+const HEAD = /^(\S+) → (\S+): (.+) \(post-copy: (yes|no|unknown)(?:; (encrypted with TLS|in clear))?\)$/;
+
 /** Phrase → strategy, read off the producer: the first line of an empty verdict per strategy. */
 const PHRASES: ReadonlyMap<string, Strategy> = new Map(
   STRATEGIES.map((s) => {
-    const first = formatVerdict({ vm: "v", from: "f", to: "t", checks: [], postcopy: "yes", strategy: s, summary: "", timing: { totalMs: 0, cached: { from: false, to: false } } });
-    const phrase = /^f → t: (.*) \(post-copy: yes\)$/.exec(first)?.[1];
+    const first = formatVerdict({ vm: "v", from: "f", to: "t", checks: [], postcopy: "yes", strategy: s, tls: false, summary: "", timing: { totalMs: 0, cached: { from: false, to: false } } });
+    const phrase = HEAD.exec(first)?.[3];
     if (phrase === undefined) throw new Error(`formatVerdict's first line changed shape: ${first}`);
     return [phrase, s] as const;
   }),
 );
 
-const HEAD = /^(\S+) → (\S+): (.+) \(post-copy: (yes|no|unknown)\)$/;
 const LINE = /^ {2}\[([^\]]+)\] (\S+) (\S+) — (.*)$/;
 const TAG = /^(pass|FAIL|unknown)(?:, (advisory|overridden by (\S+)))?$/;
 const STATUS: Record<string, CheckStatus> = { pass: "pass", FAIL: "fail", unknown: "unknown" };
@@ -101,5 +105,6 @@ export function parseVerdict(text: string): ParsedVerdict {
     if (c) checks.push(c);
     else if (line.trim() !== "") unparsed.push(line);
   }
-  return { from: head[1]!, to: head[2]!, strategy, strategyText: head[3]!, postcopy: head[4] as Tri, checks, unparsed };
+  const encrypted = head[5] === undefined ? {} : { encrypted: head[5] === "encrypted with TLS" };
+  return { from: head[1]!, to: head[2]!, strategy, strategyText: head[3]!, postcopy: head[4] as Tri, ...encrypted, checks, unparsed };
 }

@@ -4,7 +4,7 @@ import { PreflightError, brief } from "../../../src/preflight/errors.js";
 import type { CheckResult, PreflightReport } from "../../../src/preflight/types.js";
 import { toDiagnostic } from "../../../provider/diagnostics.js";
 
-const report: PreflightReport = { vm: "web", from: "a", to: "b", checks: [], postcopy: "no", strategy: "fail", summary: "", timing: { totalMs: 1, cached: { from: false, to: false } } };
+const report: PreflightReport = { vm: "web", from: "a", to: "b", checks: [], postcopy: "no", strategy: "fail", tls: false, summary: "", timing: { totalMs: 1, cached: { from: false, to: false } } };
 const failed = (id: string, host: string, found: string, more: Partial<CheckResult> = {}): CheckResult => ({ id, host, title: `title of ${id}`, status: "fail", found, required: `what ${id} needs`, requiredFor: "postcopy", ...more });
 const disks = failed("fit.disks", "b", "non-shared disk(s) without ‹migration.copyStorage›: /srv/images/web-system-volume.qcow2, /srv/images/web-data-volume.qcow2", { requiredFor: "move", fix: "set ‹migration.copyStorage› = true" });
 

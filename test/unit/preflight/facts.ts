@@ -28,6 +28,7 @@ export function rootHost(host = "a"): HostFacts {
     qemuUserName: known("root", "test"),
     qemuGroups: known([0], "test"),
     qemuConf: known(LAB_CONF, "test"),
+    migrationTls: unknown("not read in this table"),
     kernel: {
       release: known("6.18.44-fc-v782", "test"),
       userfaultfd: known(true, "test"),

@@ -58,7 +58,7 @@ describe("decide: post-copy verdict × on_unsupported", () => {
     expect(src.every((c) => c.advisory)).toBe(true);
     const d = decide(checks, vm());
     expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
-    const s = summarize({ vm: "web-1", from: "b", to: "a", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
+    const s = summarize({ vm: "web-1", from: "b", to: "a", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, tls: false, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
     expect(s).toContain("Host b itself could not receive a post-copy move");
   });
 
@@ -79,6 +79,7 @@ describe("PreflightError names VM, host, check, found, required and fix", () => 
   it("for the lab's no-post-copy host b", () => {
     const d = decide(bad(), vm());
     const report: PreflightReport = {
+      tls: false,
       vm: "web-1",
       from: "a",
       to: "b",
@@ -110,7 +111,7 @@ describe("PreflightError names VM, host, check, found, required and fix", () => 
 describe("summary paragraph", () => {
   it("says what happens and why, in plain words", () => {
     const d = decide(bad(), vm("precopy"));
-    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "precopy", "postcopy", false);
+    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, tls: false, timing: { totalMs: 1, cached: { from: false, to: false } } }, "precopy", "postcopy", false);
     expect(s).toMatch(/^VM web-1 moving from host a to host b live-migrates with pre-copy only\./);
     expect(s).toContain("post-copy is NOT possible");
     // The setting in the model's words (a marker the provider renders as migration.on_unsupported = "precopy").
@@ -132,7 +133,7 @@ describe("libvirt.postcopy-recovery (advisory)", () => {
     const checks = [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "source"), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
     const d = decide(checks, vm());
     expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
-    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
+    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, tls: false, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
     expect(s).toContain("Post-copy recovery is not available everywhere (libvirt.postcopy-recovery on a");
   });
 });

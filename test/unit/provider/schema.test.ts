@@ -44,7 +44,7 @@ describe("schemas", () => {
     const disk: Record<keyof Disk, true> = { path: true, format: true, target: true, shared: true };
     expect(keys(vmSchema.block.blocks!.disk!.block)).toEqual(hcl(disk));
     const migration: Record<keyof MigrationPolicy, true> = {
-      mode: true, switch: true, onUnsupported: true, bandwidthMib: true, postcopyBandwidthMib: true, maxDowntimeMs: true, timeoutS: true, copyStorage: true, probe: true,
+      mode: true, switch: true, onUnsupported: true, bandwidthMib: true, postcopyBandwidthMib: true, maxDowntimeMs: true, timeoutS: true, copyStorage: true, probe: true, tls: true,
     };
     expect(keys(vmSchema.block.blocks!.migration!.block)).toEqual(hcl(migration));
     const host: Record<keyof Host, true> = { name: true, uri: true, migrationUri: true, shell: true, state: true, capacityMemoryMib: true, capacityVcpus: true, maxOutboundMoves: true, maxInboundMoves: true };

@@ -79,6 +79,7 @@ describe("livevirt_vm plan rules", () => {
       timeout_s: 600,
       copy_storage: false,
       probe: true,
+      tls: "auto",
     });
   });
 
