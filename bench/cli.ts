@@ -5,6 +5,7 @@
  * npm run bench:recreate [-- --rounds 6 --rate 20 --bw 16]   (3: recreate vs move, takes the lab lock per round)
  * npm run bench:preflight [-- --rounds 5]                     (4b: preflight cost, takes the lab lock per round)
  * npm run bench:startup [-- --rounds 15 --compare <launcher>]  (provider spawn → handshake; no lab)
+ * npm run bench:tls [-- --rounds 5 --rates 0,20 --bw 0]       (5: encrypted vs clear moves, takes the lab lock per rate)
  * Reports go to docs/bench/. Benchmarks print figures; nothing asserts on time.
  */
 import { FlagError, flagsFor, type FlagSpec } from "./flags.js";
@@ -13,6 +14,7 @@ import { PLAN_FLAGS, runPlanCost } from "./plan-cost.js";
 import { PREFLIGHT_FLAGS, runPreflightCost } from "./preflight-cost.js";
 import { runProviderStartup, STARTUP_FLAGS } from "./provider-startup.js";
 import { RECREATE_FLAGS, runRecreate } from "./recreate.js";
+import { runTlsCost, TLS_FLAGS } from "./tls-cost.js";
 
 const BENCHES: Record<string, { flags: FlagSpec; run: (args: string[]) => Promise<unknown> }> = {
   plan: { flags: PLAN_FLAGS, run: runPlanCost },
@@ -20,6 +22,7 @@ const BENCHES: Record<string, { flags: FlagSpec; run: (args: string[]) => Promis
   recreate: { flags: RECREATE_FLAGS, run: runRecreate },
   preflight: { flags: PREFLIGHT_FLAGS, run: runPreflightCost },
   startup: { flags: STARTUP_FLAGS, run: runProviderStartup },
+  tls: { flags: TLS_FLAGS, run: runTlsCost },
 };
 
 async function main(): Promise<void> {

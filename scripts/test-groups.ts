@@ -51,7 +51,7 @@ export const EXCLUSIVE: Readonly<Record<string, string>> = {
   "fault-link-timeout.test.ts": "cuts the link between the hosts (setLink) for longer than a move's timeout",
   "fault-daemon-restart.test.ts": "restarts host a's libvirtd: every other connection and job on a would break",
   "fault-prepare-refused.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it) and denies userfaultfd machine-wide",
-  "preflight.test.ts": "restarts host b as the no-post-copy variant, and asserts how fast a cached preflight answers",
+  "preflight.test.ts": "restarts host b as the no-post-copy variant",
   "host-capacity.test.ts": "its plan counts the memory of every domain defined on host b (other files' guests would change the figure it asserts)",
   "migration-tls-refused.test.ts": "breaks host b's QEMU TLS files for a while: another file's moves would plan encrypted and apply in clear (or the reverse)",
   "provider-move-no-postcopy.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it)",

@@ -28,6 +28,8 @@ async function vitest(args: string[]): Promise<number> {
     const r = await execa("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
       stdio: "inherit",
       reject: false,
+      // The moves the tests make write their progress files here, not into the user's ~/.local/state.
+      env: { LIVEVIRT_PROGRESS_DIR: process.env.LIVEVIRT_PROGRESS_DIR ?? join(dir, "moves") },
     });
     if (existsSync(report)) {
       const j = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number };

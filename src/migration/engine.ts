@@ -27,6 +27,7 @@ import { defaultMoveLimits, type MoveLimits, type MoveSlot } from "./limits.js";
 import { monitorMigration, type DirtyRateSource, type MonitorResult, type MoveLog } from "./monitor.js";
 import type { MigrationSettings } from "./policy.js";
 import { formatMiB } from "./progress.js";
+import { ProgressRecorder } from "./progress-log.js";
 import { prepareRefusal, type PrepareRefusal } from "./refusal.js";
 import { resumePostcopy } from "./resume.js";
 import { disksToCopy, prepareDestinationImages, removeCreatedImages, type CopiedDisk, type MoveDisk } from "./storage-copy.js";
@@ -44,6 +45,8 @@ export interface MoveRequest {
   strategy: "postcopy" | "precopy";
   /** Encrypt the migration data (QEMU TLS): the preflight's decision for this pair. @default false */
   tls?: boolean;
+  /** Where the move's progress file goes (progress-log.ts). @default progressDir() */
+  progressDir?: string;
   /** StopProvider: aborts a pre-copy; after the post-copy switch the move runs to the end. */
   signal?: AbortSignal;
   log?: MoveLog;
@@ -212,6 +215,13 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
   });
 
   let mon: MonitorResult | undefined;
+  const progress = new ProgressRecorder({ t: t0, vm: domain, from: from.name, to: to.name, strategy: req.strategy, tls: req.tls ?? false, ramBytes: guestRamBytes }, (m) => log("warn", m), req.progressDir);
+  let ended = false;
+  const end = (result: "precopy" | "postcopy" | "failed", message?: string) => {
+    if (ended) return;
+    ended = true;
+    progress.write({ kind: "end", t: Date.now(), elapsedMs: Date.now() - t0, result, ...(message ? { message } : {}) });
+  };
   try {
     mon = await monitorMigration({
       source: { sample: () => src.domJobInfo(domain, {}, { timeoutMs: 10_000 }) },
@@ -231,6 +241,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
       done: handle.done,
       signal: req.signal,
       log,
+      onProgress: (r) => progress.write(r),
     });
     let resumed = false;
     try {
@@ -282,7 +293,11 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     };
     if (!got) log("warn", `no completed-job statistics from ${from.name}: downtime and post-copy requests unknown`);
     log("info", summary(domain, from, to, outcome), recordFields(outcome));
+    end(outcome.mode);
     return outcome;
+  } catch (e) {
+    end("failed", (e as Error).message.split("\n")[0]);
+    throw e;
   } finally {
     await events.close();
   }
@@ -329,6 +344,12 @@ async function abortOrphanJob(src: Connection, domain: string, log: MoveLog): Pr
 
 /** Half-second looks for libvirt's own clean-up of an incoming copy, before removing it ourselves. */
 const LEFTOVER_POLLS = 10;
+/**
+ * Half-second looks for a host that does not answer (e.g. its libvirtd restarting, ~5–8 s in the
+ * lab). Cutting this to 5 s left the VM's location unknown and the state on the old host while the
+ * VM ran on the new one (fault-daemon-restart, found in CI).
+ */
+const UNKNOWN_POLLS = 20;
 
 /** Looks at both hosts and builds the MoveError for a move that did not complete. */
 async function failure(req: MoveRequest, why: string, switched: boolean, phase: MoveError["phase"], cause?: unknown, refused?: PrepareRefusal): Promise<MoveError> {
@@ -341,7 +362,10 @@ async function failure(req: MoveRequest, why: string, switched: boolean, phase: 
     views = await inspectBoth(from, to, domain);
     location = judgeLocation(views, switched);
     const leftovers = location === "source" && views.destination.present === true;
-    if ((location !== "unknown" && !leftovers) || i >= LEFTOVER_POLLS) break;
+    if (location !== "unknown" && !leftovers) break;
+    // A host that does not answer (its daemon restarting) gets the longer wait; a leftover
+    // incoming copy the shorter one, then it is removed below.
+    if (i >= UNKNOWN_POLLS || (leftovers && i >= LEFTOVER_POLLS)) break;
     await new Promise((r) => setTimeout(r, 500));
   }
   // Still there: the destination has not noticed yet (a cut link: its keepalive). Remove the copy

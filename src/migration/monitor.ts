@@ -10,6 +10,7 @@
 import { decide, type Decision } from "./decide.js";
 import type { MigrationSettings } from "./policy.js";
 import { formatProgress, progressPercent, reportedDirtyBytesPerS, type JobSample, type Phase } from "./progress.js";
+import { sampleRecord, type ProgressSample, type ProgressSwitch } from "./progress-log.js";
 
 export type LogLevel = "info" | "warn" | "debug";
 export type MoveLog = (level: LogLevel, msg: string, fields?: Record<string, unknown>) => void;
@@ -57,6 +58,8 @@ export interface MonitorOptions {
   progressEveryMs?: number;
   /** Switch attempts that may fail before the loop gives up and aborts (pre-copy). Default 3. */
   maxSwitchFailures?: number;
+  /** Every active-job sample and the switch, as progress records (progress-log.ts). */
+  onProgress?: (r: ProgressSample | ProgressSwitch) => void;
   now?: () => number;
   sleep?: (ms: number, wake: Promise<void>) => Promise<void>;
 }
@@ -209,6 +212,8 @@ export async function monitorMigration(o: MonitorOptions): Promise<MonitorResult
       r.lastDecision = d;
 
       const fields = progressFields(s, r.phase, elapsedMs);
+      // Setup samples (no totals yet) would read "0 MiB left": not progress.
+      if (fields.percent !== undefined) o.onProgress?.(sampleRecord(s, r.phase, now(), elapsedMs));
       // Setup samples (no totals yet) say nothing a user can use: DEBUG only.
       if (fields.percent !== undefined && elapsedMs - lastInfoAt >= progressEveryMs) {
         lastInfoAt = elapsedMs;
@@ -225,6 +230,7 @@ export async function monitorMigration(o: MonitorOptions): Promise<MonitorResult
           r.switchReason = d.reason;
           r.switchedAtMs = elapsedMs;
           log("info", `switched to post-copy: ${d.reason}`, { iteration: s.iteration, elapsedMs });
+          o.onProgress?.({ kind: "switch", t: now(), elapsedMs, iteration: s.iteration ?? null, reason: d.reason });
         } catch (e) {
           if (finished) break; // completed in pre-copy just before the switch: fine
           switchFailures++;

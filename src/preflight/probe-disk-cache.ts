@@ -20,8 +20,9 @@
  * half an entry. Anything unexpected — unreadable, corrupt, foreign, from the future — is a miss:
  * the probe runs again. Cache trouble never fails a plan; it is reported in the probe's finding.
  */
+import { makeDirs } from "../fs-dirs.js";
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, lstatSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, lstatSync, openSync, readFileSync, renameSync, rmSync, writeSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, isAbsolute, join } from "node:path";
 import { errorText } from "./known.js";
@@ -142,7 +143,7 @@ export function writeEntry(file: string, entry: ProbeCacheEntry): string | undef
   const dir = dirname(file);
   const tmp = `${file}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    makeDirs(dir, 0o700);
     const dirProblem = foreign(dir, "dir");
     if (dirProblem) return `not written: ${dirProblem}`;
     // wx: never follow or reuse a file someone else put at the temporary name.

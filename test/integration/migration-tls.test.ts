@@ -7,9 +7,15 @@
  *    the source QEMU migrates with tls-creds set (and no tls-hostname override: the certificate is
  *    checked against the migration URI's host, b's migration_host = its migration address).
  *  - back with tls = "off": the plan says "in clear", no migration.tls check; no tls-creds.
- * The guest is continuous through both. Refusals (a missing or broken file under "required") are
+ * The guest is continuous through both. The first move is also watched live from "another
+ * terminal": `npm run moves -- --watch` (scripts/moves.ts) reading the provider's progress files
+ * prints progress lines for it while it runs and its end; `--svg` draws its timeline. Refusals (a missing or broken file under "required") are
  * in migration-tls-refused.test.ts: they change a host's files, so they run alone.
  */
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { waitForHeartbeats } from "../../src/lab/guests.js";
 import type { Heartbeat } from "../../src/lab/guest/console.js";
@@ -65,9 +71,31 @@ describe("encrypted moves (migration.tls) on the lab", () => {
     expect(verdict).toContain("[pass] a migration.tls — QEMU migration TLS material (as the source: client side)");
     expect(verdict).toContain("[pass] b migration.tls — QEMU migration TLS material (as the destination: server side)");
 
-    const apply = tf.run(["apply", "-input=false", "-no-color", "plan.bin"]);
+    // The provider writes its progress where the watcher looks (both told by LIVEVIRT_PROGRESS_DIR).
+    const progress = mkdtempSync(join(tmpdir(), "livevirt-progress-"));
+    // node itself (not npx → tsx → node), so that the kill below reaches the watcher.
+    const watcher = execa(process.execPath, ["--import", "tsx", "scripts/moves.ts", "--watch", "--dir", progress, "--for", "180"], { reject: false });
+    tf.env.LIVEVIRT_PROGRESS_DIR = progress;
+    const apply = tf.run(["apply", "-input=false", "-no-color", "plan.bin"]).finally(() => delete tf.env.LIVEVIRT_PROGRESS_DIR);
     const params = await parametersDuringMove("a", apply);
     await apply;
+    await new Promise((r) => setTimeout(r, 2500)); // the watcher polls every second
+    watcher.kill("SIGTERM");
+    const watched = String((await watcher).stdout);
+    console.log(`WATCH\n${watched}`);
+    try {
+      // Lines while it ran (percent, MiB left, pass, phase, TLS), and its end.
+      expect(watched).toMatch(new RegExp(`${NAME} a → b · \\d+ % · [\\d.]+ MiB left · .* · pass \\d+ · .*(pre-copy|post-copy).* · TLS`));
+      expect(watched).toMatch(new RegExp(`${NAME} a → b · done by (pre|post)-copy in [\\d.]+ s · TLS`));
+      const file = readdirSync(progress).find((f) => f.endsWith(`-${NAME}.jsonl`));
+      expect(file).toBeDefined();
+      await execa("npx", ["tsx", "scripts/moves.ts", "--svg", join(progress, file!)]);
+      const svg = join(progress, file!.replace(/\.jsonl$/, ".svg"));
+      expect(existsSync(svg)).toBe(true);
+      expect(readFileSync(svg, "utf8")).toMatch(/<polyline [^>]*points="[^"]+ [^"]+"/);
+    } finally {
+      rmSync(progress, { recursive: true, force: true });
+    }
     console.log(`TLS-QEMU ${JSON.stringify({ "tls-creds": params["tls-creds"], "tls-hostname": params["tls-hostname"] })}`);
     expect(String(params["tls-creds"] ?? "")).not.toBe("");
     // Empty: QEMU checks the certificate against the host of the migration URI, which is b's

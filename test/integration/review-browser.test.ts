@@ -66,8 +66,10 @@ describe("review page in headless Chromium", () => {
     expect(await db.locator("h2 .route").innerText()).toBe("a → b");
     expect(await db.locator("h2 .strategy").innerText()).toBe("pre-copy");
     expect(await db.locator(".estimate").innerText()).toContain("unlimited bandwidth: bounded by the link");
-    const failing = db.locator('tr.check[data-status="fail"]');
-    expect(await failing.count()).toBe(3);
+    // Three post-copy checks decide (b cannot post-copy); the advisory recovery check fails on
+    // both hosts too (libvirt 11.3.0 crashes on a resume) and does not decide anything.
+    expect(await db.locator('tr.check[data-status="fail"].deciding-yes').count()).toBe(3);
+    expect(await db.locator('tr.check[data-status="fail"].deciding-no').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-check")))).toEqual(["libvirt.postcopy-recovery", "libvirt.postcopy-recovery"]);
     const uffd = db.locator('tr.check[data-status="fail"][data-host="b"][data-check="kernel.userfaultfd"]');
     expect(await uffd.locator("td").first().innerText()).toBe("FAIL");
     expect(await uffd.innerText()).toContain("vm.unprivileged_userfaultfd=1");
