@@ -10,7 +10,7 @@ import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
-import { review } from "../src/review/index.js";
+import { PLACEMENT_SVG, review } from "../src/review/index.js";
 
 const USAGE = "usage: npm run review -- <plan.json | plan file> [--out DIR]   (default DIR: review/)";
 
@@ -40,13 +40,16 @@ export async function loadPlan(path: string): Promise<unknown> {
   return JSON.parse(r.stdout);
 }
 
-export async function writeReview(planPath: string, outDir: string): Promise<{ markdown: string; html: string }> {
-  const { markdown, html } = review(await loadPlan(planPath));
+export async function writeReview(planPath: string, outDir: string): Promise<{ markdown: string; html: string; svg?: string }> {
+  const { markdown, html, svg } = review(await loadPlan(planPath));
   mkdirSync(outDir, { recursive: true });
   const paths = { markdown: resolve(outDir, "review.md"), html: resolve(outDir, "review.html") };
   writeFileSync(paths.markdown, markdown);
   writeFileSync(paths.html, html);
-  return paths;
+  if (svg === null) return paths;
+  const svgPath = resolve(outDir, PLACEMENT_SVG);
+  writeFileSync(svgPath, svg);
+  return { ...paths, svg: svgPath };
 }
 
 function parseArgs(argv: string[]): { plan: string; out: string } | undefined {

@@ -8,7 +8,21 @@ import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./es
 import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
+import { PLACEMENT_HEAD, placementRows, placementSvg, showsPlacement } from "./placement.js";
 import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
+
+function placementHtml(r: ReviewReport): string {
+  if (!showsPlacement(r)) return "";
+  const cells = (tag: "td" | "th", row: readonly string[]) => row.map((c) => `<${tag}>${h(c)}</${tag}>`).join("");
+  return [
+    `<section class="placement"><h2>Placement</h2>`,
+    `<table class="placement"><thead><tr>${cells("th", PLACEMENT_HEAD)}</tr></thead><tbody>`,
+    ...placementRows(r.hostTotals).map((row) => `<tr>${cells("td", row)}</tr>`),
+    `</tbody></table>`,
+    placementSvg(r.placement, r.hostTotals),
+    `</section>`,
+  ].join("\n");
+}
 
 function orderHtml(s: Schedule): string {
   if (s.moves.length < 2) return "";
@@ -22,6 +36,7 @@ function orderHtml(s: Schedule): string {
 }
 
 const CSS = `
+section.placement svg{display:block;max-width:100%;height:auto;margin-top:8px}
 body{font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:24px auto;max-width:1200px;padding:0 16px;color:#1f2328;background:#fff}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:28px 0 8px}
 .totals{font-weight:600;margin:0 0 12px}.muted{color:#57606a}
@@ -110,6 +125,7 @@ export function renderHtml(r: ReviewReport): string {
     listHtml("replaced", "Replaced (destroyed and created again: the guest reboots, it does not move)", r.replaced.map((c) => refItem(c, c.because.length ? `, because ${c.because.join(", ")} changed` : ""))),
     listHtml("restarted", "Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refItem(c, `: ${c.resize}`))),
     listHtml("destroyed", "Destroyed", r.destroyed.map((c) => refItem(c))),
+    placementHtml(r),
     orderHtml(r.schedule),
     ...r.moves.map(moveHtml),
     listHtml("created", "Created", r.created.map((c) => refItem(c))),

@@ -6,14 +6,21 @@ export { buildReport, type Move, type ReviewReport } from "./model.js";
 export { renderMarkdown } from "./markdown.js";
 export { renderHtml } from "./html.js";
 export { escapeHtml, escapeMd } from "./escape.js";
+export { placementOf, hostTotals, placementSvg, type PlacedVm, type HostTotals } from "./placement.js";
+export { timelineSvg } from "./timeline.js";
 
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
 import { buildReport } from "./model.js";
 import { readPlan } from "./plan-json.js";
+import { placementSvg, showsPlacement } from "./placement.js";
 
-/** The whole pipeline on parsed `terraform show -json` output. */
-export function review(planJson: unknown): { markdown: string; html: string } {
+/** The placement picture's file name beside review.md (npm run review writes both). */
+export const PLACEMENT_SVG = "review-placement.svg";
+
+/** The whole pipeline on parsed `terraform show -json` output; `svg` is null when the plan places nothing anew. */
+export function review(planJson: unknown): { markdown: string; html: string; svg: string | null } {
   const report = buildReport(readPlan(planJson));
-  return { markdown: renderMarkdown(report), html: renderHtml(report) };
+  const svg = showsPlacement(report) ? placementSvg(report.placement, report.hostTotals) : null;
+  return { markdown: renderMarkdown(report, svg ? { svg: PLACEMENT_SVG } : {}), html: renderHtml(report), svg };
 }

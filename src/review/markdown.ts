@@ -4,6 +4,7 @@ import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./es
 import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
+import { PLACEMENT_HEAD, placementRows, showsPlacement } from "./placement.js";
 import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
 
 /** When the moves run: one sentence, then the order (only when there is more than one move). */
@@ -68,7 +69,22 @@ function listSection(title: string, refs: string[]): string[] {
   return refs.length ? [`### ${title}`, "", ...refs, ""] : [];
 }
 
-export function renderMarkdown(r: ReviewReport): string {
+/** `svg`: the file name of the placement picture written beside the Markdown (npm run review), to link it. */
+function placementSection(r: ReviewReport, svg: string | undefined): string[] {
+  if (!showsPlacement(r)) return [];
+  const row = (c: readonly string[]) => `| ${c.map(md).join(" | ")} |`;
+  return [
+    "### Placement",
+    "",
+    row(PLACEMENT_HEAD),
+    `|${PLACEMENT_HEAD.map(() => "---").join("|")}|`,
+    ...placementRows(r.hostTotals).map(row),
+    "",
+    ...(svg ? [`![placement before and after the plan](${svg})`, ""] : []),
+  ];
+}
+
+export function renderMarkdown(r: ReviewReport, o: { svg?: string } = {}): string {
   const out = ["## livevirt plan review", "", `**${totals(r)}**`, ""];
   if (r.errored) out.push("> ⚠️ Terraform reported this plan as **errored**: it is incomplete and cannot be applied.", "");
   // What stops a guest comes first: replaced and restarted VMs reboot, destroyed ones are gone.
@@ -79,6 +95,7 @@ export function renderMarkdown(r: ReviewReport): string {
     ),
     ...listSection("Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refLine(c, `: ${md(c.resize)}`))),
     ...listSection("Destroyed", r.destroyed.map((c) => refLine(c))),
+    ...placementSection(r, o.svg),
   );
   if (r.moves.length) {
     out.push("| VM | move | strategy | checks | estimated move time |", "|---|---|---|---|---|");

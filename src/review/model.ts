@@ -4,6 +4,7 @@
  * new domain is a replace (the guest reboots), listed apart so nobody mistakes it for a move.
  */
 import type { Strategy } from "../preflight/types.js";
+import { hostTotals, placementOf, type HostTotals, type PlacedVm } from "./placement.js";
 import { estimateMove, type Estimate } from "./estimate.js";
 import type { Attrs, PlanHost, PlanSummary, VmChange } from "./plan-json.js";
 import { DEFAULT_HOST_LIMITS, scheduleMoves, type Schedule } from "./schedule.js";
@@ -64,6 +65,9 @@ export interface ReviewReport {
   hosts: PlanHost[];
   /** The order the moves run in and their estimated total (empty without moves). */
   schedule: Schedule;
+  /** Every VM's host and memory before and after the plan, and the totals per host. */
+  placement: PlacedVm[];
+  hostTotals: HostTotals[];
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);
@@ -128,7 +132,7 @@ function moveOf(c: VmChange, before: Attrs, after: Attrs): Move {
 }
 
 export function buildReport(plan: PlanSummary): ReviewReport {
-  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0, hosts: plan.hosts, schedule: scheduleMoves([]) };
+  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0, hosts: plan.hosts, schedule: scheduleMoves([]), placement: [], hostTotals: [] };
   if (plan.terraformVersion) r.terraformVersion = plan.terraformVersion;
   for (const c of plan.vms) {
     switch (c.action) {
@@ -155,6 +159,8 @@ export function buildReport(plan: PlanSummary): ReviewReport {
     }
   }
   r.schedule = scheduleOf(r.moves, plan.hosts);
+  r.placement = placementOf(plan.vms);
+  r.hostTotals = hostTotals(r.placement, plan.hosts);
   return r;
 }
 

@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { chromium, type Browser, type Locator, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { review } from "../../src/review/index.js";
+import { PLACEMENT_SVG, review } from "../../src/review/index.js";
 import { change, examplePlan, realPlan } from "../unit/review/fixtures/plans.js";
 
 const CHROMIUM = "/usr/bin/chromium";
@@ -31,8 +31,10 @@ describe("review page in headless Chromium", () => {
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} not found: install Debian's browser with \`apt-get install chromium\``);
-    const { markdown, html } = review(examplePlan());
+    const { markdown, html, svg } = review(examplePlan());
     writeFileSync(join(DOCS, "review-example.md"), markdown);
+    // review-example.md links the picture by the name npm run review gives it.
+    if (svg) writeFileSync(join(DOCS, PLACEMENT_SVG), svg);
     writeFileSync(EXAMPLE_HTML, html);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
@@ -82,6 +84,15 @@ describe("review page in headless Chromium", () => {
     expect(await page.locator("section.destroyed li .vm").allInnerTexts()).toEqual(["rv-old"]);
     expect(await page.locator("section.replaced li").innerText()).toContain("rv-resize on host b, because memory_mib changed");
     expect(await page.locator(".unchanged").innerText()).toBe("Unchanged: 1 VM.");
+
+    // The placement: a row per host, and the picture drawn (hosts before and after, the moved VMs named with their destination).
+    const placement = page.locator("section.placement");
+    expect(await placement.locator("tbody tr td:first-child").allInnerTexts()).toEqual(["a", "b"]);
+    const pic = placement.locator("svg");
+    expect(await pic.isVisible()).toBe(true);
+    expect((await pic.boundingBox())!.width).toBeGreaterThan(300);
+    expect(await pic.locator("rect.host").count()).toBe(4);
+    expect(await pic.locator("text").allTextContents()).toContain("rv-web · 256 MiB → b");
 
     await page.screenshot({ path: join(DOCS, "review-example.png"), fullPage: true });
     // Self-contained: the page loaded itself and nothing else.

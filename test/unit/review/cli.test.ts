@@ -14,10 +14,12 @@ const tmp = mkdtempSync(join(tmpdir(), "livevirt-review-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 describe("review CLI", () => {
-  it("writes review.md and review.html from plan JSON", async () => {
+  it("writes review.md, review.html and the placement picture the Markdown links, from plan JSON", async () => {
     const paths = await writeReview(FIXTURE, join(tmp, "out"));
-    expect(paths).toEqual({ markdown: join(tmp, "out", "review.md"), html: join(tmp, "out", "review.html") });
+    expect(paths).toEqual({ markdown: join(tmp, "out", "review.md"), html: join(tmp, "out", "review.html"), svg: join(tmp, "out", "review-placement.svg") });
     expect(readFileSync(paths.markdown, "utf8")).toContain("### rv-web: a → b, post-copy");
+    expect(readFileSync(paths.markdown, "utf8")).toContain("![placement before and after the plan](review-placement.svg)");
+    expect(readFileSync(paths.svg!, "utf8")).toMatch(/^<svg [^>]*role="img"/);
     expect(readFileSync(paths.html, "utf8")).toContain('<section class="move" data-vm="rv-web"');
   });
 
