@@ -15,6 +15,20 @@ export function fillDefaults(block: BlockSchema, proposed: ObjectValue, config: 
   return out;
 }
 
+/**
+ * A stored state with the schema's defaults for the nested blocks' attributes it lacks
+ * (UpgradeResourceState): a setting added to a block later (e.g. migration.tls) is absent from
+ * states written before, and would otherwise show as a change from null to its default in the next
+ * plan of an unchanged VM. Only nested blocks (settings such as the migration policy): a top-level
+ * attribute missing from a state (memory_mib of a hand-made state) is a fact about the VM, which is
+ * read from the host, never assumed.
+ */
+export function withSchemaDefaults(block: BlockSchema, state: ObjectValue): ObjectValue {
+  const out: ObjectValue = { ...state };
+  forEachBlock(block, out, state, (nb, p, c) => fillDefaults(nb, p, c));
+  return out;
+}
+
 /** Computed attributes the config leaves null, without a default, become Unknown (create). */
 export function unknownComputed(block: BlockSchema, planned: ObjectValue, config: ObjectValue | null): ObjectValue {
   const out: ObjectValue = { ...planned };

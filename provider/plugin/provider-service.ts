@@ -6,6 +6,7 @@
 import { LivevirtError } from "../../src/errors.js";
 import { toDiagnostic, toDiagnostics, pathSteps, type TfDiagnostic } from "../diagnostics.js";
 import { decodeJson, decodeMsgpack, encodeMsgpack } from "../framework/codec.js";
+import { withSchemaDefaults } from "../framework/plan-helpers.js";
 import { ApplyFailedWithState, type CallContext, type DataSourceType, type ProviderDefinition, type ResourceType } from "../framework/resource.js";
 import type { BlockSchema } from "../framework/schema.js";
 import type { ObjectValue } from "../framework/values.js";
@@ -111,6 +112,7 @@ export function providerService(
       let state = decodeJson(raw?.json, r.schema.block);
       const version = Number(req.version ?? 0);
       if (state && r.upgrade && version !== r.schema.version) state = r.upgrade(version, state);
+      if (state) state = withSchemaDefaults(r.schema.block, state);
       return { upgraded_state: out(state, r.schema.block) };
     }),
 

@@ -1,5 +1,6 @@
 import { decode, encode, ExtData } from "@msgpack/msgpack";
 import { describe, expect, it } from "vitest";
+import { withSchemaDefaults } from "../../../provider/framework/plan-helpers.js";
 import { decodeJson, decodeMsgpack, encodeMsgpack } from "../../../provider/framework/codec.js";
 import type { BlockSchema } from "../../../provider/framework/schema.js";
 import { Unknown, type ObjectValue } from "../../../provider/framework/values.js";
@@ -79,5 +80,13 @@ describe("msgpack codec", () => {
     expect(v.disk).toEqual([{ path: "/i", format: null, target: null, shared: null }]);
     expect(v).not.toHaveProperty("extra");
     expect(decodeMsgpack(encodeMsgpack(v, vmSchema.block), vmSchema.block)).toEqual(v);
+  });
+
+  it("a state written before migration.tls existed gets its default on upgrade, so an unchanged VM plans no change", () => {
+    const old = { id: "u-1", name: "web", host: "a", memory_mib: 256, migration: { mode: "postcopy", switch: "auto", on_unsupported: "fail", timeout_s: 600, copy_storage: false, probe: true } };
+    const v = withSchemaDefaults(vmSchema.block, decodeJson(Buffer.from(JSON.stringify(old)), vmSchema.block)!);
+    expect(v.migration).toMatchObject({ mode: "postcopy", probe: true, tls: "auto", bandwidth_mib: null });
+    // What the state had is kept: only null attributes with a default are filled.
+    expect(v.memory_mib).toBe(256);
   });
 });
