@@ -10,7 +10,8 @@ import { basename, dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
-import { PLACEMENT_SVG, review } from "../src/review/index.js";
+import { createHash } from "node:crypto";
+import { PLACEMENT_SVG, review, type PlanSource } from "../src/review/index.js";
 
 const USAGE = "usage: npm run review -- <plan.json | plan file> [--out DIR]   (default DIR: review/)";
 
@@ -40,8 +41,17 @@ export async function loadPlan(path: string): Promise<unknown> {
   return JSON.parse(r.stdout);
 }
 
+/** The plan's provenance for the header: its hash, the cdktf stack its path names, the commit where it lies. */
+export async function planSource(planPath: string): Promise<PlanSource> {
+  const planSha256 = createHash("sha256").update(readFileSync(planPath)).digest("hex");
+  const stack = /[\\/]stacks[\\/]([^\\/]+)[\\/][^\\/]+$/.exec(planPath)?.[1];
+  const git = await execa("git", ["-C", dirname(planPath), "rev-parse", "--short", "HEAD"], { reject: false });
+  const commit = git.exitCode === 0 ? String(git.stdout).trim() : undefined;
+  return { planSha256, ...(stack ? { stack } : {}), ...(commit ? { commit } : {}) };
+}
+
 export async function writeReview(planPath: string, outDir: string): Promise<{ markdown: string; html: string; svg?: string }> {
-  const { markdown, html, svg } = review(await loadPlan(planPath));
+  const { markdown, html, svg } = review(await loadPlan(planPath), await planSource(planPath));
   mkdirSync(outDir, { recursive: true });
   const paths = { markdown: resolve(outDir, "review.md"), html: resolve(outDir, "review.html") };
   writeFileSync(paths.markdown, markdown);

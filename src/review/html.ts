@@ -8,7 +8,7 @@ import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./es
 import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
-import { PLACEMENT_HEAD, placementRows, placementSvg, showsPlacement } from "./placement.js";
+import { PLACEMENT_HEAD, hostsLine, placementRows, placementSvg, showsPlacement, sourceLine } from "./placement.js";
 import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
 
 function placementHtml(r: ReviewReport): string {
@@ -118,6 +118,8 @@ export function renderHtml(r: ReviewReport): string {
   });
   const body = [
     `<header><h1>livevirt plan review</h1><p class="totals">${h(totals(r))}</p>`,
+    hostsLine(r.hostTotals) ? `<p class="hosts">Hosts: ${h(hostsLine(r.hostTotals))}</p>` : "",
+    r.source ? `<p class="source muted"><small>${h(sourceLine(r.source))}</small></p>` : "",
     r.errored ? `<p class="warn">Terraform reported this plan as errored: it is incomplete and cannot be applied.</p>` : "",
     r.moves.length ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead><tbody>${summaryRows.join("")}</tbody></table>` : "",
     `</header>`,

@@ -2,7 +2,7 @@
 export { readPlan, type PlanSummary, type VmChange, type VmAction } from "./plan-json.js";
 export { parseVerdict, type ParsedCheck, type ParsedVerdict } from "./verdict.js";
 export { estimateMove, humanSeconds, type Estimate } from "./estimate.js";
-export { buildReport, type Move, type ReviewReport } from "./model.js";
+export { buildReport, type Move, type PlanSource, type ReviewReport } from "./model.js";
 export { renderMarkdown } from "./markdown.js";
 export { renderHtml } from "./html.js";
 export { escapeHtml, escapeMd } from "./escape.js";
@@ -11,7 +11,7 @@ export { timelineSvg } from "./timeline.js";
 
 import { renderHtml } from "./html.js";
 import { renderMarkdown } from "./markdown.js";
-import { buildReport } from "./model.js";
+import { buildReport, type PlanSource } from "./model.js";
 import { readPlan } from "./plan-json.js";
 import { placementSvg, showsPlacement } from "./placement.js";
 
@@ -19,8 +19,9 @@ import { placementSvg, showsPlacement } from "./placement.js";
 export const PLACEMENT_SVG = "review-placement.svg";
 
 /** The whole pipeline on parsed `terraform show -json` output; `svg` is null when the plan places nothing anew. */
-export function review(planJson: unknown): { markdown: string; html: string; svg: string | null } {
+export function review(planJson: unknown, source?: PlanSource): { markdown: string; html: string; svg: string | null } {
   const report = buildReport(readPlan(planJson));
+  if (source) report.source = source;
   const svg = showsPlacement(report) ? placementSvg(report.placement, report.hostTotals) : null;
   return { markdown: renderMarkdown(report, svg ? { svg: PLACEMENT_SVG } : {}), html: renderHtml(report), svg };
 }

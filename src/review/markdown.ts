@@ -4,7 +4,7 @@ import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./es
 import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
-import { PLACEMENT_HEAD, placementRows, showsPlacement } from "./placement.js";
+import { PLACEMENT_HEAD, hostsLine, placementRows, showsPlacement, sourceLine } from "./placement.js";
 import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
 
 /** When the moves run: one sentence, then the order (only when there is more than one move). */
@@ -86,6 +86,9 @@ function placementSection(r: ReviewReport, svg: string | undefined): string[] {
 
 export function renderMarkdown(r: ReviewReport, o: { svg?: string } = {}): string {
   const out = ["## livevirt plan review", "", `**${totals(r)}**`, ""];
+  const hostsNow = hostsLine(r.hostTotals);
+  if (hostsNow) out.push(`Hosts: ${md(hostsNow)}`, "");
+  if (r.source) out.push(`<sub>${md(sourceLine(r.source))}</sub>`, "");
   if (r.errored) out.push("> ⚠️ Terraform reported this plan as **errored**: it is incomplete and cannot be applied.", "");
   // What stops a guest comes first: replaced and restarted VMs reboot, destroyed ones are gone.
   out.push(

@@ -48,6 +48,15 @@ export interface VmRef {
   host?: string;
 }
 
+export interface PlanSource {
+  /** sha256 of the plan file as given (hex). */
+  planSha256: string;
+  /** The cdktf stack, from a path like cdktf.out/stacks/<stack>/plan.bin. */
+  stack?: string;
+  /** The commit checked out where the plan lies (git rev-parse --short HEAD), when it is in a repository. */
+  commit?: string;
+}
+
 export interface ReviewReport {
   terraformVersion?: string;
   errored: boolean;
@@ -68,6 +77,8 @@ export interface ReviewReport {
   /** Every VM's host and memory before and after the plan, and the totals per host. */
   placement: PlacedVm[];
   hostTotals: HostTotals[];
+  /** Where the plan came from (npm run review fills it): for the header. */
+  source?: PlanSource;
 }
 
 const str = (v: unknown) => (typeof v === "string" ? v : undefined);

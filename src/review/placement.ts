@@ -138,3 +138,20 @@ export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostT
   out.push("</svg>");
   return out.join("\n") + "\n";
 }
+
+/** The header's per-host line: "a 448 → 128 MiB (2 out) · b 384 → 736 MiB (2 in)", hosts the plan changes only. */
+export function hostsLine(totals: readonly HostTotals[]): string {
+  return totals
+    .filter((t) => t.beforeMib !== t.afterMib || t.movesIn || t.movesOut)
+    .map((t) => {
+      const q = [t.movesOut ? `${t.movesOut} out` : "", t.movesIn ? `${t.movesIn} in` : ""].filter(Boolean).join(", ");
+      return `${t.name}${t.state && t.state !== "active" ? ` (${t.state})` : ""} ${t.beforeMib} → ${t.afterMib} MiB${q ? ` (${q})` : ""}`;
+    })
+    .join(" · ");
+}
+
+/** The header's provenance line: "stack livevirt-example · commit 3b7fa04 · plan sha256 0123456789ab". */
+export function sourceLine(s: { planSha256: string; stack?: string; commit?: string } | undefined): string {
+  if (!s) return "";
+  return [s.stack ? `stack ${s.stack}` : "", s.commit ? `commit ${s.commit}` : "", `plan sha256 ${s.planSha256.slice(0, 12)}`].filter(Boolean).join(" · ");
+}

@@ -1,4 +1,5 @@
 /** scripts/review.ts: files in, files out, and the binary-plan path's error when it cannot work. */
+import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -20,6 +21,9 @@ describe("review CLI", () => {
     expect(readFileSync(paths.markdown, "utf8")).toContain("### rv-web: a → b, post-copy");
     expect(readFileSync(paths.markdown, "utf8")).toContain("![placement before and after the plan](review-placement.svg)");
     expect(readFileSync(paths.svg!, "utf8")).toMatch(/^<svg [^>]*role="img"/);
+    // The header says which plan this is: its hash (and the commit, when the fixture lies in a git checkout).
+    const sha = createHash("sha256").update(readFileSync(FIXTURE)).digest("hex").slice(0, 12);
+    expect(readFileSync(paths.markdown, "utf8")).toMatch(new RegExp(`<sub>(commit [0-9a-f]{7,} · )?plan sha256 ${sha}</sub>`));
     expect(readFileSync(paths.html, "utf8")).toContain('<section class="move" data-vm="rv-web"');
   });
 

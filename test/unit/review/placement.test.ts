@@ -1,6 +1,6 @@
 /** Placement before/after per host (review/placement.ts) from plan changes. */
 import { describe, expect, it } from "vitest";
-import { hostTotals, placementOf, placementRows, placementSvg, showsPlacement } from "../../../src/review/placement.js";
+import { hostsLine, hostTotals, placementOf, placementRows, placementSvg, showsPlacement, sourceLine } from "../../../src/review/placement.js";
 import type { VmChange } from "../../../src/review/plan-json.js";
 
 const ch = (name: string, action: VmChange["action"], before: [string, number] | null, after: [string, number] | null): VmChange => ({
@@ -54,5 +54,11 @@ describe("placement", () => {
     expect(svg).toContain("old · 128 MiB (destroyed)");
     expect(svg).toContain("&lt;x&gt;");
     expect(svg).not.toContain("<x>");
+  });
+
+  it("the header lines: hosts the plan changes with memory before → after and moves; where the plan came from", () => {
+    expect(hostsLine(totals)).toBe("a (draining) 896 → 0 MiB (2 out) · b 1024 → 1280 MiB (1 in) · c 0 → 768 MiB (1 in)");
+    expect(sourceLine({ planSha256: "0123456789abcdef0123", stack: "livevirt-example", commit: "3b7fa04" })).toBe("stack livevirt-example · commit 3b7fa04 · plan sha256 0123456789ab");
+    expect(sourceLine({ planSha256: "ffffffffffffffff" })).toBe("plan sha256 ffffffffffff");
   });
 });
