@@ -239,6 +239,12 @@ async function runAb(c: Ctx, rates: number[]): Promise<void> {
   }
 }
 
+/** A median point with its min–max spread and sample count (no samples: no point). */
+function spreadPoint(x: number, ys: number[]): { x: number; y: number; lo?: number; hi?: number; label?: string } {
+  if (ys.length === 0) return { x, y: NaN };
+  return { x, y: median(ys), lo: Math.min(...ys), hi: Math.max(...ys), label: `n=${ys.length}` };
+}
+
 function writeReport(c: Ctx): void {
   mkdirSync(OUT_DIR, { recursive: true });
   // Merged invocations append out of order: rows and plots go by rate (stable: rounds keep theirs).
@@ -262,11 +268,17 @@ function writeReport(c: Ctx): void {
     parts.push(mdTable(header, rows) + "\n");
     const svg = linePlot(
       [
-        { name: "pre-copy only", points: c.sweep.filter((s) => s.method === "precopy").map((s) => ({ x: s.rateMibPerS, y: s.wallS })) },
-        { name: "livevirt post-copy (auto)", points: c.sweep.filter((s) => s.method === "livevirt").map((s) => ({ x: s.rateMibPerS, y: s.wallS })) },
+        // A pre-copy that did not converge was aborted at its timeout: its "time" is the timeout, not a move.
+        { name: "pre-copy only", points: c.sweep.filter((s) => s.method === "precopy").map((s) => ({ x: s.rateMibPerS, y: s.wallS, ...(s.converged ? {} : { open: true, label: "timeout" }) })) },
+        { name: "livevirt post-copy (auto)", points: c.sweep.filter((s) => s.method === "livevirt").map((s) => ({ x: s.rateMibPerS, y: s.wallS, ...(s.converged ? {} : { open: true, label: "failed" }) })) },
         { name: "RAM ÷ bandwidth", points: [...new Set(c.sweep.map((s) => s.rateMibPerS))].map((x) => ({ x, y: ideal })) },
       ],
-      { title: `Move time vs dirty rate (${c.ramMib} MiB guest, ${c.bw} MiB/s cap)`, xLabel: "guest dirty rate (MiB/s)", yLabel: "move time, wall (s); pre-copy timeouts plotted at the timeout" },
+      {
+        title: `Move time vs dirty rate (${c.ramMib} MiB guest, ${c.bw} MiB/s cap)`,
+        xLabel: "guest dirty rate (MiB/s)",
+        yLabel: "move time, wall (s)",
+        note: "open square: no move — pre-copy aborted at its timeout, plotted at that time",
+      },
     );
     writeFileSync(join(OUT_DIR, "moves-sweep.svg"), svg);
     parts.push(`![move time vs dirty rate](moves-sweep.svg)\n`);
@@ -306,11 +318,21 @@ function writeReport(c: Ctx): void {
     parts.push("Ratios livevirt ÷ virsh (of medians); target where pre-copy cannot converge: time ≤ 0.7 and bytes ≤ 1.1 × guest RAM; where it converges: time ≤ 1.\n");
     parts.push(mdTable(["dirty MiB/s", "time (wall)", "virsh migrate", "job time", "bytes", "downtime", "post-copy requests", "livevirt bytes ÷ RAM"], ratioRows) + "\n");
     const svg = linePlot(
-      ["livevirt", "virsh"].map((m) => ({ name: `${m} (median wall)`, points: rates.map((rate) => ({ x: rate, y: median(c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).map((s) => s.wallS)) })) })),
-      { title: "livevirt vs virsh --postcopy-after-precopy", xLabel: "guest dirty rate (MiB/s)", yLabel: "move time, wall (s)" },
+      ["livevirt", "virsh"].map((m) => ({ name: `${m} (median, min–max)`, points: rates.map((rate) => spreadPoint(rate, c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).map((s) => s.wallS))) })),
+      { title: "livevirt vs virsh --postcopy-after-precopy", xLabel: "guest dirty rate (MiB/s)", yLabel: "move time, wall (s)", note: "dot: median of n moves; whisker: min to max" },
     );
     writeFileSync(join(OUT_DIR, "moves-ab.svg"), svg);
     parts.push(`![livevirt vs virsh](moves-ab.svg)\n`);
+    // What people pick live migration for: how long the guest stops, and how much of its memory
+    // it had to ask for after the switch.
+    const perMethod = (f: (s: MoveSample) => number | null) =>
+      ["livevirt", "virsh"].map((m) => ({
+        name: `${m} (median, min–max)`,
+        points: rates.map((rate) => spreadPoint(rate, c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).flatMap((s) => (f(s) === null ? [] : [f(s)!])))),
+      }));
+    writeFileSync(join(OUT_DIR, "moves-downtime.svg"), linePlot(perMethod((s) => s.downtimeMs), { title: "Guest downtime vs dirty rate", xLabel: "guest dirty rate (MiB/s)", yLabel: "downtime (ms)", note: "dot: median of n moves; whisker: min to max; libvirt's figure for the final pause" }));
+    writeFileSync(join(OUT_DIR, "moves-pcreq.svg"), linePlot(perMethod((s) => s.postcopyRequests), { title: "Post-copy page requests vs dirty rate", xLabel: "guest dirty rate (MiB/s)", yLabel: "page requests (faults served over the link)", note: "0 where the move converged in pre-copy; dot: median of n moves; whisker: min to max" }));
+    parts.push(`![downtime vs dirty rate](moves-downtime.svg)\n`, `![post-copy page requests vs dirty rate](moves-pcreq.svg)\n`);
     parts.push("All A/B moves:\n");
     parts.push(mdTable(["rate", "round", "method", "dir", "ok", "wall s", "migrate s", "hint MiB/s", "job s", "downtime ms", "MiB", "pc req", "mode"], c.ab.map((s) => [s.rateMibPerS, s.round, s.method, s.direction, s.converged ? "yes" : "no", fmtNum(s.wallS), fmtNum(s.migrateS), s.hintMibPerS ?? "–", fmtNum(s.jobS), s.downtimeMs ?? "–", mib(s.bytes), s.postcopyRequests ?? "–", s.converged ? s.mode : s.note])) + "\n");
   }

@@ -1,7 +1,18 @@
 /** A tiny dependency-free SVG line plot: axes, ticks, labels, one polyline + markers per series. */
+export interface Point {
+  x: number;
+  y: number;
+  /** Spread of the samples behind y (e.g. min and max): drawn as a whisker. */
+  lo?: number;
+  hi?: number;
+  /** Not a measurement of y (e.g. an aborted move plotted at its timeout): an open marker. */
+  open?: boolean;
+  /** A few characters beside the point (e.g. "n=5"). */
+  label?: string;
+}
 export interface Series {
   name: string;
-  points: { x: number; y: number }[];
+  points: Point[];
 }
 export interface PlotOptions {
   title: string;
@@ -9,6 +20,8 @@ export interface PlotOptions {
   yLabel: string;
   width?: number;
   height?: number;
+  /** One line under the legend, e.g. what open markers mean. */
+  note?: string;
 }
 
 const COLOURS = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b"];
@@ -35,10 +48,10 @@ const fmt = (n: number) => (Math.abs(n) >= 1000 || Number.isInteger(n) ? String(
 export function linePlot(series: Series[], o: PlotOptions): string {
   const W = o.width ?? 640;
   const H = o.height ?? 400;
-  const m = { l: 70, r: 20, t: 40, b: 60 + 18 * Math.ceil(series.length / 3) };
+  const m = { l: 70, r: 56, t: 40, b: 60 + 18 * Math.ceil(series.length / 3) + (o.note ? 18 : 0) };
   const pts = series.flatMap((s) => s.points).filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y));
   const xs = pts.map((p) => p.x);
-  const ys = pts.map((p) => p.y);
+  const ys = pts.flatMap((p) => [p.y, ...(Number.isFinite(p.hi) ? [p.hi!] : []), ...(Number.isFinite(p.lo) ? [p.lo!] : [])]);
   const xt = ticks(Math.min(0, ...xs), xs.length ? Math.max(...xs) : 1);
   const yt = ticks(Math.min(0, ...ys), ys.length ? Math.max(...ys) : 1);
   const [x0, x1] = [xt[0]!, xt[xt.length - 1]!];
@@ -66,12 +79,17 @@ export function linePlot(series: Series[], o: PlotOptions): string {
     const c = COLOURS[i % COLOURS.length]!;
     const sp = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     if (sp.length > 1) out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${sp.map((p) => `${r(px(p.x))},${r(py(p.y))}`).join(" ")}"/>`);
-    for (const p of sp) out.push(`<circle cx="${r(px(p.x))}" cy="${r(py(p.y))}" r="3.5" fill="${c}"/>`);
+    for (const p of sp) {
+      if (Number.isFinite(p.lo) && Number.isFinite(p.hi)) out.push(`<line class="spread" x1="${r(px(p.x))}" y1="${r(py(p.lo!))}" x2="${r(px(p.x))}" y2="${r(py(p.hi!))}" stroke="${c}" stroke-width="1.5"/>`);
+      out.push(p.open ? `<rect class="open" x="${r(px(p.x) - 4)}" y="${r(py(p.y) - 4)}" width="8" height="8" fill="white" stroke="${c}" stroke-width="2"/>` : `<circle cx="${r(px(p.x))}" cy="${r(py(p.y))}" r="3.5" fill="${c}"/>`);
+      if (p.label) out.push(`<text x="${r(px(p.x) + 6)}" y="${r(py(p.y) - 6)}" font-size="10" fill="${c}">${escapeXml(p.label)}</text>`);
+    }
     const lx = m.l + (i % 3) * 190;
     const ly = H - m.b + 52 + 18 * Math.floor(i / 3);
     out.push(`<rect x="${lx}" y="${ly - 9}" width="12" height="12" fill="${c}"/>`);
     out.push(`<text x="${lx + 18}" y="${ly + 1}">${escapeXml(s.name)}</text>`);
   });
+  if (o.note) out.push(`<text x="${m.l}" y="${H - 10}" font-size="11" fill="#555">${escapeXml(o.note)}</text>`);
   out.push(`</svg>`);
   return out.join("\n") + "\n";
 }

@@ -60,3 +60,20 @@ describe("helpers", () => {
     expect(mdTable(["a", "b"], [["x|y", 1]])).toBe("| a | b |\n|---|---|\n| x\\|y | 1 |");
   });
 });
+
+describe("plots that do not mislead", () => {
+  it("a point that is not a measurement (an aborted move at its timeout) is an open square with its label; the note says what it means", () => {
+    const svg = linePlot([{ name: "pre-copy only", points: [{ x: 0, y: 20 }, { x: 40, y: 160, open: true, label: "timeout" }] }], { title: "t", xLabel: "x", yLabel: "y", note: "open square: did not complete" });
+    expect(XMLValidator.validate(svg)).toBe(true);
+    expect(svg.match(/<rect class="open"/g)).toHaveLength(1);
+    expect(svg.match(/<circle /g)).toHaveLength(1);
+    expect(svg).toContain(">timeout</text>");
+    expect(svg).toContain(">open square: did not complete</text>");
+  });
+  it("spread as a whisker from min to max, and n beside the median; the axis covers the whisker", () => {
+    const svg = linePlot([{ name: "livevirt", points: [{ x: 8, y: 5, lo: 4, hi: 900, label: "n=5" }] }], { title: "t", xLabel: "x", yLabel: "y" });
+    expect(svg.match(/<line class="spread"/g)).toHaveLength(1);
+    expect(svg).toContain(">n=5</text>");
+    expect(svg).toContain(">1000</text>"); // a y tick above the whisker's top (900)
+  });
+});
