@@ -17,6 +17,7 @@
 import { sshUri } from "../src/lab/topology.js";
 import { join } from "node:path";
 import { execa } from "execa";
+import { progressDir, watchProgress } from "../src/migration/progress-log.js";
 import { LivevirtError } from "../src/errors.js";
 import { buildGuest } from "../src/lab/guest/build.js";
 import { checkContinuity, lastHeartbeat } from "../src/lab/guest/console.js";
@@ -132,7 +133,9 @@ async function main(): Promise<number> {
   log(`moving web: ${current} → ${other} (the stack's web host changed; cdktf deploy plans an in-place update)`);
   const stream = await streamToWeb(current as HostName);
   if (!stream) log("web does not serve TCP yet (no LVNET listening on its console): the move runs without a stream");
-  const second = await step("cdktf deploy (move)", () => deployWith(other));
+  // What `npm run moves -- --watch` shows in another terminal, printed beside the deploy.
+  const watch = watchProgress(progressDir(), (line) => process.stdout.write(`[moves] ${line}\n`));
+  const second = await step("cdktf deploy (move)", () => deployWith(other)).finally(() => watch.stop());
   const streamLine = stream ? await stream.stop() : null;
   if (second.exitCode === 0) await moveStory(current, other);
   if (streamLine) process.stdout.write(`${streamLine}\n`);

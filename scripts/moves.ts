@@ -8,13 +8,10 @@
  * $LIVEVIRT_PROGRESS_DIR, else $XDG_STATE_HOME/livevirt/moves, else ~/.local/state/livevirt/moves.
  * Options: --dir DIR (another place), --last N (default 10), --for S (watch at most S seconds).
  */
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { liveLine, parseProgress, progressDir } from "../src/migration/progress-log.js";
+import { liveLine, parseProgress, progressDir, watchProgress } from "../src/migration/progress-log.js";
 import { timelineSvg } from "../src/review/timeline.js";
-
-/** A move whose file has had nothing new for this long and no end line is shown as stale, not live. */
-const STALE_MS = 120_000;
 
 function flag(args: string[], name: string): string | undefined {
   const i = args.indexOf(`--${name}`);
@@ -58,27 +55,12 @@ async function main(): Promise<void> {
   }
 
   const forS = Number(flag(args, "for") ?? Infinity);
-  const until = Date.now() + forS * 1000;
-  const shown = new Map<string, string>();
   console.log(`watching ${dir} (Ctrl-C to stop)`);
-  const startedAt = Date.now();
-  while (Date.now() < until) {
-    for (const f of files(dir)) {
-      const mtime = statSync(f).mtimeMs;
-      // Moves that ended before the watcher started are history, not news.
-      if (mtime < startedAt - 1000 && !shown.has(f)) continue;
-      const records = parseProgress(readFileSync(f, "utf8"));
-      const ended = records.some((r) => r.kind === "end");
-      let line = liveLine(records);
-      if (!line) continue;
-      if (!ended && Date.now() - mtime > STALE_MS) line += ` · no news for ${Math.round((Date.now() - mtime) / 1000)} s`;
-      // One line per change: readable in a terminal and in a log file alike.
-      if (shown.get(f) !== line) {
-        shown.set(f, line);
-        console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
-      }
-    }
-    await new Promise((r) => setTimeout(r, 1000));
+  // One line per change: readable in a terminal and in a log file alike.
+  const w = watchProgress(dir, (line) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`));
+  if (Number.isFinite(forS)) {
+    await new Promise((r) => setTimeout(r, forS * 1000));
+    w.stop();
   }
 }
 

@@ -9,7 +9,7 @@
  * ~/.local/state/livevirt/moves. Writing is best effort: a full or read-only disk never fails a
  * move (the first failure is logged once, then the recorder goes quiet).
  */
-import { appendFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { makeDirs } from "../fs-dirs.js";
@@ -161,4 +161,46 @@ export function liveLine(records: readonly ProgressRecord[]): string | undefined
   }
   parts.push(start.tls ? "TLS" : "in clear");
   return parts.join(" · ");
+}
+
+/** A move whose file has had nothing new for this long and no end line is shown as stale. */
+const STALE_MS = 120_000;
+
+/**
+ * Watches the progress directory: calls `onLine` with a move's live line each time it changes
+ * (moves whose files were last written before the watch began are history and skipped). Polls
+ * every `everyMs`. Used by `npm run moves -- --watch` and by the demo beside its deploy.
+ */
+export function watchProgress(dir: string, onLine: (line: string) => void, everyMs = 1000): { stop: () => void } {
+  const startedAt = Date.now();
+  const shown = new Map<string, string>();
+  const tick = () => {
+    if (!existsSync(dir)) return;
+    for (const f of readdirSync(dir).filter((x) => x.endsWith(".jsonl")).sort()) {
+      const path = join(dir, f);
+      let mtime: number;
+      let records: ProgressRecord[];
+      try {
+        mtime = statSync(path).mtimeMs;
+        if (mtime < startedAt - 1000 && !shown.has(path)) continue;
+        records = parseProgress(readFileSync(path, "utf8"));
+      } catch {
+        continue; // removed or unreadable between listing and reading
+      }
+      let line = liveLine(records);
+      if (!line) continue;
+      if (!records.some((r) => r.kind === "end") && Date.now() - mtime > STALE_MS) line += ` · no news for ${Math.round((Date.now() - mtime) / 1000)} s`;
+      if (shown.get(path) !== line) {
+        shown.set(path, line);
+        onLine(line);
+      }
+    }
+  };
+  const timer = setInterval(tick, everyMs);
+  return {
+    stop: () => {
+      clearInterval(timer);
+      tick(); // the last word (usually the end line)
+    },
+  };
 }

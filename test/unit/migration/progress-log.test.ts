@@ -1,9 +1,9 @@
 /** Progress records of a move (progress-log.ts) and the watcher's line, from job samples as libvirt reports them. */
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { liveLine, parseProgress, progressDir, ProgressRecorder, sampleRecord, type ProgressRecord } from "../../../src/migration/progress-log.js";
+import { liveLine, parseProgress, progressDir, ProgressRecorder, sampleRecord, watchProgress, type ProgressRecord } from "../../../src/migration/progress-log.js";
 
 const MiB = 1048576;
 const start: ProgressRecord = { kind: "start", t: 0, vm: "web", from: "a", to: "b", strategy: "postcopy", tls: true, ramBytes: 256 * MiB };
@@ -74,5 +74,28 @@ describe("ProgressRecorder and progressDir", () => {
     expect(progressDir({ LIVEVIRT_PROGRESS_DIR: "/x" })).toBe("/x");
     expect(progressDir({ XDG_STATE_HOME: "/s" })).toBe("/s/livevirt/moves");
     expect(progressDir({})).toMatch(/\.local\/state\/livevirt\/moves$/);
+  });
+});
+
+describe("watchProgress", () => {
+  it("prints a move's line each time it changes, and its end when stopped; older moves are history", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "lv-watch-"));
+    try {
+      // A move that ended before the watch began: not shown.
+      const old = new ProgressRecorder({ t: Date.now() - 60_000, vm: "old", from: "a", to: "b", strategy: "precopy", tls: false, ramBytes: MiB }, undefined, dir);
+      old.write({ kind: "end", t: 0, elapsedMs: 1, result: "precopy" });
+      utimesSync(old.path, new Date(Date.now() - 60_000), new Date(Date.now() - 60_000));
+      const lines: string[] = [];
+      const w = watchProgress(dir, (l) => lines.push(l), 20);
+      const rec = new ProgressRecorder({ t: Date.now(), vm: "web", from: "a", to: "b", strategy: "postcopy", tls: true, ramBytes: 256 * MiB }, undefined, dir);
+      await new Promise((r) => setTimeout(r, 80));
+      rec.write(sampleRecord({ iteration: 1, memoryTotalBytes: 256 * MiB, memoryRemainingBytes: 128 * MiB, memoryBandwidthBytesPerSec: 64 * MiB }, "precopy", Date.now(), 1000));
+      await new Promise((r) => setTimeout(r, 80));
+      rec.write({ kind: "end", t: Date.now(), elapsedMs: 2500, result: "precopy" });
+      w.stop();
+      expect(lines).toEqual(["web a → b · starting · TLS", "web a → b · 50 % · 128 MiB left · sending 64.0 MiB/s · dirty rate not measured yet · pass 1 · ETA 2 s · pre-copy · 1 s · TLS", "web a → b · done by pre-copy in 2.5 s · TLS"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
