@@ -116,9 +116,10 @@ export function renderHtml(r: ReviewReport): string {
     const checks = m.verdict.kind === "known" ? checkCounts(m.verdict.parsed.checks) : m.verdict.kind === "after-apply" ? VERDICT_AFTER_APPLY : "—";
     return `<tr><td>${h(m.vm)}</td><td>${h(m.from)} → ${h(m.to)}</td><td><span class="strategy s-${m.strategy}">${h(strategyPhrase(m))}</span></td><td>${h(checks)}</td><td>${h(estimateShort(m.estimate))}</td></tr>`;
   });
+  const hostsNow = hostsLine(r.hostTotals);
   const body = [
     `<header><h1>livevirt plan review</h1><p class="totals">${h(totals(r))}</p>`,
-    hostsLine(r.hostTotals) ? `<p class="hosts">Hosts: ${h(hostsLine(r.hostTotals))}</p>` : "",
+    hostsNow ? `<p class="hosts">Hosts: ${h(hostsNow)}</p>` : "",
     r.source ? `<p class="source muted"><small>${h(sourceLine(r.source))}</small></p>` : "",
     r.errored ? `<p class="warn">Terraform reported this plan as errored: it is incomplete and cannot be applied.</p>` : "",
     r.moves.length ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead><tbody>${summaryRows.join("")}</tbody></table>` : "",
