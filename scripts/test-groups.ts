@@ -11,6 +11,10 @@
  *  - EXCLUSIVE files change the lab as a whole, so each runs alone with nothing else on the lab.
  *    The reason is the contract: a file whose reason no longer holds belongs in CONCURRENT.
  *
+ *  - STOCK files run last, one at a time, with the lab switched to Debian 12's own libvirt 9.0 /
+ *    QEMU 7.2 ("stock"): what they test only works there (the post-copy resume crashes libvirt
+ *    11.3.0's destination daemon). They also change the lab as a whole, like EXCLUSIVE files.
+ *
  * A new file goes into CONCURRENT unless it cuts the link, restarts or re-configures a daemon,
  * changes a machine-wide setting (sysctl, /dev/userfaultfd, /dev/kvm), or asserts something about
  * the whole lab (every domain on a host, a latency) that another file's work could disturb.
@@ -55,6 +59,10 @@ export const EXCLUSIVE: Readonly<Record<string, string>> = {
   "host-capacity.test.ts": "its plan counts the memory of every domain defined on host b (other files' guests would change the figure it asserts)",
   "migration-tls-refused.test.ts": "breaks host b's QEMU TLS files for a while: another file's moves would plan encrypted and apply in clear (or the reverse)",
   "provider-move-no-postcopy.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it)",
+};
+
+export const STOCK: Readonly<Record<string, string>> = {
+  "postcopy-recovery.test.ts": "resumes a post-copy move after resetting its stream (ss -K on every migration connection leaving a); needs a libvirt that resumes (9.0)",
 };
 
 /** Vitest workers for the concurrent group: two cores, and each file runs TCG guests. */

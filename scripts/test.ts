@@ -1,8 +1,10 @@
 /**
  * `npm test`: the whole suite — unit tests, then integration tests against the real two-host lab.
  * Brings the lab up when it is not (and takes it down again afterwards if it started it).
- * Integration files run in two groups (scripts/test-groups.ts): the concurrent group side by
- * side on a few workers, then the exclusive files one after another with nothing else on the lab.
+ * Integration files run in three groups (scripts/test-groups.ts): the concurrent group side by
+ * side on a few workers, then the exclusive files one after another with nothing else on the lab,
+ * then the stock files with the lab switched to Debian 12's own libvirt/QEMU (and switched back
+ * afterwards when the lab was up before the run; a lab this run started just goes down).
  * Without root the lab cannot exist: outside CI that runs the unit tests only, loudly; in CI
  * (CI=true) it is a failure, so integration tests can never be skipped silently there.
  */
@@ -12,8 +14,8 @@ import { join } from "node:path";
 import { execa } from "execa";
 import { LivevirtError } from "../src/errors.js";
 import { labDown, labStatus, labUp } from "../src/lab/lab.js";
-import { ensureDebianPackages } from "../src/lab/packages.js";
-import { CONCURRENT, CONCURRENT_WORKERS, EXCLUSIVE } from "./test-groups.js";
+import { currentPackageSet, ensureDebianPackages } from "../src/lab/packages.js";
+import { CONCURRENT, CONCURRENT_WORKERS, EXCLUSIVE, STOCK } from "./test-groups.js";
 
 const inCi = process.env.CI === "true";
 const log = (m: string) => process.stderr.write(`test: ${m}\n`);
@@ -21,7 +23,7 @@ const log = (m: string) => process.stderr.write(`test: ${m}\n`);
 const totals = { passed: 0, failed: 0 };
 
 /** Runs vitest with its usual output, and also reads its JSON report to add up the counts. */
-async function vitest(args: string[]): Promise<number> {
+async function vitest(args: string[], env: Record<string, string> = {}): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "livevirt-test-"));
   const report = join(dir, "report.json");
   try {
@@ -29,7 +31,7 @@ async function vitest(args: string[]): Promise<number> {
       stdio: "inherit",
       reject: false,
       // The moves the tests make write their progress files here, not into the user's ~/.local/state.
-      env: { LIVEVIRT_PROGRESS_DIR: process.env.LIVEVIRT_PROGRESS_DIR ?? join(dir, "moves") },
+      env: { LIVEVIRT_PROGRESS_DIR: process.env.LIVEVIRT_PROGRESS_DIR ?? join(dir, "moves"), ...env },
     });
     if (existsSync(report)) {
       const j = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number };
@@ -48,22 +50,22 @@ const INTEGRATION_DIR = "test/integration";
  * The integration files by group. A file in neither group, or a listed file that does not exist,
  * is a failure before anything runs: a new file must be placed deliberately.
  */
-function integrationGroups(): { concurrent: string[]; exclusive: string[] } | undefined {
+function integrationGroups(): { concurrent: string[]; exclusive: string[]; stock: string[] } | undefined {
   const onDisk = readdirSync(INTEGRATION_DIR).filter((f) => f.endsWith(".test.ts")).sort();
-  const listed = [...CONCURRENT, ...Object.keys(EXCLUSIVE)];
+  const listed = [...CONCURRENT, ...Object.keys(EXCLUSIVE), ...Object.keys(STOCK)];
   const unplaced = onDisk.filter((f) => !listed.includes(f));
   const missing = listed.filter((f) => !onDisk.includes(f));
   if (unplaced.length > 0 || missing.length > 0) {
-    if (unplaced.length > 0) log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT or EXCLUSIVE in scripts/test-groups.ts)`);
+    if (unplaced.length > 0) log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT, EXCLUSIVE or STOCK in scripts/test-groups.ts)`);
     if (missing.length > 0) log(`scripts/test-groups.ts lists files that do not exist: ${missing.join(", ")}`);
     return undefined;
   }
   const path = (f: string) => `${INTEGRATION_DIR}/${f}`;
-  return { concurrent: CONCURRENT.map(path), exclusive: Object.keys(EXCLUSIVE).map(path) };
+  return { concurrent: CONCURRENT.map(path), exclusive: Object.keys(EXCLUSIVE).map(path), stock: Object.keys(STOCK).map(path) };
 }
 
-/** Both groups run even when the first fails, so one run reports every failure. */
-async function integration(extra: string[]): Promise<number> {
+/** Every group runs even when an earlier one fails, so one run reports every failure. */
+async function integration(extra: string[], startedLab: boolean): Promise<number> {
   const groups = integrationGroups();
   if (!groups) {
     totals.failed += 1;
@@ -75,8 +77,39 @@ async function integration(extra: string[]): Promise<number> {
   const t1 = Date.now();
   log(`integration, exclusive group (${groups.exclusive.length} files, one at a time)`);
   const exclusive = await vitest([...groups.exclusive, "--no-file-parallelism", ...extra]);
-  log(`integration: concurrent group ${((t1 - t0) / 1000).toFixed(0)} s, exclusive group ${((Date.now() - t1) / 1000).toFixed(0)} s`);
-  return concurrent !== 0 ? concurrent : exclusive;
+  const t2 = Date.now();
+  const stock = await stockGroup(groups.stock, extra, startedLab);
+  const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
+  log(`integration: concurrent group ${s(t1 - t0)}, exclusive group ${s(t2 - t1)}, stock group ${s(Date.now() - t2)} (incl. switching packages)`);
+  return [concurrent, exclusive, stock].find((c) => c !== 0) ?? 0;
+}
+
+/**
+ * The stock files, with the lab on Debian 12's libvirt 9.0 / QEMU 7.2 (about 30 s to switch when
+ * the .debs are cached). LIVEVIRT_EXPECT_RESUME=1 tells them the resume path must run. A lab that
+ * was up before `npm test` gets its package set back; one this run started is left to go down
+ * (the next lab:up installs the set it asks for).
+ */
+async function stockGroup(files: string[], extra: string[], startedLab: boolean): Promise<number> {
+  if (files.length === 0) return 0;
+  const before = await currentPackageSet();
+  log(`integration, stock group (${files.length} files, one at a time): the lab on Debian 12's own libvirt/QEMU`);
+  try {
+    if (before !== "stock") {
+      await labDown({ log });
+      await labUp({ packages: "stock", log });
+    }
+    return await vitest([...files, "--no-file-parallelism", ...extra], { LIVEVIRT_EXPECT_RESUME: "1" });
+  } catch (e) {
+    log(`the stock group could not run: ${String(e instanceof Error ? e.message : e)}`);
+    totals.failed += 1;
+    return 1;
+  } finally {
+    if (!startedLab && before !== "stock" && before !== undefined && before !== "mixed") {
+      await labDown({ log });
+      await labUp({ packages: before, log });
+    }
+  }
 }
 
 async function main(): Promise<number> {
@@ -110,7 +143,7 @@ async function main(): Promise<number> {
     return 0;
   }
   try {
-    return await integration(extra);
+    return await integration(extra, startedLab);
   } finally {
     if (startedLab) await labDown({ log });
   }

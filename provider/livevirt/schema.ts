@@ -146,6 +146,8 @@ export const lastMoveType = [
     started_at: "string",
     finished_at: "string",
     queued_ms: "number",
+    recovered_by: "string",
+    recovery_ms: "number",
   },
 ] as const;
 

@@ -76,6 +76,8 @@ export function lastMoveValue(r: MoveRecord): ObjectValue {
     started_at: r.startedAt,
     finished_at: r.finishedAt,
     queued_ms: r.queuedMs,
+    recovered_by: r.recoveredBy,
+    recovery_ms: r.recoveryMs,
   };
 }
 

@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { GUEST_NET, MGMT, PREFIX_LEN, TOPOLOGY } from "./topology.js";
+import { GUEST_NET, MGMT, MIGRATION_PORTS, PREFIX_LEN, TOPOLOGY } from "./topology.js";
 import { sh, trySh } from "./exec.js";
 
 /** Creates both hosts' network namespaces and the veth pair between them. Idempotent. */
@@ -93,4 +93,17 @@ export async function setLink(up: boolean): Promise<void> {
   for (const t of Object.values(TOPOLOGY)) {
     await sh("ip", ["-n", t.netns, "link", "set", t.veth, up ? "up" : "down"]);
   }
+}
+
+/**
+ * Resets the TCP connections of QEMU's migration streams leaving `from`'s namespace (`ss -K`, the
+ * kernel's SOCK_DESTROY: the local socket is aborted and the peer gets a RST), as a NIC reset, a
+ * firewall's or a load balancer's RST would. Unlike a cut link (setLink), both QEMUs notice at once
+ * and a post-copy move turns "post-copy failed" on both hosts — the case only a resume can save.
+ * Returns how many connections were reset ("ss -K" lists each one it destroyed).
+ */
+export async function resetMigrationStreams(from: keyof typeof TOPOLOGY): Promise<number> {
+  const { min, max } = MIGRATION_PORTS;
+  const out = await sh("ip", ["netns", "exec", TOPOLOGY[from].netns, "ss", "-K", "-t", "-n", "-H", "state", "established", "(", "dport", ">=", `:${min}`, "and", "dport", "<=", `:${max}`, ")"]);
+  return out.split("\n").filter((l) => l.trim() !== "").length;
 }

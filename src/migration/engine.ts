@@ -29,7 +29,7 @@ import type { MigrationSettings } from "./policy.js";
 import { formatMiB } from "./progress.js";
 import { ProgressRecorder } from "./progress-log.js";
 import { prepareRefusal, type PrepareRefusal } from "./refusal.js";
-import { resumePostcopy } from "./resume.js";
+import { resumePostcopy, type Recovery } from "./resume.js";
 import { disksToCopy, prepareDestinationImages, removeCreatedImages, type CopiedDisk, type MoveDisk } from "./storage-copy.js";
 import { settleOrphanJob, type SettleResult } from "./orphan-job.js";
 import { fixFor, inspectBoth, isIncompleteIncoming, judgeLocation, movedProblems, stateAt, verifyMoved, whereMessage } from "./verify.js";
@@ -81,7 +81,8 @@ export interface MoveOutcome {
   dirtyRateHintMibPerS: number | null;
   statsOrigin: StatsOrigin | null;
   stats: DomJobInfo | null;
-  resumed: boolean;
+  /** A post-copy that lost its link and was completed anyway: how, and in how long; else null. */
+  recovery: Recovery | null;
   /** Destination libvirt state after verification, e.g. "running (migrated)". */
   state: string;
   /**
@@ -243,7 +244,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
       log,
       onProgress: (r) => progress.write(r),
     });
-    let resumed = false;
+    let recovery: Recovery | null = null;
     try {
       await handle.done;
     } catch (e) {
@@ -258,9 +259,10 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
         throw await failure(req, why, false, "precopy", e);
       }
       log("warn", `post-copy move failed: ${(e as Error).message}`);
-      resumed = await resumePostcopy({ domain, from, to, migrate, deadline: Math.max(deadline, Date.now() + 60_000), log });
+      const r = await resumePostcopy({ domain, from, to, migrate, deadline: Math.max(deadline, Date.now() + 60_000), log });
       // The guest's vCPUs are on the destination now; the error must say so (and the state b).
-      if (!resumed) throw await failure(req, `the post-copy phase lost its link and did not complete within the move's timeout; the guest's memory is split between ${from.name} and ${to.name}`, true, "postcopy", e);
+      if (!r.ok) throw await failure(req, `the post-copy phase lost its connection: ${r.why}; the guest's memory is split between ${from.name} and ${to.name}`, true, "postcopy", e);
+      recovery = r.recovery;
     }
     const totalMs = Date.now() - t0;
     const switched = mon.phase === "postcopy";
@@ -270,6 +272,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     const views = await verifyMoved(domain, from, to, { switched });
     // After a recovered post-copy the completed-job event carries the figures from when libvirt
     // lost the link (measured: 17 MB sent, 0 page requests): better unknown than wrong.
+    const resumed = recovery !== null;
     if (resumed && got) log("warn", "move recovered after a lost link: its statistics are incomplete and are not recorded");
     const stats = resumed ? null : (got?.stats ?? null);
     const outcome: MoveOutcome = {
@@ -285,7 +288,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
       dirtyRateHintMibPerS: mon.dirtyRateHintBytesPerS === null ? null : mon.dirtyRateHintBytesPerS / (1024 * 1024),
       statsOrigin: got?.origin ?? null,
       stats,
-      resumed,
+      recovery,
       state: stateAt(views, "destination"),
       startedAt: new Date(slot.grantedAt).toISOString(),
       finishedAt: new Date(now()).toISOString(),
@@ -321,7 +324,7 @@ function adoptedMove(domain: string, from: Host, to: Host, views: HostViews, orp
     dirtyRateHintMibPerS: null,
     statsOrigin: null,
     stats: null,
-    resumed: orphan.resumed,
+    recovery: orphan.recovery,
     state: stateAt(views, "destination"),
     startedAt: new Date(slot.grantedAt).toISOString(),
     finishedAt: new Date(now()).toISOString(),
@@ -407,7 +410,8 @@ export function recordFields(o: MoveOutcome): Record<string, unknown> {
     downtimeMs: o.downtimeMs,
     bytes: o.bytes,
     postcopyRequests: o.postcopyRequests,
-    resumed: o.resumed,
+    recoveredBy: o.recovery?.by ?? null,
+    recoveryMs: o.recovery?.ms ?? null,
     queuedMs: o.queuedMs,
   };
 }

@@ -21,7 +21,7 @@ import { isIncomingMigrationStatsRefusal, migrationSideOfJob, type MigrationSide
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { connect } from "../hosts/registry.js";
 import type { MoveLog } from "./monitor.js";
-import { resumePostcopy } from "./resume.js";
+import { resumePostcopy, type Recovery } from "./resume.js";
 
 /** One host's view of the domain, with which end of a migration it is. */
 export interface CopyView {
@@ -118,7 +118,8 @@ export interface SettleResult {
   /** What was done, in order (empty: there was nothing to settle). */
   actions: OrphanAction["kind"][];
   waitedMs: number;
-  resumed: boolean;
+  /** Set when an earlier post-copy that had lost its link was completed here. */
+  recovery: Recovery | null;
 }
 
 /**
@@ -131,7 +132,7 @@ export async function settleOrphanJob(req: SettleRequest): Promise<SettleResult>
   const pollMs = req.pollMs ?? 1_000;
   const byName = new Map(hosts.map((h) => [h.name, h]));
   const started = Date.now();
-  const result: SettleResult = { actions: [], waitedMs: 0, resumed: false };
+  const result: SettleResult = { actions: [], waitedMs: 0, recovery: null };
   const note = (a: OrphanAction, level: "warn" | "info", msg: string) => {
     // Log each kind of action once: the loop repeats it until libvirt shows it done.
     if (result.actions.at(-1) === a.kind) return;
@@ -167,9 +168,10 @@ export async function settleOrphanJob(req: SettleRequest): Promise<SettleResult>
     } else if (a.kind === "resume") {
       note(a, "warn", `earlier migration found: ${a.why}; resuming it`);
       const migrate: MigrateOptions = { live: true, p2p: true, persistent: true, undefineSource: true, postcopy: true };
-      result.resumed = await resumePostcopy({ domain, from: byName.get(a.source)!, to: byName.get(a.destination)!, migrate, deadline: req.deadline, log });
-      if (!result.resumed) {
-        throw new LivevirtError(`${domain}: an earlier post-copy move from ${a.source} to ${a.destination} failed and could not be resumed`, {
+      const r = await resumePostcopy({ domain, from: byName.get(a.source)!, to: byName.get(a.destination)!, migrate, deadline: req.deadline, log });
+      if (r.ok) result.recovery = r.recovery;
+      else {
+        throw new LivevirtError(`${domain}: an earlier post-copy move from ${a.source} to ${a.destination} failed and could not be resumed: ${r.why}`, {
           host: a.destination,
           fix: `do NOT destroy ${domain} on either host; restore the link between ${a.source} and ${a.destination}, then apply again`,
         });

@@ -16,8 +16,19 @@
  * - `--postcopy-resume` is refused while QEMU's stream lives ("QEMU reports migration is still
  *   running"). Forcing the stream down (`domjobabort --postcopy`) makes a resume possible in
  *   principle, but on libvirt 11.3.0 every resume that reached the destination's prepare step
- *   crashed the destination's libvirtd (SIGSEGV, NULL dereference in qemuProcessIncomingDefNew;
- *   4 of 4 attempts). QEMU survives that, the daemon does not.
+ *   crashed the destination's libvirtd (SIGSEGV in qemuProcessIncomingDefNew, which reads its
+ *   fifth argument, the incoming fd pointer, unchecked — the resume's prepare step passes none;
+ *   seen in gdb on 11.3.0, 5 of 5 attempts, also with an explicit --migrateuri). QEMU survives
+ *   that, the daemon does not. libvirt 9.0 (Debian 12's own) resumes: measured on the lab with
+ *   the sockets reset by `ss -K`, both QEMUs "post-copy failed" within 0.1 s, the resume done.
+ *
+ * - A resume needs the destination's QEMU to answer libvirt's `migrate-recover`. Measured on the
+ *   lab (QEMU 7.2, TCG): when the stream broke in the first instant after the switch, the guest's
+ *   interrupt delivery faulted on a page still on the source while holding QEMU's main lock
+ *   (gdb: do_interrupt_all → tlb_fill → userfault), the monitor never answered, and the resume hung
+ *   in the destination's prepare step until the move's timeout — both daemons keep that job until
+ *   the destination QEMU goes. QEMU accepts migrate-recover out of band for this; libvirt does not
+ *   use that. Broken once the guest ran on the destination (its hot pages there), resumes worked.
  *
  * So the recovery waits for the stream to come back and finishes what libvirt's unattended path
  * leaves undone (the stale source definition). A `--postcopy-resume` is issued only when both
@@ -28,7 +39,7 @@ import type { Host } from "../model/index.js";
 import { startMigration } from "../libvirt/migrate.js";
 import type { MigrateOptions } from "../libvirt/migrate-args.js";
 import { connect } from "../hosts/registry.js";
-import { RESUME_CRASHES_DESTINATION } from "../libvirt/versions.js";
+import { LIBVIRT_RECOVERY_MIN, RESUME_CRASHES_DESTINATION, canResumePostcopy } from "../libvirt/versions.js";
 import type { Connection } from "../libvirt/virsh.js";
 import type { HostView, HostViews } from "./errors.js";
 import type { MoveLog } from "./monitor.js";
@@ -82,8 +93,22 @@ export function staleSourceDefinition(views: HostViews): boolean {
   return s.present === true && s.state?.state === "shut off" && d.persistent === true;
 }
 
-/** True when the move completed (by itself or by a resume); false at the deadline. */
-export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
+/** How a post-copy move that lost its link was completed. */
+export interface Recovery {
+  /** "resume": a --postcopy-resume reconnected the QEMUs; "stream": QEMU's own stream came back. */
+  by: "resume" | "stream";
+  /** From the start of the recovery (libvirt had reported the lost link) to the move's completion. */
+  ms: number;
+  /** --postcopy-resume calls issued (0 for "stream"). */
+  attempts: number;
+}
+
+/** How the move completed, or why it could not be: what the caller's error says after "lost its connection: ". */
+export type RecoveryResult = { ok: true; recovery: Recovery } | { ok: false; why: string };
+
+/** Completes a post-copy move that lost its connection (by itself or by a resume), until the deadline. */
+export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> {
+  const t0 = Date.now();
   const dest = o.to.migrationUri ?? o.to.uri;
   const pollMs = o.pollMs ?? 2_000;
   const retryMs = o.retryMs ?? 5_000;
@@ -92,6 +117,7 @@ export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
   let lastPicture: PostcopyPicture | undefined;
   let lastProgressLog = 0;
   let nextResumeAt = 0;
+  let issued = 0;
   for (let attempt = 0; Date.now() < o.deadline; ) {
     const views = await inspectBoth(o.from, o.to, o.domain);
     const picture = judgePostcopy(views);
@@ -104,7 +130,9 @@ export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
         o.log("info", `the move completed without libvirt's source clean-up: removing the stale definition on ${o.from.name}`);
         await src.undefine(o.domain, { missingOk: true });
       }
-      return true;
+      const recovery: Recovery = { by: issued > 0 ? "resume" : "stream", ms: Date.now() - t0, attempts: issued };
+      o.log("info", `post-copy move recovered ${issued > 0 ? `by --postcopy-resume (${issued} ${issued === 1 ? "call" : "calls"})` : "by its own stream"} in ${(recovery.ms / 1000).toFixed(1)} s`);
+      return { ok: true, recovery };
     }
     if (picture === "waiting" && Date.now() - lastProgressLog >= 10_000) {
       lastProgressLog = Date.now();
@@ -112,12 +140,15 @@ export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
     }
     if (picture === "needs-resume" && Date.now() >= nextResumeAt) {
       destVersion ??= await daemonVersion(o.to);
-      if (destVersion !== undefined && RESUME_CRASHES_DESTINATION.includes(destVersion)) {
-        if (attempt === 0) o.log("warn", `post-copy stream lost on both hosts; not resuming: libvirt ${destVersion} on ${o.to.name} crashes on --postcopy-resume`);
-        attempt = 1;
-        nextResumeAt = Number.POSITIVE_INFINITY;
+      if (destVersion !== undefined && !canResumePostcopy(destVersion)) {
+        // Both QEMUs are paused waiting for a recovery: nothing comes back by itself, so waiting
+        // for the deadline would only delay the answer.
+        const why = RESUME_CRASHES_DESTINATION.includes(destVersion) ? "crashes on --postcopy-resume" : `has no --postcopy-resume (libvirt ≥ ${LIBVIRT_RECOVERY_MIN})`;
+        o.log("warn", `post-copy stream lost on both hosts; not resuming: libvirt ${destVersion} on ${o.to.name} ${why}`);
+        return { ok: false, why: `both QEMUs dropped the migration stream, and libvirt ${destVersion} on ${o.to.name} ${why}, so livevirt did not resume it` };
       } else {
         attempt++;
+        issued++;
         o.log("warn", `post-copy stream lost on both hosts; resuming the move (attempt ${attempt})`, { host: o.to.name });
         const handle = startMigration(o.from.uri, o.domain, dest, {
           ...o.migrate,
@@ -137,7 +168,7 @@ export async function resumePostcopy(o: ResumeOptions): Promise<boolean> {
     }
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, o.deadline - Date.now()))));
   }
-  return false;
+  return { ok: false, why: issued > 0 ? `${issued} --postcopy-resume ${issued === 1 ? "call" : "calls"} did not complete it within the move's timeout` : "it did not complete within the move's timeout" };
 }
 
 function describe(v: HostView): string {

@@ -38,6 +38,13 @@ export interface MoveRecord {
   readonly finishedAt: string;
   /** How long it waited for a move slot (the per-host limit on concurrent moves). */
   readonly queuedMs: number;
+  /**
+   * A post-copy move that lost its connection and was completed anyway: by a --postcopy-resume
+   * ("resume") or by QEMU's own stream coming back ("stream"); null when nothing was lost.
+   */
+  readonly recoveredBy: "resume" | "stream" | null;
+  /** From libvirt reporting the lost connection to the move's completion; null when none. */
+  readonly recoveryMs: number | null;
   /** Verdict of the checks run right before moving. */
   readonly preflight: string;
 }

@@ -125,6 +125,8 @@ export class MoveService {
         startedAt: new Date(started).toISOString(),
         finishedAt: new Date(finished).toISOString(),
         queuedMs: 0,
+        recoveredBy: null,
+        recoveryMs: null,
         preflight: verdict,
       },
     };
@@ -143,11 +145,11 @@ async function needsForcedSwitch(hosts: HostRegistry, names: string[]): Promise<
   return false;
 }
 
-type Recorded = "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "bytes" | "postcopyRequests" | "startedAt" | "finishedAt" | "queuedMs";
+type Recorded = "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "bytes" | "postcopyRequests" | "startedAt" | "finishedAt" | "queuedMs" | "recoveredBy" | "recoveryMs";
 
 function pick(o: MoveOutcome): Pick<MoveRecord, Recorded> {
-  const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs } = o;
-  return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs };
+  const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs, recovery } = o;
+  return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs, recoveredBy: recovery?.by ?? null, recoveryMs: recovery?.ms ?? null };
 }
 
 /**

@@ -48,7 +48,7 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.vms.set(current.uuid, obs);
       return {
         placement: obs,
-        record: { from: current.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0, preflight: `ok: ${current.host} → ${spec.host}` },
+        record: { from: current.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0, recoveredBy: null, recoveryMs: null, preflight: `ok: ${current.host} → ${spec.host}` },
       };
     },
     async delete(ref: VmRef) {

@@ -17,6 +17,8 @@ const report: MoveRecord = {
   startedAt: "2025-06-01T10:00:12.250Z",
   finishedAt: "2025-06-01T10:00:22.000Z",
   queuedMs: 11_900,
+  recoveredBy: "resume",
+  recoveryMs: 31_200,
   preflight: "a → b: live-migrates with post-copy (post-copy: yes)",
 };
 
@@ -34,6 +36,8 @@ describe("last_move", () => {
       started_at: "2025-06-01T10:00:12.250Z",
       finished_at: "2025-06-01T10:00:22.000Z",
       queued_ms: 11_900,
+      recovered_by: "resume",
+      recovery_ms: 31_200,
     });
   });
 
@@ -42,9 +46,9 @@ describe("last_move", () => {
     expect(decodeMsgpack(encodeMsgpack(state, vmSchema.block), vmSchema.block)!.last_move).toEqual(lastMoveValue(report));
   });
 
-  it("a state stored before started_at/finished_at/queued_ms existed upgrades with them null", () => {
+  it("a state stored before started_at/finished_at/queued_ms/recovered_by/recovery_ms existed upgrades with them null", () => {
     const old = { id: "u-1", name: "web", host: "b", last_move: { from: "a", to: "b", mode: "precopy", switched_at_iteration: null, total_ms: 3110, downtime_ms: 169, bytes: 114654028, postcopy_requests: 0 } };
     const v = decodeJson(Buffer.from(JSON.stringify(old)), vmSchema.block)!;
-    expect(v.last_move).toEqual({ ...old.last_move, started_at: null, finished_at: null, queued_ms: null });
+    expect(v.last_move).toEqual({ ...old.last_move, started_at: null, finished_at: null, queued_ms: null, recovered_by: null, recovery_ms: null });
   });
 });

@@ -55,7 +55,7 @@ describe("schemas", () => {
     expect(keys(hostDataSchema.block)).toEqual(hcl(data));
     // last_move is the model's MoveRecord without the verdict (stored in its own attribute, preflight).
     const lastMove: Record<Exclude<keyof MoveRecord, "preflight">, true> = {
-      from: true, to: true, mode: true, switchedAtIteration: true, totalMs: true, downtimeMs: true, bytes: true, postcopyRequests: true, startedAt: true, finishedAt: true, queuedMs: true,
+      from: true, to: true, mode: true, switchedAtIteration: true, totalMs: true, downtimeMs: true, bytes: true, postcopyRequests: true, startedAt: true, finishedAt: true, queuedMs: true, recoveredBy: true, recoveryMs: true,
     };
     expect(Object.keys((vmSchema.block.attributes.last_move!.type as readonly [string, object])[1]).sort()).toEqual(hcl(lastMove));
   });
