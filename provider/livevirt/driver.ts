@@ -64,6 +64,11 @@ export interface VmDriver {
    * domains defined there (running or not) and its free memory. A figure that cannot be read is left out.
    */
   hostUsage?(host: string, what: { used: boolean }, ctx: DriverContext): Promise<{ usedMib?: number; usedVcpus?: number; freeMib?: number }>;
+  /**
+   * Removes the definitions a move left on other hosts (Placement.leftovers, as read() found
+   * them), each only while it still is one; the VM itself is never touched.
+   */
+  removeLeftovers(ref: VmRef, hosts: readonly string[], ctx: DriverContext): Promise<void>;
   /** Stop and undefine; a VM that is already gone is success. */
   delete(ref: VmRef, ctx: DriverContext): Promise<void>;
   /** `terraform import livevirt_vm.x <id>`: id as the user typed it (driver defines the format). */

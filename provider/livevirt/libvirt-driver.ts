@@ -74,6 +74,12 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         if (!p) return [];
         return unmodeledDevices(await hosts.connection(p.host).dumpXml(p.uuid, { inactive: true }));
       },
+      removeLeftovers: async (ref, leftoverHosts, ctx) => {
+        for (const h of leftoverHosts) {
+          ctx.log.info(`${ref.name}: removing the definition a finished move left on host ${h} (shut off, migrated)`, { id: ref.id });
+          await vms.removeLeftover(ref.id, h);
+        }
+      },
       delete: (ref) => vms.delete(ref.id, ref.host),
       import: async (id) => {
         const placement = await vms.importId(id);

@@ -189,6 +189,12 @@ export const vmSchema: Schema = {
       cmdline: { type: "string", optional: true, description: "Kernel command line for direct boot." },
       console_log: { type: "string", optional: true, description: "Host path the serial console is written to." },
       state: { type: "string", computed: true, description: "libvirt domain state, e.g. running." },
+      leftover_definitions: {
+        type: ["list", "string"],
+        computed: true,
+        description:
+          'Other hosts that still define this VM "shut off (migrated)": the source of a move libvirt finished on its own (a post-copy move that outlived its timeout and completed when the link came back). The next plan removes them (an in-place update); null when there are none.',
+      },
       adopted: {
         type: "bool",
         computed: true,

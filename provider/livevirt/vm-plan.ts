@@ -9,6 +9,8 @@
  *    the running domain's maxima, else a restart on its host; `resize` says which, in words;
  *  - a change of network interfaces → in-place update (hot-plug); an added interface without a
  *    MAC gets one at apply (unknown in the plan);
+ *  - definitions a finished move left on other hosts (leftover_definitions, found by the refresh)
+ *    → in-place update to null: the apply removes them;
  *  - nothing changed → planned is exactly prior (no-op).
  */
 import { fillDefaults, unknownComputed } from "../framework/plan-helpers.js";
@@ -68,6 +70,7 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     planned.preflight = null;
     planned.resize = null;
     planned.adopted = ADOPTED_ON_CREATE;
+    planned.leftover_definitions = null;
     return { planned };
   }
 
@@ -77,6 +80,7 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
     if ((config.domain_type ?? null) === null) planned.domain_type = Unknown;
     planned.adopted = ADOPTED_ON_CREATE;
     planned.resize = null;
+    planned.leftover_definitions = null;
     return { planned, requiresReplace: replace.map((k) => [k]) };
   }
 
@@ -89,6 +93,8 @@ export function planVm({ prior, proposed, config }: PlanRequest): PlanResult {
   planned.resize = resize.how === "none" ? (prior.resize ?? null) : resize.text;
   planned.id = prior.id ?? null;
   planned.adopted = prior.adopted ?? null;
+  // Whatever else changes, the apply removes the leftovers the refresh found (none: no change).
+  planned.leftover_definitions = null;
   for (const k of COMPUTED_ON_MOVE) planned[k] = prior[k] ?? null;
   if (!valuesEqual(prior.host, planned.host)) {
     for (const k of COMPUTED_ON_MOVE) planned[k] = Unknown;

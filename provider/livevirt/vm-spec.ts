@@ -102,6 +102,7 @@ export function importedState(p: Placement, vm: Vm): ObjectValue {
     network_interface: vm.networkInterfaces.map(nicValue),
     migration: null,
     state: p.state,
+    leftover_definitions: p.leftovers && p.leftovers.length > 0 ? [...p.leftovers] : null,
     adopted: true,
     last_move: null,
     preflight: null,

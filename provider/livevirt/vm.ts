@@ -120,6 +120,8 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         }
         return null;
       }
+      const leftovers = prior && Array.isArray(prior.leftover_definitions) ? (prior.leftover_definitions as string[]) : [];
+      if (planned !== null && leftovers.length > 0) await vm.removeLeftovers(vmRef(prior!), leftovers, dctx(ctx));
       if (prior === null) {
         const obs = await vm.create(vmFromValue(planned), dctx(ctx));
         return {
@@ -181,6 +183,8 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       const obs = await rt.driver().vm.read(vmRef(state), dctx(ctx));
       if (!obs) return null;
       const next: ObjectValue = { ...state, id: obs.uuid, host: obs.host, state: obs.state };
+      // Looked for only for a VM that arrived by migration: otherwise keep what the state says.
+      if (obs.leftovers) next.leftover_definitions = obs.leftovers.length > 0 ? [...obs.leftovers] : null;
       // What the domain really has (a NIC detached behind Terraform's back shows as drift).
       if (obs.networkInterfaces) next.network_interface = obs.networkInterfaces.map(nicValue);
       // "auto" must stay "auto" (it is what the config says); a concrete type is checked for drift.

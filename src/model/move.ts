@@ -20,6 +20,12 @@ export interface Placement {
    * assigned; absent when not read (a copy in the middle of a move is located by state only).
    */
   readonly networkInterfaces?: readonly NetworkInterface[];
+  /**
+   * Other hosts that still define this domain "shut off (migrated)": the source of a move libvirt
+   * completed on its own (a post-copy that outlived the move's timeout and finished when the link
+   * came back) keeps the definition --undefinesource would have removed. Absent when not looked for.
+   */
+  readonly leftovers?: readonly string[];
 }
 
 /** One completed move (the provider stores it as `last_move`). */

@@ -12,6 +12,9 @@ const MIB = 1024 * 1024;
 /** How long a restart waits for the guest to shut down on its own (ACPI) before it is destroyed. */
 export const RESTART_GRACE_MS = 10_000;
 
+/** The source's definition after a move libvirt completed without --undefinesource's clean-up. */
+const isLeftover = (s: { state: string; reason: string }) => s.state === "shut off" && s.reason === "migrated";
+
 /** Longest wait for the XML of a domain in post-copy (see describe()). */
 const POSTCOPY_XML_WAIT_MS = 10 * 60_000;
 
@@ -189,10 +192,22 @@ export class VmLifecycle {
    */
   async locate(uuid: string, lastHost?: string): Promise<Placement | null> {
     const copies: (DomainState & Copy & { host: string })[] = [];
-    for (const host of this.hosts.searchOrder(lastHost)) {
+    const order = this.hosts.searchOrder(lastHost);
+    for (const [i, host] of order.entries()) {
       const st = await this.stateOn(host, uuid);
       if (!st) continue;
-      if (st.state === "running") return this.describe(host, uuid, st);
+      if (st.state === "running") {
+        const found = await this.describe(host, uuid, st);
+        // A VM that arrived by migration may have left its definition on the source (only then:
+        // the other hosts are asked for VMs that moved, not for every VM of every refresh).
+        if (!found || st.reason !== "migrated") return found;
+        const leftovers: string[] = [...copies.filter(isLeftover).map((c) => c.host)];
+        for (const other of order.slice(i + 1)) {
+          const o = await this.stateOn(other, uuid);
+          if (o && isLeftover(o)) leftovers.push(other);
+        }
+        return { ...found, leftovers };
+      }
       copies.push({ host, ...st });
     }
     if (needsSides(copies)) {
@@ -256,6 +271,23 @@ export class VmLifecycle {
     }
     const left = await this.locate(uuid, lastHost);
     if (left) throw new LivevirtError(`domain ${uuid} is still defined on host ${left.host} after undefine`, { host: left.host });
+  }
+
+  /**
+   * Removes a definition that locate() reported as a leftover on `host` — only while it still is
+   * one (shut off after a migration) and the VM runs elsewhere: never the VM itself.
+   */
+  async removeLeftover(uuid: string, host: string): Promise<void> {
+    const home = await this.locate(uuid);
+    const st = await this.stateOn(host, uuid);
+    if (!st) return;
+    if (!isLeftover(st) || !home || home.host === host || home.state !== "running") {
+      throw new LivevirtError(`domain ${uuid} on host ${host} is no longer a leftover of a move (${st.state} (${st.reason}); the VM ${home ? `is ${home.state} on ${home.host}` : "runs nowhere"}): not removed`, {
+        host,
+        fix: "plan again: the refresh shows what is there now",
+      });
+    }
+    await this.hosts.connection(host).undefine(uuid, { missingOk: true });
   }
 
   /** `terraform import` ids: a UUID, "host/name", or a bare name searched on every host. */

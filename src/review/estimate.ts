@@ -7,22 +7,67 @@
 import type { Strategy } from "../preflight/types.js";
 
 export type Estimate =
-  /** A number: RAM ÷ bandwidth. `atLeast`: pre-copy (a floor, not a figure). */
-  | { kind: "bounded"; seconds: number; atLeast: boolean; memoryMib: number; bandwidthMib: number; formula: string; note: string; overTimeout?: number }
+  /**
+   * A number: RAM ÷ bandwidth. `atLeast`: pre-copy (a floor, not a figure). `measured`: the
+   * bandwidth is what earlier moves between the same hosts achieved (no cap, or a higher one).
+   */
+  | { kind: "bounded"; seconds: number; atLeast: boolean; memoryMib: number; bandwidthMib: number; formula: string; note: string; overTimeout?: number; measured?: LinkRate }
   /** No bandwidth cap: the link decides (not in the plan). */
   | { kind: "unlimited"; memoryMib: number; text: string; note: string }
   /** No data is copied live (recreate), or no move happens (fail), or memory is unknown. */
   | { kind: "none"; text: string };
 
+/** What earlier moves between two hosts achieved: data sent ÷ their whole duration (median). */
+export interface LinkRate {
+  mibPerS: number;
+  /** How many recorded moves it is the median of. */
+  moves: number;
+}
+
+/** One recorded move (a VM's last_move in the plan's prior state). */
+export interface MoveSample {
+  from: string;
+  to: string;
+  bytes: number;
+  totalMs: number;
+}
+
+const pairKey = (a: string, b: string) => [a, b].sort().join(" ↔ ");
+
+/**
+ * Effective rates per host pair (either direction: one link) from recorded moves — data sent
+ * (memory, re-sent pages, copied disks) ÷ the move's whole duration, so set-up and checks count:
+ * what a move between those hosts really took, not the wire speed. Pure.
+ */
+export function linkRates(samples: readonly MoveSample[]): Map<string, LinkRate> {
+  const by = new Map<string, number[]>();
+  for (const s of samples) {
+    if (!(s.bytes > 0) || !(s.totalMs > 0) || s.from === s.to) continue;
+    const k = pairKey(s.from, s.to);
+    by.set(k, [...(by.get(k) ?? []), s.bytes / 1048576 / (s.totalMs / 1000)]);
+  }
+  const out = new Map<string, LinkRate>();
+  for (const [k, rates] of by) {
+    const r = [...rates].sort((x, y) => x - y);
+    const mid = r.length >> 1;
+    out.set(k, { mibPerS: r.length % 2 ? r[mid]! : (r[mid - 1]! + r[mid]!) / 2, moves: r.length });
+  }
+  return out;
+}
+
+export const linkRateOf = (rates: ReadonlyMap<string, LinkRate>, from: string, to: string): LinkRate | undefined => rates.get(pairKey(from, to));
+
 export interface EstimateInput {
   memoryMib: number | undefined;
   bandwidthMib: number | undefined;
+  /** What earlier moves between the two hosts achieved, when the state recorded any. */
+  link?: LinkRate | undefined;
   timeoutS: number | undefined;
   /** The verdict's strategy, or the declared mode when the verdict is known only after apply. */
   strategy: Strategy;
 }
 
-export const UNLIMITED_TEXT = "unlimited bandwidth: bounded by the link";
+export const UNLIMITED_TEXT = "unlimited bandwidth: bounded by the link (no earlier move between these hosts in the state to measure it from)";
 
 /** "0.4 s", "4 s", "2 min 8 s", "1 h 5 min" — rounded as a person would quote it. */
 export function humanSeconds(s: number): string {
@@ -48,20 +93,29 @@ export function estimateMove(i: EstimateInput): Estimate {
   if (i.strategy === "recreate") return { kind: "none", text: "not a live move: the guest is shut down and booted again on the destination (downtime = shutdown + boot)" };
   if (i.memoryMib === undefined) return { kind: "none", text: "memory_mib is known only after apply: no estimate" };
   const mode = i.strategy;
-  if (i.bandwidthMib === undefined || i.bandwidthMib <= 0) {
+  const cap = i.bandwidthMib !== undefined && i.bandwidthMib > 0 ? i.bandwidthMib : undefined;
+  // The link decides when there is no cap, or when earlier moves were slower than the cap.
+  const measured = i.link !== undefined && i.link.mibPerS > 0 && (cap === undefined || i.link.mibPerS < cap) ? i.link : undefined;
+  if (cap === undefined && measured === undefined) {
     return { kind: "unlimited", memoryMib: i.memoryMib, text: UNLIMITED_TEXT, note: NOTE[mode] };
   }
-  const seconds = i.memoryMib / i.bandwidthMib;
+  const rate = measured?.mibPerS ?? cap!;
+  const seconds = i.memoryMib / rate;
   const over = i.timeoutS !== undefined && seconds > i.timeoutS ? { overTimeout: i.timeoutS } : {};
+  const shown = rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10;
+  const source = measured
+    ? ` (measured: the median of ${measured.moves} earlier ${measured.moves === 1 ? "move" : "moves"} between these hosts${cap !== undefined ? `, below the ${cap} MiB/s cap` : ", no bandwidth_mib set"})`
+    : " of bandwidth";
   return {
     kind: "bounded",
     seconds,
     atLeast: mode === "precopy",
     memoryMib: i.memoryMib,
-    bandwidthMib: i.bandwidthMib,
-    formula: `${i.memoryMib} MiB of RAM ÷ ${i.bandwidthMib} MiB/s of bandwidth = ${humanSeconds(seconds)}`,
+    bandwidthMib: shown,
+    formula: `${i.memoryMib} MiB of RAM ÷ ${shown} MiB/s${source} = ${humanSeconds(seconds)}`,
     note: NOTE[mode],
     ...over,
+    ...(measured ? { measured } : {}),
   };
 }
 

@@ -80,11 +80,16 @@ function verdictHtml(m: Move): string {
   if (v.kind === "absent") return `<p><strong>Preflight: no verdict in the plan</strong> (this provider reported none).</p>`;
   if (v.kind === "unreadable") return `<p class="warn">Preflight text not understood (${h(v.error)}); as planned:</p><pre>${h(v.text)}</pre>`;
   const p = v.parsed;
+  const table = (rows: readonly ParsedCheck[]) =>
+    `<table class="checks"><thead><tr><th>verdict</th><th>host</th><th>check</th><th>what it checks</th><th>required</th><th>fix</th></tr></thead><tbody>\n${rows.map(checkRow).join("\n")}\n</tbody></table>`;
+  // What needs a reviewer's eye stands in the table; passing checks fold away.
+  const open = p.checks.filter((c) => c.status !== "pass");
+  const passing = p.checks.filter((c) => c.status === "pass");
+  const fold = open.length ? `${passing.length} passing ${passing.length === 1 ? "check" : "checks"}` : `all ${passing.length} checks pass`;
   return [
     `<p>Preflight: ${h(p.from)} → ${h(p.to)} ${h(p.strategyText)}; ${h(POSTCOPY_LABEL[p.postcopy])} (post-copy: ${p.postcopy}). Checks: ${h(checkCounts(p.checks))}.</p>`,
-    `<table class="checks"><thead><tr><th>verdict</th><th>host</th><th>check</th><th>what it checks</th><th>required</th><th>fix</th></tr></thead><tbody>`,
-    ...p.checks.map(checkRow),
-    `</tbody></table>`,
+    ...(open.length ? [table(open)] : []),
+    ...(passing.length ? [`<details class="passing"><summary>${h(fold)}</summary>\n${table(passing)}\n</details>`] : []),
     ...(p.unparsed.length ? [`<p>Other lines of the verdict:</p><pre>${h(p.unparsed.join("\n"))}</pre>`] : []),
     `<details><summary>preflight as planned</summary><pre>${h(v.text)}</pre></details>`,
   ].join("\n");

@@ -37,13 +37,17 @@ function verdictSection(m: Move): string[] {
   if (v.kind === "absent") return ["**Preflight: no verdict in the plan** (this provider reported none)."];
   if (v.kind === "unreadable") return [`**Preflight text not understood** (${md(v.error)}); as planned:`, "", mdFence(v.text)];
   const p = v.parsed;
+  const head = ["| verdict | host | check | what it checks | required | fix |", "|---|---|---|---|---|---|"];
+  // What needs a reviewer's eye stands in the table; passing checks fold away.
+  const open = p.checks.filter((c) => c.status !== "pass");
+  const passing = p.checks.filter((c) => c.status === "pass");
   const out = [
     `Preflight: ${md(p.from)} → ${md(p.to)} ${md(p.strategyText)}; ${POSTCOPY_LABEL[p.postcopy]} (post-copy: ${p.postcopy}). Checks: ${checkCounts(p.checks)}.`,
     "",
-    "| verdict | host | check | what it checks | required | fix |",
-    "|---|---|---|---|---|---|",
-    ...p.checks.map(checkRow),
+    ...(open.length ? [...head, ...open.map(checkRow)] : [`All ${passing.length} checks pass.`]),
   ];
+  if (passing.length && open.length) out.push("", `<details><summary>${passing.length} passing ${passing.length === 1 ? "check" : "checks"}</summary>`, "", ...head, ...passing.map(checkRow), "", "</details>");
+  else if (passing.length) out.push("", `<details><summary>the ${passing.length} checks</summary>`, "", ...head, ...passing.map(checkRow), "", "</details>");
   if (p.unparsed.length) out.push("", "Other lines of the verdict:", "", mdFence(p.unparsed.join("\n")));
   out.push("", "<details><summary>preflight as planned</summary>", "", mdFence(v.text), "", "</details>");
   return out;

@@ -5,7 +5,7 @@
  */
 import type { Strategy } from "../preflight/types.js";
 import { hostTotals, placementOf, type HostTotals, type PlacedVm } from "./placement.js";
-import { estimateMove, type Estimate } from "./estimate.js";
+import { estimateMove, linkRateOf, linkRates, type Estimate, type LinkRate, type MoveSample } from "./estimate.js";
 import type { Attrs, PlanHost, PlanSummary, VmChange } from "./plan-json.js";
 import { DEFAULT_HOST_LIMITS, scheduleMoves, type Schedule } from "./schedule.js";
 import { parseVerdict, type ParsedVerdict } from "./verdict.js";
@@ -122,7 +122,20 @@ function refOf(c: VmChange, side: Attrs | null): VmRef {
   return { vm: nameOf(c), address: c.address, ...(host !== undefined ? { host } : {}) };
 }
 
-function moveOf(c: VmChange, before: Attrs, after: Attrs): Move {
+/** The moves the plan's prior state recorded (each VM's last_move), for the link rates. */
+function recordedMoves(vms: readonly VmChange[]): MoveSample[] {
+  const out: MoveSample[] = [];
+  for (const c of vms) {
+    const m = c.before?.last_move;
+    if (typeof m !== "object" || m === null) continue;
+    const r = m as Attrs;
+    const [from, to, bytes, totalMs] = [str(r.from), str(r.to), num(r.bytes), num(r.total_ms)];
+    if (from !== undefined && to !== undefined && bytes !== undefined && totalMs !== undefined && r.mode !== "recreate") out.push({ from, to, bytes, totalMs });
+  }
+  return out;
+}
+
+function moveOf(c: VmChange, before: Attrs, after: Attrs, rates: ReadonlyMap<string, LinkRate>): Move {
   const migration = migrationOf(after);
   const verdict = verdictOf(c);
   const declared: Strategy = migration?.mode === "precopy" ? "precopy" : "postcopy";
@@ -138,13 +151,14 @@ function moveOf(c: VmChange, before: Attrs, after: Attrs): Move {
     verdict,
     strategy,
     strategyKnown: verdict.kind === "known",
-    estimate: estimateMove({ memoryMib, bandwidthMib: migration?.bandwidthMib, timeoutS: migration?.timeoutS, strategy }),
+    estimate: estimateMove({ memoryMib, bandwidthMib: migration?.bandwidthMib, link: linkRateOf(rates, String(before.host), String(after.host)), timeoutS: migration?.timeoutS, strategy }),
   };
 }
 
 export function buildReport(plan: PlanSummary): ReviewReport {
   const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0, hosts: plan.hosts, schedule: scheduleMoves([]), placement: [], hostTotals: [] };
   if (plan.terraformVersion) r.terraformVersion = plan.terraformVersion;
+  const rates = linkRates(recordedMoves(plan.vms));
   for (const c of plan.vms) {
     switch (c.action) {
       case "create":
@@ -161,7 +175,7 @@ export function buildReport(plan: PlanSummary): ReviewReport {
         // The planned resize, when this update makes one (the attribute keeps the last one otherwise).
         const resize = str(c.after?.resize) !== undefined && c.after?.resize !== c.before?.resize ? str(c.after?.resize) : undefined;
         if (resize?.startsWith("restarts")) r.restarted.push({ ...refOf(c, c.after), resize });
-        if (moves) r.moves.push(moveOf(c, c.before!, c.after!));
+        if (moves) r.moves.push(moveOf(c, c.before!, c.after!, rates));
         else if (!resize?.startsWith("restarts")) r.updated.push({ ...refOf(c, c.after), ...(resize ? { resize } : {}) });
         break;
       }

@@ -110,7 +110,7 @@ export function scheduleSummary(s: Schedule): string {
   const n = s.moves.length;
   const sources = [...new Set(s.moves.map((m) => m.from))];
   const per = sources.map((h) => `${s.moves.filter((m) => m.from === h).length} out of ${h} (${limitText(s.limits[h]!.outbound)})`).join(", ");
-  const total = s.totalS !== undefined ? `estimated ${s.atLeast ? "at least " : ""}${humanSeconds(s.totalS)} in all` : "no total estimate: a move without bandwidth_mib is bounded by the link, which the plan does not know";
+  const total = s.totalS !== undefined ? `estimated ${s.atLeast ? "at least " : ""}${humanSeconds(s.totalS)} in all` : "no total estimate: a move has neither bandwidth_mib nor an earlier move between its hosts to measure the link from";
   return `${n} move${n === 1 ? "" : "s"}: ${per}; at most ${s.peak} at once; ${total}.`;
 }
 

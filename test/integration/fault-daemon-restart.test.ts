@@ -9,10 +9,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restartDaemon } from "../../src/lab/daemon.js";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectContinuous, expectConverged, newTerraform, stateOn, type FaultVm, type Host } from "./support/fault-vm.js";
+import { address, cleanSlate, configFor, deploy, expectContinuous, expectConverged, newTerraform, stateOn, waitForState, type FaultVm, type Host } from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const PRE = "fd-pre";
+const POST = "fd-post";
 const APPLY = ["apply", "-auto-approve", "-input=false", "-no-color"];
 
 async function waitForJob(name: string): Promise<void> {
@@ -40,12 +41,12 @@ describe("fault: the source's libvirtd restarts mid-move", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    await cleanSlate([PRE]);
+    await cleanSlate([PRE, POST]);
     tf = await newTerraform();
   });
   afterAll(async () => {
     await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
-    await cleanSlate([PRE]);
+    await cleanSlate([PRE, POST]);
     tf?.remove();
   });
 
@@ -71,4 +72,36 @@ describe("fault: the source's libvirtd restarts mid-move", () => {
     await expectContinuous(PRE, before, "b");
     await expectConverged(tf);
   }, 240_000);
+
+  it("during post-copy: the move completes on b (the QEMUs keep their stream), the state says b, no definition left on a", async () => {
+    // After the switch the guest runs on b; the source daemon's restart cuts virsh's connection
+    // to it (the p2p job lives in that daemon), not the QEMUs' migration stream.
+    const vm: FaultVm = { name: POST, host: "a", testMib: 128, rate: 40, migration: { switch: "first-pass", bandwidth_mib: 10, postcopy_bandwidth_mib: 4, timeout_s: 300 } };
+    await tf.run(["destroy", "-auto-approve", "-input=false", "-no-color"]);
+    const before = await deploy(tf, vm);
+    tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
+    tf.env.TF_LOG_PROVIDER = "INFO";
+    const apply = tf.run(APPLY, [0, 1]).finally(() => delete tf.env.TF_LOG_PROVIDER);
+    await waitForState("a", POST, (s) => s?.reason === "post-copy", "switched to post-copy");
+    const pid = await restartDaemon("a");
+    const after = [await stateOn("a", POST), await stateOn("b", POST)];
+    const r = await apply;
+    const text = r.stdout + r.stderr;
+    console.log(
+      `FAULT-DAEMON-POSTCOPY exit=${r.exitCode} (new libvirtd ${pid}); right after the restart: a ${after[0] ? `${after[0].state} (${after[0].reason})` : "absent"}, b ${after[1] ? `${after[1].state} (${after[1].reason})` : "absent"}\n` +
+        text.split("\n").filter((l) => /Error|is on host|post-copy|recover|stale|leftover/.test(l)).join("\n"),
+    );
+    // Post-copy cannot be rolled back: the VM ends on b whatever the apply's answer was; a holds
+    // at most a shut-off definition (what the next apply removes).
+    expect((await stateOn("b", POST))?.state).toBe("running");
+    const onA = await stateOn("a", POST);
+    expect(onA === null || onA.state === "shut off", `a: ${JSON.stringify(onA)}`).toBe(true);
+    expect(resourceValues(await tf.stateJson(), address(POST))!.host).toBe("b");
+    if (r.exitCode !== 0) expect(text).toMatch(/fd-post is on host b/);
+    await expectContinuous(POST, before, "b");
+    // Whatever the daemon's recovery left on a is gone after at most one more apply.
+    await tf.run(APPLY);
+    expect(await stateOn("a", POST)).toBeNull();
+    await expectConverged(tf);
+  }, 300_000);
 });

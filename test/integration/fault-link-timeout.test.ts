@@ -3,7 +3,8 @@
  * back within the move's timeout. Decided behaviour: apply fails with an error that says exactly
  * where the VM is (on b, waiting for memory still on a) and what to do, and the state says b —
  * after the switch the guest's vCPUs are on b; destroying either side would lose it. When the
- * link returns, QEMU finishes the move by itself and the next apply has nothing to do.
+ * link returns, QEMU finishes the move by itself; libvirt's unattended completion leaves a's
+ * definition ("shut off (migrated)"), which the next plan removes as an in-place update.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLink } from "../../src/lab/netns.js";
@@ -35,7 +36,9 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     const apply = tf.run(["apply", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     let r: Awaited<typeof apply>;
     try {
-      await waitForState("a", STUCK, (s) => s?.reason === "post-copy", "switched to post-copy");
+      // The destination running the guest, not the source's "paused (post-copy)": the source says
+      // so as it sends the switch, and a cut in that instant left b "paused (migrating)" (seen once).
+      await waitForState("b", STUCK, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
       await setLink(false);
       r = await apply;
       // Still cut: this is the picture the error and the state must describe.
@@ -65,6 +68,18 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     // a passes through "in shutdown" first (seen once the destination already ran "migrated").
     const left = await waitForState("a", STUCK, (s) => s?.state !== "in shutdown", "settled after the completion", 60_000);
     expect(left).toEqual({ state: "shut off", reason: "migrated" });
+    await expectContinuous(STUCK, before, "b");
+    // The refresh finds a's leftover; the plan shows its removal as an in-place update (nothing
+    // else changes) and the apply removes it — a holds nothing of the VM afterwards.
+    const p = await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [2]);
+    const planText = p.stdout.split("\n").filter((l) => /leftover|will be updated|Plan:/.test(l)).join("\n");
+    console.log(`FAULT-LINK-STUCK plan after the completion:\n${planText}`);
+    expect(p.stdout).toMatch(/livevirt_vm\.fl_stuck will be updated in-place/);
+    expect(p.stdout).toMatch(/leftover_definitions\s+=\s+\[\s*-\s*"a",?\s*\]\s*->\s*null/);
+    expect(p.stdout).toMatch(/Plan: 0 to add, 1 to change, 0 to destroy/);
+    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+    expect(await stateOn("a", STUCK)).toBeNull();
+    expect((await stateOn("b", STUCK))?.state).toBe("running");
     await expectContinuous(STUCK, before, "b");
     await expectConverged(tf);
   }, 480_000);

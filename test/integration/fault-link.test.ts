@@ -81,7 +81,8 @@ describe("fault: the link between the hosts fails during a move", () => {
     const apply = tf.run(APPLY, [0, 1]).finally(() => delete tf.env.TF_LOG_PROVIDER);
     let r: Awaited<typeof apply>;
     try {
-      await waitForState("a", POST, (s) => s?.reason === "post-copy", "switched to post-copy");
+      // The destination running the guest (the source's "post-copy" comes as it sends the switch).
+      await waitForState("b", POST, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
       await setLink(false);
       // Keep the link down until libvirt has given the move up (its keepalive), so the recovery
       // path runs — a shorter cut is absorbed by TCP without anyone noticing.

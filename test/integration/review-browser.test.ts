@@ -78,7 +78,15 @@ describe("review page in headless Chromium", () => {
     expect(await uffd.isVisible()).toBe(true);
     // Coloured by verdict: red for a failure, green for a pass.
     expect(await background(uffd.locator("td.status"))).toBe("rgb(255, 129, 130)");
-    expect(await background(web.locator("tr.check td.status").first())).toBe("rgb(218, 251, 225)");
+    const aPass = web.locator('tr.check[data-status="pass"] td.status').first();
+    expect(await background(aPass)).toBe("rgb(218, 251, 225)");
+    // Passing checks are folded away: hidden until the reviewer opens their summary line.
+    expect(await aPass.isVisible()).toBe(false);
+    const fold = web.locator("details.passing > summary");
+    expect(await fold.innerText()).toBe("all 16 checks pass"); // rv-web: nothing to look at
+    await fold.click();
+    expect(await aPass.isVisible()).toBe(true);
+    await fold.click(); // closed again for the screenshot
 
     expect(await page.locator("section.created li .vm").allInnerTexts()).toEqual(["rv-new"]);
     expect(await page.locator("section.destroyed li .vm").allInnerTexts()).toEqual(["rv-old"]);
@@ -110,6 +118,8 @@ describe("review page in headless Chromium", () => {
     expect(await page.locator("script, img").count()).toBe(0);
     expect(await page.locator("section.move h2 .vm").allInnerTexts()).toContain(`<script>alert("name")</script>`);
     const row = page.locator(`section.move[data-vm='<script>alert("name")</script>'] tr.check[data-host="a"][data-check="libvirt.version"]`);
+    // A passing check: folded away until its summary line is opened.
+    await page.locator(`section.move[data-vm='<script>alert("name")</script>'] details.passing > summary`).click();
     expect(await row.innerText()).toContain(`<img src=x onerror=alert("title")> & "q"`);
     expect(dialogs).toEqual([]);
   });

@@ -51,6 +51,11 @@ export function fakeLibvirt(): FakeLibvirt {
         record: { from: current.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0, recoveredBy: null, recoveryMs: null, preflight: `ok: ${current.host} → ${spec.host}` },
       };
     },
+    async removeLeftovers(ref: VmRef, hosts: readonly string[]) {
+      fake.calls.push(["removeLeftovers", ref, hosts]);
+      const obs = fake.vms.get(ref.id);
+      if (obs) fake.vms.set(ref.id, { ...obs, leftovers: (obs.leftovers ?? []).filter((h) => !hosts.includes(h)) });
+    },
     async delete(ref: VmRef) {
       fake.calls.push(["delete", ref]);
       if (!fake.vms.delete(ref.id)) throw new DomainNotFoundError("gone", ["virsh"], "", { host: ref.host });

@@ -120,6 +120,28 @@ describe("provider service with a fake driver", () => {
     expect(un(read2.new_state, vmSchema)).toBeNull();
   });
 
+  it("a definition a finished move left on another host: the refresh shows it, the plan removes it in place, the apply undefines it", async () => {
+    const created = (await apply(null, (await plan(null, vm)).planned)).state!;
+    expect(created.leftover_definitions).toBeNull();
+    // libvirt finished a move a → b on its own and kept a's definition (shut off, migrated).
+    fake.vms.set("uuid-1", { ...fake.vms.get("uuid-1")!, host: "b", reason: "migrated", leftovers: ["a"] });
+    const refreshed = un((await rpc.ReadResource!({ ...T, current_state: dv(created, vmSchema) })).new_state, vmSchema)!;
+    expect(refreshed).toMatchObject({ host: "b", leftover_definitions: ["a"] });
+
+    const p = await plan(refreshed, { ...vm, host: "b" });
+    expect(p.requires_replace).toEqual([]);
+    expect(p.planned).toMatchObject({ host: "b", leftover_definitions: null, state: "running", last_move: null });
+    const calls = fake.calls.length;
+    const done = await apply(refreshed, p.planned);
+    expect(done.diagnostics).toEqual([]);
+    expect(done.state!.leftover_definitions).toBeNull();
+    expect(fake.calls.slice(calls)).toEqual([["removeLeftovers", { id: "uuid-1", name: "web1", host: "b" }, ["a"]]]);
+    // Nothing left: the next refresh and plan are a no-op.
+    const again = un((await rpc.ReadResource!({ ...T, current_state: dv(done.state, vmSchema) })).new_state, vmSchema)!;
+    expect(again.leftover_definitions).toBeNull();
+    expect((await plan(again, { ...vm, host: "b" })).planned).toEqual(again);
+  });
+
   it("replace on name change lists the path", async () => {
     const created = (await apply(null, (await plan(null, vm)).planned)).state!;
     const p = await plan(created, { ...vm, name: "web2" });

@@ -39,7 +39,7 @@ describe("schemas", () => {
     const vm: Record<keyof Vm, true> = {
       name: true, host: true, memoryMib: true, vcpus: true, maxMemoryMib: true, maxVcpus: true, domainType: true, kernel: true, initrd: true, cmdline: true, disks: true, networkInterfaces: true, cpu: true, consoleLog: true, migration: true,
     };
-    const computed = ["id", "state", "adopted", "resize", "last_move", "preflight"];
+    const computed = ["id", "state", "leftover_definitions", "adopted", "resize", "last_move", "preflight"];
     expect(keys(vmSchema.block)).toEqual([...hcl(vm), ...computed].sort());
     const disk: Record<keyof Disk, true> = { path: true, format: true, target: true, shared: true };
     expect(keys(vmSchema.block.blocks!.disk!.block)).toEqual(hcl(disk));

@@ -93,6 +93,13 @@ describe("livevirt_vm plan rules", () => {
     expect(res.requiresReplace).toBeUndefined();
   });
 
+  it("leftover definitions the refresh found: in-place update to null (the apply removes them), nothing else changes", () => {
+    const prior = { ...priorState, leftover_definitions: ["b"] };
+    const res = plan(prior, baseConfig);
+    expect(res.requiresReplace).toBeUndefined();
+    expect(res.planned).toEqual({ ...prior, leftover_definitions: null });
+  });
+
   it("host change: in-place update keeping id, move facts unknown", () => {
     const res = plan(priorState, { ...baseConfig, host: "b" });
     expect(res.requiresReplace).toBeUndefined();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../../../src/errors.js";
 import { buildReport } from "../../../src/review/model.js";
+import { UNLIMITED_TEXT } from "../../../src/review/estimate.js";
 import { renderMarkdown } from "../../../src/review/markdown.js";
 import { renderHtml } from "../../../src/review/html.js";
 import { readPlan } from "../../../src/review/plan-json.js";
@@ -23,7 +24,7 @@ describe("report model from the real captured plan", () => {
     expect(web.estimate).toMatchObject({ kind: "bounded", seconds: 4, atLeast: false, memoryMib: 256, bandwidthMib: 64 });
     const db = r.moves.find((m) => m.vm === "rv-db")!;
     expect(db.migration).toBeNull(); // no migration block in the config
-    expect(db.estimate).toMatchObject({ kind: "unlimited", memoryMib: 192, text: "unlimited bandwidth: bounded by the link" });
+    expect(db.estimate).toMatchObject({ kind: "unlimited", memoryMib: 192, text: UNLIMITED_TEXT });
   });
 
   it("lists created, destroyed and replaced VMs with hosts, and counts unchanged ones", () => {
@@ -34,6 +35,27 @@ describe("report model from the real captured plan", () => {
     expect(r.unchanged).toBe(1);
     expect(r.terraformVersion).toMatch(/^1\./);
     expect(r.errored).toBe(false);
+  });
+});
+
+describe("report model: the link's rate, measured from the moves the state recorded", () => {
+  it("a VM that moved before between the same hosts gives the uncapped move a number (either direction: one link)", () => {
+    const plan = realPlan();
+    // rv-keep (unchanged) once moved b → a: 320 MiB in 4 s = 80 MiB/s.
+    change(plan, "livevirt_vm.rv_keep").before!.last_move = { from: "b", to: "a", mode: "postcopy", bytes: 320 * 1048576, total_ms: 4000, switched_at_iteration: 1, downtime_ms: 9, postcopy_requests: 3 };
+    const db = buildReport(readPlan(plan)).moves.find((m) => m.vm === "rv-db")!;
+    expect(db.estimate).toMatchObject({ kind: "bounded", seconds: 192 / 80, bandwidthMib: 80, measured: { mibPerS: 80, moves: 1 } });
+    expect(db.estimate.kind === "bounded" && db.estimate.formula).toBe("192 MiB of RAM ÷ 80 MiB/s (measured: the median of 1 earlier move between these hosts, no bandwidth_mib set) = 2.4 s");
+    // The capped move (64 MiB/s, below the measured 80) keeps its cap.
+    const web = buildReport(readPlan(plan)).moves.find((m) => m.vm === "rv-web")!;
+    expect(web.estimate).toMatchObject({ kind: "bounded", seconds: 4, bandwidthMib: 64 });
+    expect(web.estimate.kind === "bounded" && web.estimate.measured).toBeUndefined();
+  });
+
+  it("a recreate, or a move without figures, measures nothing", () => {
+    const plan = realPlan();
+    change(plan, "livevirt_vm.rv_keep").before!.last_move = { from: "b", to: "a", mode: "recreate", bytes: null, total_ms: 30000 };
+    expect(buildReport(readPlan(plan)).moves.find((m) => m.vm === "rv-db")!.estimate).toMatchObject({ kind: "unlimited" });
   });
 });
 

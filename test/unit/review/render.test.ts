@@ -26,6 +26,18 @@ describe("Markdown", () => {
     expect(markdown).toMatch(/\| on host b: set vm\.unprivileged\\_userfaultfd=1 \(sysctl -w/);
   });
 
+  it("folds passing checks away under a details line; what does not pass stands in the table before it", () => {
+    const db = markdown.slice(markdown.indexOf("### rv-db"), markdown.indexOf("### rv-web") > markdown.indexOf("### rv-db") ? markdown.indexOf("### rv-web") : undefined);
+    const fold = db.indexOf("passing checks</summary>");
+    expect(fold).toBeGreaterThan(0);
+    expect(db.indexOf("| ❌ FAIL | b | `kernel.userfaultfd`")).toBeLessThan(fold);
+    expect(db.indexOf("| ✅ pass")).toBeGreaterThan(fold);
+    // rv-web passes every deciding check: its table holds only what does not pass.
+    const web = markdown.slice(markdown.indexOf("### rv-web"));
+    const before = web.slice(0, web.indexOf("</summary>"));
+    expect(before).not.toContain("| ✅ pass |");
+  });
+
   it("gives the estimate with its formula, or says the link bounds it", () => {
     expect(markdown).toContain("≈ 4 s: 256 MiB of RAM ÷ 64 MiB/s of bandwidth = 4 s.");
     expect(markdown).toContain("unlimited bandwidth: bounded by the link");
@@ -73,6 +85,16 @@ describe("HTML", () => {
     expect(html.match(/<tr class="check /g)).toHaveLength(32);
   });
 
+  it("folds the passing checks into a closed details element after the ones that do not pass", () => {
+    const db = html.slice(html.indexOf('data-vm="rv-db"'), html.indexOf("</section>", html.indexOf('data-vm="rv-db"')));
+    const fold = db.indexOf('<details class="passing">');
+    expect(fold).toBeGreaterThan(0);
+    expect(db.slice(0, fold)).not.toContain('data-status="pass"');
+    expect(db.slice(fold)).not.toContain('data-status="fail"');
+    expect(db.slice(fold)).toMatch(/<summary>\d+ passing checks<\/summary>/);
+    expect(db.slice(fold)).toContain('data-status="pass"');
+  });
+
   it("escapes every string from the plan", () => {
     const p = realPlan();
     const c = change(p, "livevirt_vm.rv_web");
@@ -89,7 +111,7 @@ describe("Move order: the provider's per-host queues, with the plan's own host l
   it("two moves out of a at the default limit: one after the other; no total when one has no bandwidth cap", () => {
     const { markdown, html } = review(examplePlan());
     expect(markdown).toContain("### Move order");
-    expect(markdown).toContain("2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move without bandwidth\\_mib is bounded by the link");
+    expect(markdown).toContain("2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move has neither bandwidth\\_mib nor an earlier move between its hosts to measure the link from");
     expect(markdown).toContain("| 2 | rv-web | a → b | — | ≈ 4 s | rv-db |");
     expect(html).toContain('<section class="order"><h2>Move order</h2>');
   });

@@ -52,6 +52,6 @@ describe("scheduleMoves: the provider's per-host queues, simulated", () => {
       ["y", 2, ["x"], undefined],
     ]);
     expect(s.totalS).toBeUndefined();
-    expect(scheduleSummary(s)).toMatch(/no total estimate: a move without bandwidth_mib is bounded by the link/);
+    expect(scheduleSummary(s)).toMatch(/no total estimate: a move has neither bandwidth_mib nor an earlier move between its hosts to measure the link from/);
   });
 });
