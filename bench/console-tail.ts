@@ -42,7 +42,10 @@ export function consoleEvents(lines: readonly TimedLine[]): ConsoleEvent[] {
 
 /** Text of the lines one host's console received in [from, to], for parseConsole/checkContinuity. */
 export function textBetween(lines: readonly TimedLine[], host: string, from: number, to: number): string {
-  return lines.filter((l) => l.host === host && l.at >= from && l.at <= to).map((l) => `${l.text}\n`).join("");
+  return lines
+    .filter((l) => l.host === host && l.at >= from && l.at <= to)
+    .map((l) => `${l.text}\n`)
+    .join("");
 }
 
 /** What console-tail-worker.mjs is given and sends back. */
@@ -50,10 +53,7 @@ interface TailWorkerInput {
   files: { host: string; path: string }[];
   pollMs: number;
 }
-type TailWorkerMessage =
-  | { type: "lines"; lines: TimedLine[] }
-  | { type: "tick"; at: number; gapMs: number }
-  | { type: "stopped" };
+type TailWorkerMessage = { type: "lines"; lines: TimedLine[] } | { type: "tick"; at: number; gapMs: number } | { type: "stopped" };
 
 /** Absolute ms (epoch-based, sub-ms): the clock both the worker's stamps and callers use. */
 export const nowMs = () => performance.timeOrigin + performance.now();
@@ -67,11 +67,16 @@ export class ConsoleTail {
   private parsedUpTo = 0;
   private stopped: Promise<void> | undefined;
 
-  constructor(private readonly files: { host: string; path: string }[], private readonly pollMs = 20) {}
+  constructor(
+    private readonly files: { host: string; path: string }[],
+    private readonly pollMs = 20,
+  ) {}
 
   /** Starts following from each file's current end: earlier lives of the guest are not ours. */
   async start(): Promise<void> {
-    const w = new Worker(new URL("./console-tail-worker.mjs", import.meta.url), { workerData: { files: this.files, pollMs: this.pollMs } satisfies TailWorkerInput });
+    const w = new Worker(new URL("./console-tail-worker.mjs", import.meta.url), {
+      workerData: { files: this.files, pollMs: this.pollMs } satisfies TailWorkerInput,
+    });
     this.worker = w;
     let resolveStopped!: () => void;
     this.stopped = new Promise((r) => (resolveStopped = r));

@@ -17,7 +17,10 @@ function parse(spec: FlagSpec, args: string[], what: string, withDefaults: boole
     );
     return parseArgs({ args, strict: true, allowPositionals: false, options }).values as Record<string, string | undefined>;
   } catch (e) {
-    const known = Object.keys(spec).map((k) => `--${k}`).join(", ") || "none";
+    const known =
+      Object.keys(spec)
+        .map((k) => `--${k}`)
+        .join(", ") || "none";
     throw new FlagError(`${(e as Error).message.split(". ")[0]} for ${what}. Fix: use its flags: ${known}.`);
   }
 }

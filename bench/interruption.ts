@@ -18,8 +18,7 @@ export interface Gap {
   beatsInWindow: number;
 }
 
-export const beatsOf = (events: readonly ConsoleEvent[]): Beat[] =>
-  events.filter((e): e is Beat => e.kind === "hb").sort((x, y) => x.at - y.at);
+export const beatsOf = (events: readonly ConsoleEvent[]): Beat[] => events.filter((e): e is Beat => e.kind === "hb").sort((x, y) => x.at - y.at);
 
 /** Longest gap across [start, end]; null when no beat arrived before start or none after end. */
 export function interruption(events: readonly ConsoleEvent[], start: number, end: number): Gap | null {
@@ -46,6 +45,12 @@ export function longestGapWithin(events: readonly ConsoleEvent[], from: number, 
 }
 
 /** First event of `kind` on `host` at or after `from` whose boot differs from `oldBoot`. */
-export function firstOfNewBoot(events: readonly ConsoleEvent[], kind: ConsoleEvent["kind"], host: string, from: number, oldBoot: string): ConsoleEvent | undefined {
+export function firstOfNewBoot(
+  events: readonly ConsoleEvent[],
+  kind: ConsoleEvent["kind"],
+  host: string,
+  from: number,
+  oldBoot: string,
+): ConsoleEvent | undefined {
   return events.filter((e) => e.kind === kind && e.host === host && e.at >= from && e.boot !== oldBoot).sort((x, y) => x.at - y.at)[0];
 }

@@ -29,7 +29,7 @@ import { validateSettings } from "../src/migration/policy.js";
 import { readFlags } from "./flags.js";
 import { linePlot } from "./svg-plot.js";
 import { fmtNum, median, medRange } from "./stats.js";
-import { machineLines, mdTable, printTable } from "./report.js";
+import { machineLines, mdTable } from "./report.js";
 
 const OUT_DIR = join(import.meta.dirname, "..", "docs", "bench");
 type H = "a" | "b";
@@ -38,7 +38,17 @@ const other = (h: H): H => (h === "a" ? "b" : "a");
 const MiB = 1048576;
 
 /** Flags of this benchmark and their defaults (bench/flags.ts). */
-export const MOVES_FLAGS = { only: "all", methods: "precopy,livevirt", ram: "256", "test-mib": "128", bw: "16", "timeout-factor": "10", rounds: "5", rates: "0,8,20,40", "ab-rates": "0,8,20,40" };
+export const MOVES_FLAGS = {
+  only: "all",
+  methods: "precopy,livevirt",
+  ram: "256",
+  "test-mib": "128",
+  bw: "16",
+  "timeout-factor": "10",
+  rounds: "5",
+  rates: "0,8,20,40",
+  "ab-rates": "0,8,20,40",
+};
 const nums = (s: string) => s.split(",").map(Number);
 
 export interface MoveSample {
@@ -82,7 +92,11 @@ async function freshGuest(name: string, rate: number, ramMib: number, testMib: n
 }
 
 /** The move with a TCP echo stream from the client namespace flowing across it (guest booted with `net`). */
-async function withStream<T>(name: string, net: { ip: string; echoPort: number }, move: () => Promise<T>): Promise<{ r: T; gapMs: number | null; intact: boolean | null }> {
+async function withStream<T>(
+  name: string,
+  net: { ip: string; echoPort: number },
+  move: () => Promise<T>,
+): Promise<{ r: T; gapMs: number | null; intact: boolean | null }> {
   if (!(await waitForEcho("a", name))) return { r: await move(), gapMs: null, intact: null };
   const stream = await startStream(net.ip, net.echoPort);
   const r = await move();
@@ -94,11 +108,18 @@ async function dropGuest(name: string): Promise<void> {
   for (const h of ["a", "b"] as const) await removeGuest(h, name).catch(() => undefined);
 }
 
-async function moveLivevirt(name: string, from: H, bw: number, strategy: "postcopy" | "precopy", timeoutS: number): Promise<Omit<MoveSample, "method" | "rateMibPerS" | "round">> {
+async function moveLivevirt(
+  name: string,
+  from: H,
+  bw: number,
+  strategy: "postcopy" | "precopy",
+  timeoutS: number,
+): Promise<Omit<MoveSample, "method" | "rateMibPerS" | "round">> {
   const t0 = performance.now();
-  const settings = strategy === "postcopy"
-    ? validateSettings({ mode: "postcopy", switch: "auto", bandwidthMib: bw, timeoutS })
-    : validateSettings({ mode: "precopy", bandwidthMib: bw, timeoutS });
+  const settings =
+    strategy === "postcopy"
+      ? validateSettings({ mode: "postcopy", switch: "auto", bandwidthMib: bw, timeoutS })
+      : validateSettings({ mode: "precopy", bandwidthMib: bw, timeoutS });
   try {
     const o = await moveVm({ domain: name, from: target(from), to: target(other(from)), settings, strategy, log: quietLog, limits: new MoveLimits() });
     return {
@@ -264,13 +285,34 @@ function writeReport(c: Ctx): void {
         `Time = wall clock of the whole call (livevirt's includes its checks, event stream and verification; its dirty-rate measurement runs during pass 1); job = libvirt's elapsed time.\n`,
     );
     const header = ["dirty MiB/s", "mode", "converged", "total s (wall)", "job s", "downtime ms", "MiB sent", "post-copy requests", "total ÷ (RAM÷bw)", "how"];
-    const rows = c.sweep.map((s) => [s.rateMibPerS, s.method === "precopy" ? "pre-copy only" : "livevirt post-copy (auto)", s.converged ? "yes" : "**no**", fmtNum(s.wallS, 1), fmtNum(s.jobS, 1), s.downtimeMs ?? "–", mib(s.bytes), s.postcopyRequests ?? "–", fmtNum(s.wallS / ideal), s.converged ? s.mode : s.note]);
+    const rows = c.sweep.map((s) => [
+      s.rateMibPerS,
+      s.method === "precopy" ? "pre-copy only" : "livevirt post-copy (auto)",
+      s.converged ? "yes" : "**no**",
+      fmtNum(s.wallS, 1),
+      fmtNum(s.jobS, 1),
+      s.downtimeMs ?? "–",
+      mib(s.bytes),
+      s.postcopyRequests ?? "–",
+      fmtNum(s.wallS / ideal),
+      s.converged ? s.mode : s.note,
+    ]);
     parts.push(mdTable(header, rows) + "\n");
     const svg = linePlot(
       [
         // A pre-copy that did not converge was aborted at its timeout: its "time" is the timeout, not a move.
-        { name: "pre-copy only", points: c.sweep.filter((s) => s.method === "precopy").map((s) => ({ x: s.rateMibPerS, y: s.wallS, ...(s.converged ? {} : { open: true, label: "timeout" }) })) },
-        { name: "livevirt post-copy (auto)", points: c.sweep.filter((s) => s.method === "livevirt").map((s) => ({ x: s.rateMibPerS, y: s.wallS, ...(s.converged ? {} : { open: true, label: "failed" }) })) },
+        {
+          name: "pre-copy only",
+          points: c.sweep
+            .filter((s) => s.method === "precopy")
+            .map((s) => ({ x: s.rateMibPerS, y: s.wallS, ...(s.converged ? {} : { open: true, label: "timeout" }) })),
+        },
+        {
+          name: "livevirt post-copy (auto)",
+          points: c.sweep
+            .filter((s) => s.method === "livevirt")
+            .map((s) => ({ x: s.rateMibPerS, y: s.wallS, ...(s.converged ? {} : { open: true, label: "failed" }) })),
+        },
         { name: "RAM ÷ bandwidth", points: [...new Set(c.sweep.map((s) => s.rateMibPerS))].map((x) => ({ x, y: ideal })) },
       ],
       {
@@ -286,8 +328,21 @@ function writeReport(c: Ctx): void {
     parts.push(
       `Each swept guest also serves TCP echo on the lab's guest network (lab-net, one layer-2 segment across both hosts); a client in the lab's client namespace writes 512 B every 10 ms through the whole move and checks every byte that comes back. "TCP gap" is the longest time between two echoed chunks; libvirt's downtime is the guest's pause at the switch. The gap is what a connection feels: downtime plus the time the guest, now on the destination, waits for the pages its network path touches (post-copy) — and the bridge learning the guest's MAC on its new port.\n`,
     );
-    const tcpRows = c.sweep.filter((s) => s.tcpGapMs !== undefined).map((s) => [s.rateMibPerS, s.method === "precopy" ? "pre-copy only" : "livevirt post-copy (auto)", s.converged ? s.mode : "**no** (aborted; still on the source)", s.downtimeMs ?? "–", s.tcpGapMs ?? "–", s.tcpIntact === null || s.tcpIntact === undefined ? "–" : s.tcpIntact ? "yes" : "**no**"]);
-    parts.push(tcpRows.length ? mdTable(["dirty MiB/s", "method", "moved", "libvirt downtime ms", "TCP gap ms", "stream intact"], tcpRows) + "\n" : "_not measured in this run_\n");
+    const tcpRows = c.sweep
+      .filter((s) => s.tcpGapMs !== undefined)
+      .map((s) => [
+        s.rateMibPerS,
+        s.method === "precopy" ? "pre-copy only" : "livevirt post-copy (auto)",
+        s.converged ? s.mode : "**no** (aborted; still on the source)",
+        s.downtimeMs ?? "–",
+        s.tcpGapMs ?? "–",
+        s.tcpIntact === null || s.tcpIntact === undefined ? "–" : s.tcpIntact ? "yes" : "**no**",
+      ]);
+    parts.push(
+      tcpRows.length
+        ? mdTable(["dirty MiB/s", "method", "moved", "libvirt downtime ms", "TCP gap ms", "stream intact"], tcpRows) + "\n"
+        : "_not measured in this run_\n",
+    );
   }
   // ---- A/B
   parts.push(`## 2. livevirt vs raw virsh (A/B)\n`);
@@ -306,20 +361,66 @@ function writeReport(c: Ctx): void {
       const by = (m: string) => c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged);
       for (const m of ["livevirt", "virsh"]) {
         const ss = by(m);
-        rows.push([rate, m, ss.length, [...new Set(ss.map((s) => s.mode.replace(/ \(.*/, "")))].join(", "), medRange(ss.map((s) => s.wallS)), medRange(ss.flatMap((s) => (s.migrateS == null ? [] : [s.migrateS]))), medRange(ss.flatMap((s) => (s.jobS === null ? [] : [s.jobS]))), medRange(ss.flatMap((s) => (s.downtimeMs === null ? [] : [s.downtimeMs])), 0), medRange(ss.flatMap((s) => (s.bytes === null ? [] : [s.bytes / MiB])), 1), medRange(ss.flatMap((s) => (s.postcopyRequests === null ? [] : [s.postcopyRequests])), 0)]);
+        rows.push([
+          rate,
+          m,
+          ss.length,
+          [...new Set(ss.map((s) => s.mode.replace(/ \(.*/, "")))].join(", "),
+          medRange(ss.map((s) => s.wallS)),
+          medRange(ss.flatMap((s) => (s.migrateS == null ? [] : [s.migrateS]))),
+          medRange(ss.flatMap((s) => (s.jobS === null ? [] : [s.jobS]))),
+          medRange(
+            ss.flatMap((s) => (s.downtimeMs === null ? [] : [s.downtimeMs])),
+            0,
+          ),
+          medRange(
+            ss.flatMap((s) => (s.bytes === null ? [] : [s.bytes / MiB])),
+            1,
+          ),
+          medRange(
+            ss.flatMap((s) => (s.postcopyRequests === null ? [] : [s.postcopyRequests])),
+            0,
+          ),
+        ]);
       }
       const L = by("livevirt");
       const V = by("virsh");
       const med = (ss: MoveSample[], f: (s: MoveSample) => number | null) => median(ss.flatMap((s) => (f(s) === null ? [] : [f(s)!])));
       const ratio = (f: (s: MoveSample) => number | null) => fmtNum(med(L, f) / med(V, f));
-      ratioRows.push([rate, ratio((s) => s.wallS), ratio((s) => s.migrateS ?? null), ratio((s) => s.jobS), ratio((s) => s.bytes), ratio((s) => s.downtimeMs), ratio((s) => s.postcopyRequests), fmtNum(med(L, (s) => s.bytes) / (c.ramMib * MiB))]);
+      ratioRows.push([
+        rate,
+        ratio((s) => s.wallS),
+        ratio((s) => s.migrateS ?? null),
+        ratio((s) => s.jobS),
+        ratio((s) => s.bytes),
+        ratio((s) => s.downtimeMs),
+        ratio((s) => s.postcopyRequests),
+        fmtNum(med(L, (s) => s.bytes) / (c.ramMib * MiB)),
+      ]);
     }
     parts.push(mdTable(header, rows) + "\n");
-    parts.push("Ratios livevirt ÷ virsh (of medians); target where pre-copy cannot converge: time ≤ 0.7 and bytes ≤ 1.1 × guest RAM; where it converges: time ≤ 1.\n");
-    parts.push(mdTable(["dirty MiB/s", "time (wall)", "virsh migrate", "job time", "bytes", "downtime", "post-copy requests", "livevirt bytes ÷ RAM"], ratioRows) + "\n");
+    parts.push(
+      "Ratios livevirt ÷ virsh (of medians); target where pre-copy cannot converge: time ≤ 0.7 and bytes ≤ 1.1 × guest RAM; where it converges: time ≤ 1.\n",
+    );
+    parts.push(
+      mdTable(["dirty MiB/s", "time (wall)", "virsh migrate", "job time", "bytes", "downtime", "post-copy requests", "livevirt bytes ÷ RAM"], ratioRows) + "\n",
+    );
     const svg = linePlot(
-      ["livevirt", "virsh"].map((m) => ({ name: `${m} (median, min–max)`, points: rates.map((rate) => spreadPoint(rate, c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).map((s) => s.wallS))) })),
-      { title: "livevirt vs virsh --postcopy-after-precopy", xLabel: "guest dirty rate (MiB/s)", yLabel: "move time, wall (s)", note: "dot: median of n moves; whisker: min to max" },
+      ["livevirt", "virsh"].map((m) => ({
+        name: `${m} (median, min–max)`,
+        points: rates.map((rate) =>
+          spreadPoint(
+            rate,
+            c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).map((s) => s.wallS),
+          ),
+        ),
+      })),
+      {
+        title: "livevirt vs virsh --postcopy-after-precopy",
+        xLabel: "guest dirty rate (MiB/s)",
+        yLabel: "move time, wall (s)",
+        note: "dot: median of n moves; whisker: min to max",
+      },
     );
     writeFileSync(join(OUT_DIR, "moves-ab.svg"), svg);
     parts.push(`![livevirt vs virsh](moves-ab.svg)\n`);
@@ -328,13 +429,59 @@ function writeReport(c: Ctx): void {
     const perMethod = (f: (s: MoveSample) => number | null) =>
       ["livevirt", "virsh"].map((m) => ({
         name: `${m} (median, min–max)`,
-        points: rates.map((rate) => spreadPoint(rate, c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).flatMap((s) => (f(s) === null ? [] : [f(s)!])))),
+        points: rates.map((rate) =>
+          spreadPoint(
+            rate,
+            c.ab.filter((s) => s.rateMibPerS === rate && s.method === m && s.converged).flatMap((s) => (f(s) === null ? [] : [f(s)!])),
+          ),
+        ),
       }));
-    writeFileSync(join(OUT_DIR, "moves-downtime.svg"), linePlot(perMethod((s) => s.downtimeMs), { title: "Guest downtime vs dirty rate", xLabel: "guest dirty rate (MiB/s)", yLabel: "downtime (ms)", note: "dot: median of n moves; whisker: min to max; libvirt's figure for the final pause" }));
-    writeFileSync(join(OUT_DIR, "moves-pcreq.svg"), linePlot(perMethod((s) => s.postcopyRequests), { title: "Post-copy page requests vs dirty rate", xLabel: "guest dirty rate (MiB/s)", yLabel: "page requests (faults served over the link)", note: "0 where the move converged in pre-copy; dot: median of n moves; whisker: min to max" }));
+    writeFileSync(
+      join(OUT_DIR, "moves-downtime.svg"),
+      linePlot(
+        perMethod((s) => s.downtimeMs),
+        {
+          title: "Guest downtime vs dirty rate",
+          xLabel: "guest dirty rate (MiB/s)",
+          yLabel: "downtime (ms)",
+          note: "dot: median of n moves; whisker: min to max; libvirt's figure for the final pause",
+        },
+      ),
+    );
+    writeFileSync(
+      join(OUT_DIR, "moves-pcreq.svg"),
+      linePlot(
+        perMethod((s) => s.postcopyRequests),
+        {
+          title: "Post-copy page requests vs dirty rate",
+          xLabel: "guest dirty rate (MiB/s)",
+          yLabel: "page requests (faults served over the link)",
+          note: "0 where the move converged in pre-copy; dot: median of n moves; whisker: min to max",
+        },
+      ),
+    );
     parts.push(`![downtime vs dirty rate](moves-downtime.svg)\n`, `![post-copy page requests vs dirty rate](moves-pcreq.svg)\n`);
     parts.push("All A/B moves:\n");
-    parts.push(mdTable(["rate", "round", "method", "dir", "ok", "wall s", "migrate s", "hint MiB/s", "job s", "downtime ms", "MiB", "pc req", "mode"], c.ab.map((s) => [s.rateMibPerS, s.round, s.method, s.direction, s.converged ? "yes" : "no", fmtNum(s.wallS), fmtNum(s.migrateS), s.hintMibPerS ?? "–", fmtNum(s.jobS), s.downtimeMs ?? "–", mib(s.bytes), s.postcopyRequests ?? "–", s.converged ? s.mode : s.note])) + "\n");
+    parts.push(
+      mdTable(
+        ["rate", "round", "method", "dir", "ok", "wall s", "migrate s", "hint MiB/s", "job s", "downtime ms", "MiB", "pc req", "mode"],
+        c.ab.map((s) => [
+          s.rateMibPerS,
+          s.round,
+          s.method,
+          s.direction,
+          s.converged ? "yes" : "no",
+          fmtNum(s.wallS),
+          fmtNum(s.migrateS),
+          s.hintMibPerS ?? "–",
+          fmtNum(s.jobS),
+          s.downtimeMs ?? "–",
+          mib(s.bytes),
+          s.postcopyRequests ?? "–",
+          s.converged ? s.mode : s.note,
+        ]),
+      ) + "\n",
+    );
   }
   if (c.notes.length) parts.push(`## Notes\n\n${c.notes.map((n) => `- ${n}`).join("\n")}\n`);
   writeFileSync(join(OUT_DIR, "moves.md"), parts.join("\n"));
@@ -393,7 +540,9 @@ Both hosts share the same 2 CPUs: each TCG guest and the migration threads compe
       const rerun = nums(flag.rates);
       c.sweep = (prev.sweep ?? []).filter((s) => !(rerun.includes(s.rateMibPerS) && sweepMethods.includes(s.method as "precopy" | "livevirt")));
     }
-    c.notes.push(`this report merges several invocations (\`--only\` re-runs a part, some rates or some methods; the rest is kept from moves.json): the machine lines above are the last invocation's, each move's date is in moves.json`);
+    c.notes.push(
+      `this report merges several invocations (\`--only\` re-runs a part, some rates or some methods; the rest is kept from moves.json): the machine lines above are the last invocation's, each move's date is in moves.json`,
+    );
   }
   if (only === "all" || only === "sweep") await runSweep(c, nums(flag.rates), sweepMethods);
   if (only === "all" || only === "ab") await runAb(c, nums(flag["ab-rates"]));

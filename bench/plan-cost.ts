@@ -134,7 +134,7 @@ gets one untimed warm-up plan of each, then ${rounds} timed rounds alternating A
 every round). Wall time of the whole \`terraform\` process, so Terraform's own start-up and the
 provider processes it starts are included.
 
-${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", "provider: bundled JS package from the project mirror (\`buildProvider(\"js\")\`)"])}
+${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", 'provider: bundled JS package from the project mirror (buildProvider("js"))'])}
 
 ${mdTable(header, table)}
 
@@ -144,7 +144,10 @@ Growth (least-squares line over every timed plan): ${growth}.
 
 Raw timings (s):
 
-${mdTable(["N", "livevirt_vm", "terraform_data"], rows.map((r) => [r.n, r.livevirt.map((x) => x.toFixed(2)).join(", "), r.data.map((x) => x.toFixed(2)).join(", ")]))}
+${mdTable(
+  ["N", "livevirt_vm", "terraform_data"],
+  rows.map((r) => [r.n, r.livevirt.map((x) => x.toFixed(2)).join(", "), r.data.map((x) => x.toFixed(2)).join(", ")]),
+)}
 
 Reading: the livevirt plan pays a fixed cost of about ${fmtNum(fitLv.intercept, 1)} s (the intercept; terraform_data:
 ${fmtNum(fitTd.intercept, 2)} s) — Terraform starts the provider as separate processes for one plan and

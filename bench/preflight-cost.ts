@@ -92,7 +92,9 @@ async function timedRun(probe: boolean): Promise<PreflightRun> {
 /** runPreflight in a new process (this file with --child), as a new provider process would run it. */
 async function freshProcessRun(cacheDir: string): Promise<PreflightRun> {
   const t0 = performance.now();
-  const r = await execa("npx", ["tsx", join(import.meta.dirname, "preflight-cost.ts"), "--child"], { env: { LIVEVIRT_LAB_LOCK_HELD: "1", ...diskCacheEnv(cacheDir) } });
+  const r = await execa("npx", ["tsx", join(import.meta.dirname, "preflight-cost.ts"), "--child"], {
+    env: { LIVEVIRT_LAB_LOCK_HELD: "1", ...diskCacheEnv(cacheDir) },
+  });
   const processMs = performance.now() - t0;
   const line = String(r.stdout).trim().split("\n").pop() ?? "";
   return { ...(JSON.parse(line) as PreflightRun), processMs };
@@ -146,7 +148,11 @@ async function oneRound(round: number): Promise<Round> {
   return r as Round;
 }
 
-const ms = (xs: (number | undefined)[], digits = 0) => medRange(xs.filter((x): x is number => x !== undefined), digits);
+const ms = (xs: (number | undefined)[], digits = 0) =>
+  medRange(
+    xs.filter((x): x is number => x !== undefined),
+    digits,
+  );
 const cachedText = (r: PreflightRun) =>
   `facts a ${r.cached.from ? "memory" : "read"}, b ${r.cached.to ? "memory" : "read"}${r.probeSource ? `, probe ${r.probeSource}` : ", no probe"}`;
 const med = (xs: number[]) => median(xs);
@@ -157,7 +163,10 @@ function headline(rounds: Round[]): string[] {
   const disk = med(rounds.map((r) => r.freshDisk.totalMs));
   const freshCold = med(rounds.map((r) => r.freshCold.totalMs));
   return [
-    `preflight a→b cold (facts + probe) ${ms(rounds.map((r) => r.cold.totalMs))} ms; warm in-process ${ms(rounds.flatMap((r) => r.warm.map((w) => w.totalMs)), 2)} ms; cold ÷ warm = ${fmtNum(cold / warm, 0)}×`,
+    `preflight a→b cold (facts + probe) ${ms(rounds.map((r) => r.cold.totalMs))} ms; warm in-process ${ms(
+      rounds.flatMap((r) => r.warm.map((w) => w.totalMs)),
+      2,
+    )} ms; cold ÷ warm = ${fmtNum(cold / warm, 0)}×`,
     `new process: empty disk cache ${ms(rounds.map((r) => r.freshCold.totalMs))} ms vs probe from the disk cache ${ms(rounds.map((r) => r.freshDisk.totalMs))} ms (probe reused in ${rounds.filter((r) => r.freshDisk.probeSource === "disk").length}/${rounds.length}); cold ÷ warm-from-disk = ${fmtNum(freshCold / disk, 1)}×`,
     `parts (cold, concurrent): facts a ${ms(rounds.map((r) => r.cold.factsAMs))} ms, facts b ${ms(rounds.map((r) => r.cold.factsBMs))} ms, probe move ${ms(rounds.map((r) => r.cold.probeMs))} ms; apply re-check (cold, no probe) ${ms(rounds.map((r) => r.coldNoProbe.totalMs))} ms`,
   ];
@@ -167,7 +176,14 @@ function writeReport(header: string, rounds: Round[]): void {
   mkdirSync(OUT_DIR, { recursive: true });
   const warmRuns = rounds.flatMap((r) => r.warm);
   const rowsOf = (label: string, runs: PreflightRun[], digits = 0) => [
-    label, runs.length, ms(runs.map((x) => x.totalMs), digits), [...new Set(runs.map(cachedText))].join("; "), [...new Set(runs.map((x) => x.strategy))].join(", "),
+    label,
+    runs.length,
+    ms(
+      runs.map((x) => x.totalMs),
+      digits,
+    ),
+    [...new Set(runs.map(cachedText))].join("; "),
+    [...new Set(runs.map((x) => x.strategy))].join(", "),
   ];
   const cold = med(rounds.map((r) => r.cold.totalMs));
   const warm = med(warmRuns.map((w) => w.totalMs));
@@ -202,13 +218,28 @@ Times are runPreflight's own (in-process, \`performance.now()\`); the child proc
 
 ## Summary (ms, median (min–max) over ${rounds.length} rounds)
 
-${mdTable(["variant", "n", "runPreflight ms", "where each part came from", "strategy"], [
-    rowsOf("cold: facts + probe (plan, new process)", rounds.map((r) => r.cold)),
+${mdTable(
+  ["variant", "n", "runPreflight ms", "where each part came from", "strategy"],
+  [
+    rowsOf(
+      "cold: facts + probe (plan, new process)",
+      rounds.map((r) => r.cold),
+    ),
     rowsOf(`warm: same process (×${WARM_REPEATS} per round)`, warmRuns, 2),
-    rowsOf("cold, no probe (apply re-check)", rounds.map((r) => r.coldNoProbe)),
-    rowsOf("new process, empty disk cache", rounds.map((r) => r.freshCold)),
-    rowsOf("new process, warm disk cache (apply's re-plan)", rounds.map((r) => r.freshDisk)),
-  ])}
+    rowsOf(
+      "cold, no probe (apply re-check)",
+      rounds.map((r) => r.coldNoProbe),
+    ),
+    rowsOf(
+      "new process, empty disk cache",
+      rounds.map((r) => r.freshCold),
+    ),
+    rowsOf(
+      "new process, warm disk cache (apply's re-plan)",
+      rounds.map((r) => r.freshDisk),
+    ),
+  ],
+)}
 
 Ratios of medians:
 - **cold ÷ warm in-process = ${fmtNum(cold / warm, 0)}×** (${fmtNum(cold, 0)} ms vs ${fmtNum(warm, 2)} ms: a warm run awaits settled promises and re-runs the pure checks).
@@ -219,24 +250,37 @@ Ratios of medians:
 Parts (ms): the reads run concurrently inside runPreflight; "done at" is when each finished after the start,
 "own" is the part's own measured duration (\`collectedMs\`, probe \`durationMs\`; a reused probe has none).
 
-${mdTable(["part", "done at (after start)", "own duration"], [
+${mdTable(
+  ["part", "done at (after start)", "own duration"],
+  [
     ...parts("cold", (r) => r.cold),
     ["cold: probe move alone (virsh migrate)", "", ms(rounds.map((r) => r.cold.probeMoveMs))],
     ["cold: whole runPreflight", ms(rounds.map((r) => r.cold.totalMs)), ""],
     ...parts("new process, warm disk", (r) => r.freshDisk),
     ["new process, warm disk: whole runPreflight", ms(rounds.map((r) => r.freshDisk.totalMs)), ""],
-  ])}
+  ],
+)}
 
 The probe switched to post-copy in ${rounds.filter((r) => r.cold.probeSwitched).length}/${rounds.length} cold runs.
 
-${headline(rounds).map((h) => `- ${h}`).join("\n")}
+${headline(rounds)
+  .map((h) => `- ${h}`)
+  .join("\n")}
 
 Raw (ms):
 
-${mdTable(["round", "cold", "warm", "cold no probe", "new process, empty disk", "new process, warm disk", "warm disk: parts"], rounds.map((r) => [
-    r.round, r.cold.totalMs.toFixed(0), r.warm.map((w) => w.totalMs.toFixed(2)).join(", "), r.coldNoProbe.totalMs.toFixed(0),
-    r.freshCold.totalMs.toFixed(0), r.freshDisk.totalMs.toFixed(0), cachedText(r.freshDisk),
-  ]))}
+${mdTable(
+  ["round", "cold", "warm", "cold no probe", "new process, empty disk", "new process, warm disk", "warm disk: parts"],
+  rounds.map((r) => [
+    r.round,
+    r.cold.totalMs.toFixed(0),
+    r.warm.map((w) => w.totalMs.toFixed(2)).join(", "),
+    r.coldNoProbe.totalMs.toFixed(0),
+    r.freshCold.totalMs.toFixed(0),
+    r.freshDisk.totalMs.toFixed(0),
+    cachedText(r.freshDisk),
+  ]),
+)}
 `;
   writeFileSync(join(OUT_DIR, "preflight.md"), md);
   writeFileSync(join(OUT_DIR, "preflight.json"), JSON.stringify(rounds, null, 2) + "\n");
@@ -250,7 +294,11 @@ export async function runPreflightCost(args: string[] = process.argv.slice(2)): 
   const describeLab = async () => {
     const status = await labStatus();
     const versions = status.hosts.map((h) => `host ${h.name}: libvirt ${h.libvirt ?? "?"}, ${h.hypervisor ?? "?"}, QEMU as ${h.qemu ?? "?"}`).join("; ");
-    header = await machineLines([versions, `guests under ${(loadState()?.accel.accel ?? "tcg").toUpperCase()} (the probe domain is TCG either way)`, `rounds: ${n}`]);
+    header = await machineLines([
+      versions,
+      `guests under ${(loadState()?.accel.accel ?? "tcg").toUpperCase()} (the probe domain is TCG either way)`,
+      `rounds: ${n}`,
+    ]);
   };
   const rounds: Round[] = [];
   console.log(`benchmark 4b: preflight a→b, ${n} rounds`);
@@ -266,7 +314,10 @@ export async function runPreflightCost(args: string[] = process.argv.slice(2)): 
     rounds.push(r);
     writeReport(header, rounds);
   }
-  printTable(["", ""], headline(rounds).map((h) => ["4b.", h]));
+  printTable(
+    ["", ""],
+    headline(rounds).map((h) => ["4b.", h]),
+  );
   console.log(`wrote ${join(OUT_DIR, "preflight.md")}`);
 }
 

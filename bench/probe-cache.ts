@@ -85,7 +85,9 @@ async function main(): Promise<void> {
         });
         const p = probesIn(readFileSync(logFile, "utf8"));
         rows.push({ cache, move: `${host}→${to}`, ms, ...p });
-        console.log(`cache ${cache.padEnd(3)} ${host}→${to}: terraform apply ${(ms / 1000).toFixed(1)} s, probe moves run ${p.ran}, verdicts reused ${p.reused}`);
+        console.log(
+          `cache ${cache.padEnd(3)} ${host}→${to}: terraform apply ${(ms / 1000).toFixed(1)} s, probe moves run ${p.ran}, verdicts reused ${p.reused}`,
+        );
         rmSync(dir, { recursive: true, force: true });
         host = to;
       }
@@ -99,7 +101,9 @@ async function main(): Promise<void> {
   }
   for (const cache of ["off", "on"]) {
     const ms = rows.filter((r) => r.cache === cache).map((r) => r.ms);
-    console.log(`cache ${cache}: mean ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(1)} s over ${ms.length} moves (${ms.map((m) => (m / 1000).toFixed(1)).join(", ")})`);
+    console.log(
+      `cache ${cache}: mean ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(1)} s over ${ms.length} moves (${ms.map((m) => (m / 1000).toFixed(1)).join(", ")})`,
+    );
   }
 }
 

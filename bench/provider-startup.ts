@@ -62,7 +62,11 @@ export async function runProviderStartup(args: string[] = process.argv.slice(2))
     "refusal (no cookie)": base,
   };
   const samples: Record<string, number[]> = {};
-  console.log(`provider start-up: ${rounds} rounds (+1 warm-up), ${Object.keys(launchers).join(" vs ")}; load before: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  console.log(
+    `provider start-up: ${rounds} rounds (+1 warm-up), ${Object.keys(launchers).join(" vs ")}; load before: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
   for (let i = 0; i <= rounds; i++) {
     for (const [name, launcher] of Object.entries(launchers)) {
       for (const [variant, env] of Object.entries(envs)) {
@@ -71,8 +75,15 @@ export async function runProviderStartup(args: string[] = process.argv.slice(2))
       }
     }
   }
-  printTable(["launcher: variant", "ms to handshake, median (min–max)"], Object.entries(samples).map(([k, v]) => [k, medRange(v, 0)]));
-  console.log(`load after: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
+  printTable(
+    ["launcher: variant", "ms to handshake, median (min–max)"],
+    Object.entries(samples).map(([k, v]) => [k, medRange(v, 0)]),
+  );
+  console.log(
+    `load after: ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
+  );
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

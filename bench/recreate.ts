@@ -115,7 +115,10 @@ async function waitForBeats(tail: ConsoleTail, host: H, after: number, count: nu
 }
 
 function lastBeatBefore(events: ConsoleEvent[], t: number): Beat | undefined {
-  return events.filter((e): e is Beat => e.kind === "hb" && e.at <= t).sort((x, y) => x.at - y.at).pop();
+  return events
+    .filter((e): e is Beat => e.kind === "hb" && e.at <= t)
+    .sort((x, y) => x.at - y.at)
+    .pop();
 }
 
 class Round {
@@ -141,10 +144,10 @@ class Round {
       initrd: this.images.initrd,
       cmdline: guestCmdline({ memMib: this.c.testMib, rateMibPerS: this.c.rate, heartbeatMs: this.c.hb }),
       disks: [],
-    networkInterfaces: [],
-    cpu: null,
-    maxMemoryMib: null,
-    maxVcpus: null,
+      networkInterfaces: [],
+      cpu: null,
+      maxMemoryMib: null,
+      maxVcpus: null,
       consoleLog: consolePathInHost(NAME),
       migration: resolveMigration({ mode: "postcopy", bandwidthMib: this.c.bw, timeoutS: 300, probe: false }),
     };
@@ -221,7 +224,12 @@ class Round {
     // Measured from the old boot's very last beat (the gap's start): the guest keeps beating for a
     // moment after the call starts, while libvirt is still being asked where the domain is.
     const lastOld = gap && gap.before.boot === oldBoot ? gap.before : before;
-    const healthyAfter = afterReport.errors.length === 0 && afterReport.kernelProblems.length === 0 && afterReport.fatal.length === 0 && afterReport.heartbeats.length >= 3 && (kind === "move" || afterReport.ready);
+    const healthyAfter =
+      afterReport.errors.length === 0 &&
+      afterReport.kernelProblems.length === 0 &&
+      afterReport.fatal.length === 0 &&
+      afterReport.heartbeats.length >= 3 &&
+      (kind === "move" || afterReport.ready);
     const sameBoot = gap !== null && gap.before.boot === gap.after.boot;
     const opMs = opEnd - opStart;
     return {
@@ -252,12 +260,36 @@ class Round {
     };
   }
 
-  private failed(base: Pick<OpSample, "round" | "kind" | "order" | "direction">, opStart: number, opEnd: number, preflightMs: number | null, e: unknown): OpSample {
+  private failed(
+    base: Pick<OpSample, "round" | "kind" | "order" | "direction">,
+    opStart: number,
+    opEnd: number,
+    preflightMs: number | null,
+    e: unknown,
+  ): OpSample {
     return {
-      ...base, ok: false, error: (e as Error).message.split("\n")[0]!.slice(0, 200), interruptionMs: null, guestClockOverGapMs: null,
-      baselineMaxGapMs: null, worstStampDelayMs: null, initAfterMs: null, readyAfterMs: null, continued: false, problems: [], bootBefore: null, bootAfter: null,
-      healthyAfter: false, preflightMs, opMs: opEnd - opStart, totalMs: opEnd - opStart + (preflightMs ?? 0), downtimeMs: null, engineMs: null,
-      mode: "failed", bytes: null, postcopyRequests: null,
+      ...base,
+      ok: false,
+      error: (e as Error).message.split("\n")[0]!.slice(0, 200),
+      interruptionMs: null,
+      guestClockOverGapMs: null,
+      baselineMaxGapMs: null,
+      worstStampDelayMs: null,
+      initAfterMs: null,
+      readyAfterMs: null,
+      continued: false,
+      problems: [],
+      bootBefore: null,
+      bootAfter: null,
+      healthyAfter: false,
+      preflightMs,
+      opMs: opEnd - opStart,
+      totalMs: opEnd - opStart + (preflightMs ?? 0),
+      downtimeMs: null,
+      engineMs: null,
+      mode: "failed",
+      bytes: null,
+      postcopyRequests: null,
     };
   }
 
@@ -269,7 +301,11 @@ class Round {
 const s1 = (ms: number | null) => (ms === null ? "–" : (ms / 1000).toFixed(2));
 const numsOf = (xs: (number | null)[]) => xs.filter((x): x is number => x !== null && Number.isFinite(x));
 const msRange = (xs: (number | null)[]) => medRange(numsOf(xs), 0);
-const sRange = (xs: (number | null)[]) => medRange(numsOf(xs).map((x) => x / 1000), 2);
+const sRange = (xs: (number | null)[]) =>
+  medRange(
+    numsOf(xs).map((x) => x / 1000),
+    2,
+  );
 
 function log1(s: OpSample): void {
   console.log(
@@ -306,27 +342,95 @@ function writeReport(c: Cfg, header: string, samples: OpSample[], pollGaps: numb
           return s?.interruptionMs != null ? s.interruptionMs / 1000 : null;
         }),
       })),
-      { label: "median", values: (["move", "recreate"] as const).map((k) => median(numsOf(samples.filter((s) => s.kind === k && s.ok).map((s) => s.interruptionMs))) / 1000) },
+      {
+        label: "median",
+        values: (["move", "recreate"] as const).map((k) => median(numsOf(samples.filter((s) => s.kind === k && s.ok).map((s) => s.interruptionMs))) / 1000),
+      },
     ],
-    { title: `Guest-visible interruption per round (${c.ramMib} MiB guest, ${c.rate} MiB/s dirtied)`, xLabel: "round (odd: move first, even: recreate first)", yLabel: "longest heartbeat gap (s)", valueDigits: 2 },
+    {
+      title: `Guest-visible interruption per round (${c.ramMib} MiB guest, ${c.rate} MiB/s dirtied)`,
+      xLabel: "round (odd: move first, even: recreate first)",
+      yLabel: "longest heartbeat gap (s)",
+      valueDigits: 2,
+    },
   );
   writeFileSync(join(OUT_DIR, "recreate.svg"), svg);
   const by = (k: Kind) => samples.filter((s) => s.kind === k && s.ok);
   const summaryRows = (["move", "recreate"] as const).map((k) => {
     const ss = by(k);
     return [
-      k === "move" ? "livevirt post-copy move" : "recreate (delete + create)", ss.length, msRange(ss.map((s) => s.interruptionMs)), msRange(ss.map((s) => s.baselineMaxGapMs)), msRange(ss.map((s) => s.worstStampDelayMs)),
-      k === "recreate" ? sRange(ss.map((s) => s.initAfterMs)) : "–", k === "recreate" ? sRange(ss.map((s) => s.readyAfterMs)) : "–",
-      `${ss.filter((s) => s.continued).length}/${ss.length}`, `${ss.filter((s) => s.bootBefore !== null && s.bootBefore !== s.bootAfter).length}/${ss.length}`,
-      k === "move" ? msRange(ss.map((s) => s.downtimeMs)) : "–", k === "move" ? sRange(ss.map((s) => s.preflightMs)) : "–", sRange(ss.map((s) => s.opMs)), sRange(ss.map((s) => s.totalMs)),
+      k === "move" ? "livevirt post-copy move" : "recreate (delete + create)",
+      ss.length,
+      msRange(ss.map((s) => s.interruptionMs)),
+      msRange(ss.map((s) => s.baselineMaxGapMs)),
+      msRange(ss.map((s) => s.worstStampDelayMs)),
+      k === "recreate" ? sRange(ss.map((s) => s.initAfterMs)) : "–",
+      k === "recreate" ? sRange(ss.map((s) => s.readyAfterMs)) : "–",
+      `${ss.filter((s) => s.continued).length}/${ss.length}`,
+      `${ss.filter((s) => s.bootBefore !== null && s.bootBefore !== s.bootAfter).length}/${ss.length}`,
+      k === "move" ? msRange(ss.map((s) => s.downtimeMs)) : "–",
+      k === "move" ? sRange(ss.map((s) => s.preflightMs)) : "–",
+      sRange(ss.map((s) => s.opMs)),
+      sRange(ss.map((s) => s.totalMs)),
     ];
   });
-  const sumHeader = ["method", "n ok", "interruption ms", "noise floor ms (before)", "stamp delay bound ms", "→ LVINIT s", "→ LVREADY s", "uptime continued", "boot id changed", "libvirt downtime ms", "preflight s", "operation s", "total wall s"];
-  const allHeader = ["round", "#", "method", "dir", "ok", "interruption ms", "gap between beats", "guest clock over gap ms", "noise ms", "stamp delay ≤ ms", "→ LVINIT s", "→ LVREADY s", "continued", "boot", "downtime ms", "mode", "preflight s", "op s", "total s", "problems / error"];
+  const sumHeader = [
+    "method",
+    "n ok",
+    "interruption ms",
+    "noise floor ms (before)",
+    "stamp delay bound ms",
+    "→ LVINIT s",
+    "→ LVREADY s",
+    "uptime continued",
+    "boot id changed",
+    "libvirt downtime ms",
+    "preflight s",
+    "operation s",
+    "total wall s",
+  ];
+  const allHeader = [
+    "round",
+    "#",
+    "method",
+    "dir",
+    "ok",
+    "interruption ms",
+    "gap between beats",
+    "guest clock over gap ms",
+    "noise ms",
+    "stamp delay ≤ ms",
+    "→ LVINIT s",
+    "→ LVREADY s",
+    "continued",
+    "boot",
+    "downtime ms",
+    "mode",
+    "preflight s",
+    "op s",
+    "total s",
+    "problems / error",
+  ];
   const allRows = samples.map((s) => [
-    s.round, s.order, s.kind, s.direction, s.ok ? "yes" : "**no**", s.interruptionMs?.toFixed(0) ?? "–",
-    s.gapFrom && s.gapTo ? `${s.gapFrom.host}#${s.gapFrom.seq} → ${s.gapTo.host}#${s.gapTo.seq}` : "–", s.guestClockOverGapMs?.toFixed(0) ?? "–", s.baselineMaxGapMs?.toFixed(0) ?? "–", s.worstStampDelayMs?.toFixed(0) ?? "–",
-    s1(s.initAfterMs), s1(s.readyAfterMs), s.continued ? "yes" : "no", `${s.bootBefore ?? "?"} → ${s.bootAfter ?? "?"}`, s.downtimeMs ?? "–", s.mode, s1(s.preflightMs), s1(s.opMs), s1(s.totalMs),
+    s.round,
+    s.order,
+    s.kind,
+    s.direction,
+    s.ok ? "yes" : "**no**",
+    s.interruptionMs?.toFixed(0) ?? "–",
+    s.gapFrom && s.gapTo ? `${s.gapFrom.host}#${s.gapFrom.seq} → ${s.gapTo.host}#${s.gapTo.seq}` : "–",
+    s.guestClockOverGapMs?.toFixed(0) ?? "–",
+    s.baselineMaxGapMs?.toFixed(0) ?? "–",
+    s.worstStampDelayMs?.toFixed(0) ?? "–",
+    s1(s.initAfterMs),
+    s1(s.readyAfterMs),
+    s.continued ? "yes" : "no",
+    `${s.bootBefore ?? "?"} → ${s.bootAfter ?? "?"}`,
+    s.downtimeMs ?? "–",
+    s.mode,
+    s1(s.preflightMs),
+    s1(s.opMs),
+    s1(s.totalMs),
     (s.error ?? s.problems.slice(0, 2).join("; ")).slice(0, 140),
   ]);
   const md = `# Recreate vs move (benchmark 3)
@@ -367,7 +471,9 @@ advanced, no memory errors, no kernel trouble).
 
 ${mdTable(sumHeader, summaryRows)}
 
-${headline(samples).map((h) => `- ${h}`).join("\n")}
+${headline(samples)
+  .map((h) => `- ${h}`)
+  .join("\n")}
 
 ![interruption per round](recreate.svg)
 
@@ -376,7 +482,10 @@ ${headline(samples).map((h) => `- ${h}`).join("\n")}
 ${mdTable(allHeader, allRows)}
 ${notes.length ? `\n## Notes\n\n${notes.map((n) => `- ${n}`).join("\n")}\n` : ""}`;
   writeFileSync(join(OUT_DIR, "recreate.md"), md);
-  writeFileSync(join(OUT_DIR, "recreate.json"), JSON.stringify({ config: c, samples, pollGaps: { median: median(pollGaps), max: Math.max(...pollGaps, 0), n: pollGaps.length } }, null, 2) + "\n");
+  writeFileSync(
+    join(OUT_DIR, "recreate.json"),
+    JSON.stringify({ config: c, samples, pollGaps: { median: median(pollGaps), max: Math.max(...pollGaps, 0), n: pollGaps.length } }, null, 2) + "\n",
+  );
 }
 
 export async function runRecreate(args: string[] = process.argv.slice(2)): Promise<void> {
@@ -423,7 +532,10 @@ export async function runRecreate(args: string[] = process.argv.slice(2)): Promi
     pollGaps.push(...r.pollGaps());
     writeReport(c, header, samples, pollGaps, notes);
   }
-  printTable(["", ""], headline(samples).map((h) => ["3.", h]));
+  printTable(
+    ["", ""],
+    headline(samples).map((h) => ["3.", h]),
+  );
   console.log(`wrote ${join(OUT_DIR, "recreate.md")}`);
 }
 

@@ -4,11 +4,7 @@ import { execa } from "execa";
 
 export function mdTable(header: string[], rows: (string | number)[][]): string {
   const esc = (c: string | number) => String(c).replace(/\|/g, "\\|");
-  return [
-    `| ${header.map(esc).join(" | ")} |`,
-    `|${header.map(() => "---").join("|")}|`,
-    ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`),
-  ].join("\n");
+  return [`| ${header.map(esc).join(" | ")} |`, `|${header.map(() => "---").join("|")}|`, ...rows.map((r) => `| ${r.map(esc).join(" | ")} |`)].join("\n");
 }
 
 /** Prints a table to the terminal (plain aligned columns). */
@@ -22,7 +18,9 @@ export async function machineLines(extra: string[] = []): Promise<string> {
   const tf = await execa("terraform", ["version"], { reject: false });
   const c = cpus();
   return [
-    `- machine: ${hostname()}, ${c.length} × ${c[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, load average at start ${loadavg().map((l) => l.toFixed(2)).join(" ")}`,
+    `- machine: ${hostname()}, ${c.length} × ${c[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, load average at start ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(" ")}`,
     `- Node ${process.version}; ${String(tf.stdout).split("\n")[0] ?? "terraform ?"}`,
     ...extra.map((e) => `- ${e}`),
     `- date: ${new Date().toISOString()}`,

@@ -80,8 +80,13 @@ export function linePlot(series: Series[], o: PlotOptions): string {
     const sp = s.points.filter((p) => Number.isFinite(p.x) && Number.isFinite(p.y)).sort((a, b) => a.x - b.x);
     if (sp.length > 1) out.push(`<polyline fill="none" stroke="${c}" stroke-width="2" points="${sp.map((p) => `${r(px(p.x))},${r(py(p.y))}`).join(" ")}"/>`);
     for (const p of sp) {
-      if (Number.isFinite(p.lo) && Number.isFinite(p.hi)) out.push(`<line class="spread" x1="${r(px(p.x))}" y1="${r(py(p.lo!))}" x2="${r(px(p.x))}" y2="${r(py(p.hi!))}" stroke="${c}" stroke-width="1.5"/>`);
-      out.push(p.open ? `<rect class="open" x="${r(px(p.x) - 4)}" y="${r(py(p.y) - 4)}" width="8" height="8" fill="white" stroke="${c}" stroke-width="2"/>` : `<circle cx="${r(px(p.x))}" cy="${r(py(p.y))}" r="3.5" fill="${c}"/>`);
+      if (Number.isFinite(p.lo) && Number.isFinite(p.hi))
+        out.push(`<line class="spread" x1="${r(px(p.x))}" y1="${r(py(p.lo!))}" x2="${r(px(p.x))}" y2="${r(py(p.hi!))}" stroke="${c}" stroke-width="1.5"/>`);
+      out.push(
+        p.open
+          ? `<rect class="open" x="${r(px(p.x) - 4)}" y="${r(py(p.y) - 4)}" width="8" height="8" fill="white" stroke="${c}" stroke-width="2"/>`
+          : `<circle cx="${r(px(p.x))}" cy="${r(py(p.y))}" r="3.5" fill="${c}"/>`,
+      );
       if (p.label) out.push(`<text x="${r(px(p.x) + 6)}" y="${r(py(p.y) - 6)}" font-size="10" fill="${c}">${escapeXml(p.label)}</text>`);
     }
     const lx = m.l + (i % 3) * 190;
@@ -131,8 +136,12 @@ export function barPlot(seriesNames: string[], groups: BarGroup[], o: PlotOption
       const x = gx + si * barW;
       const top = py(Math.max(v, y0));
       const base = py(Math.max(0, y0));
-      out.push(`<rect x="${r(x)}" y="${r(Math.min(top, base))}" width="${r(barW * 0.9)}" height="${r(Math.abs(base - top))}" fill="${COLOURS[si % COLOURS.length]}"/>`);
-      out.push(`<text x="${r(x + barW * 0.45)}" y="${r(Math.min(top, base) - 3)}" text-anchor="middle" font-size="10">${escapeXml(v.toFixed(o.valueDigits ?? 0))}</text>`);
+      out.push(
+        `<rect x="${r(x)}" y="${r(Math.min(top, base))}" width="${r(barW * 0.9)}" height="${r(Math.abs(base - top))}" fill="${COLOURS[si % COLOURS.length]}"/>`,
+      );
+      out.push(
+        `<text x="${r(x + barW * 0.45)}" y="${r(Math.min(top, base) - 3)}" text-anchor="middle" font-size="10">${escapeXml(v.toFixed(o.valueDigits ?? 0))}</text>`,
+      );
     });
     out.push(`<text x="${r(m.l + gi * groupW + groupW / 2)}" y="${H - m.b + 16}" text-anchor="middle">${escapeXml(g.label)}</text>`);
   });

@@ -61,10 +61,39 @@ async function move(from: H, tls: boolean, bw: number): Promise<Omit<TlsSample, 
   const settings = validateSettings({ mode: "postcopy", switch: "auto", timeoutS: 300, ...(bw > 0 ? { bandwidthMib: bw } : {}) });
   const cpu0 = busyCpuS();
   try {
-    const o = await moveVm({ domain: NAME, from: target(from), to: target(other(from)), settings, strategy: "postcopy", tls, log: quietLog, limits: new MoveLimits() });
-    return { tls, direction: `${from}→${other(from)}`, ok: true, moveS: o.totalMs / 1000, downtimeMs: o.downtimeMs, bytes: o.bytes, mode: o.mode, cpuS: busyCpuS() - cpu0, note: "" };
+    const o = await moveVm({
+      domain: NAME,
+      from: target(from),
+      to: target(other(from)),
+      settings,
+      strategy: "postcopy",
+      tls,
+      log: quietLog,
+      limits: new MoveLimits(),
+    });
+    return {
+      tls,
+      direction: `${from}→${other(from)}`,
+      ok: true,
+      moveS: o.totalMs / 1000,
+      downtimeMs: o.downtimeMs,
+      bytes: o.bytes,
+      mode: o.mode,
+      cpuS: busyCpuS() - cpu0,
+      note: "",
+    };
   } catch (e) {
-    return { tls, direction: `${from}→${other(from)}`, ok: false, moveS: null, downtimeMs: null, bytes: null, mode: "failed", cpuS: busyCpuS() - cpu0, note: (e as Error).message.split("\n")[0]!.slice(0, 160) };
+    return {
+      tls,
+      direction: `${from}→${other(from)}`,
+      ok: false,
+      moveS: null,
+      downtimeMs: null,
+      bytes: null,
+      mode: "failed",
+      cpuS: busyCpuS() - cpu0,
+      note: (e as Error).message.split("\n")[0]!.slice(0, 160),
+    };
   }
 }
 
@@ -87,7 +116,9 @@ export async function runTlsCost(args: string[]): Promise<TlsSample[]> {
           for (const tls of round % 2 ? [true, false] : [false, true]) {
             const s = { ...(await move(at, tls, bw)), rateMibPerS: rate, round };
             samples.push(s);
-            console.log(`  rate ${rate} MiB/s round ${round} ${tls ? "TLS  " : "clear"} ${s.direction}: ${s.ok ? `${fmtNum(s.moveS)} s, downtime ${s.downtimeMs ?? "?"} ms, CPU ${fmtNum(s.cpuS)} s, ${s.mode}` : `FAILED ${s.note}`}`);
+            console.log(
+              `  rate ${rate} MiB/s round ${round} ${tls ? "TLS  " : "clear"} ${s.direction}: ${s.ok ? `${fmtNum(s.moveS)} s, downtime ${s.downtimeMs ?? "?"} ms, CPU ${fmtNum(s.cpuS)} s, ${s.mode}` : `FAILED ${s.note}`}`,
+            );
             if (s.ok) at = other(at);
           }
         }
@@ -101,13 +132,26 @@ export async function runTlsCost(args: string[]): Promise<TlsSample[]> {
 }
 
 async function writeReport(samples: TlsSample[], o: { rounds: number; bw: number }): Promise<void> {
-  const header = ["dirty MiB/s", "variant", "n ok", "move s (median, range)", "downtime ms", "MiB sent", "CPU s during the move", "move ratio TLS ÷ clear", "CPU ratio TLS ÷ clear"];
+  const header = [
+    "dirty MiB/s",
+    "variant",
+    "n ok",
+    "move s (median, range)",
+    "downtime ms",
+    "MiB sent",
+    "CPU s during the move",
+    "move ratio TLS ÷ clear",
+    "CPU ratio TLS ÷ clear",
+  ];
   const rows: (string | number)[][] = [];
   for (const rate of [...new Set(samples.map((s) => s.rateMibPerS))]) {
     const of = (tls: boolean) => samples.filter((s) => s.rateMibPerS === rate && s.tls === tls && s.ok);
     const [enc, clear] = [of(true), of(false)];
     const m = (xs: TlsSample[], k: "moveS" | "cpuS") => median(xs.map((s) => s[k] as number));
-    for (const [label, xs] of [["TLS", enc], ["clear", clear]] as const) {
+    for (const [label, xs] of [
+      ["TLS", enc],
+      ["clear", clear],
+    ] as const) {
       rows.push([
         rate,
         label,

@@ -74,7 +74,9 @@ function readPlacement(file: string | undefined): Record<string, string> {
   if (!file || !existsSync(file)) return {};
   const raw: unknown = JSON.parse(readFileSync(file, "utf8"));
   if (typeof raw !== "object" || raw === null || Array.isArray(raw) || Object.values(raw).some((v) => typeof v !== "string")) {
-    throw new Error(`livevirt: ${file} is not a placement file (a JSON object of VM name → host name); fix: delete it to start over, or restore it from version control`);
+    throw new Error(
+      `livevirt: ${file} is not a placement file (a JSON object of VM name → host name); fix: delete it to start over, or restore it from version control`,
+    );
   }
   return raw as Record<string, string>;
 }

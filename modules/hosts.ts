@@ -84,7 +84,9 @@ export class LivevirtHosts extends Construct {
 
   /** Every LivevirtHosts in the stack that holds `c`. */
   static allIn(c: IConstruct): LivevirtHosts[] {
-    return TerraformStack.of(c).node.findAll().filter((n): n is LivevirtHosts => n instanceof LivevirtHosts);
+    return TerraformStack.of(c)
+      .node.findAll()
+      .filter((n): n is LivevirtHosts => n instanceof LivevirtHosts);
   }
 
   private crossChecks(): string[] {
@@ -95,7 +97,13 @@ export class LivevirtHosts extends Construct {
     const all = LivevirtHosts.allIn(this);
     if (all.length > 1 && all[0] !== this) {
       out.push(
-        problem(path, "hosts", this.names, `this stack already declares its hosts in ${all[0]!.node.path}`, `move these hosts into ${all[0]!.node.path} (one LivevirtHosts per stack)`),
+        problem(
+          path,
+          "hosts",
+          this.names,
+          `this stack already declares its hosts in ${all[0]!.node.path}`,
+          `move these hosts into ${all[0]!.node.path} (one LivevirtHosts per stack)`,
+        ),
       );
     }
     return out;

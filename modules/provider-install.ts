@@ -45,7 +45,11 @@ export class ProviderNotBuiltError extends Error {}
 export function mirrorVersions(mirror = MIRROR_DIR): string[] {
   const dir = join(mirror, PROVIDER_SOURCE);
   if (!existsSync(dir)) return [];
-  const key = (v: string) => v.split(/[.-]/).map((p) => p.padStart(8, "0")).join(".");
+  const key = (v: string) =>
+    v
+      .split(/[.-]/)
+      .map((p) => p.padStart(8, "0"))
+      .join(".");
   return readdirSync(dir)
     .filter((v) => existsSync(join(dir, v, PLATFORM)))
     .sort((x, y) => key(x).localeCompare(key(y)));
@@ -67,7 +71,12 @@ export function packageHashH1(packageDir: string): string {
   walk("");
   files.sort();
   const summary = createHash("sha256");
-  for (const f of files) summary.update(`${createHash("sha256").update(readFileSync(join(packageDir, f))).digest("hex")}  ${f}\n`);
+  for (const f of files)
+    summary.update(
+      `${createHash("sha256")
+        .update(readFileSync(join(packageDir, f)))
+        .digest("hex")}  ${f}\n`,
+    );
   return `h1:${summary.digest("base64")}`;
 }
 
@@ -142,7 +151,9 @@ export function prepareStackDir(stackDir: string, mirror = MIRROR_DIR): SetupRes
       timeout: 120_000,
     });
     if (r.exitCode !== 0) {
-      throw new Error(`livevirt: \`terraform providers lock\` failed in ${stackDir} (${why}):\n${r.stderr || r.stdout}\nFix: run \`npm run build\`, then synth again.`);
+      throw new Error(
+        `livevirt: \`terraform providers lock\` failed in ${stackDir} (${why}):\n${r.stderr || r.stdout}\nFix: run \`npm run build\`, then synth again.`,
+      );
     }
   }
   return { locked: why, ms: Date.now() - started };

@@ -51,7 +51,15 @@ export class PgStateBackend extends PgBackend {
       validate: () => {
         const why = props.connStr === undefined ? null : connStrProblem(props.connStr);
         return why
-          ? [problem(this.node.path, "connStr", "(not shown)", why, "leave connStr out and export PG_CONN_STR, or give it without the password and put that in PGPASSWORD or ~/.pgpass")]
+          ? [
+              problem(
+                this.node.path,
+                "connStr",
+                "(not shown)",
+                why,
+                "leave connStr out and export PG_CONN_STR, or give it without the password and put that in PGPASSWORD or ~/.pgpass",
+              ),
+            ]
           : [];
       },
     });

@@ -74,7 +74,12 @@ function fieldName(segments: readonly string[]): string {
 }
 
 function splitPointer(pointer: string): string[] {
-  return pointer === "" ? [] : pointer.slice(1).split("/").map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+  return pointer === ""
+    ? []
+    : pointer
+        .slice(1)
+        .split("/")
+        .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
 }
 
 /** The sub-schema describing the value at `segments` (for its fix annotation). */
@@ -166,7 +171,8 @@ export class PropsValidator<T> {
       const field = fieldName(fieldSegs);
       if (underToken(field, tokens)) continue;
       const sub = schemaAt(this.schema, fieldSegs);
-      let fix = typeof sub?.fix === "string" ? sub.fix : e.keyword === "type" ? `write ${field} as a ${(e.params as { type: string }).type}` : `correct ${field}`;
+      let fix =
+        typeof sub?.fix === "string" ? sub.fix : e.keyword === "type" ? `write ${field} as a ${(e.params as { type: string }).type}` : `correct ${field}`;
       if (e.keyword === "additionalProperties") {
         const parent = schemaAt(this.schema, segs);
         const known = Object.keys(parent?.properties ?? {}).join(", ");

@@ -167,7 +167,12 @@ export class VmPlacement extends Construct {
       cmdline: props.boot?.cmdline,
       consoleLog: props.consoleLog,
       disk: props.disks?.map((d) => ({ path: d.path, format: d.format, target: d.target ?? undefined, shared: d.shared })),
-      networkInterface: props.networkInterfaces?.map((n) => ({ network: n.network ?? undefined, bridge: n.bridge ?? undefined, mac: n.mac ?? undefined, model: n.model })),
+      networkInterface: props.networkInterfaces?.map((n) => ({
+        network: n.network ?? undefined,
+        bridge: n.bridge ?? undefined,
+        mac: n.mac ?? undefined,
+        model: n.model,
+      })),
       // The policy's fields are the model's names, which are the generated binding's too.
       migration: props.migration ? { ...props.migration } : undefined,
       provider: props.hosts?.provider,
@@ -201,7 +206,15 @@ export class VmPlacement extends Construct {
     const declared = LivevirtHosts.allIn(this);
     const hosts = props.hosts instanceof LivevirtHosts ? props.hosts : declared[0];
     if (!hosts) {
-      out.push(problem(path, "host", props.host, "this stack declares no hosts", `add new LivevirtHosts(stack, "hosts", { hosts: [{ name: ${JSON.stringify(props.host)}, uri: "qemu:///system" }] }) to the stack`));
+      out.push(
+        problem(
+          path,
+          "host",
+          props.host,
+          "this stack declares no hosts",
+          `add new LivevirtHosts(stack, "hosts", { hosts: [{ name: ${JSON.stringify(props.host)}, uri: "qemu:///system" }] }) to the stack`,
+        ),
+      );
     } else if (typeof props.host === "string" && props.host !== "" && !Token.isUnresolved(props.host) && !hosts.names.includes(props.host)) {
       const p = unknownHostProblem("host", props.host, hosts.names);
       out.push(problem(path, "host", props.host, `${p.reason} in ${hosts.node.path}`, p.fix));
@@ -214,7 +227,15 @@ export class VmPlacement extends Construct {
     if (first && first !== this && !Token.isUnresolved(this.vmName)) {
       const same = first.vmName === this.vmName;
       out.push(
-        problem(path, "name", this.vmName, same ? `${first.node.path} already uses this VM name` : `it maps to the same Terraform address livevirt_vm.${logicalId(this.vmName)} as ${first.node.path} (${JSON.stringify(first.vmName)})`, "give each VM its own name"),
+        problem(
+          path,
+          "name",
+          this.vmName,
+          same
+            ? `${first.node.path} already uses this VM name`
+            : `it maps to the same Terraform address livevirt_vm.${logicalId(this.vmName)} as ${first.node.path} (${JSON.stringify(first.vmName)})`,
+          "give each VM its own name",
+        ),
       );
     }
     out.push(...this.macChecks(props));
@@ -256,7 +277,10 @@ export class VmPlacement extends Construct {
       if (n === this) break;
       if (n instanceof VmPlacement) earlier.push(...macOwners(n, n.props));
     }
-    return modelProblems(this.node.path, mine.flatMap((m) => duplicateMacProblem(m, earlier) ?? []));
+    return modelProblems(
+      this.node.path,
+      mine.flatMap((m) => duplicateMacProblem(m, earlier) ?? []),
+    );
   }
 }
 

@@ -8,7 +8,6 @@ import { createLogger } from "./plugin/log.js";
 import { reserveStdout } from "./plugin/stdout.js";
 import type { DriverFactory } from "./livevirt/driver.js";
 
-
 try {
   checkCookie(process.env);
   negotiateVersion(process.env);

@@ -63,7 +63,9 @@ export async function generateBindings(): Promise<number> {
   // cdktf get reads the schema through `terraform providers schema`: say so plainly when it is missing.
   const tf = await execa("terraform", ["version"], { reject: false, env: OFFLINE_ENV });
   if (tf.exitCode !== 0) {
-    throw new Error("livevirt: `terraform` is not on PATH; cdktf needs it to generate bindings. Fix: install Terraform ≥ 1.5 (developed with 1.11.4), then run `npm run build`.");
+    throw new Error(
+      "livevirt: `terraform` is not on PATH; cdktf needs it to generate bindings. Fix: install Terraform ≥ 1.5 (developed with 1.11.4), then run `npm run build`.",
+    );
   }
   // --force: `cdktf get` skips a provider whose version it generated before (.gen/versions.json),
   // and livevirt's schema changes without a version bump while it is developed here.
@@ -96,7 +98,12 @@ if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) 
   const cmd = process.argv[2];
   // The bindings come from the built provider's schema: build it first (cheap), or `get` after a
   // schema change would generate the old schema's bindings and stamp them fresh.
-  const run = cmd === "get" ? buildProvider("js").then(() => generateBindings()).then((ms) => console.log(`cdktf bindings generated in .gen/ in ${ms} ms`)) : build();
+  const run =
+    cmd === "get"
+      ? buildProvider("js")
+          .then(() => generateBindings())
+          .then((ms) => console.log(`cdktf bindings generated in .gen/ in ${ms} ms`))
+      : build();
   run.catch((e: unknown) => {
     process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
     process.exit(1);

@@ -63,7 +63,10 @@ async function report(): Promise<void> {
       log(`could not list domains on lab host ${h}: ${e instanceof Error ? e.message : String(e)}`);
     }
   }
-  const lines = vms.map((v) => `  ${v.values.name.padEnd(8)} state says host ${v.values.host}, ${v.values.state ?? "?"}; libvirt sees it on: ${seen.get(v.values.name)?.join(", ") ?? "no host"}`);
+  const lines = vms.map(
+    (v) =>
+      `  ${v.values.name.padEnd(8)} state says host ${v.values.host}, ${v.values.state ?? "?"}; libvirt sees it on: ${seen.get(v.values.name)?.join(", ") ?? "no host"}`,
+  );
   process.stdout.write(`\nWhere the VMs run:\n${lines.length ? lines.join("\n") : "  (nothing in Terraform state yet)"}\n`);
   process.stdout.write(`Inspect: virsh -c ${sshUri("a")} list --all   (host b: ${sshUri("b")}; SSH host keys checked against the lab's known_hosts)\n`);
 }

@@ -29,7 +29,9 @@ export async function loadPlan(path: string): Promise<unknown> {
     try {
       return JSON.parse(text);
     } catch (e) {
-      throw new LivevirtError(`${path} looks like JSON but does not parse: ${(e as Error).message}`, { fix: "pass the output of `terraform show -json <plan file>`, saved whole" });
+      throw new LivevirtError(`${path} looks like JSON but does not parse: ${(e as Error).message}`, {
+        fix: "pass the output of `terraform show -json <plan file>`, saved whole",
+      });
     }
   }
   const r = await execa("terraform", ["show", "-json", "-no-color", basename(path)], { cwd: dirname(path), reject: false, env: { CHECKPOINT_DISABLE: "1" } });

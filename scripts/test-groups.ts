@@ -62,7 +62,8 @@ export const EXCLUSIVE: Readonly<Record<string, string>> = {
 };
 
 export const STOCK: Readonly<Record<string, string>> = {
-  "postcopy-recovery.test.ts": "resumes a post-copy move after resetting its stream (ss -K on every migration connection leaving a); needs a libvirt that resumes (9.0)",
+  "postcopy-recovery.test.ts":
+    "resumes a post-copy move after resetting its stream (ss -K on every migration connection leaving a); needs a libvirt that resumes (9.0)",
 };
 
 /** Vitest workers for the concurrent group: two cores, and each file runs TCG guests. */

@@ -1,5 +1,6 @@
 /**
- * `npm test`: the whole suite — unit tests, then integration tests against the real two-host lab.
+ * `npm test`: the whole suite — types, lint and format, unit tests, then integration tests against
+ * the real two-host lab.
  * Brings the lab up when it is not (and takes it down again afterwards if it started it).
  * Integration files run in three groups (scripts/test-groups.ts): the concurrent group side by
  * side on a few workers, then the exclusive files one after another with nothing else on the lab,
@@ -51,12 +52,15 @@ const INTEGRATION_DIR = "test/integration";
  * is a failure before anything runs: a new file must be placed deliberately.
  */
 function integrationGroups(): { concurrent: string[]; exclusive: string[]; stock: string[] } | undefined {
-  const onDisk = readdirSync(INTEGRATION_DIR).filter((f) => f.endsWith(".test.ts")).sort();
+  const onDisk = readdirSync(INTEGRATION_DIR)
+    .filter((f) => f.endsWith(".test.ts"))
+    .sort();
   const listed = [...CONCURRENT, ...Object.keys(EXCLUSIVE), ...Object.keys(STOCK)];
   const unplaced = onDisk.filter((f) => !listed.includes(f));
   const missing = listed.filter((f) => !onDisk.includes(f));
   if (unplaced.length > 0 || missing.length > 0) {
-    if (unplaced.length > 0) log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT, EXCLUSIVE or STOCK in scripts/test-groups.ts)`);
+    if (unplaced.length > 0)
+      log(`integration files in no group: ${unplaced.join(", ")} (fix: add each to CONCURRENT, EXCLUSIVE or STOCK in scripts/test-groups.ts)`);
     if (missing.length > 0) log(`scripts/test-groups.ts lists files that do not exist: ${missing.join(", ")}`);
     return undefined;
   }
@@ -119,6 +123,13 @@ async function main(): Promise<number> {
   const types = await execa("npx", ["tsc", "--noEmit"], { stdio: "inherit", reject: false });
   if (types.exitCode !== 0) {
     log("type check failed (npx tsc --noEmit)");
+    totals.failed += 1;
+    return 1;
+  }
+  // Lint and format (ESLint, Prettier): what a reviewer would otherwise point out by hand.
+  const lint = await execa("npm", ["run", "--silent", "lint"], { stdio: "inherit", reject: false });
+  if (lint.exitCode !== 0) {
+    log("lint failed (npm run lint; `npm run format` rewrites the formatting)");
     totals.failed += 1;
     return 1;
   }

@@ -42,7 +42,8 @@ export class ExampleStack extends TerraformStack {
         domainType: "qemu",
         boot: {
           ...LAB_GUEST,
-          cmdline: guestCmdline({ memMib: load.memMib, rateMibPerS: load.rateMibPerS }) + (net ? ` lv.ip=${net.ip}/${net.prefixLen} lv.echo=${net.echoPort}` : ""),
+          cmdline:
+            guestCmdline({ memMib: load.memMib, rateMibPerS: load.rateMibPerS }) + (net ? ` lv.ip=${net.ip}/${net.prefixLen} lv.echo=${net.echoPort}` : ""),
         },
         ...(net ? { networkInterfaces: [{ network: net.network }] } : {}),
         // Inside the host's own mount namespace: each lab host has a private /var/log/libvirt.

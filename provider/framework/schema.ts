@@ -5,12 +5,7 @@
  */
 import type { Value } from "./values.js";
 
-export type CtyType =
-  | "string"
-  | "number"
-  | "bool"
-  | readonly ["list" | "set" | "map", CtyType]
-  | readonly ["object", { readonly [name: string]: CtyType }];
+export type CtyType = "string" | "number" | "bool" | readonly ["list" | "set" | "map", CtyType] | readonly ["object", { readonly [name: string]: CtyType }];
 
 export interface AttributeSchema {
   type: CtyType;

@@ -48,7 +48,12 @@ export interface VmDriver {
    * where it is now (`current`). Returns the interfaces it has afterwards. A failure part-way
    * throws an InterfaceUpdateFailed (src/placement/lifecycle.ts) carrying what it has then.
    */
-  updateInterfaces(current: Placement, before: readonly NetworkInterface[], after: readonly NetworkInterface[], ctx: DriverContext): Promise<readonly NetworkInterface[]>;
+  updateInterfaces(
+    current: Placement,
+    before: readonly NetworkInterface[],
+    after: readonly NetworkInterface[],
+    ctx: DriverContext,
+  ): Promise<readonly NetworkInterface[]>;
   /**
    * Resizes the VM where it is now: "live" within the domain's maxima, or "restart" on the same
    * host with the new sizes (see planResize in src/model/resize.ts). Returns where it is after.

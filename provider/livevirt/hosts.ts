@@ -27,7 +27,8 @@ export function hostList(config: ObjectValue): Host[] | null {
   const hosts: Host[] = [];
   for (const raw of blocks) {
     const b = raw as ObjectValue;
-    if ([b.name, b.uri, b.migration_uri, b.shell, b.state, b.capacity_memory_mib, b.capacity_vcpus, b.max_outbound_moves, b.max_inbound_moves].some(isUnknown)) return null;
+    if ([b.name, b.uri, b.migration_uri, b.shell, b.state, b.capacity_memory_mib, b.capacity_vcpus, b.max_outbound_moves, b.max_inbound_moves].some(isUnknown))
+      return null;
     const shell = Array.isArray(b.shell) && b.shell.every((a) => typeof a === "string") ? (b.shell as string[]) : undefined;
     hosts.push({
       name: String(b.name),

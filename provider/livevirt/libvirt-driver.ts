@@ -26,7 +26,8 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
         try {
           await vms.placeCheck(vm, ctx.signal);
         } catch (e) {
-          if (e instanceof LivevirtError) throw new LivevirtError(hcl(e.message), { ...e.detail, field: e.detail.field && hcl(e.detail.field), fix: e.detail.fix && hcl(e.detail.fix) });
+          if (e instanceof LivevirtError)
+            throw new LivevirtError(hcl(e.message), { ...e.detail, field: e.detail.field && hcl(e.detail.field), fix: e.detail.fix && hcl(e.detail.fix) });
           throw e;
         }
       },

@@ -53,7 +53,11 @@ export class LivevirtRuntime {
     // One VM alone is checked by its own move (fit.memory): the host is asked only when VMs land
     // together or a capacity is declared — an ordinary plan costs no extra host call.
     if (!declared && here.size < 2) return;
-    if (!this.usage.has(host.name)) this.usage.set(host.name, measure().catch(() => ({})));
+    if (!this.usage.has(host.name))
+      this.usage.set(
+        host.name,
+        measure().catch(() => ({})),
+      );
     const measured = await this.usage.get(host.name)!;
     const p = capacityProblem("host", host, [...here.values()], measured);
     if (p) throw problemError(p, { host: host.name });

@@ -34,20 +34,30 @@ export const providerSchema: Schema = {
             state: {
               type: "string",
               optional: true,
-              description: '"active" (default), "cordoned" (no VM may be placed or moved here; those here stay) or "draining" (every VM must leave: a plan keeping one here fails).',
+              description:
+                '"active" (default), "cordoned" (no VM may be placed or moved here; those here stay) or "draining" (every VM must leave: a plan keeping one here fails).',
             },
             capacity_memory_mib: {
               type: "number",
               optional: true,
-              description: "Memory (MiB) livevirt may place on this host, its VMs together; every plan's creates and moves landing here are checked together against it (and against the host's free memory).",
+              description:
+                "Memory (MiB) livevirt may place on this host, its VMs together; every plan's creates and moves landing here are checked together against it (and against the host's free memory).",
             },
-            capacity_vcpus: { type: "number", optional: true, description: "vCPUs livevirt may place on this host, its VMs together (checked like capacity_memory_mib)." },
+            capacity_vcpus: {
+              type: "number",
+              optional: true,
+              description: "vCPUs livevirt may place on this host, its VMs together (checked like capacity_memory_mib).",
+            },
             max_outbound_moves: {
               type: "number",
               optional: true,
               description: "Moves out of this host that may run at once in one apply (1–64); more wait in line, first come first served. Default 1.",
             },
-            max_inbound_moves: { type: "number", optional: true, description: "Moves into this host that may run at once in one apply (1–64); more wait in line. Default: no limit." },
+            max_inbound_moves: {
+              type: "number",
+              optional: true,
+              description: "Moves into this host that may run at once in one apply (1–64); more wait in line. Default: no limit.",
+            },
             shell: {
               type: ["list", "string"],
               optional: true,
@@ -80,13 +90,18 @@ const diskBlock: BlockSchema = {
 const networkInterfaceBlock: BlockSchema = {
   description: "A network interface: on a libvirt network or a host bridge (exactly one of the two).",
   attributes: {
-    network: { type: "string", optional: true, description: 'Name of a libvirt network on the host, e.g. "default". Every host the VM moves to must have it, active.' },
+    network: {
+      type: "string",
+      optional: true,
+      description: 'Name of a libvirt network on the host, e.g. "default". Every host the VM moves to must have it, active.',
+    },
     bridge: { type: "string", optional: true, description: 'Name of a Linux bridge on the host, e.g. "br0". Every host the VM moves to must have it.' },
     mac: {
       type: "string",
       optional: true,
       computed: true,
-      description: "Unicast MAC address, e.g. 52:54:00:12:34:56. Left out, libvirt assigns one at create and it is kept in state: the guest keeps its address across moves.",
+      description:
+        "Unicast MAC address, e.g. 52:54:00:12:34:56. Left out, libvirt assigns one at create and it is kept in state: the guest keeps its address across moves.",
     },
     model: {
       type: "string",
@@ -119,9 +134,27 @@ const migrationBlock: BlockSchema = {
     bandwidth_mib: { type: "number", optional: true, description: "Pre-copy bandwidth limit in MiB/s." },
     postcopy_bandwidth_mib: { type: "number", optional: true, description: "Post-copy bandwidth limit in MiB/s." },
     max_downtime_ms: { type: "number", optional: true, description: "Maximum tolerated pause for the final pre-copy switch, in ms." },
-    timeout_s: { type: "number", optional: true, computed: true, default: M.timeoutS, description: `Give up on the move after this many seconds (default ${M.timeoutS}).` },
-    copy_storage: { type: "bool", optional: true, computed: true, default: M.copyStorage, description: `Copy non-shared disks during the move (default ${M.copyStorage}).` },
-    probe: { type: "bool", optional: true, computed: true, default: M.probe, description: `Check both hosts can post-copy before moving (default ${M.probe}).` },
+    timeout_s: {
+      type: "number",
+      optional: true,
+      computed: true,
+      default: M.timeoutS,
+      description: `Give up on the move after this many seconds (default ${M.timeoutS}).`,
+    },
+    copy_storage: {
+      type: "bool",
+      optional: true,
+      computed: true,
+      default: M.copyStorage,
+      description: `Copy non-shared disks during the move (default ${M.copyStorage}).`,
+    },
+    probe: {
+      type: "bool",
+      optional: true,
+      computed: true,
+      default: M.probe,
+      description: `Check both hosts can post-copy before moving (default ${M.probe}).`,
+    },
     tls: {
       type: "string",
       optional: true,
@@ -159,18 +192,30 @@ export const vmSchema: Schema = {
       id: { type: "string", computed: true, description: "libvirt domain UUID." },
       name: { type: "string", required: true, description: "libvirt domain name. Changing it replaces the VM." },
       host: { type: "string", required: true, description: "Name of a provider host block. Changing it live-migrates the VM (an in-place update)." },
-      memory_mib: { type: "number", optional: true, computed: true, default: VM_DEFAULTS.memoryMib, description: `Memory in MiB (default ${VM_DEFAULTS.memoryMib}).` },
+      memory_mib: {
+        type: "number",
+        optional: true,
+        computed: true,
+        default: VM_DEFAULTS.memoryMib,
+        description: `Memory in MiB (default ${VM_DEFAULTS.memoryMib}).`,
+      },
       vcpus: { type: "number", optional: true, computed: true, default: VM_DEFAULTS.vcpus, description: `Virtual CPUs (default ${VM_DEFAULTS.vcpus}).` },
       max_memory_mib: {
         type: "number",
         optional: true,
-        description: "Memory the VM may grow to without a restart (≥ memory_mib; default memory_mib). A change of memory_mib within it is live (balloon); beyond it, the VM restarts on its host.",
+        description:
+          "Memory the VM may grow to without a restart (≥ memory_mib; default memory_mib). A change of memory_mib within it is live (balloon); beyond it, the VM restarts on its host.",
       },
-      max_vcpus: { type: "number", optional: true, description: "vCPUs the VM may grow to without a restart (≥ vcpus; default vcpus): more vcpus within it are plugged in live." },
+      max_vcpus: {
+        type: "number",
+        optional: true,
+        description: "vCPUs the VM may grow to without a restart (≥ vcpus; default vcpus): more vcpus within it are plugged in live.",
+      },
       resize: {
         type: "string",
         computed: true,
-        description: 'What the planned (or last) change of memory_mib / vcpus does, in plain words: "live, no restart: …" or "restarts on the same host: …"; null until one.',
+        description:
+          'What the planned (or last) change of memory_mib / vcpus does, in plain words: "live, no restart: …" or "restarts on the same host: …"; null until one.',
       },
       domain_type: {
         type: "string",
@@ -198,7 +243,8 @@ export const vmSchema: Schema = {
       adopted: {
         type: "bool",
         computed: true,
-        description: "true when the VM was adopted with an import (defined by another tool): livevirt never re-creates it from its partial model; a change that needs a re-create fails the plan.",
+        description:
+          "true when the VM was adopted with an import (defined by another tool): livevirt never re-creates it from its partial model; a change that needs a re-create fails the plan.",
       },
       last_move: { type: lastMoveType, computed: true, description: "Facts about the most recent move; null until one happened." },
       preflight: { type: "string", computed: true, description: "Verdict of the move checks for a planned host change." },

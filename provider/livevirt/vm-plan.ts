@@ -33,16 +33,7 @@ export const sizes = (v: ObjectValue): Sizes => ({
  * be changed on a stopped domain, but a running VM would need a restart anyway; replacing is
  * the honest plan until in-place edits are designed.
  */
-export const REPLACE_ON_CHANGE = [
-  "name",
-  "domain_type",
-  "cpu",
-  "kernel",
-  "initrd",
-  "cmdline",
-  "disk",
-  "console_log",
-] as const;
+export const REPLACE_ON_CHANGE = ["name", "domain_type", "cpu", "kernel", "initrd", "cmdline", "disk", "console_log"] as const;
 
 const COMPUTED_ON_MOVE = ["state", "last_move", "preflight"] as const;
 

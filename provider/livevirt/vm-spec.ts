@@ -1,5 +1,16 @@
 /** livevirt_vm Terraform values ↔ the model's Vm, Placement and MoveRecord (translation only). */
-import { DISK_DEFAULTS, NIC_DEFAULTS, VM_DEFAULTS, resolveMigration, type Disk, type MigrationPolicy, type MoveRecord, type NetworkInterface, type Placement, type Vm } from "../../src/model/index.js";
+import {
+  DISK_DEFAULTS,
+  NIC_DEFAULTS,
+  VM_DEFAULTS,
+  resolveMigration,
+  type Disk,
+  type MigrationPolicy,
+  type MoveRecord,
+  type NetworkInterface,
+  type Placement,
+  type Vm,
+} from "../../src/model/index.js";
 import { isUnknown, type ObjectValue, type Value } from "../framework/values.js";
 import type { VmRef } from "./driver.js";
 import { modelInput } from "./spelling.js";
@@ -26,22 +37,18 @@ export function vmFromValue(v: ObjectValue): Vm {
     kernel: str(v.kernel),
     initrd: str(v.initrd),
     cmdline: str(v.cmdline),
-    disks: ((v.disk ?? []) as ObjectValue[]).map(
-      (d): Disk => ({
-        path: String(d.path),
-        format: (str(d.format) ?? DISK_DEFAULTS.format) as Disk["format"],
-        target: str(d.target),
-        shared: typeof d.shared === "boolean" ? d.shared : DISK_DEFAULTS.shared,
-      }),
-    ),
-    networkInterfaces: nicValues(v.network_interface).map(
-      (n): NetworkInterface => ({
-        network: str(n.network),
-        bridge: str(n.bridge),
-        mac: str(n.mac),
-        model: (str(n.model) ?? NIC_DEFAULTS.model) as NetworkInterface["model"],
-      }),
-    ),
+    disks: ((v.disk ?? []) as ObjectValue[]).map((d): Disk => ({
+      path: String(d.path),
+      format: (str(d.format) ?? DISK_DEFAULTS.format) as Disk["format"],
+      target: str(d.target),
+      shared: typeof d.shared === "boolean" ? d.shared : DISK_DEFAULTS.shared,
+    })),
+    networkInterfaces: nicValues(v.network_interface).map((n): NetworkInterface => ({
+      network: str(n.network),
+      bridge: str(n.bridge),
+      mac: str(n.mac),
+      model: (str(n.model) ?? NIC_DEFAULTS.model) as NetworkInterface["model"],
+    })),
     consoleLog: str(v.console_log),
     migration: migrationPolicy((v.migration ?? null) as ObjectValue | null),
   };

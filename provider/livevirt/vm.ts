@@ -25,7 +25,11 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     if (resize.how === "none" && !nicsChange) return planned;
     const { vm } = rt.driver();
     let current = where ?? (await vm.read(vmRef(base), dctx(ctx)));
-    if (!current) throw new LivevirtError(`VM ${String(base.name)} is not on any declared host`, { host: String(base.host), fix: "run `terraform apply -refresh-only` so Terraform learns it is gone" });
+    if (!current)
+      throw new LivevirtError(`VM ${String(base.name)} is not on any declared host`, {
+        host: String(base.host),
+        fix: "run `terraform apply -refresh-only` so Terraform learns it is gone",
+      });
     let done: ObjectValue = { ...base, id: planned.id ?? base.id ?? null };
     if (resize.how !== "none") {
       ctx.log.info(`${String(planned.name)}: resize ${resize.text}`);
@@ -62,11 +66,14 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       if (req.prior?.adopted === true && res.requiresReplace?.length && !ctx.destroyRun) {
         const attrs = res.requiresReplace.map((p) => p[0]).join(", ");
         const dropped = rt.hostsKnown() ? ((await rt.driver().vm.unmodeled?.(vmRef(req.prior), dctx(ctx))) ?? []) : [];
-        throw new ValidationError(`${String(req.prior.name)} was adopted (imported): changing ${attrs} would re-create it from livevirt's model and drop what livevirt does not model`, {
-          field: String(res.requiresReplace[0]![0]),
-          value: JSON.stringify(req.config[String(res.requiresReplace[0]![0])] ?? null),
-          fix: `${dropped.length ? `it has ${dropped.join(", ")} — ` : ""}change ${attrs} with the tool that defined it (or virsh edit), then \`terraform apply -refresh-only\`; or restore ${attrs} in the configuration to what the VM has`,
-        });
+        throw new ValidationError(
+          `${String(req.prior.name)} was adopted (imported): changing ${attrs} would re-create it from livevirt's model and drop what livevirt does not model`,
+          {
+            field: String(res.requiresReplace[0]![0]),
+            value: JSON.stringify(req.config[String(res.requiresReplace[0]![0])] ?? null),
+            fix: `${dropped.length ? `it has ${dropped.join(", ")} — ` : ""}change ${attrs} with the tool that defined it (or virsh edit), then \`terraform apply -refresh-only\`; or restore ${attrs} in the configuration to what the VM has`,
+          },
+        );
       }
       // A VM this plan creates (or re-creates): the host must have its networks, checked now.
       const creates = !req.prior || (res.requiresReplace?.length ?? 0) > 0;
@@ -79,7 +86,9 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
           const v = vmFromValue(res.planned);
           const usage = rt.driver().vm.hostUsage;
           const used = to.capacityMemoryMib !== undefined || to.capacityVcpus !== undefined;
-          await rt.land(to, { vm: v.name, memoryMib: v.maxMemoryMib ?? v.memoryMib, vcpus: v.maxVcpus ?? v.vcpus }, () => (usage ? usage(to.name, { used }, dctx(ctx)) : Promise.resolve({})));
+          await rt.land(to, { vm: v.name, memoryMib: v.maxMemoryMib ?? v.memoryMib, vcpus: v.maxVcpus ?? v.vcpus }, () =>
+            usage ? usage(to.name, { used }, dctx(ctx)) : Promise.resolve({}),
+          );
         }
       }
       if (creates && !ctx.destroyRun && to && rt.hostsKnown() && isKnownVm(res.planned)) await rt.driver().vm.placeCheck?.(vmFromValue(res.planned), dctx(ctx));
@@ -93,12 +102,15 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
       }
       const from = typeof req.prior.host === "string" ? rt.hosts?.find(req.prior.host) : undefined;
       if (from && to && sameEndpoint(from, to)) {
-        throw new ValidationError(`host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`, {
-          field: "host",
-          value: to.name,
-          host: to.name,
-          fix: `keep host = "${from.name}", or declare each host once and move the VM to a different one`,
-        });
+        throw new ValidationError(
+          `host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`,
+          {
+            field: "host",
+            value: to.name,
+            host: to.name,
+            fix: `keep host = "${from.name}", or declare each host once and move the VM to a different one`,
+          },
+        );
       }
       // For a move, ask the driver for its verdict now so the plan shows it.
       const vm = rt.hostsKnown() ? rt.driver().vm : null;
@@ -150,7 +162,13 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         }
         if (now.host === planned.host && now.state === "running") {
           ctx.log.warn(`${now.name} already runs on host ${now.host}: nothing to move`, { id: now.uuid });
-          const arrived: ObjectValue = { ...planned, id: now.uuid, state: now.state, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) };
+          const arrived: ObjectValue = {
+            ...planned,
+            id: now.uuid,
+            state: now.state,
+            last_move: null,
+            preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null),
+          };
           // The plan's in-place changes (resize, interfaces) have not happened yet: they still do.
           return updateInPlace(ctx, { ...arrived, ...Object.fromEntries(IN_PLACE.map((k) => [k, prior[k] ?? null])) }, arrived, now);
         }
@@ -212,6 +230,9 @@ function isKnownVm(v: ObjectValue): boolean {
  */
 export function stateAfterFailedMove(prior: ObjectValue, planned: ObjectValue, observed: Placement | null): ObjectValue {
   if (!observed) return prior;
-  const base = observed.host === planned.host ? { ...planned, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) } : { ...prior };
+  const base =
+    observed.host === planned.host
+      ? { ...planned, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) }
+      : { ...prior };
   return { ...base, id: observed.uuid, host: observed.host, state: observed.state };
 }

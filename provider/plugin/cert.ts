@@ -28,8 +28,7 @@ const OID = {
   clientAuth: "1.3.6.1.5.5.7.3.2",
 };
 
-const ext = (id: string, critical: boolean, value: Buffer) =>
-  critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value));
+const ext = (id: string, critical: boolean, value: Buffer) => (critical ? seq(oid(id), bool(true), octets(value)) : seq(oid(id), octets(value)));
 
 export interface CertOptions {
   now?: Date;
@@ -40,10 +39,7 @@ export interface CertOptions {
 export function generateServerCert({ now = new Date(), clientAuth = false }: CertOptions = {}): ServerCert {
   const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "prime256v1" });
   const spki = publicKey.export({ type: "spki", format: "der" });
-  const name = seq(
-    set(seq(oid(OID.organization), utf8("livevirt"))),
-    set(seq(oid(OID.commonName), utf8("localhost"))),
-  );
+  const name = seq(set(seq(oid(OID.organization), utf8("livevirt"))), set(seq(oid(OID.commonName), utf8("localhost"))));
   const serial = randomBytes(16);
   serial[0] = serial[0]! & 0x7f;
   const sigAlg = seq(oid(OID.ecdsaWithSha256));

@@ -153,10 +153,7 @@ export function providerService(
       const r = resource(req.type_name);
       const block = r.schema.block;
       try {
-        const next = await r.apply(
-          { prior: dyn(req.prior_state, block), planned: dyn(req.planned_state, block), config: dyn(req.config, block) },
-          ctx(),
-        );
+        const next = await r.apply({ prior: dyn(req.prior_state, block), planned: dyn(req.planned_state, block), config: dyn(req.config, block) }, ctx());
         return { new_state: out(next, block), private: req.planned_private };
       } catch (err) {
         if (!(err instanceof ApplyFailedWithState)) throw err;

@@ -37,11 +37,7 @@ export async function serve(opts: ServeOptions): Promise<{ socketPath: string; s
     const cert = generateServerCert();
     certDer = cert.der;
     // checkClientCertificate=true: only the Terraform process holding the matching key may talk to us.
-    creds = grpc.ServerCredentials.createSsl(
-      Buffer.from(clientCert),
-      [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }],
-      true,
-    );
+    creds = grpc.ServerCredentials.createSsl(Buffer.from(clientCert), [{ private_key: Buffer.from(cert.keyPem), cert_chain: Buffer.from(cert.certPem) }], true);
   } else if (tlsWanted) {
     log.warn("PLUGIN_CLIENT_CERT not set: serving without TLS (go-plugin does the same)");
   }
@@ -101,9 +97,7 @@ export async function serve(opts: ServeOptions): Promise<{ socketPath: string; s
   const handlers = providerService(opts.provider, log, stop);
   server.addService(wire.service("tfplugin6.Provider"), unary(handlers));
 
-  await new Promise<void>((resolve, reject) =>
-    server.bindAsync(`unix:${socketPath}`, creds, (err) => (err ? reject(err) : resolve())),
-  );
+  await new Promise<void>((resolve, reject) => server.bindAsync(`unix:${socketPath}`, creds, (err) => (err ? reject(err) : resolve())));
   writeSync(1, handshakeLine(socketPath, certDer));
   log.debug("plugin ready", { socket: socketPath, tls: certDer !== null, startup_ms: Math.round(performance.now()) });
   return { socketPath, shutdown };

@@ -67,7 +67,9 @@ export function parseTerraformRun(argv: readonly string[], env: Readonly<Record<
 /** The run of the Terraform process that started this one (Linux /proc); unknown elsewhere. */
 export function currentTerraformRun(ppid: number = process.ppid, env: NodeJS.ProcessEnv = process.env): TerraformRun {
   try {
-    const argv = readFileSync(`/proc/${ppid}/cmdline`, "utf8").split("\0").filter((a, i, all) => a !== "" || i < all.length - 1);
+    const argv = readFileSync(`/proc/${ppid}/cmdline`, "utf8")
+      .split("\0")
+      .filter((a, i, all) => a !== "" || i < all.length - 1);
     return parseTerraformRun(argv, env);
   } catch {
     return UNKNOWN;

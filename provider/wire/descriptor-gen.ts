@@ -26,7 +26,10 @@ interface PbNode {
   nestedArray?: PbNode[];
   fieldsArray?: PbField[];
   values?: Record<string, number>;
-  methods?: Record<string, { requestType: string; responseType: string; responseStream?: boolean; resolve(): unknown; resolvedRequestType: PbNode; resolvedResponseType: PbNode }>;
+  methods?: Record<
+    string,
+    { requestType: string; responseType: string; responseStream?: boolean; resolve(): unknown; resolvedRequestType: PbNode; resolvedResponseType: PbNode }
+  >;
 }
 
 const SCALARS: Record<string, ScalarKind> = {

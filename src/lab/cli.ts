@@ -55,11 +55,13 @@ async function printStatus(json: boolean): Promise<void> {
     process.stdout.write(JSON.stringify(s, null, 2) + "\n");
     return;
   }
-  process.stdout.write(`lab: ${s.up ? "up" : "down"}${s.packages ? ` (${s.packages} packages)` : ""}${s.accel ? `, guests under ${s.accel.accel.toUpperCase()}` : ""}\n`);
+  process.stdout.write(
+    `lab: ${s.up ? "up" : "down"}${s.packages ? ` (${s.packages} packages)` : ""}${s.accel ? `, guests under ${s.accel.accel.toUpperCase()}` : ""}\n`,
+  );
   for (const h of s.hosts) {
     const facts = h.answering
       ? `${h.hostname}, libvirt ${h.libvirt}, ${h.hypervisor}, QEMU user ${h.qemu === "unprivileged" ? "libvirt-qemu (no post-copy)" : "root"}, domains: ${h.domains?.join(" ") || "none"}`
-      : h.error ?? "not running";
+      : (h.error ?? "not running");
     process.stdout.write(`  ${h.name}  ${h.address}  ${h.uri}\n     ${facts}\n`);
   }
   if (!s.up) process.exitCode = s.hosts.some((h) => h.pid !== undefined) ? 1 : 3;

@@ -214,6 +214,7 @@ export async function labStatus(): Promise<LabStatus> {
 async function groupId(name: string): Promise<number> {
   const line = (await sh("getent", ["group", name])).trim();
   const gid = Number(line.split(":")[2]);
-  if (!Number.isInteger(gid)) throw new LabError(`group ${name} not found (getent printed "${line}")`, { fix: "install libvirt's QEMU driver package, which creates it" });
+  if (!Number.isInteger(gid))
+    throw new LabError(`group ${name} not found (getent printed "${line}")`, { fix: "install libvirt's QEMU driver package, which creates it" });
   return gid;
 }

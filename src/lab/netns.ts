@@ -27,7 +27,8 @@ export async function ensureNetwork(): Promise<void> {
 async function ensureGuestNetwork(): Promise<void> {
   const { a, b } = TOPOLOGY;
   for (const t of [a, b]) {
-    if (!(await trySh("ip", ["-n", t.netns, "link", "show", GUEST_NET.bridge]))) await sh("ip", ["-n", t.netns, "link", "add", GUEST_NET.bridge, "type", "bridge"]);
+    if (!(await trySh("ip", ["-n", t.netns, "link", "show", GUEST_NET.bridge])))
+      await sh("ip", ["-n", t.netns, "link", "add", GUEST_NET.bridge, "type", "bridge"]);
     await sh("ip", ["-n", t.netns, "link", "set", GUEST_NET.bridge, "up"]);
   }
   if (!(await trySh("ip", ["-n", a.netns, "link", "show", GUEST_NET.link.a]))) {
@@ -104,6 +105,26 @@ export async function setLink(up: boolean): Promise<void> {
  */
 export async function resetMigrationStreams(from: keyof typeof TOPOLOGY): Promise<number> {
   const { min, max } = MIGRATION_PORTS;
-  const out = await sh("ip", ["netns", "exec", TOPOLOGY[from].netns, "ss", "-K", "-t", "-n", "-H", "state", "established", "(", "dport", ">=", `:${min}`, "and", "dport", "<=", `:${max}`, ")"]);
+  const out = await sh("ip", [
+    "netns",
+    "exec",
+    TOPOLOGY[from].netns,
+    "ss",
+    "-K",
+    "-t",
+    "-n",
+    "-H",
+    "state",
+    "established",
+    "(",
+    "dport",
+    ">=",
+    `:${min}`,
+    "and",
+    "dport",
+    "<=",
+    `:${max}`,
+    ")",
+  ]);
   return out.split("\n").filter((l) => l.trim() !== "").length;
 }

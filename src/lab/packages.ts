@@ -22,7 +22,17 @@ const BACKPORTS_EXTRA = ["libvirt-daemon-driver-network"];
 /** libvirt's network driver (the lab's guest network is a libvirt network on each host). */
 const NETWORK_DRIVER = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_network.so";
 const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps", "openssh-server", "openssh-client", "openssl"];
-const TOOL_BINARIES = ["/bin/busybox", "/usr/bin/cpio", "/usr/bin/gcc", "/usr/sbin/ip", "/usr/bin/nsenter", "/usr/sbin/sysctl", "/usr/sbin/sshd", "/usr/bin/ssh", "/usr/bin/openssl"];
+const TOOL_BINARIES = [
+  "/bin/busybox",
+  "/usr/bin/cpio",
+  "/usr/bin/gcc",
+  "/usr/sbin/ip",
+  "/usr/bin/nsenter",
+  "/usr/sbin/sysctl",
+  "/usr/sbin/sshd",
+  "/usr/bin/ssh",
+  "/usr/bin/openssl",
+];
 
 export async function installedVersion(pkg: string): Promise<string | undefined> {
   const r = await execa("dpkg-query", ["-W", "-f", "${db:Status-Status} ${Version}", pkg], { reject: false });

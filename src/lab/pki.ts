@@ -50,7 +50,24 @@ async function issue(host: HostName, kind: "server" | "client"): Promise<void> {
   ];
   writeFileSync(ext, lines.join("\n") + "\n");
   await sh("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", `/${clientDn(host)}`]);
-  await sh("openssl", ["x509", "-req", "-in", csr, "-CA", caCert(), "-CAkey", caKey(), "-set_serial", `0x${randomBytes(12).toString("hex")}`, "-days", DAYS, "-extfile", ext, "-out", cert]);
+  await sh("openssl", [
+    "x509",
+    "-req",
+    "-in",
+    csr,
+    "-CA",
+    caCert(),
+    "-CAkey",
+    caKey(),
+    "-set_serial",
+    `0x${randomBytes(12).toString("hex")}`,
+    "-days",
+    DAYS,
+    "-extfile",
+    ext,
+    "-out",
+    cert,
+  ]);
   rmSync(csr, { force: true });
   rmSync(ext, { force: true });
   chmodSync(key, 0o600);
@@ -62,9 +79,23 @@ export async function ensurePki(): Promise<void> {
   let renewAll = false;
   if (!(await valid(caCert()))) {
     await sh("openssl", [
-      "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", caKey(), "-out", caCert(), "-days", "3650",
-      "-subj", "/O=livevirt lab/CN=livevirt lab CA",
-      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign",
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      caKey(),
+      "-out",
+      caCert(),
+      "-days",
+      "3650",
+      "-subj",
+      "/O=livevirt lab/CN=livevirt lab CA",
+      "-addext",
+      "basicConstraints=critical,CA:TRUE",
+      "-addext",
+      "keyUsage=critical,keyCertSign,cRLSign",
     ]);
     chmodSync(caKey(), 0o600);
     renewAll = true;

@@ -143,8 +143,15 @@ export class PostgresServer {
     // The password file is not needed: the superuser logs in over the socket only (trust), and
     // every TCP login (roles made by createRole) needs its SCRAM password.
     const r = await this.asPostgres("initdb", [
-      "-D", this.dataDir, "-U", "postgres", "--encoding=UTF8", "--locale=C",
-      "--auth-local=trust", "--auth-host=scram-sha-256", "--no-instructions",
+      "-D",
+      this.dataDir,
+      "-U",
+      "postgres",
+      "--encoding=UTF8",
+      "--locale=C",
+      "--auth-local=trust",
+      "--auth-host=scram-sha-256",
+      "--no-instructions",
     ]);
     if (r.exitCode !== 0) throw new LabError(`initdb failed in ${this.dataDir}:\n${String(r.stderr).slice(-2000)}`);
     // In the cluster's own auto.conf rather than on the server's command line: read at every

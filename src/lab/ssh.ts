@@ -46,7 +46,9 @@ export async function ensureSshFiles(): Promise<void> {
   writeFileSync(
     KNOWN_HOSTS,
     HOST_NAMES.map((h) => {
-      const [type, key] = readFileSync(`${hostKey(h)}.pub`, "utf8").trim().split(/\s+/);
+      const [type, key] = readFileSync(`${hostKey(h)}.pub`, "utf8")
+        .trim()
+        .split(/\s+/);
       return `${TOPOLOGY[h].mgmtAddress},${TOPOLOGY[h].hostname} ${type} ${key}\n`;
     }).join(""),
   );

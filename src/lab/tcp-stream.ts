@@ -50,8 +50,15 @@ export function parseStreamOutput(stdout: string): StreamResult | null {
  * Starts STREAM_CLIENT in the lab's client namespace against a guest's echo service; it flows
  * until stop() (at most `maxMs`). stop() resolves with the client's result, or null with why.
  */
-export async function startStream(ip: string, port: number, maxMs = 900_000): Promise<{ stop: () => Promise<{ result: StreamResult | null; stderr: string }> }> {
-  const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, ip, String(port), String(maxMs), "stdin"], { reject: false, stdin: "pipe" });
+export async function startStream(
+  ip: string,
+  port: number,
+  maxMs = 900_000,
+): Promise<{ stop: () => Promise<{ result: StreamResult | null; stderr: string }> }> {
+  const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, ip, String(port), String(maxMs), "stdin"], {
+    reject: false,
+    stdin: "pipe",
+  });
   await new Promise((r) => setTimeout(r, 1500)); // flowing before whatever it is meant to span
   return {
     stop: async () => {

@@ -21,6 +21,7 @@ export function qemuImgInfoArgv(path: string): string[] {
  * size mismatch). qcow2 gets preallocation=metadata, as libvirt's own pre-creation does.
  */
 export function qemuImgCreateArgv(path: string, format: "raw" | "qcow2", virtualSizeBytes: number): string[] {
-  if (!Number.isSafeInteger(virtualSizeBytes) || virtualSizeBytes <= 0) throw new RangeError(`virtual size must be a positive integer, got ${virtualSizeBytes}`);
+  if (!Number.isSafeInteger(virtualSizeBytes) || virtualSizeBytes <= 0)
+    throw new RangeError(`virtual size must be a positive integer, got ${virtualSizeBytes}`);
   return ["qemu-img", "create", "-q", "-f", format, ...(format === "qcow2" ? ["-o", "preallocation=metadata"] : []), "--", path, String(virtualSizeBytes)];
 }

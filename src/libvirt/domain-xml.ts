@@ -62,14 +62,34 @@ function bad(field: string, value: unknown, message: string, fix: string): never
 
 /** The model's VM rules (the same the constructs and the provider apply), then the XML-only fields. */
 export function validateDomainSpec(s: DomainSpec): void {
-  const [p] = vmProblems({ name: s.name, memoryMib: s.memoryMib, vcpus: s.vcpus, kernel: s.kernel, initrd: s.initrd, cmdline: s.cmdline, consoleLog: s.consoleLog, disks: s.disks, networkInterfaces: s.interfaces });
-  if (p) bad(p.field, typeof p.value === "string" && /[\u0000-\u001f]/.test(p.value) ? JSON.stringify(p.value) : p.value, spell(p.reason, MODEL_SPELLING), spell(p.fix, MODEL_SPELLING));
-  if (s.uuid !== undefined && !UUID_RE.test(s.uuid)) bad("uuid", s.uuid, "is not a UUID", "omit it (libvirt generates one) or use xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
+  const [p] = vmProblems({
+    name: s.name,
+    memoryMib: s.memoryMib,
+    vcpus: s.vcpus,
+    kernel: s.kernel,
+    initrd: s.initrd,
+    cmdline: s.cmdline,
+    consoleLog: s.consoleLog,
+    disks: s.disks,
+    networkInterfaces: s.interfaces,
+  });
+  if (p)
+    bad(
+      p.field,
+      // eslint-disable-next-line no-control-regex -- a value with control characters is shown JSON-quoted
+      typeof p.value === "string" && /[\u0000-\u001f]/.test(p.value) ? JSON.stringify(p.value) : p.value,
+      spell(p.reason, MODEL_SPELLING),
+      spell(p.fix, MODEL_SPELLING),
+    );
+  if (s.uuid !== undefined && !UUID_RE.test(s.uuid))
+    bad("uuid", s.uuid, "is not a UUID", "omit it (libvirt generates one) or use xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx");
   if (s.type !== "kvm" && s.type !== "qemu") bad("type", s.type, 'must be "kvm" or "qemu"', 'use "qemu" (TCG) where KVM is unavailable');
-  if (s.machine !== undefined && !MACHINE_RE.test(s.machine)) bad("machine", s.machine, "is not a machine type name", "use a name from `virsh capabilities`, e.g. pc-i440fx-10.0");
+  if (s.machine !== undefined && !MACHINE_RE.test(s.machine))
+    bad("machine", s.machine, "is not a machine type name", "use a name from `virsh capabilities`, e.g. pc-i440fx-10.0");
   if (s.arch !== undefined && !/^[a-z0-9_]{1,32}$/.test(s.arch)) bad("arch", s.arch, "is not an architecture name", "use e.g. x86_64");
   if (s.cpuMode === "host-passthrough" && s.type === "qemu") bad("cpuMode", s.cpuMode, "host-passthrough needs KVM", 'use type "kvm" or cpuMode "none"');
-  if (s.cpuModel !== undefined && !CPU_MODEL.test(s.cpuModel)) bad("cpuModel", s.cpuModel, "is not a CPU model name", "use a model from `virsh domcapabilities`, e.g. Nehalem");
+  if (s.cpuModel !== undefined && !CPU_MODEL.test(s.cpuModel))
+    bad("cpuModel", s.cpuModel, "is not a CPU model name", "use a model from `virsh domcapabilities`, e.g. Nehalem");
 }
 
 const BUS: Record<string, string> = { vd: "virtio", sd: "sata", hd: "ide" };
@@ -113,7 +133,8 @@ export function domainObject(s: DomainSpec): Record<string, unknown> {
   domain.vcpu = s.maxVcpus !== undefined && s.maxVcpus > s.vcpus ? { "#text": String(s.maxVcpus), "@_current": String(s.vcpus) } : String(s.vcpus);
   domain.os = os;
   domain.features = { acpi: "" };
-  if (s.cpuModel !== undefined) domain.cpu = { "@_mode": "custom", "@_match": "exact", "@_check": "partial", model: { "#text": s.cpuModel, "@_fallback": "forbid" } };
+  if (s.cpuModel !== undefined)
+    domain.cpu = { "@_mode": "custom", "@_match": "exact", "@_check": "partial", model: { "#text": s.cpuModel, "@_fallback": "forbid" } };
   else if (cpuMode !== "none") domain.cpu = { "@_mode": cpuMode };
   domain.clock = { "@_offset": "utc" };
   domain.on_poweroff = "destroy";
@@ -160,10 +181,23 @@ export interface DomainSize {
  * element and attribute — devices livevirt does not model included — stays as it was.
  */
 export function resizedDomainXml(xml: string, size: DomainSize): string {
-  const opts = { ignoreAttributes: false, attributeNamePrefix: "@_", textNodeName: "#text", parseTagValue: false, parseAttributeValue: false, trimValues: false, preserveOrder: true };
+  const opts = {
+    ignoreAttributes: false,
+    attributeNamePrefix: "@_",
+    textNodeName: "#text",
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: false,
+    preserveOrder: true,
+  };
   const doc = new XMLParser(opts).parse(xml) as Ordered[];
   const domain = doc.find((n) => "domain" in n);
-  if (!domain) throw new ValidationError("not a domain definition", { field: "xml", value: xml.slice(0, 60), fix: "pass libvirt's domain XML (virsh dumpxml --inactive)" });
+  if (!domain)
+    throw new ValidationError("not a domain definition", {
+      field: "xml",
+      value: xml.slice(0, 60),
+      fix: "pass libvirt's domain XML (virsh dumpxml --inactive)",
+    });
   const children = domain.domain as Ordered[];
   const setElement = (tag: string, text: string, attrs: Record<string, string>) => {
     const node: Ordered = { [tag]: [{ "#text": text }], ":@": Object.fromEntries(Object.entries(attrs).map(([k, v]) => [`@_${k}`, v])) };

@@ -58,7 +58,12 @@ export function validateMigrateOptions(o: MigrateOptions): void {
   const live = o.live ?? true;
   const postcopy = o.postcopy ?? false;
   if (postcopy && o.tunnelled) {
-    invalid("tunnelled", true, "post-copy is not supported with tunnelled migration", "drop tunnelled (use the native transport, with TLS if the link needs encryption) or drop postcopy");
+    invalid(
+      "tunnelled",
+      true,
+      "post-copy is not supported with tunnelled migration",
+      "drop tunnelled (use the native transport, with TLS if the link needs encryption) or drop postcopy",
+    );
   }
   if (postcopy && !live) {
     invalid("live", false, "post-copy needs a live migration", "set live: true or drop postcopy");
@@ -85,7 +90,12 @@ export function validateMigrateOptions(o: MigrateOptions): void {
     invalid("tunnelled", true, "tunnelled migration requires p2p", "set p2p: true");
   }
   if (o.tunnelled && o.migrateUri !== undefined) {
-    invalid("migrateUri", o.migrateUri, "migrateUri cannot be used with tunnelled migration (data flows in the libvirt connection)", "drop migrateUri or tunnelled");
+    invalid(
+      "migrateUri",
+      o.migrateUri,
+      "migrateUri cannot be used with tunnelled migration (data flows in the libvirt connection)",
+      "drop migrateUri or tunnelled",
+    );
   }
   if (o.undefineSource && !o.persistent) {
     // libvirt allows it, but a transient destination + undefined source loses the definition
@@ -96,7 +106,8 @@ export function validateMigrateOptions(o: MigrateOptions): void {
     invalid("migrateUri", o.migrateUri, "migrateUri must be a URI without spaces", 'use e.g. "tcp://10.0.0.2"');
   }
   if (o.migrateDisks !== undefined) {
-    if (!o.copyStorageAll) invalid("migrateDisks", o.migrateDisks.join(","), "migrateDisks only applies when storage is copied", "set copyStorageAll: true or drop migrateDisks");
+    if (!o.copyStorageAll)
+      invalid("migrateDisks", o.migrateDisks.join(","), "migrateDisks only applies when storage is copied", "set copyStorageAll: true or drop migrateDisks");
     if (o.migrateDisks.length === 0 || o.migrateDisks.some((t) => !/^[a-z]+[a-z0-9]*$/.test(t))) {
       invalid("migrateDisks", o.migrateDisks.join(","), "migrateDisks must list disk targets such as vda", "name each disk by its target (vda, sdb, …)");
     }

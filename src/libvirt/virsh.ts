@@ -258,7 +258,8 @@ export class Connection {
   async migrateParameters(name: string, opts?: RunOptions): Promise<Record<string, unknown>> {
     const out = await this.run(["qemu-monitor-command", "--domain", name, '{"execute":"query-migrate-parameters"}'], opts);
     const reply = JSON.parse(out) as { return?: Record<string, unknown> };
-    if (!reply.return || typeof reply.return !== "object") throw new ParseError("query-migrate-parameters: no return value", "qemu-monitor-command", out.slice(0, 200));
+    if (!reply.return || typeof reply.return !== "object")
+      throw new ParseError("query-migrate-parameters: no return value", "qemu-monitor-command", out.slice(0, 200));
     return reply.return;
   }
 

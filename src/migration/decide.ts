@@ -102,10 +102,14 @@ export function decide(history: readonly JobSample[], ctx: DecideContext): Decis
       return abort(`pre-copy did not finish within the ${s.timeoutS} s timeout (${progress}); aborting, the VM keeps running on the source`);
     }
     if (!cur.memoryProcessedBytes) {
-      return abort(`timeout ${s.timeoutS} s reached before the memory transfer started${s.copyStorage ? " (storage still copying)" : ""}; post-copy cannot start yet, so aborting while the VM runs on the source`);
+      return abort(
+        `timeout ${s.timeoutS} s reached before the memory transfer started${s.copyStorage ? " (storage still copying)" : ""}; post-copy cannot start yet, so aborting while the VM runs on the source`,
+      );
     }
     if (stalled) {
-      return abort(`timeout ${s.timeoutS} s reached but no data moved in the last ${formatSeconds(transfer.spanMs)}; switching would strand the guest on the destination, so aborting while it still runs on the source`);
+      return abort(
+        `timeout ${s.timeoutS} s reached but no data moved in the last ${formatSeconds(transfer.spanMs)}; switching would strand the guest on the destination, so aborting while it still runs on the source`,
+      );
     }
     return sw(`pre-copy did not finish within the ${s.timeoutS} s timeout (${progress}); switching to post-copy ${at}`);
   }
@@ -134,9 +138,7 @@ export function decide(history: readonly JobSample[], ctx: DecideContext): Decis
 }
 
 function withTotal(sample: JobSample, ctx: DecideContext): JobSample {
-  return sample.dataTotalBytes === undefined && sample.memoryTotalBytes === undefined
-    ? { ...sample, memoryTotalBytes: ctx.memoryTotalBytes }
-    : sample;
+  return sample.dataTotalBytes === undefined && sample.memoryTotalBytes === undefined ? { ...sample, memoryTotalBytes: ctx.memoryTotalBytes } : sample;
 }
 
 function maxDowntimeMs(s: MigrationSettings): number {
@@ -179,7 +181,9 @@ function decideStall(history: readonly JobSample[], s: MigrationSettings, progre
   const madePct = ((before - after) / before) * 100;
   const limit = s.stallProgressPercent ?? 10;
   if (madePct < limit) {
-    return sw(`pass ${older} took remaining from ${formatMiB(before)} to ${formatMiB(after)} (${madePct.toFixed(0)} % progress < ${limit} %): pre-copy stalls; switching to post-copy ${at}`);
+    return sw(
+      `pass ${older} took remaining from ${formatMiB(before)} to ${formatMiB(after)} (${madePct.toFixed(0)} % progress < ${limit} %): pre-copy stalls; switching to post-copy ${at}`,
+    );
   }
   return cont(`${progress}; pass ${older} made ${madePct.toFixed(0)} % progress (≥ ${limit} %)`);
 }
@@ -190,7 +194,9 @@ function decideTimeout(cur: JobSample, ctx: DecideContext, progress: string, at:
   const bytes = ctx.guestRamBytes + (s.copyStorage ? (cur.diskTotalBytes ?? 0) : 0);
   const budgetMs = (s.timeoutPerGiBS ?? 150) * (bytes / GIB) * 1000;
   if (ctx.elapsedMs > budgetMs) {
-    return sw(`pre-copy exceeded ${s.timeoutPerGiBS ?? 150} s/GiB × ${(bytes / GIB).toFixed(2)} GiB = ${formatSeconds(budgetMs)}; switching to post-copy ${at}`);
+    return sw(
+      `pre-copy exceeded ${s.timeoutPerGiBS ?? 150} s/GiB × ${(bytes / GIB).toFixed(2)} GiB = ${formatSeconds(budgetMs)}; switching to post-copy ${at}`,
+    );
   }
   return cont(`${progress}; switching at ${formatSeconds(budgetMs)} unless pre-copy finishes first`);
 }
@@ -232,7 +238,9 @@ function decideAuto(
   if (d === undefined) {
     const minMs = (remaining / b) * 1000;
     if (minMs > timeLeftMs) {
-      return sw(`even an idle guest needs ≥ ${formatSeconds(minMs)} more pre-copy at ${formatRate(b)} but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`);
+      return sw(
+        `even an idle guest needs ≥ ${formatSeconds(minMs)} more pre-copy at ${formatRate(b)} but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`,
+      );
     }
     return ctx.dirtyRateHintPending
       ? cont(`${progress}; first pass: measuring the guest's dirty rate`)
@@ -250,11 +258,15 @@ function decideAuto(
   const slackMs = Math.max(T.extraTimeSlackMs, T.extraTimeSlackShare * (ctx.elapsedMs + o.precopyMs));
 
   if (o.precopyMs > timeLeftMs) {
-    return sw(`${rates}: pre-copy needs ~${formatSeconds(o.precopyMs)} more but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`);
+    return sw(
+      `${rates}: pre-copy needs ~${formatSeconds(o.precopyMs)} more but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`,
+    );
   }
   const where = firstPass ? `after this pass (~${formatMiB(o.afterPassBytes)} dirtied by its end)` : "";
   if (o.afterPassMs <= slackMs) {
-    return cont(`${progress}; ${rates}: pre-copy converges, ~${formatSeconds(o.precopyMs)} to go${firstPass ? `, ~${formatSeconds(o.afterPassMs)} of it ${where}` : ""}`);
+    return cont(
+      `${progress}; ${rates}: pre-copy converges, ~${formatSeconds(o.precopyMs)} to go${firstPass ? `, ~${formatSeconds(o.afterPassMs)} of it ${where}` : ""}`,
+    );
   }
   if (o.postcopyMs >= o.precopyMs) {
     return cont(`${progress}; ${rates}: pre-copy (~${formatSeconds(o.precopyMs)}) is no slower than post-copy (~${formatSeconds(o.postcopyMs)})`);

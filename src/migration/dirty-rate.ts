@@ -84,7 +84,10 @@ export function dirtyRateProbe(d: ProbeDeps): DirtyRateSource {
       }
       if (age > d.periodS * 1000 + OVERDUE_MS) {
         settled = "unavailable";
-        d.log("warn", `no dirty-rate result from ${d.hostName} ${Math.round(age / 1000)} s after starting it (${s ? `status ${s.status}` : lastError}); auto decides after the first pass`);
+        d.log(
+          "warn",
+          `no dirty-rate result from ${d.hostName} ${Math.round(age / 1000)} s after starting it (${s ? `status ${s.status}` : lastError}); auto decides after the first pass`,
+        );
         return settled;
       }
       return "pending";

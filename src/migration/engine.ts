@@ -22,7 +22,7 @@ import { connect } from "../hosts/registry.js";
 import type { Connection } from "../libvirt/virsh.js";
 import { startDirtyRateProbe, wantsDirtyRateHint } from "./dirty-rate.js";
 import { describeView, MoveError, type HostViews, type VmLocation } from "./errors.js";
-import { completedStats, watchSourceEvents, type SourceEvents, type StatsOrigin } from "./job-stats.js";
+import { completedStats, watchSourceEvents, type StatsOrigin } from "./job-stats.js";
 import { defaultMoveLimits, type MoveLimits, type MoveSlot } from "./limits.js";
 import { monitorMigration, type DirtyRateSource, type MonitorResult, type MoveLog } from "./monitor.js";
 import type { MigrationSettings } from "./policy.js";
@@ -108,7 +108,8 @@ export async function moveVm(req: MoveRequest): Promise<MoveOutcome> {
   }
   const limits = req.limits ?? defaultMoveLimits;
   const busy = limits.busyOut(req.from.name);
-  if (busy.running > 0) log("info", `waiting for ${busy.running + busy.waiting} other move(s) out of ${req.from.name} (limit ${limits.limitsOf(req.from.name).outbound})`);
+  if (busy.running > 0)
+    log("info", `waiting for ${busy.running + busy.waiting} other move(s) out of ${req.from.name} (limit ${limits.limitsOf(req.from.name).outbound})`);
   let slot: MoveSlot;
   try {
     slot = await limits.take(req.from.name, req.to.name, req.signal);
@@ -158,7 +159,13 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     guestRamBytes = (await src.dumpXml(domain)).memoryBytes;
   } catch (e) {
     if (e instanceof MoveError) throw e;
-    throw await failure(req, e instanceof DomainNotFoundError ? `${domain} is not on ${from.name}` : `cannot read ${domain} on ${from.name}`, false, "not-started", e);
+    throw await failure(
+      req,
+      e instanceof DomainNotFoundError ? `${domain} is not on ${from.name}` : `cannot read ${domain} on ${from.name}`,
+      false,
+      "not-started",
+      e,
+    );
   }
 
   const copyTargets = req.disks === undefined ? undefined : disksToCopy(settings.copyStorage, req.disks);
@@ -197,7 +204,13 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     ...(req.tls ? { tls: true } : {}),
     ...(settings.bandwidthMib !== undefined ? { bandwidth: settings.bandwidthMib } : {}),
     ...(req.strategy === "postcopy" && settings.postcopyBandwidthMib !== undefined ? { postcopyBandwidth: settings.postcopyBandwidthMib } : {}),
-    ...(copyTargets === undefined ? (settings.copyStorage ? { copyStorageAll: true } : {}) : copyTargets.length > 0 ? { copyStorageAll: true, migrateDisks: copyTargets } : {}),
+    ...(copyTargets === undefined
+      ? settings.copyStorage
+        ? { copyStorageAll: true }
+        : {}
+      : copyTargets.length > 0
+        ? { copyStorageAll: true, migrateDisks: copyTargets }
+        : {}),
   };
   const destUri = to.migrationUri ?? to.uri;
 
@@ -211,12 +224,20 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     await events.close();
     throw await failure(req, "the migration could not be started", false, "not-started", e);
   }
-  log("info", `moving ${domain} from ${from.name} to ${to.name} (${req.strategy}${req.strategy === "postcopy" ? `, switch ${settings.switch}` : ""}, ${req.tls ? "TLS" : "in clear"}, ${formatMiB(guestRamBytes)} RAM${settings.bandwidthMib ? `, ${settings.bandwidthMib} MiB/s` : ""})`, {
-    command: handle.command.join(" "),
-  });
+  log(
+    "info",
+    `moving ${domain} from ${from.name} to ${to.name} (${req.strategy}${req.strategy === "postcopy" ? `, switch ${settings.switch}` : ""}, ${req.tls ? "TLS" : "in clear"}, ${formatMiB(guestRamBytes)} RAM${settings.bandwidthMib ? `, ${settings.bandwidthMib} MiB/s` : ""})`,
+    {
+      command: handle.command.join(" "),
+    },
+  );
 
   let mon: MonitorResult | undefined;
-  const progress = new ProgressRecorder({ t: t0, vm: domain, from: from.name, to: to.name, strategy: req.strategy, tls: req.tls ?? false, ramBytes: guestRamBytes }, (m) => log("warn", m), req.progressDir);
+  const progress = new ProgressRecorder(
+    { t: t0, vm: domain, from: from.name, to: to.name, strategy: req.strategy, tls: req.tls ?? false, ramBytes: guestRamBytes },
+    (m) => log("warn", m),
+    req.progressDir,
+  );
   let ended = false;
   const end = (result: "precopy" | "postcopy" | "failed", message?: string) => {
     if (ended) return;
@@ -261,7 +282,14 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
       log("warn", `post-copy move failed: ${(e as Error).message}`);
       const r = await resumePostcopy({ domain, from, to, migrate, deadline: Math.max(deadline, Date.now() + 60_000), log });
       // The guest's vCPUs are on the destination now; the error must say so (and the state b).
-      if (!r.ok) throw await failure(req, `the post-copy phase lost its connection: ${r.why}; the guest's memory is split between ${from.name} and ${to.name}`, true, "postcopy", e);
+      if (!r.ok)
+        throw await failure(
+          req,
+          `the post-copy phase lost its connection: ${r.why}; the guest's memory is split between ${from.name} and ${to.name}`,
+          true,
+          "postcopy",
+          e,
+        );
       recovery = r.recovery;
     }
     const totalMs = Date.now() - t0;
@@ -310,7 +338,16 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
  * The earlier, interrupted apply's migration finished the move by itself (a post-copy runs to
  * its end; a pre-copy may converge): the VM already is where this move wants it.
  */
-function adoptedMove(domain: string, from: Host, to: Host, views: HostViews, orphan: SettleResult, slot: MoveSlot, now: () => number, log: MoveLog): MoveOutcome {
+function adoptedMove(
+  domain: string,
+  from: Host,
+  to: Host,
+  views: HostViews,
+  orphan: SettleResult,
+  slot: MoveSlot,
+  now: () => number,
+  log: MoveLog,
+): MoveOutcome {
   const outcome: MoveOutcome = {
     mode: orphan.actions.includes("abort") ? "precopy" : "postcopy",
     switchedAtIteration: null,
@@ -330,7 +367,11 @@ function adoptedMove(domain: string, from: Host, to: Host, views: HostViews, orp
     finishedAt: new Date(now()).toISOString(),
     queuedMs: slot.queuedMs,
   };
-  log("info", `${domain} is already on ${to.name}: an earlier, interrupted migration from ${from.name} completed the move (no statistics: they went to the process that started it)`, recordFields(outcome));
+  log(
+    "info",
+    `${domain} is already on ${to.name}: an earlier, interrupted migration from ${from.name} completed the move (no statistics: they went to the process that started it)`,
+    recordFields(outcome),
+  );
   return outcome;
 }
 
@@ -355,7 +396,14 @@ const LEFTOVER_POLLS = 10;
 const UNKNOWN_POLLS = 20;
 
 /** Looks at both hosts and builds the MoveError for a move that did not complete. */
-async function failure(req: MoveRequest, why: string, switched: boolean, phase: MoveError["phase"], cause?: unknown, refused?: PrepareRefusal): Promise<MoveError> {
+async function failure(
+  req: MoveRequest,
+  why: string,
+  switched: boolean,
+  phase: MoveError["phase"],
+  cause?: unknown,
+  refused?: PrepareRefusal,
+): Promise<MoveError> {
   const { domain, from, to } = req;
   let views: HostViews;
   let location: VmLocation;
@@ -374,22 +422,39 @@ async function failure(req: MoveRequest, why: string, switched: boolean, phase: 
   // Still there: the destination has not noticed yet (a cut link: its keepalive). Remove the copy
   // that never ran the guest, so the state and a retry find the VM on the source only.
   if (isIncompleteIncoming(views, switched)) {
-    (req.log ?? noLog)("warn", `${domain}: removing the incomplete incoming copy on ${to.name} (${describeView(views.destination)}); the guest runs on ${from.name}`);
-    await connect(to, { timeoutMs: 15_000 }).destroy(domain).catch(() => undefined);
+    (req.log ?? noLog)(
+      "warn",
+      `${domain}: removing the incomplete incoming copy on ${to.name} (${describeView(views.destination)}); the guest runs on ${from.name}`,
+    );
+    await connect(to, { timeoutMs: 15_000 })
+      .destroy(domain)
+      .catch(() => undefined);
     views = await inspectBoth(from, to, domain);
     location = judgeLocation(views, switched);
   }
   // libvirt's own words, unless it only echoes our abort.
   const libvirtSays =
     cause instanceof MigrationError
-      ? cause.failure.kind === "aborted-by-client" ? "" : ` (libvirt: ${cause.failure.message})`
-      : cause instanceof LibvirtError ? ` (${cause.message})` : "";
+      ? cause.failure.kind === "aborted-by-client"
+        ? ""
+        : ` (libvirt: ${cause.failure.message})`
+      : cause instanceof LibvirtError
+        ? ` (${cause.message})`
+        : "";
   const msg = `${domain}: move from ${from.name} to ${to.name} failed: ${why}${libvirtSays}. ${whereMessage(domain, views, location, from, to)}`;
   // A refusal names the host that refused (the one to fix), not the one the VM stayed on.
-  return new MoveError(msg, location, stateAt(views, location), views, phase, {
-    host: refused?.host ?? (location === "source" ? from.name : location === "destination" ? to.name : undefined),
-    fix: refused && location === "source" ? refused.fix : fixFor(views, location, from, to, domain),
-  }, { cause });
+  return new MoveError(
+    msg,
+    location,
+    stateAt(views, location),
+    views,
+    phase,
+    {
+      host: refused?.host ?? (location === "source" ? from.name : location === "destination" ? to.name : undefined),
+      fix: refused && location === "source" ? refused.fix : fixFor(views, location, from, to, domain),
+    },
+    { cause },
+  );
 }
 
 function summary(domain: string, from: Host, to: Host, o: MoveOutcome): string {

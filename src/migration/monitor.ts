@@ -116,7 +116,16 @@ export async function monitorMigration(o: MonitorOptions): Promise<MonitorResult
   o.signal?.addEventListener("abort", onSignal, { once: true });
   const eitherWake = Promise.race([doneWake, signalWake]);
 
-  const r: MonitorResult = { phase: "precopy", switchedAtIteration: null, switchReason: null, switchedAtMs: null, abortReason: null, abortedBy: null, samples: 0, dirtyRateHintBytesPerS: o.dirtyRateHintBytesPerS ?? null };
+  const r: MonitorResult = {
+    phase: "precopy",
+    switchedAtIteration: null,
+    switchReason: null,
+    switchedAtMs: null,
+    abortReason: null,
+    abortedBy: null,
+    samples: 0,
+    dirtyRateHintBytesPerS: o.dirtyRateHintBytesPerS ?? null,
+  };
   // Polled only while it can still matter: in pre-copy, until it settles.
   let hintPending = o.dirtyRateHintBytesPerS === undefined && o.dirtyRate !== undefined;
   const history: JobSample[] = [];

@@ -56,10 +56,18 @@ export function decideOrphan(views: readonly [CopyView, CopyView]): OrphanAction
   if (out) {
     const peer = views.find((v) => v !== out)!;
     if (failed) {
-      return { kind: "resume", source: out.host, destination: peer.host, why: `post-copy from ${out.host} to ${peer.host} failed; the guest's memory is split between the hosts` };
+      return {
+        kind: "resume",
+        source: out.host,
+        destination: peer.host,
+        why: `post-copy from ${out.host} to ${peer.host} failed; the guest's memory is split between the hosts`,
+      };
     }
     if (reasonOf(out) === "post-copy" || reasonOf(peer) === "post-copy") {
-      return { kind: "wait", why: `a post-copy move from ${out.host} to ${peer.host} is in flight (${out.host}: ${describe(out)}, ${peer.host}: ${describe(peer)}); it cannot be aborted and finishes on its own` };
+      return {
+        kind: "wait",
+        why: `a post-copy move from ${out.host} to ${peer.host} is in flight (${out.host}: ${describe(out)}, ${peer.host}: ${describe(peer)}); it cannot be aborted and finishes on its own`,
+      };
     }
     return {
       kind: "abort",
@@ -71,12 +79,21 @@ export function decideOrphan(views: readonly [CopyView, CopyView]): OrphanAction
   if (inc) {
     const peer = views.find((v) => v !== inc)!;
     if (failed) {
-      return { kind: "resume", source: peer.host, destination: inc.host, why: `post-copy from ${peer.host} to ${inc.host} failed; the guest's memory is split between the hosts` };
+      return {
+        kind: "resume",
+        source: peer.host,
+        destination: inc.host,
+        why: `post-copy from ${peer.host} to ${inc.host} failed; the guest's memory is split between the hosts`,
+      };
     }
     // The source's job is over but the destination has not finished (or torn down) its side yet.
     return { kind: "wait", why: `host ${inc.host} still has the incoming side of a migration (${describe(inc)})` };
   }
-  if (failed) return { kind: "undecidable", why: `post-copy failed, but neither host shows the migration job (${views.map((v) => `${v.host}: ${describe(v)}`).join(", ")})` };
+  if (failed)
+    return {
+      kind: "undecidable",
+      why: `post-copy failed, but neither host shows the migration job (${views.map((v) => `${v.host}: ${describe(v)}`).join(", ")})`,
+    };
   // The source of a finished move shows "shut off (migrated)" for a moment before it is undefined.
   const leftover = views.find((v) => v.present === true && v.state?.state === "shut off" && v.state.reason === "migrated");
   const runs = views.find((v) => v.present === true && v.state?.state === "running");

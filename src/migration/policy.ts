@@ -8,7 +8,10 @@
 import { ValidationError } from "../errors.js";
 import { MIGRATION_DEFAULTS, MODEL_SPELLING, migrationProblems, spell, type MigrationPolicy, type Problem } from "../model/index.js";
 
-export interface MigrationSettings extends Pick<MigrationPolicy, "mode" | "switch" | "bandwidthMib" | "postcopyBandwidthMib" | "maxDowntimeMs" | "timeoutS" | "copyStorage"> {
+export interface MigrationSettings extends Pick<
+  MigrationPolicy,
+  "mode" | "switch" | "bandwidthMib" | "postcopyBandwidthMib" | "maxDowntimeMs" | "timeoutS" | "copyStorage"
+> {
   /** switch = "timeout": switch after this many seconds per GiB of RAM (+ disk when copied). */
   timeoutPerGiBS?: number;
   /** switch = "stall": switch when an iteration removes less than this share of the remaining. */
@@ -95,7 +98,12 @@ export function validateSettings(partial: Partial<MigrationSettings> | Record<st
     reject("timeoutPerGiBS", p.timeoutPerGiBS, `only applies to switch = "timeout" (switch is "${sw}")`, 'remove timeoutPerGiBS, or set switch = "timeout"');
   }
   if (has("stallProgressPercent") && sw !== "stall") {
-    reject("stallProgressPercent", p.stallProgressPercent, `only applies to switch = "stall" (switch is "${sw}")`, 'remove stallProgressPercent, or set switch = "stall"');
+    reject(
+      "stallProgressPercent",
+      p.stallProgressPercent,
+      `only applies to switch = "stall" (switch is "${sw}")`,
+      'remove stallProgressPercent, or set switch = "stall"',
+    );
   }
 
   const out: MigrationSettings = {
@@ -103,7 +111,14 @@ export function validateSettings(partial: Partial<MigrationSettings> | Record<st
     switch: sw,
     timeoutS: (p.timeoutS as number | undefined) ?? DEFAULT_SETTINGS.timeoutS,
     timeoutPerGiBS: has("timeoutPerGiBS")
-      ? wholeNumber("timeoutPerGiBS", p.timeoutPerGiBS as number, 1, MAX_PER_GIB_S, "seconds", `set timeoutPerGiBS between 1 and ${MAX_PER_GIB_S} (KubeVirt uses 150)`)
+      ? wholeNumber(
+          "timeoutPerGiBS",
+          p.timeoutPerGiBS as number,
+          1,
+          MAX_PER_GIB_S,
+          "seconds",
+          `set timeoutPerGiBS between 1 and ${MAX_PER_GIB_S} (KubeVirt uses 150)`,
+        )
       : DEFAULT_SETTINGS.timeoutPerGiBS,
     stallProgressPercent: has("stallProgressPercent")
       ? wholeNumber("stallProgressPercent", p.stallProgressPercent as number, 1, 99, "percent", "set stallProgressPercent between 1 and 99 (nova used 10)")

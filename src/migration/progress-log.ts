@@ -107,7 +107,11 @@ export class ProgressRecorder {
   readonly path: string;
   private broken = false;
 
-  constructor(start: Omit<ProgressStart, "kind">, private readonly onError: (msg: string) => void = () => {}, dir = progressDir()) {
+  constructor(
+    start: Omit<ProgressStart, "kind">,
+    private readonly onError: (msg: string) => void = () => {},
+    dir = progressDir(),
+  ) {
     const stamp = new Date(start.t).toISOString().replace(/[:.]/g, "-");
     this.path = join(dir, `${stamp}-${start.vm}.jsonl`);
     try {
@@ -144,7 +148,11 @@ export function liveLine(records: readonly ProgressRecord[]): string | undefined
   const mib = (b: number) => `${(b / 1048576).toFixed(b >= 100 * 1048576 ? 0 : 1)} MiB`;
   const parts = [`${start.vm} ${start.from} → ${start.to}`];
   if (end) {
-    parts.push(end.result === "failed" ? `FAILED after ${(end.elapsedMs / 1000).toFixed(1)} s: ${end.message ?? ""}` : `done by ${end.result === "postcopy" ? "post-copy" : "pre-copy"} in ${(end.elapsedMs / 1000).toFixed(1)} s`);
+    parts.push(
+      end.result === "failed"
+        ? `FAILED after ${(end.elapsedMs / 1000).toFixed(1)} s: ${end.message ?? ""}`
+        : `done by ${end.result === "postcopy" ? "post-copy" : "pre-copy"} in ${(end.elapsedMs / 1000).toFixed(1)} s`,
+    );
   } else if (!last) {
     parts.push("starting");
   } else {
@@ -176,7 +184,9 @@ export function watchProgress(dir: string, onLine: (line: string) => void, every
   const shown = new Map<string, string>();
   const tick = () => {
     if (!existsSync(dir)) return;
-    for (const f of readdirSync(dir).filter((x) => x.endsWith(".jsonl")).sort()) {
+    for (const f of readdirSync(dir)
+      .filter((x) => x.endsWith(".jsonl"))
+      .sort()) {
       const path = join(dir, f);
       let mtime: number;
       let records: ProgressRecord[];

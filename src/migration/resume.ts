@@ -59,7 +59,6 @@ export interface ResumeOptions {
   log: MoveLog;
 }
 
-
 /** What the two views say about a post-copy move that lost its link; pure. */
 export type PostcopyPicture =
   /** Destination runs the guest normally, source has no running copy: the move is done. */
@@ -118,7 +117,7 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
   let lastProgressLog = 0;
   let nextResumeAt = 0;
   let issued = 0;
-  for (let attempt = 0; Date.now() < o.deadline; ) {
+  for (let attempt = 0; Date.now() < o.deadline;) {
     const views = await inspectBoth(o.from, o.to, o.domain);
     const picture = judgePostcopy(views);
     if (picture !== lastPicture) {
@@ -131,7 +130,10 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
         await src.undefine(o.domain, { missingOk: true });
       }
       const recovery: Recovery = { by: issued > 0 ? "resume" : "stream", ms: Date.now() - t0, attempts: issued };
-      o.log("info", `post-copy move recovered ${issued > 0 ? `by --postcopy-resume (${issued} ${issued === 1 ? "call" : "calls"})` : "by its own stream"} in ${(recovery.ms / 1000).toFixed(1)} s`);
+      o.log(
+        "info",
+        `post-copy move recovered ${issued > 0 ? `by --postcopy-resume (${issued} ${issued === 1 ? "call" : "calls"})` : "by its own stream"} in ${(recovery.ms / 1000).toFixed(1)} s`,
+      );
       return { ok: true, recovery };
     }
     if (picture === "waiting" && Date.now() - lastProgressLog >= 10_000) {
@@ -143,7 +145,9 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
       if (destVersion !== undefined && !canResumePostcopy(destVersion)) {
         // Both QEMUs are paused waiting for a recovery: nothing comes back by itself, so waiting
         // for the deadline would only delay the answer.
-        const why = RESUME_CRASHES_DESTINATION.includes(destVersion) ? "crashes on --postcopy-resume" : `has no --postcopy-resume (libvirt ≥ ${LIBVIRT_RECOVERY_MIN})`;
+        const why = RESUME_CRASHES_DESTINATION.includes(destVersion)
+          ? "crashes on --postcopy-resume"
+          : `has no --postcopy-resume (libvirt ≥ ${LIBVIRT_RECOVERY_MIN})`;
         o.log("warn", `post-copy stream lost on both hosts; not resuming: libvirt ${destVersion} on ${o.to.name} ${why}`);
         return { ok: false, why: `both QEMUs dropped the migration stream, and libvirt ${destVersion} on ${o.to.name} ${why}, so livevirt did not resume it` };
       } else {
@@ -168,7 +172,13 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
     }
     await new Promise((r) => setTimeout(r, Math.min(pollMs, Math.max(0, o.deadline - Date.now()))));
   }
-  return { ok: false, why: issued > 0 ? `${issued} --postcopy-resume ${issued === 1 ? "call" : "calls"} did not complete it within the move's timeout` : "it did not complete within the move's timeout" };
+  return {
+    ok: false,
+    why:
+      issued > 0
+        ? `${issued} --postcopy-resume ${issued === 1 ? "call" : "calls"} did not complete it within the move's timeout`
+        : "it did not complete within the move's timeout",
+  };
 }
 
 function describe(v: HostView): string {

@@ -71,16 +71,30 @@ export async function prepareDestinationImages(o: {
   const xml = await connect(from).dumpXml(domain, {}, { signal: o.signal });
   for (const target of o.targets) {
     const disk = xml.disks.find((d) => d.target === target && d.device === "disk");
-    if (!disk?.path) refuse(`${domain}: disk ${target} is not a file disk of the running domain on ${from.name}`, from.name, "list only the VM's file disks with shared = false");
+    if (!disk?.path)
+      refuse(
+        `${domain}: disk ${target} is not a file disk of the running domain on ${from.name}`,
+        from.name,
+        "list only the VM's file disks with shared = false",
+      );
     const path = disk.path;
     const format = disk.format;
-    if (format !== "raw" && format !== "qcow2") refuse(`${domain}: disk ${target} (${path}) has format ${format ?? "unknown"}; copyStorage handles raw and qcow2`, from.name, "convert the image to qcow2 or raw");
+    if (format !== "raw" && format !== "qcow2")
+      refuse(
+        `${domain}: disk ${target} (${path}) has format ${format ?? "unknown"}; copyStorage handles raw and qcow2`,
+        from.name,
+        "convert the image to qcow2 or raw",
+      );
     const { capacityBytes } = await domBlkInfo(from.uri, domain, target, { signal: o.signal });
     const want = `${format}, ${formatMiB(capacityBytes)} (${capacityBytes} bytes)`;
 
     const info = await runOnHost(to, qemuImgInfoArgv(path), { signal: o.signal, timeoutMs: QEMU_IMG_TIMEOUT_MS });
     if (info.kind === "unavailable") {
-      refuse(`${domain}: cannot look for ${path} on host ${to.name} before copying disk ${target}: ${info.reason}`, to.name, `give host ${to.name} a shell prefix that reaches it (provider host "shell") with qemu-img installed (Debian: qemu-utils)`);
+      refuse(
+        `${domain}: cannot look for ${path} on host ${to.name} before copying disk ${target}: ${info.reason}`,
+        to.name,
+        `give host ${to.name} a shell prefix that reaches it (provider host "shell") with qemu-img installed (Debian: qemu-utils)`,
+      );
     }
     if (info.exitCode === 0) {
       const have = parseQemuImgInfo(info.stdout);
@@ -95,12 +109,21 @@ export async function prepareDestinationImages(o: {
       o.done.push({ target, path, format, virtualSizeBytes: capacityBytes, created: false });
       continue;
     }
-    if (!isNoSuchFile(info.stderr)) refuse(`${domain}: qemu-img info ${path} on host ${to.name} failed: ${info.stderr.trim()}`, to.name, `check ${path} and its directory on host ${to.name}`);
+    if (!isNoSuchFile(info.stderr))
+      refuse(
+        `${domain}: qemu-img info ${path} on host ${to.name} failed: ${info.stderr.trim()}`,
+        to.name,
+        `check ${path} and its directory on host ${to.name}`,
+      );
 
     const made = await runOnHost(to, qemuImgCreateArgv(path, format, capacityBytes), { signal: o.signal, timeoutMs: QEMU_IMG_TIMEOUT_MS });
     if (made.kind === "unavailable" || made.exitCode !== 0) {
       const why = made.kind === "unavailable" ? made.reason : made.stderr.trim() || `exit ${made.exitCode}`;
-      refuse(`${domain}: could not create ${path} (${want}) on host ${to.name} for the storage copy: ${why}`, to.name, `create the directory of ${path} on host ${to.name} (writable by root), or pre-create the image there`);
+      refuse(
+        `${domain}: could not create ${path} (${want}) on host ${to.name} for the storage copy: ${why}`,
+        to.name,
+        `create the directory of ${path} on host ${to.name} (writable by root), or pre-create the image there`,
+      );
     }
     o.log("info", `created ${path} on ${to.name} (${want}) for the storage copy of ${target}`);
     o.done.push({ target, path, format, virtualSizeBytes: capacityBytes, created: true });

@@ -91,12 +91,7 @@ export function movedProblems(views: HostViews): string[] {
  * definition, and be gone from the source. libvirt removes the source domain a moment after the
  * migrate call returns (the lab saw "failed to get domain" races), so a few re-checks are allowed.
  */
-export async function verifyMoved(
-  domain: string,
-  from: Host,
-  to: Host,
-  o: { attempts?: number; intervalMs?: number; switched: boolean },
-): Promise<HostViews> {
+export async function verifyMoved(domain: string, from: Host, to: Host, o: { attempts?: number; intervalMs?: number; switched: boolean }): Promise<HostViews> {
   const attempts = o.attempts ?? 10;
   let views = await inspectBoth(from, to, domain);
   for (let i = 1; i < attempts && movedProblems(views).length > 0; i++) {

@@ -61,7 +61,12 @@ export function hostsProblems(hosts: unknown, at = "hosts"): Problem[] {
   const out: Problem[] = [];
   if (!Array.isArray(hosts)) return out;
   if (hosts.length === 0) {
-    out.push({ field: at, value: hosts, reason: "must declare at least one host", fix: 'declare at least one host: a name and a libvirt URI, e.g. name "a", uri "qemu:///system"' });
+    out.push({
+      field: at,
+      value: hosts,
+      reason: "must declare at least one host",
+      fix: 'declare at least one host: a name and a libvirt URI, e.g. name "a", uri "qemu:///system"',
+    });
   }
   const seen = new Map<string, number>();
   hosts.forEach((raw: unknown, i) => {
@@ -70,7 +75,12 @@ export function hostsProblems(hosts: unknown, at = "hosts"): Problem[] {
     const f = (k: string) => `${at}.${i}.${k}`;
     if (typeof h.name === "string") {
       if (!HOST_NAME.test(h.name)) {
-        out.push({ field: f("name"), value: h.name, reason: `must be ${HOST_NAME_RULE}`, fix: `name the host like "a", "kvm-b" or "rack1_host3" (${HOST_NAME_RULE})` });
+        out.push({
+          field: f("name"),
+          value: h.name,
+          reason: `must be ${HOST_NAME_RULE}`,
+          fix: `name the host like "a", "kvm-b" or "rack1_host3" (${HOST_NAME_RULE})`,
+        });
       } else if (seen.has(h.name)) {
         out.push({ field: f("name"), value: h.name, reason: `is already the name of ${ref(`${at}.${seen.get(h.name)}`)}`, fix: "give each host its own name" });
       } else seen.set(h.name, i);
@@ -110,7 +120,9 @@ export function unknownHostProblem(field: string, name: string, declared: readon
     field,
     value: name,
     reason: "is not a declared host",
-    fix: declared.length ? `use one of the declared hosts: ${names} — or declare a host named ${JSON.stringify(name)}` : `declare a host named ${JSON.stringify(name)}`,
+    fix: declared.length
+      ? `use one of the declared hosts: ${names} — or declare a host named ${JSON.stringify(name)}`
+      : `declare a host named ${JSON.stringify(name)}`,
   };
 }
 
@@ -136,7 +148,13 @@ export class HostList {
  * The problem of a VM planned on `host` in its state, or null. `arriving`: the plan creates the VM
  * there or moves it there (a VM that stays on a cordoned host is fine; on a draining one it is not).
  */
-export function hostStateProblem(field: string, vm: string, host: Pick<Host, "name" | "state">, arriving: boolean, others: readonly Pick<Host, "name" | "state">[]): Problem | null {
+export function hostStateProblem(
+  field: string,
+  vm: string,
+  host: Pick<Host, "name" | "state">,
+  arriving: boolean,
+  others: readonly Pick<Host, "name" | "state">[],
+): Problem | null {
   const state = host.state ?? "active";
   if (state === "active" || (state === "cordoned" && !arriving)) return null;
   const open = others.filter((h) => (h.state ?? "active") === "active" && h.name !== host.name).map((h) => JSON.stringify(h.name));
@@ -144,7 +162,8 @@ export function hostStateProblem(field: string, vm: string, host: Pick<Host, "na
   return {
     field,
     value: host.name,
-    reason: state === "draining" ? `host ${host.name} is draining: every VM must leave it` : `host ${host.name} is cordoned: no VM may be placed or moved there`,
+    reason:
+      state === "draining" ? `host ${host.name} is draining: every VM must leave it` : `host ${host.name} is cordoned: no VM may be placed or moved there`,
     fix: `${elsewhere}, or set host ${host.name}'s state to "active"`,
   };
 }
@@ -174,12 +193,18 @@ export function capacityProblem(
   const short: string[] = [];
   if (host.capacityMemoryMib !== undefined) {
     const left = host.capacityMemoryMib - (measured.usedMib ?? 0);
-    if (mem > left) short.push(`${mem - left} MiB over its declared capacity (${host.capacityMemoryMib} MiB${measured.usedMib ? `, ${measured.usedMib} MiB already used` : ""})`);
+    if (mem > left)
+      short.push(
+        `${mem - left} MiB over its declared capacity (${host.capacityMemoryMib} MiB${measured.usedMib ? `, ${measured.usedMib} MiB already used` : ""})`,
+      );
   }
   if (measured.freeMib !== undefined && mem > measured.freeMib) short.push(`${mem - measured.freeMib} MiB more than it has free (${measured.freeMib} MiB)`);
   if (host.capacityVcpus !== undefined) {
     const left = host.capacityVcpus - (measured.usedVcpus ?? 0);
-    if (cpus > left) short.push(`${cpus - left} vCPUs over its declared capacity (${host.capacityVcpus} vCPUs${measured.usedVcpus ? `, ${measured.usedVcpus} already used` : ""})`);
+    if (cpus > left)
+      short.push(
+        `${cpus - left} vCPUs over its declared capacity (${host.capacityVcpus} vCPUs${measured.usedVcpus ? `, ${measured.usedVcpus} already used` : ""})`,
+      );
   }
   if (short.length === 0) return null;
   return {

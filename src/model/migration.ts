@@ -88,7 +88,12 @@ export function migrationProblems(m: Readonly<Record<string, unknown>> | null | 
   // Settings that only mean something after a switch would be silently ignored by a pre-copy move.
   if (m.mode === "precopy") {
     if (typeof m.switch === "string" && m.switch !== "auto") {
-      out.push({ field: f("switch"), value: m.switch, reason: "only applies to post-copy moves", fix: `remove ${ref(f("switch"))}, or set ${assign(f("mode"), "postcopy")}` });
+      out.push({
+        field: f("switch"),
+        value: m.switch,
+        reason: "only applies to post-copy moves",
+        fix: `remove ${ref(f("switch"))}, or set ${assign(f("mode"), "postcopy")}`,
+      });
     }
     if (typeof m.postcopyBandwidthMib === "number") {
       out.push({

@@ -49,23 +49,45 @@ export function networkInterfacesProblems(nics: readonly unknown[]): Problem[] {
     const hasNet = !absent(n.network);
     const hasBridge = !absent(n.bridge);
     const either = `attach the interface to a libvirt network (${ref(f("network"))}, e.g. "default") or to a host bridge (${ref(f("bridge"))}, e.g. "br0"): exactly one of them`;
-    if (!hasNet && !hasBridge) out.push({ field: f("network"), value: undefined, reason: `an interface needs a libvirt network or a host bridge (${ref(f("bridge"))})`, fix: either });
+    if (!hasNet && !hasBridge)
+      out.push({ field: f("network"), value: undefined, reason: `an interface needs a libvirt network or a host bridge (${ref(f("bridge"))})`, fix: either });
     if (hasNet && hasBridge) out.push({ field: f("bridge"), value: n.bridge, reason: `cannot be set together with ${ref(f("network"))}`, fix: either });
     if (typeof n.network === "string" && !NETWORK_NAME.test(n.network)) {
-      out.push({ field: f("network"), value: n.network, reason: "is not a libvirt network name", fix: 'name a network from `virsh net-list --all` on the host, e.g. "default"' });
+      out.push({
+        field: f("network"),
+        value: n.network,
+        reason: "is not a libvirt network name",
+        fix: 'name a network from `virsh net-list --all` on the host, e.g. "default"',
+      });
     }
     if (typeof n.bridge === "string" && !BRIDGE_NAME.test(n.bridge)) {
-      out.push({ field: f("bridge"), value: n.bridge, reason: "is not a Linux interface name (at most 15 characters: letters, digits, _ . -)", fix: 'name a bridge that exists on the host, e.g. "br0"' });
+      out.push({
+        field: f("bridge"),
+        value: n.bridge,
+        reason: "is not a Linux interface name (at most 15 characters: letters, digits, _ . -)",
+        fix: 'name a bridge that exists on the host, e.g. "br0"',
+      });
     }
     noControl(out, f("network"), n.network);
     oneOf(out, f("model"), n.model, NIC_MODELS);
     if (typeof n.mac === "string") {
       const p = macProblem(n.mac);
-      if (p) out.push({ field: f("mac"), value: n.mac, reason: p, fix: `use a unicast address like "${EXAMPLE_MAC}", or leave ${ref(f("mac"))} out and libvirt assigns one` });
+      if (p)
+        out.push({
+          field: f("mac"),
+          value: n.mac,
+          reason: p,
+          fix: `use a unicast address like "${EXAMPLE_MAC}", or leave ${ref(f("mac"))} out and libvirt assigns one`,
+        });
       else {
         const first = macs.get(normalMac(n.mac));
         if (first !== undefined) {
-          out.push({ field: f("mac"), value: n.mac, reason: `is already the address of ${ref(`networkInterfaces.${first}`)}`, fix: `give each interface its own address, or leave ${ref(f("mac"))} out` });
+          out.push({
+            field: f("mac"),
+            value: n.mac,
+            reason: `is already the address of ${ref(`networkInterfaces.${first}`)}`,
+            fix: `give each interface its own address, or leave ${ref(f("mac"))} out`,
+          });
         } else macs.set(normalMac(n.mac), i);
       }
     }
@@ -115,6 +137,10 @@ export class InterfaceUpdateFailed extends LivevirtError {
     readonly reason: unknown,
     readonly found: readonly NetworkInterface[] | null,
   ) {
-    super(`updating the network interfaces failed: ${reason instanceof Error ? reason.message : String(reason)}`, reason instanceof LivevirtError ? reason.detail : {}, { cause: reason });
+    super(
+      `updating the network interfaces failed: ${reason instanceof Error ? reason.message : String(reason)}`,
+      reason instanceof LivevirtError ? reason.detail : {},
+      { cause: reason },
+    );
   }
 }

@@ -47,7 +47,10 @@ export function planPlacement(vms: readonly PlacementVm[], hosts: readonly HostV
   const state = (h: HostView) => h.state ?? "active";
   const fits = (vm: PlacementVm, h: HostView) => {
     const l = load.get(h.name)!;
-    return (h.capacityMemoryMib === undefined || l.mem + vm.memoryMib <= h.capacityMemoryMib) && (h.capacityVcpus === undefined || l.cpus + vm.vcpus <= h.capacityVcpus);
+    return (
+      (h.capacityMemoryMib === undefined || l.mem + vm.memoryMib <= h.capacityMemoryMib) &&
+      (h.capacityVcpus === undefined || l.cpus + vm.vcpus <= h.capacityVcpus)
+    );
   };
   const place = (vm: PlacementVm, h: string) => {
     const l = load.get(h)!;
@@ -62,9 +65,20 @@ export function planPlacement(vms: readonly PlacementVm[], hosts: readonly HostV
   // 1. Pinned.
   for (const vm of byName.filter((v) => v.pin !== undefined)) {
     const h = declared.get(vm.pin!);
-    const why = !h ? "is not a declared host" : state(h) === "draining" ? `host ${h.name} is draining: every VM must leave it` : state(h) === "cordoned" && current[vm.name] !== h.name ? `host ${h.name} is cordoned: no VM may be placed or moved there` : null;
+    const why = !h
+      ? "is not a declared host"
+      : state(h) === "draining"
+        ? `host ${h.name} is draining: every VM must leave it`
+        : state(h) === "cordoned" && current[vm.name] !== h.name
+          ? `host ${h.name} is cordoned: no VM may be placed or moved there`
+          : null;
     if (why) {
-      problems.push({ field: field(vm, "pin"), value: vm.pin, reason: why, fix: `pin ${vm.name} to an active host${active.length ? ` (${active.join(", ")})` : ""}, or leave pin out so livevirt picks one` });
+      problems.push({
+        field: field(vm, "pin"),
+        value: vm.pin,
+        reason: why,
+        fix: `pin ${vm.name} to an active host${active.length ? ` (${active.join(", ")})` : ""}, or leave pin out so livevirt picks one`,
+      });
       continue;
     }
     place(vm, h!.name);
@@ -88,7 +102,9 @@ export function planPlacement(vms: readonly PlacementVm[], hosts: readonly HostV
     const best = candidates.reduce((a, b) => (load.get(b.name)!.mem < load.get(a.name)!.mem ? b : a));
     place(vm, best.name);
   }
-  const moves = byName.filter((v) => out[v.name] !== undefined && current[v.name] !== undefined && current[v.name] !== out[v.name]).map((v) => ({ vm: v.name, from: current[v.name]!, to: out[v.name]! }));
+  const moves = byName
+    .filter((v) => out[v.name] !== undefined && current[v.name] !== undefined && current[v.name] !== out[v.name])
+    .map((v) => ({ vm: v.name, from: current[v.name]!, to: out[v.name]! }));
   return { hosts: out, moves, problems };
 }
 
@@ -99,6 +115,14 @@ function noHostProblem(vm: PlacementVm, hosts: readonly HostView[], load: Readon
     if (vm.group !== undefined && load.get(h.name)!.groups.has(vm.group)) return `${h.name} already runs a VM of group ${JSON.stringify(vm.group)}`;
     return `${h.name} has no room (${load.get(h.name)!.mem} of ${h.capacityMemoryMib ?? "?"} MiB placed, ${vm.name} needs ${vm.memoryMib})`;
   });
-  const fix = vm.group !== undefined ? `declare another active host, mark a cordoned or draining host active, raise a capacity, or take ${vm.name} out of group ${JSON.stringify(vm.group)}` : "declare another active host, mark a cordoned or draining host active, or raise a host's capacity";
-  return { field: `vms.${vm.name}.${vm.group !== undefined ? "group" : "host"}`, value: vm.group ?? vm.name, reason: `no host can take VM ${vm.name}: ${why.join("; ")}`, fix };
+  const fix =
+    vm.group !== undefined
+      ? `declare another active host, mark a cordoned or draining host active, raise a capacity, or take ${vm.name} out of group ${JSON.stringify(vm.group)}`
+      : "declare another active host, mark a cordoned or draining host active, or raise a host's capacity";
+  return {
+    field: `vms.${vm.name}.${vm.group !== undefined ? "group" : "host"}`,
+    value: vm.group ?? vm.name,
+    reason: `no host can take VM ${vm.name}: ${why.join("; ")}`,
+    fix,
+  };
 }

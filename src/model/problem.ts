@@ -72,7 +72,12 @@ export const CONTROL = /[\u0000-\u001f\u007f]/;
 
 export function oneOf(out: Problem[], field: string, v: unknown, allowed: readonly string[]): void {
   if (typeof v === "string" && !allowed.includes(v)) {
-    out.push({ field, value: v, reason: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`, fix: `set ${ref(field)} to one of ${allowed.join(", ")}` });
+    out.push({
+      field,
+      value: v,
+      reason: `must be one of ${allowed.map((a) => JSON.stringify(a)).join(", ")}`,
+      fix: `set ${ref(field)} to one of ${allowed.join(", ")}`,
+    });
   }
 }
 
@@ -85,7 +90,8 @@ export function wholeNumber(out: Problem[], field: string, v: unknown, [min, max
 
 export function absolutePath(out: Problem[], field: string, v: unknown, example: string): void {
   if (typeof v !== "string") return;
-  if (!v.startsWith("/")) out.push({ field, value: v, reason: "must be an absolute path on the host", fix: `write ${ref(field)} as an absolute path on the host, e.g. ${example}` });
+  if (!v.startsWith("/"))
+    out.push({ field, value: v, reason: "must be an absolute path on the host", fix: `write ${ref(field)} as an absolute path on the host, e.g. ${example}` });
   noControl(out, field, v);
 }
 

@@ -8,8 +8,7 @@ const TRANSPORTS = new Set(["", "ssh", "libssh", "libssh2", "tls", "tcp", "unix"
 const DRIVERS = new Set(["qemu", "test"]);
 const QEMU_PATHS = new Set(["/system", "/session", "/embed"]);
 
-export const URI_FIX =
-  "use a libvirt URI such as qemu:///system, qemu+ssh://root@kvm-a/system, qemu+tls://kvm-a/system or qemu+unix:///system?socket=/path";
+export const URI_FIX = "use a libvirt URI such as qemu:///system, qemu+ssh://root@kvm-a/system, qemu+tls://kvm-a/system or qemu+unix:///system?socket=/path";
 
 /** Why `uri` is not a usable libvirt URI, or null when it is. */
 export function uriProblem(uri: string): string | null {
@@ -39,7 +38,10 @@ export function sameEndpoint(a: { uri: string }, b: { uri: string }): boolean {
 function normalizedUri(uri: string): string {
   try {
     const u = new URL(uri);
-    const query = [...u.searchParams].map(([k, v]) => `${k}=${v}`).sort().join("&");
+    const query = [...u.searchParams]
+      .map(([k, v]) => `${k}=${v}`)
+      .sort()
+      .join("&");
     return `${u.protocol.toLowerCase()}//${u.hostname.toLowerCase()}:${u.port}${u.pathname}?${query}`;
   } catch {
     return uri;

@@ -117,7 +117,12 @@ export function vmProblems(vm: Input<Vm>): Problem[] {
     const c = vm[cur] ?? VM_DEFAULTS[cur as keyof typeof VM_DEFAULTS];
     // One problem per field: a value out of range is already reported.
     if (typeof m === "number" && typeof c === "number" && Number.isInteger(m) && m < c && !out.some((p) => p.field === max)) {
-      out.push({ field: max, value: m, reason: `is below ${ref(cur)} (${c} ${unit})`, fix: `set ${ref(max)} to at least ${c}, or leave it out (no headroom: a change of ${ref(cur)} restarts the VM)` });
+      out.push({
+        field: max,
+        value: m,
+        reason: `is below ${ref(cur)} (${c} ${unit})`,
+        fix: `set ${ref(max)} to at least ${c}, or leave it out (no headroom: a change of ${ref(cur)} restarts the VM)`,
+      });
     }
   };
   atLeast("maxMemoryMib", "memoryMib", "MiB");
@@ -125,18 +130,30 @@ export function vmProblems(vm: Input<Vm>): Problem[] {
   oneOf(out, "domainType", vm.domainType, DOMAIN_TYPES);
   if (typeof vm.cpu === "string") {
     if (!isCpuMode(vm.cpu) && !CPU_MODEL.test(vm.cpu)) {
-      out.push({ field: "cpu", value: vm.cpu, reason: "is neither host-model, host-passthrough nor a CPU model name", fix: `set ${ref("cpu")} to "host-model", "host-passthrough" or a model from \`virsh domcapabilities\` (e.g. "Nehalem")` });
+      out.push({
+        field: "cpu",
+        value: vm.cpu,
+        reason: "is neither host-model, host-passthrough nor a CPU model name",
+        fix: `set ${ref("cpu")} to "host-model", "host-passthrough" or a model from \`virsh domcapabilities\` (e.g. "Nehalem")`,
+      });
     } else if (vm.cpu === "host-passthrough" && vm.domainType === "qemu") {
-      out.push({ field: "cpu", value: vm.cpu, reason: `needs KVM: an emulated (${ref("domainType")} "qemu") guest has no host CPU to pass through`, fix: `set ${assign("domainType", "kvm")}, or ${assign("cpu", "host-model")} or a named model` });
+      out.push({
+        field: "cpu",
+        value: vm.cpu,
+        reason: `needs KVM: an emulated (${ref("domainType")} "qemu") guest has no host CPU to pass through`,
+        fix: `set ${assign("domainType", "kvm")}, or ${assign("cpu", "host-model")} or a named model`,
+      });
     }
   }
   absolutePath(out, "kernel", vm.kernel, "/var/lib/livevirt/vmlinuz");
   absolutePath(out, "initrd", vm.initrd, "/var/lib/livevirt/initrd.img");
   absolutePath(out, "consoleLog", vm.consoleLog, "/var/log/libvirt/qemu/web1.console");
   const noKernel = absent(vm.kernel);
-  if (typeof vm.initrd === "string" && noKernel) out.push({ field: "initrd", value: vm.initrd, reason: `needs ${ref("kernel")}`, fix: `set ${ref("kernel")} too, or remove ${ref("initrd")}` });
+  if (typeof vm.initrd === "string" && noKernel)
+    out.push({ field: "initrd", value: vm.initrd, reason: `needs ${ref("kernel")}`, fix: `set ${ref("kernel")} too, or remove ${ref("initrd")}` });
   if (typeof vm.cmdline === "string") {
-    if (noKernel) out.push({ field: "cmdline", value: vm.cmdline, reason: `needs ${ref("kernel")}`, fix: `set ${ref("kernel")} too, or remove ${ref("cmdline")}` });
+    if (noKernel)
+      out.push({ field: "cmdline", value: vm.cmdline, reason: `needs ${ref("kernel")}`, fix: `set ${ref("kernel")} too, or remove ${ref("cmdline")}` });
     noControl(out, "cmdline", vm.cmdline);
     if (vm.cmdline.length > CMDLINE_MAX) {
       out.push({
@@ -164,7 +181,12 @@ function disksProblems(disks: readonly unknown[]): Problem[] {
     oneOf(out, f("format"), d.format, DISK_FORMATS);
     absolutePath(out, f("path"), d.path, "/var/lib/livevirt/web1.img");
     if (typeof d.target === "string" && !DISK_TARGET.test(d.target)) {
-      out.push({ field: f("target"), value: d.target, reason: "must be a device name like vda", fix: "use vda, vdb, … (virtio), sda, … (SATA) or hda, … (IDE), or leave it out to assign one in order" });
+      out.push({
+        field: f("target"),
+        value: d.target,
+        reason: "must be a device name like vda",
+        fix: "use vda, vdb, … (virtio), sda, … (SATA) or hda, … (IDE), or leave it out to assign one in order",
+      });
     }
     // Two disks on one device: libvirt refuses the definition at create (or a move's copy picks the wrong one).
     const assigned = absent(d.target);
@@ -185,7 +207,12 @@ function disksProblems(disks: readonly unknown[]): Problem[] {
     if (typeof d.path === "string") {
       const first = paths.get(d.path);
       if (first !== undefined) {
-        out.push({ field: f("path"), value: d.path, reason: `is already attached as ${ref(`disks.${first}`)}`, fix: `attach each image once: remove ${ref(`disks.${i}`)} or point it at another image` });
+        out.push({
+          field: f("path"),
+          value: d.path,
+          reason: `is already attached as ${ref(`disks.${first}`)}`,
+          fix: `attach each image once: remove ${ref(`disks.${i}`)} or point it at another image`,
+        });
       } else paths.set(d.path, i);
     }
   });

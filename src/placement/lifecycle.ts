@@ -3,7 +3,16 @@ import { buildDomainXml, interfaceXml, resizedDomainXml, type DomainSize } from 
 import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
-import { InterfaceUpdateFailed, NIC_DEFAULTS, attachDisks, isCpuMode, type NetworkInterface, type Placement, type ResolvedDomainType, type Vm } from "../model/index.js";
+import {
+  InterfaceUpdateFailed,
+  NIC_DEFAULTS,
+  attachDisks,
+  isCpuMode,
+  type NetworkInterface,
+  type Placement,
+  type ResolvedDomainType,
+  type Vm,
+} from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
 import { networkCheck } from "../preflight/fit.js";
 import type { DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
@@ -90,7 +99,11 @@ export class VmLifecycle {
         // A running guest lets go of the device asynchronously (ACPI eject): wait until it has.
         const deadline = Date.now() + 30_000;
         while ((await now()).some((x) => x.mac === n.mac)) {
-          if (Date.now() > deadline) throw new LivevirtError(`the guest of ${current.name} did not release its interface ${n.mac} within 30 s`, { host: current.host, fix: "check that the guest handles PCI hot-unplug (ACPI), or stop the VM and apply again" });
+          if (Date.now() > deadline)
+            throw new LivevirtError(`the guest of ${current.name} did not release its interface ${n.mac} within 30 s`, {
+              host: current.host,
+              fix: "check that the guest handles PCI hot-unplug (ACPI), or stop the VM and apply again",
+            });
           await new Promise((r) => setTimeout(r, 250));
         }
       }
@@ -282,10 +295,13 @@ export class VmLifecycle {
     const st = await this.stateOn(host, uuid);
     if (!st) return;
     if (!isLeftover(st) || !home || home.host === host || home.state !== "running") {
-      throw new LivevirtError(`domain ${uuid} on host ${host} is no longer a leftover of a move (${st.state} (${st.reason}); the VM ${home ? `is ${home.state} on ${home.host}` : "runs nowhere"}): not removed`, {
-        host,
-        fix: "plan again: the refresh shows what is there now",
-      });
+      throw new LivevirtError(
+        `domain ${uuid} on host ${host} is no longer a leftover of a move (${st.state} (${st.reason}); the VM ${home ? `is ${home.state} on ${home.host}` : "runs nowhere"}): not removed`,
+        {
+          host,
+          fix: "plan again: the refresh shows what is there now",
+        },
+      );
     }
     await this.hosts.connection(host).undefine(uuid, { missingOk: true });
   }
@@ -293,10 +309,7 @@ export class VmLifecycle {
   /** `terraform import` ids: a UUID, "host/name", or a bare name searched on every host. */
   async importId(id: string): Promise<Placement> {
     const slash = id.indexOf("/");
-    const hit =
-      slash > 0
-        ? await this.findOn(this.hosts.target(id.slice(0, slash)).name, id.slice(slash + 1))
-        : await this.locate(id);
+    const hit = slash > 0 ? await this.findOn(this.hosts.target(id.slice(0, slash)).name, id.slice(slash + 1)) : await this.locate(id);
     if (!hit) {
       throw new LivevirtError(`no domain "${id}" on any declared host (${this.hosts.names().join(", ")})`, {
         field: "id",
@@ -357,7 +370,8 @@ export function unmodeledDevices(x: Pick<DomainXmlInfo, "devices" | "disks" | "i
   const out: string[] = [];
   for (const d of x.disks) if (!(d.device === "disk" && d.path && (d.type === "file" || d.type === undefined))) out.push(`disk ${d.device ?? d.type ?? "?"}`);
   for (const n of x.interfaces) if (modelInterfaces([n]).length === 0) out.push(`interface ${n.type || "?"}`);
-  for (const c of [...x.serials.map((c) => ["serial", c] as const), ...x.consoles.map((c) => ["console", c] as const)]) if (c[1].type !== "file") out.push(`${c[0]} ${c[1].type}`);
+  for (const c of [...x.serials.map((c) => ["serial", c] as const), ...x.consoles.map((c) => ["console", c] as const)])
+    if (c[1].type !== "file") out.push(`${c[0]} ${c[1].type}`);
   const handled = /^(disk|interface|serial|console)( |$)/;
   for (const d of x.devices) if (!handled.test(d) && !LIBVIRT_DEFAULTS.has(d) && !d.startsWith("controller")) out.push(d);
   return out;

@@ -86,7 +86,18 @@ export class MoveService {
     const settings = engineSettings(def.migration, await needsForcedSwitch(this.hosts, [from.name, to.name]));
     try {
       // By name: libvirt's events (where the move statistics come from) name the domain, not its UUID.
-      const o = await moveVm({ domain: current.name, from, to, settings, strategy: report.strategy, tls: report.tls, disks: attachDisks(def.disks), signal: opts.signal, log: opts.log, limits: this.limits });
+      const o = await moveVm({
+        domain: current.name,
+        from,
+        to,
+        settings,
+        strategy: report.strategy,
+        tls: report.tls,
+        disks: attachDisks(def.disks),
+        signal: opts.signal,
+        log: opts.log,
+        limits: this.limits,
+      });
       const placement = await this.vms.locate(current.uuid, to.name);
       if (!placement) throw new LivevirtError(`VM ${def.name} moved to ${to.name} but libvirt cannot find it there now`, { host: to.name });
       return {
@@ -145,11 +156,34 @@ async function needsForcedSwitch(hosts: HostRegistry, names: string[]): Promise<
   return false;
 }
 
-type Recorded = "mode" | "switchedAtIteration" | "totalMs" | "downtimeMs" | "bytes" | "postcopyRequests" | "startedAt" | "finishedAt" | "queuedMs" | "recoveredBy" | "recoveryMs";
+type Recorded =
+  | "mode"
+  | "switchedAtIteration"
+  | "totalMs"
+  | "downtimeMs"
+  | "bytes"
+  | "postcopyRequests"
+  | "startedAt"
+  | "finishedAt"
+  | "queuedMs"
+  | "recoveredBy"
+  | "recoveryMs";
 
 function pick(o: MoveOutcome): Pick<MoveRecord, Recorded> {
   const { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs, recovery } = o;
-  return { mode, switchedAtIteration, totalMs, downtimeMs, bytes, postcopyRequests, startedAt, finishedAt, queuedMs, recoveredBy: recovery?.by ?? null, recoveryMs: recovery?.ms ?? null };
+  return {
+    mode,
+    switchedAtIteration,
+    totalMs,
+    downtimeMs,
+    bytes,
+    postcopyRequests,
+    startedAt,
+    finishedAt,
+    queuedMs,
+    recoveredBy: recovery?.by ?? null,
+    recoveryMs: recovery?.ms ?? null,
+  };
 }
 
 /**

@@ -58,7 +58,8 @@ export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
   if (vm.disks.length === 0) return { ...base, status: "pass", found: "no disks", required };
   const local = vm.disks.filter((d) => !d.shared);
   if (local.length === 0) return { ...base, status: "pass", found: `${vm.disks.length} disk(s) assumed shared (shared=true)`, required };
-  if (vm.migration.copyStorage) return { ...base, status: "pass", found: `${local.length} non-shared disk(s) copied with the move (${ref("migration.copyStorage")})`, required };
+  if (vm.migration.copyStorage)
+    return { ...base, status: "pass", found: `${local.length} non-shared disk(s) copied with the move (${ref("migration.copyStorage")})`, required };
   return {
     ...base,
     status: "fail",
@@ -69,7 +70,13 @@ export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
 }
 
 export function transportCheck(vm: PreflightVm, dest: string): CheckResult {
-  const base = { id: "fit.transport", host: dest, title: "no tunnelled transport with post-copy", required: "native (non-tunnelled) migration transport", requiredFor: "postcopy" as const };
+  const base = {
+    id: "fit.transport",
+    host: dest,
+    title: "no tunnelled transport with post-copy",
+    required: "native (non-tunnelled) migration transport",
+    requiredFor: "postcopy" as const,
+  };
   return vm.migration.tunnelled
     ? { ...base, status: "fail", found: "tunnelled", fix: "drop tunnelled (use the native transport, with TLS if the link needs encryption)" }
     : { ...base, status: "pass", found: "native transport" };
@@ -85,7 +92,12 @@ export function passthroughCheck(vm: Pick<PreflightVm, "cpu">, src: HostFacts, d
   const base = { id: "fit.cpu.passthrough", host: dst.host, title: "host-passthrough CPU identical on both hosts", requiredFor: "move" as const };
   const required = `host ${dst.host}'s CPU identical to host ${src.host}'s (model, vendor, features)`;
   if (!src.capabilities.known || !dst.capabilities.known) {
-    return { ...base, status: "unknown", found: `host CPU unknown (${!src.capabilities.known ? src.capabilities.why : !dst.capabilities.known ? dst.capabilities.why : ""})`, required };
+    return {
+      ...base,
+      status: "unknown",
+      found: `host CPU unknown (${!src.capabilities.known ? src.capabilities.why : !dst.capabilities.known ? dst.capabilities.why : ""})`,
+      required,
+    };
   }
   const a = src.capabilities.value.cpu;
   const b = dst.capabilities.value.cpu;
@@ -112,7 +124,13 @@ export async function cpuCheck(vm: PreflightVm, from: Host, dest: HostFacts, to:
   const required = `destination's ${vm.domainType} hypervisor CPU is identical to or a superset of the guest CPU`;
   let cpuXml = vm.cpuXml;
   if (vm.domainType === "kvm" && dest.capabilities.known && !hostSupportsKvm(dest.capabilities.value, vm.arch ?? "x86_64")) {
-    return { ...base, status: "fail", found: `host ${dest.host} offers no kvm domain type (no usable /dev/kvm)`, required, fix: `enable KVM on host ${dest.host} or pick another host` };
+    return {
+      ...base,
+      status: "fail",
+      found: `host ${dest.host} offers no kvm domain type (no usable /dev/kvm)`,
+      required,
+      fix: `enable KVM on host ${dest.host} or pick another host`,
+    };
   }
   // A named model on TCG is a real constraint too: the destination's QEMU must provide it.
   const named = typeof vm.cpu === "string" && vm.cpu !== "host-model" && vm.cpu !== "host-passthrough";
@@ -125,13 +143,22 @@ export async function cpuCheck(vm: PreflightVm, from: Host, dest: HostFacts, to:
   }
   if (cpuXml === undefined) {
     // No <cpu>: QEMU's default model (qemu64), which every host of the same arch provides.
-    const why = vm.domainType === "qemu" ? "TCG domain without <cpu>: QEMU emulates its default CPU model on any TCG host — always compatible" : "no <cpu> element: QEMU's default model";
+    const why =
+      vm.domainType === "qemu"
+        ? "TCG domain without <cpu>: QEMU emulates its default CPU model on any TCG host — always compatible"
+        : "no <cpu> element: QEMU's default model";
     return { ...base, status: "pass", found: why, required };
   }
   try {
     const r = await connect(to).cpuCompare(cpuXml, { virttype: vm.domainType, arch: vm.arch, machine: vm.machine }, { signal });
     return r === "incompatible"
-      ? { ...base, status: "fail", found: `guest CPU incompatible with ${dest.host}'s hypervisor CPU`, required, fix: "use a CPU model both hosts provide (e.g. a named model in <cpu mode='custom'>) or pick another host" }
+      ? {
+          ...base,
+          status: "fail",
+          found: `guest CPU incompatible with ${dest.host}'s hypervisor CPU`,
+          required,
+          fix: "use a CPU model both hosts provide (e.g. a named model in <cpu mode='custom'>) or pick another host",
+        }
       : { ...base, status: "pass", found: `${r} (hypervisor-cpu-compare)`, required };
   } catch (e) {
     return { ...base, status: "unknown", found: `hypervisor-cpu-compare failed: ${errorText(e)}`, required };
@@ -156,7 +183,12 @@ export async function networkCheck(vm: Pick<PreflightVm, "name" | "networkInterf
   const nics = vm.networkInterfaces ?? [];
   const networks = [...new Set(nics.flatMap((n) => (n.network ? [n.network] : [])))];
   const bridges = [...new Set(nics.flatMap((n) => (n.bridge ? [n.bridge] : [])))];
-  const required = [networks.length ? `libvirt network ${networks.join(", ")} defined and active` : "", bridges.length ? `bridge ${bridges.join(", ")} present` : ""].filter(Boolean).join("; ");
+  const required = [
+    networks.length ? `libvirt network ${networks.join(", ")} defined and active` : "",
+    bridges.length ? `bridge ${bridges.join(", ")} present` : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
   if (nics.length === 0) return { ...base, status: "pass", found: "no network interfaces", required: "nothing" };
 
   const problems: string[] = [];
@@ -194,7 +226,8 @@ export async function networkCheck(vm: Pick<PreflightVm, "name" | "networkInterf
       fixes.push(`make "${br}" a bridge on host ${to.name}, or attach the interface to the bridge that carries that network`);
     }
   }
-  if (problems.length > 0) return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or choose a host that has it for ${vm.name}` };
+  if (problems.length > 0)
+    return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or choose a host that has it for ${vm.name}` };
   if (unknowns.length > 0) return { ...base, status: "unknown", found: unknowns.join("; "), required };
   return { ...base, status: "pass", found: [...networks.map((n) => `network ${n} active`), ...bridges.map((b) => `bridge ${b} present`)].join(", "), required };
 }

@@ -44,12 +44,18 @@ export function summarize(r: Omit<PreflightReport, "summary">, policy: string, m
   if (overridden.length > 0) parts.push(`The probe move succeeded, overriding: ${overridden.map((c) => `${c.id} on ${c.host}`).join(", ")}.`);
   const sourceUffd = r.checks.filter((c) => c.advisory && c.host === r.from && c.status !== "pass" && c.id !== "libvirt.postcopy-recovery");
   if (sourceUffd.length > 0) {
-    parts.push(`Host ${r.from} itself could not receive a post-copy move (${sourceUffd.map((c) => `${c.id}: ${c.status}`).join(", ")}): moving VMs back to it needs pre-copy.`);
+    parts.push(
+      `Host ${r.from} itself could not receive a post-copy move (${sourceUffd.map((c) => `${c.id}: ${c.status}`).join(", ")}): moving VMs back to it needs pre-copy.`,
+    );
   }
   const recovery = r.checks.filter((c) => c.id === "libvirt.postcopy-recovery");
   if (recovery.length > 0) {
     const ok = recovery.every((c) => c.status === "pass");
-    parts.push(ok ? "Post-copy recovery (resume after a link failure) is available on both hosts." : `Post-copy recovery is not available everywhere (${names(recovery.filter((c) => c.status !== "pass"))}).`);
+    parts.push(
+      ok
+        ? "Post-copy recovery (resume after a link failure) is available on both hosts."
+        : `Post-copy recovery is not available everywhere (${names(recovery.filter((c) => c.status !== "pass"))}).`,
+    );
   }
   return parts.join(" ");
 }
@@ -65,7 +71,11 @@ export function formatCheck(c: CheckResult): string {
 export function formatReport(r: PreflightReport): string {
   const cached = [r.timing.cached.from && "source facts", r.timing.cached.to && "destination facts", r.timing.cached.probe && "probe"].filter(Boolean);
   const timing = `${r.timing.totalMs} ms${r.timing.probeMs !== undefined ? `, probe move ${r.timing.probeMs} ms` : ""}${cached.length ? ` (cached: ${cached.join(", ")})` : ""}`;
-  return [`preflight ${r.vm}: ${r.from} → ${r.to}: strategy ${r.strategy}, post-copy ${r.postcopy}, ${r.tls ? "TLS" : "in clear"} [${timing}]`, r.summary, ...r.checks.map(formatCheck)].join("\n");
+  return [
+    `preflight ${r.vm}: ${r.from} → ${r.to}: strategy ${r.strategy}, post-copy ${r.postcopy}, ${r.tls ? "TLS" : "in clear"} [${timing}]`,
+    r.summary,
+    ...r.checks.map(formatCheck),
+  ].join("\n");
 }
 
 /**
@@ -81,5 +91,8 @@ export function formatVerdict(r: PreflightReport): string {
     return `  [${tag}] ${c.host} ${c.id} — ${c.title}${detail}`;
   });
   const live = r.strategy === "postcopy" || r.strategy === "precopy";
-  return [`${r.from} → ${r.to}: ${STRATEGY_TEXT[r.strategy]} (post-copy: ${r.postcopy}${live ? `; ${r.tls ? "encrypted with TLS" : "in clear"}` : ""})`, ...lines].join("\n");
+  return [
+    `${r.from} → ${r.to}: ${STRATEGY_TEXT[r.strategy]} (post-copy: ${r.postcopy}${live ? `; ${r.tls ? "encrypted with TLS" : "in clear"}` : ""})`,
+    ...lines,
+  ].join("\n");
 }

@@ -22,7 +22,15 @@ function versionCheck(host: string, id: string, title: string, v: HostFacts["lib
  * resume fails it, with what was measured, instead of passing on the version number alone.
  */
 function recoveryCheck(host: string, v: HostFacts["libvirtVersion"]): CheckResult {
-  const c = versionCheck(host, "libvirt.postcopy-recovery", "libvirt can resume a failed post-copy (recovery)", v, LIBVIRT_RECOVERY_MIN, `upgrade libvirt on host ${host} to ≥ ${LIBVIRT_RECOVERY_MIN} to be able to resume a post-copy move after a link failure`, true);
+  const c = versionCheck(
+    host,
+    "libvirt.postcopy-recovery",
+    "libvirt can resume a failed post-copy (recovery)",
+    v,
+    LIBVIRT_RECOVERY_MIN,
+    `upgrade libvirt on host ${host} to ≥ ${LIBVIRT_RECOVERY_MIN} to be able to resume a post-copy move after a link failure`,
+    true,
+  );
   if (c.status !== "pass" || !v.known || !RESUME_CRASHES_DESTINATION.includes(v.value)) return c;
   return {
     ...c,
@@ -43,9 +51,23 @@ export function hostChecks(f: HostFacts, role: "source" | "destination" = "desti
   const sourceOnly = role === "source" ? { advisory: true as const } : {};
   const asSource = role === "source" ? " (as a destination; this host is the source here)" : "";
   const checks: CheckResult[] = [
-    versionCheck(h, "libvirt.version", "libvirt supports post-copy", f.libvirtVersion, LIBVIRT_POSTCOPY_MIN, `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`),
+    versionCheck(
+      h,
+      "libvirt.version",
+      "libvirt supports post-copy",
+      f.libvirtVersion,
+      LIBVIRT_POSTCOPY_MIN,
+      `upgrade libvirt on host ${h} to ≥ ${LIBVIRT_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`,
+    ),
     recoveryCheck(h, f.libvirtVersion),
-    versionCheck(h, "qemu.version", "QEMU supports post-copy", f.qemuVersion, QEMU_POSTCOPY_MIN, `upgrade QEMU on host ${h} to ≥ ${QEMU_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`),
+    versionCheck(
+      h,
+      "qemu.version",
+      "QEMU supports post-copy",
+      f.qemuVersion,
+      QEMU_POSTCOPY_MIN,
+      `upgrade QEMU on host ${h} to ≥ ${QEMU_POSTCOPY_MIN}, or set ${assign("migration.onUnsupported", "precopy")}`,
+    ),
   ];
 
   const p = f.qemuProbe;

@@ -156,7 +156,10 @@ async function readQemuConf(t: Host, signal?: AbortSignal): Promise<Known<QemuCo
 async function readMigrationTls(t: Host, conf: Known<QemuConfFacts>, signal?: AbortSignal): Promise<Known<TlsMaterial>> {
   if (!conf.known) return unknown(`qemu.conf unknown (${conf.why})`);
   const dir = migrationTlsConf(conf.value).certDir;
-  const [st, name] = await Promise.all([cmd(t, ["stat", "-L", "-c", STAT_TLS_FORMAT, ...TLS_FILES.map((f) => tlsPath(dir, f))], signal), cmd(t, ["uname", "-n"], signal)]);
+  const [st, name] = await Promise.all([
+    cmd(t, ["stat", "-L", "-c", STAT_TLS_FORMAT, ...TLS_FILES.map((f) => tlsPath(dir, f))], signal),
+    cmd(t, ["uname", "-n"], signal),
+  ]);
   if (!ran(st)) return unknown(why(st, `stat ${dir}`));
   const parsed = parseTlsStat(st.stdout, st.stderr, dir);
   if ("error" in parsed) return unknown(`stat ${dir}: ${parsed.error}`);
@@ -213,7 +216,11 @@ async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): P
     const [g, n] = await Promise.all([cmd(target, ["id", "-G", uid], signal), cmd(target, ["id", "-nu", uid], signal)]);
     const groups = ran(g) && g.exitCode === 0 ? parseIdGroups(g.stdout) : undefined;
     // A uid without a passwd entry gets no supplementary groups from libvirt: just its gid.
-    qemuGroups = groups ? known(groups, `id -G ${uid}`) : ran(g) && g.exitCode === 1 ? known([qemuIdentity.value.gid], "uid has no passwd entry") : unknown(why(g, "id -G"));
+    qemuGroups = groups
+      ? known(groups, `id -G ${uid}`)
+      : ran(g) && g.exitCode === 1
+        ? known([qemuIdentity.value.gid], "uid has no passwd entry")
+        : unknown(why(g, "id -G"));
     qemuUserName = ran(n) && n.exitCode === 0 && n.stdout.trim() ? known(n.stdout.trim(), `id -nu ${uid}`) : unknown(why(n, "id -nu"));
   }
 

@@ -55,13 +55,13 @@ export function parseTlsStat(stdout: string, stderr: string, dir: string): { fil
     const f = m && TLS_FILES.find((x) => tlsPath(dir, x) === m[1]);
     if (m && f) files[f] = { mode: parseInt(m[2]!, 8), uid: Number(m[3]), gid: Number(m[4]) };
   }
-  const complaints = stderr.split("\n").map((l) => l.trim()).filter(Boolean).filter((l) => !/No such file or directory/.test(l));
+  const complaints = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .filter((l) => !/No such file or directory/.test(l));
   if (complaints.length > 0) return { error: complaints[0]! };
   return { files };
-}
-
-function isTlsFile(s: string): s is TlsFile {
-  return (TLS_FILES as readonly string[]).includes(s);
 }
 
 /** Whether the mode bits let the QEMU user read the file (root reads everything). */
@@ -93,7 +93,11 @@ const iso = (d: string) => new Date(d).toISOString().slice(0, 10);
 /** The names a server certificate answers to: its subjectAltName entries, else its CN. */
 export function certificateNames(cert: X509Certificate): string[] {
   const san = cert.subjectAltName;
-  if (san) return san.split(/,\s*/).map((e) => e.replace(/^(DNS|IP Address):/, "")).filter(Boolean);
+  if (san)
+    return san
+      .split(/,\s*/)
+      .map((e) => e.replace(/^(DNS|IP Address):/, ""))
+      .filter(Boolean);
   const cn = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1];
   return cn ? [cn] : [];
 }
@@ -119,7 +123,10 @@ export function tlsChecks(src: HostFacts, dst: HostFacts, policy: MigrationTls, 
   if (policy === "off" && forcedBy.length === 0) return [];
   const required = policy === "required" || forcedBy.length > 0;
   const dstVerifies = confs[1]?.verify ?? true;
-  return [side(src, dst, "source", confs[0], confs[1], dstVerifies, required, forcedBy, policy, now), side(dst, src, "destination", confs[1], confs[0], dstVerifies, required, forcedBy, policy, now)];
+  return [
+    side(src, dst, "source", confs[0], confs[1], dstVerifies, required, forcedBy, policy, now),
+    side(dst, src, "destination", confs[1], confs[0], dstVerifies, required, forcedBy, policy, now),
+  ];
 }
 
 function side(
@@ -145,20 +152,31 @@ function side(
     ...(required ? {} : { advisory: true as const }),
   };
   const inClear = required ? "" : "; the move goes in clear";
-  const off = policy === "off" && forcedBy.length > 0 ? ` (qemu.conf on ${forcedBy.join(", ")} sets migrate_tls_force = 1, so a move in clear is refused there)` : "";
+  const off =
+    policy === "off" && forcedBy.length > 0 ? ` (qemu.conf on ${forcedBy.join(", ")} sets migrate_tls_force = 1, so a move in clear is refused there)` : "";
   const unknownOf = (why: string): CheckResult => ({ ...base, status: "unknown", found: `not known: ${why}${inClear}${off}` });
   if (!conf) return unknownOf(`qemu.conf (${(f.qemuConf as { why: string }).why})`);
   const mat = f.migrationTls;
   if (!mat.known) return unknownOf(mat.why);
   const dir = mat.value.dir;
-  const fail = (found: string, brief: string, fix: string): CheckResult => ({ ...base, status: "fail", found: `${found}${inClear}${off}`, brief, fix: `${fix}${required ? "" : `, or set ${assign("migration.tls", "off")} to move in clear without this check`}` });
+  const fail = (found: string, brief: string, fix: string): CheckResult => ({
+    ...base,
+    status: "fail",
+    found: `${found}${inClear}${off}`,
+    brief,
+    fix: `${fix}${required ? "" : `, or set ${assign("migration.tls", "off")} to move in clear without this check`}`,
+  });
 
   if (conf.keySecret && role === "destination") {
     return unknownOf(`qemu.conf sets migrate_tls_x509_secret_uuid: the server key is encrypted with a libvirt secret, which livevirt does not verify`);
   }
   const missing = files.filter((x) => !mat.value.files[x]);
   if (missing.length > 0) {
-    return fail(`${missing.map((x) => `${dir}/${x}.pem`).join(", ")} missing`, `no ${missing[0]}.pem in ${dir}`, `on host ${h}, put ${missing.map((x) => `${x}.pem`).join(", ")} into ${dir} (see docs/production-hosts.md, migration TLS)`);
+    return fail(
+      `${missing.map((x) => `${dir}/${x}.pem`).join(", ")} missing`,
+      `no ${missing[0]}.pem in ${dir}`,
+      `on host ${h}, put ${missing.map((x) => `${x}.pem`).join(", ")} into ${dir} (see docs/production-hosts.md, migration TLS)`,
+    );
   }
   const id = f.qemuIdentity;
   const groups = f.qemuGroups.known ? f.qemuGroups.value : id.known ? [id.value.gid] : [];
@@ -180,9 +198,14 @@ function side(
   try {
     cas = certificates(mat.value.files["ca-cert"]!.pem ?? "");
   } catch (e) {
-    return fail(`${dir}/ca-cert.pem cannot be parsed (${(e as Error).message})`, "ca-cert.pem is not a certificate", `on host ${h}, replace ${dir}/ca-cert.pem with the CA certificate in PEM form`);
+    return fail(
+      `${dir}/ca-cert.pem cannot be parsed (${(e as Error).message})`,
+      "ca-cert.pem is not a certificate",
+      `on host ${h}, replace ${dir}/ca-cert.pem with the CA certificate in PEM form`,
+    );
   }
-  if (cas.length === 0) return fail(`${dir}/ca-cert.pem holds no PEM certificate`, "ca-cert.pem is empty", `on host ${h}, put the CA certificate (PEM) into ${dir}/ca-cert.pem`);
+  if (cas.length === 0)
+    return fail(`${dir}/ca-cert.pem holds no PEM certificate`, "ca-cert.pem is empty", `on host ${h}, put the CA certificate (PEM) into ${dir}/ca-cert.pem`);
   const peerMat: Known<TlsMaterial> = peer.migrationTls;
   if (peerMat.known && peerMat.value.files["ca-cert"]?.pem) {
     try {
@@ -199,12 +222,21 @@ function side(
     if (all.length === 0) throw new Error("no PEM certificate in it");
     cert = all[0]!;
   } catch (e) {
-    return fail(`${dir}/${leafName}.pem cannot be parsed (${(e as Error).message})`, `${leafName}.pem is not a certificate`, `on host ${h}, replace ${dir}/${leafName}.pem with a certificate in PEM form`);
+    return fail(
+      `${dir}/${leafName}.pem cannot be parsed (${(e as Error).message})`,
+      `${leafName}.pem is not a certificate`,
+      `on host ${h}, replace ${dir}/${leafName}.pem with a certificate in PEM form`,
+    );
   }
-  if (!peerCas) return unknownOf(`host ${peer.host}'s CA (${peerMat.known ? "ca-cert.pem missing or unreadable" : peerMat.why}) is needed to check ${dir}/${leafName}.pem`);
+  if (!peerCas)
+    return unknownOf(`host ${peer.host}'s CA (${peerMat.known ? "ca-cert.pem missing or unreadable" : peerMat.why}) is needed to check ${dir}/${leafName}.pem`);
   const problem = certificateProblem(cert, peerCas, now, `host ${peer.host}'s ${peerMat.known ? peerMat.value.dir : "migration TLS directory"}/ca-cert.pem`);
   if (problem) {
-    return fail(`${dir}/${leafName}.pem ${problem}`, `${leafName}.pem ${problem.split(" (")[0]}`, `on host ${h}, issue a new ${leafName === "server-cert" ? "server" : "client"} certificate from the CA that host ${peer.host} trusts and put it into ${dir}/${leafName}.pem`);
+    return fail(
+      `${dir}/${leafName}.pem ${problem}`,
+      `${leafName}.pem ${problem.split(" (")[0]}`,
+      `on host ${h}, issue a new ${leafName === "server-cert" ? "server" : "client"} certificate from the CA that host ${peer.host} trusts and put it into ${dir}/${leafName}.pem`,
+    );
   }
   if (role === "destination") {
     const name = conf.migrationHost ?? mat.value.hostname;
@@ -217,7 +249,11 @@ function side(
         `on host ${h}, issue a server certificate whose subjectAltName includes ${name}`,
       );
     }
-    return { ...base, status: "pass", found: `${dir}: server certificate for ${name}, valid until ${iso(cert.validTo)}, signed by a CA host ${peer.host} trusts` };
+    return {
+      ...base,
+      status: "pass",
+      found: `${dir}: server certificate for ${name}, valid until ${iso(cert.validTo)}, signed by a CA host ${peer.host} trusts`,
+    };
   }
   return { ...base, status: "pass", found: `${dir}: client certificate valid until ${iso(cert.validTo)}, signed by a CA host ${peer.host} trusts` };
 }

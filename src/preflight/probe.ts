@@ -107,7 +107,11 @@ export async function probeWithDiskCache(from: Host, to: Host, opts: ProbeOption
       const e = look.hit;
       const ageS = Math.round((Date.now() - e.createdAt) / 1000);
       return {
-        check: { ...probeCheckBase(from, to), status: "pass", found: `${e.found}; reused: passed ${ageS} s ago on the same hosts and versions (disk cache, ttl ${config.ttlMs / 1000} s)` },
+        check: {
+          ...probeCheckBase(from, to),
+          status: "pass",
+          found: `${e.found}; reused: passed ${ageS} s ago on the same hosts and versions (disk cache, ttl ${config.ttlMs / 1000} s)`,
+        },
         durationMs: 0,
         moveMs: e.moveMs,
         switched: e.switched,
@@ -121,7 +125,14 @@ export async function probeWithDiskCache(from: Host, to: Host, opts: ProbeOption
   if (r.check.status !== "pass" || r.leftovers.length > 0) return note(r, `disk cache: ${why}; this verdict is not stored (only clean passes are)`);
   const k = await key();
   if (!k.usable) return note(r, `disk cache: ${k.why}`);
-  const failed = writeEntry(file, { key: k.key, createdAt: Date.now(), found: r.check.found, durationMs: r.durationMs, moveMs: r.moveMs ?? r.durationMs, switched: r.switched });
+  const failed = writeEntry(file, {
+    key: k.key,
+    createdAt: Date.now(),
+    found: r.check.found,
+    durationMs: r.durationMs,
+    moveMs: r.moveMs ?? r.durationMs,
+    switched: r.switched,
+  });
   return note(r, `disk cache: ${why}; ${failed ?? `stored for ${config.ttlMs / 1000} s`}`);
 }
 
@@ -209,7 +220,12 @@ export async function runProbeMove(from: Host, to: Host, opts: ProbeOptions = {}
       };
     } else {
       // Not a post-copy verdict (link, auth, same-host…): says nothing about post-copy itself.
-      check = { ...base, status: "unknown", found: `probe ${name} could not run: ${errorText(e)}`, fix: `check that ${from.name}'s libvirtd reaches ${to.name} (${to.migrationUri ?? to.uri})` };
+      check = {
+        ...base,
+        status: "unknown",
+        found: `probe ${name} could not run: ${errorText(e)}`,
+        fix: `check that ${from.name}'s libvirtd reaches ${to.name} (${to.migrationUri ?? to.uri})`,
+      };
     }
   }
   let leftovers = await removeEverywhere(name, [to, from], timeoutMs);

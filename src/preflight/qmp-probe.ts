@@ -27,7 +27,13 @@ export interface QmpProbeResult {
   qemuVersion?: string;
 }
 
-type QmpLine = { QMP?: { version?: { qemu?: { major: number; minor: number; micro: number } } }; return?: unknown; error?: { desc?: string }; event?: string; id?: string };
+type QmpLine = {
+  QMP?: { version?: { qemu?: { major: number; minor: number; micro: number } } };
+  return?: unknown;
+  error?: { desc?: string };
+  event?: string;
+  id?: string;
+};
 
 function lines(stdout: string): QmpLine[] {
   const out: QmpLine[] = [];

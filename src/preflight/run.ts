@@ -50,7 +50,11 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
     postcopy: d.postcopy,
     strategy: d.strategy,
     tls: (d.strategy === "postcopy" || d.strategy === "precopy") && tlsDecision(d.checks),
-    timing: { totalMs: Date.now() - started, ...(probeMs !== undefined ? { probeMs } : {}), cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probeCached } : {}) } },
+    timing: {
+      totalMs: Date.now() - started,
+      ...(probeMs !== undefined ? { probeMs } : {}),
+      cached: { from: src.cached, to: dst.cached, ...(probe ? { probe: probeCached } : {}) },
+    },
   };
   const report: PreflightReport = { ...partial, summary: summarize(partial, vm.migration.onUnsupported, vm.migration.mode, probe !== undefined) };
   if (d.strategy === "fail") throw new PreflightError(report, d.blocking);

@@ -80,7 +80,11 @@ function describeIdentity(f: UffdFacts): string {
 
 function describeSysctl(k: UffdFacts["kernel"]): string {
   const s = k.unprivilegedSysctl;
-  return s.known ? (s.value === "absent" ? "no vm.unprivileged_userfaultfd sysctl" : `vm.unprivileged_userfaultfd=${s.value}`) : `vm.unprivileged_userfaultfd unknown (${s.why})`;
+  return s.known
+    ? s.value === "absent"
+      ? "no vm.unprivileged_userfaultfd sysctl"
+      : `vm.unprivileged_userfaultfd=${s.value}`
+    : `vm.unprivileged_userfaultfd unknown (${s.why})`;
 }
 
 function describeDevice(k: UffdFacts["kernel"]): string {
@@ -111,7 +115,11 @@ export function userfaultfdVerdict(f: UffdFacts): UffdVerdict {
   // The device node exists only on kernels built with userfaultfd.
   const built: Tri = k.userfaultfd.known ? tri(k.userfaultfd.value) : devicePresent ? "yes" : "unknown";
   const kernelText = `${k.release.known ? `kernel ${k.release.value}` : "kernel version unknown"} ${
-    built === "yes" ? "with userfaultfd" : built === "no" ? "WITHOUT userfaultfd (CONFIG_USERFAULTFD)" : `userfaultfd support unknown (${k.userfaultfd.known ? "no answer" : k.userfaultfd.why})`
+    built === "yes"
+      ? "with userfaultfd"
+      : built === "no"
+        ? "WITHOUT userfaultfd (CONFIG_USERFAULTFD)"
+        : `userfaultfd support unknown (${k.userfaultfd.known ? "no answer" : k.userfaultfd.why})`
   }`;
   const parts = [kernelText, describeSysctl(k), describeDevice(k), describeIdentity(f), describeCaps(f.qemuConf)];
   if (f.qemuVersion.known) parts.push(`QEMU ${f.qemuVersion.value}`);

@@ -29,7 +29,9 @@ export function applyProbeOverride(checks: readonly CheckResult[]): CheckResult[
   const probe = checks.find((c) => c.id === PROBE_CHECK_ID);
   if (probe?.status !== "pass") return [...checks];
   return checks.map((c) =>
-    c.requiredFor === "postcopy" && c.id !== PROBE_CHECK_ID && c.id !== "fit.transport" && !c.advisory && c.status !== "pass" ? { ...c, overriddenBy: PROBE_CHECK_ID } : c,
+    c.requiredFor === "postcopy" && c.id !== PROBE_CHECK_ID && c.id !== "fit.transport" && !c.advisory && c.status !== "pass"
+      ? { ...c, overriddenBy: PROBE_CHECK_ID }
+      : c,
   );
 }
 

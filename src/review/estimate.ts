@@ -11,7 +11,17 @@ export type Estimate =
    * A number: RAM ÷ bandwidth. `atLeast`: pre-copy (a floor, not a figure). `measured`: the
    * bandwidth is what earlier moves between the same hosts achieved (no cap, or a higher one).
    */
-  | { kind: "bounded"; seconds: number; atLeast: boolean; memoryMib: number; bandwidthMib: number; formula: string; note: string; overTimeout?: number; measured?: LinkRate }
+  | {
+      kind: "bounded";
+      seconds: number;
+      atLeast: boolean;
+      memoryMib: number;
+      bandwidthMib: number;
+      formula: string;
+      note: string;
+      overTimeout?: number;
+      measured?: LinkRate;
+    }
   /** No bandwidth cap: the link decides (not in the plan). */
   | { kind: "unlimited"; memoryMib: number; text: string; note: string }
   /** No data is copied live (recreate), or no move happens (fail), or memory is unknown. */
@@ -84,13 +94,16 @@ export function humanSeconds(s: number): string {
 }
 
 const NOTE: Record<"postcopy" | "precopy", string> = {
-  postcopy: "post-copy: the total is about RAM ÷ bandwidth — every page crosses the link once; the guest keeps running, pages it touches first are fetched on demand",
-  precopy: "pre-copy: at least RAM ÷ bandwidth — pages the guest dirties are sent again, and a guest that dirties memory faster than the bandwidth may never converge (the move is aborted at timeout_s and the VM stays on the source)",
+  postcopy:
+    "post-copy: the total is about RAM ÷ bandwidth — every page crosses the link once; the guest keeps running, pages it touches first are fetched on demand",
+  precopy:
+    "pre-copy: at least RAM ÷ bandwidth — pages the guest dirties are sent again, and a guest that dirties memory faster than the bandwidth may never converge (the move is aborted at timeout_s and the VM stays on the source)",
 };
 
 export function estimateMove(i: EstimateInput): Estimate {
   if (i.strategy === "fail") return { kind: "none", text: "no move: the plan fails before anything is touched" };
-  if (i.strategy === "recreate") return { kind: "none", text: "not a live move: the guest is shut down and booted again on the destination (downtime = shutdown + boot)" };
+  if (i.strategy === "recreate")
+    return { kind: "none", text: "not a live move: the guest is shut down and booted again on the destination (downtime = shutdown + boot)" };
   if (i.memoryMib === undefined) return { kind: "none", text: "memory_mib is known only after apply: no estimate" };
   const mode = i.strategy;
   const cap = i.bandwidthMib !== undefined && i.bandwidthMib > 0 ? i.bandwidthMib : undefined;

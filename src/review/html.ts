@@ -59,7 +59,8 @@ const CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-
 
 function estimateHtml(e: Estimate): string {
   if (e.kind === "none") return h(e.text);
-  if (e.kind === "unlimited") return `<strong>${h(UNLIMITED_TEXT)}</strong> (${e.memoryMib} MiB of RAM; no bandwidth_mib set). <span class="muted">${h(e.note)}.</span>`;
+  if (e.kind === "unlimited")
+    return `<strong>${h(UNLIMITED_TEXT)}</strong> (${e.memoryMib} MiB of RAM; no bandwidth_mib set). <span class="muted">${h(e.note)}.</span>`;
   const timeout = e.overTimeout !== undefined ? ` <span class="warn">exceeds timeout_s = ${e.overTimeout} s: the move would be aborted</span>` : "";
   return `<strong>${e.atLeast ? "≥" : "≈"} ${h(humanSeconds(e.seconds))}</strong>: ${h(e.formula)}. <span class="muted">${h(e.note)}.</span>${timeout}`;
 }
@@ -76,7 +77,8 @@ function checkRow(c: ParsedCheck): string {
 
 function verdictHtml(m: Move): string {
   const v = m.verdict;
-  if (v.kind === "after-apply") return `<p class="verdict-unknown"><strong>Preflight: ${VERDICT_AFTER_APPLY}.</strong> The provider could not run the checks at plan time; they run at apply, before anything moves, and a failing one stops the move.</p>`;
+  if (v.kind === "after-apply")
+    return `<p class="verdict-unknown"><strong>Preflight: ${VERDICT_AFTER_APPLY}.</strong> The provider could not run the checks at plan time; they run at apply, before anything moves, and a failing one stops the move.</p>`;
   if (v.kind === "absent") return `<p><strong>Preflight: no verdict in the plan</strong> (this provider reported none).</p>`;
   if (v.kind === "unreadable") return `<p class="warn">Preflight text not understood (${h(v.error)}); as planned:</p><pre>${h(v.text)}</pre>`;
   const p = v.parsed;
@@ -127,17 +129,39 @@ export function renderHtml(r: ReviewReport): string {
     hostsNow ? `<p class="hosts">Hosts: ${h(hostsNow)}</p>` : "",
     r.source ? `<p class="source muted"><small>${h(sourceLine(r.source))}</small></p>` : "",
     r.errored ? `<p class="warn">Terraform reported this plan as errored: it is incomplete and cannot be applied.</p>` : "",
-    r.moves.length ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead><tbody>${summaryRows.join("")}</tbody></table>` : "",
+    r.moves.length
+      ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead><tbody>${summaryRows.join("")}</tbody></table>`
+      : "",
     `</header>`,
     // What stops a guest comes first: replaced and restarted VMs reboot, destroyed ones are gone.
-    listHtml("replaced", "Replaced (destroyed and created again: the guest reboots, it does not move)", r.replaced.map((c) => refItem(c, c.because.length ? `, because ${c.because.join(", ")} changed` : ""))),
-    listHtml("restarted", "Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refItem(c, `: ${c.resize}`))),
-    listHtml("destroyed", "Destroyed", r.destroyed.map((c) => refItem(c))),
+    listHtml(
+      "replaced",
+      "Replaced (destroyed and created again: the guest reboots, it does not move)",
+      r.replaced.map((c) => refItem(c, c.because.length ? `, because ${c.because.join(", ")} changed` : "")),
+    ),
+    listHtml(
+      "restarted",
+      "Restarted on their host (the guest reboots; same host, same definition but its sizes)",
+      r.restarted.map((c) => refItem(c, `: ${c.resize}`)),
+    ),
+    listHtml(
+      "destroyed",
+      "Destroyed",
+      r.destroyed.map((c) => refItem(c)),
+    ),
     placementHtml(r),
     orderHtml(r.schedule),
     ...r.moves.map(moveHtml),
-    listHtml("created", "Created", r.created.map((c) => refItem(c))),
-    listHtml("updated", "Updated in place (no move)", r.updated.map((c) => refItem(c, c.resize ? `: ${c.resize}` : ""))),
+    listHtml(
+      "created",
+      "Created",
+      r.created.map((c) => refItem(c)),
+    ),
+    listHtml(
+      "updated",
+      "Updated in place (no move)",
+      r.updated.map((c) => refItem(c, c.resize ? `: ${c.resize}` : "")),
+    ),
     `<p class="unchanged">Unchanged: ${r.unchanged} VM${r.unchanged === 1 ? "" : "s"}.</p>`,
     r.terraformVersion ? `<p class="muted"><small>From a Terraform ${h(r.terraformVersion)} plan, by npm run review.</small></p>` : "",
   ];

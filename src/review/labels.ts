@@ -42,10 +42,23 @@ export function checkCounts(checks: readonly ParsedCheck[]): string {
     [count((c) => deciding(c) && c.status === "unknown"), "unknown"],
     [count((c) => !deciding(c) && c.status !== "pass"), "advisory/overridden not passing"],
   ] as const;
-  return parts.filter(([n]) => n > 0).map(([n, w]) => `${n} ${w}`).join(", ") || "no checks";
+  return (
+    parts
+      .filter(([n]) => n > 0)
+      .map(([n, w]) => `${n} ${w}`)
+      .join(", ") || "no checks"
+  );
 }
 
-export function totals(r: { moves: unknown[]; created: unknown[]; destroyed: unknown[]; replaced: unknown[]; updated: unknown[]; restarted?: unknown[]; unchanged: number }): string {
+export function totals(r: {
+  moves: unknown[];
+  created: unknown[];
+  destroyed: unknown[];
+  replaced: unknown[];
+  updated: unknown[];
+  restarted?: unknown[];
+  unchanged: number;
+}): string {
   const vms = (n: number) => `${n} VM${n === 1 ? "" : "s"}`;
   return [
     ...(r.restarted?.length ? [`${vms(r.restarted.length)} ${r.restarted.length === 1 ? "restarts" : "restart"}`] : []),

@@ -32,7 +32,9 @@ function checkRow(c: ParsedCheck): string {
 function verdictSection(m: Move): string[] {
   const v = m.verdict;
   if (v.kind === "after-apply") {
-    return [`**Preflight: ${VERDICT_AFTER_APPLY}.** The provider could not run the checks at plan time; they run at apply, before anything moves, and a failing one stops the move.`];
+    return [
+      `**Preflight: ${VERDICT_AFTER_APPLY}.** The provider could not run the checks at plan time; they run at apply, before anything moves, and a failing one stops the move.`,
+    ];
   }
   if (v.kind === "absent") return ["**Preflight: no verdict in the plan** (this provider reported none)."];
   if (v.kind === "unreadable") return [`**Preflight text not understood** (${md(v.error)}); as planned:`, "", mdFence(v.text)];
@@ -46,7 +48,16 @@ function verdictSection(m: Move): string[] {
     "",
     ...(open.length ? [...head, ...open.map(checkRow)] : [`All ${passing.length} checks pass.`]),
   ];
-  if (passing.length && open.length) out.push("", `<details><summary>${passing.length} passing ${passing.length === 1 ? "check" : "checks"}</summary>`, "", ...head, ...passing.map(checkRow), "", "</details>");
+  if (passing.length && open.length)
+    out.push(
+      "",
+      `<details><summary>${passing.length} passing ${passing.length === 1 ? "check" : "checks"}</summary>`,
+      "",
+      ...head,
+      ...passing.map(checkRow),
+      "",
+      "</details>",
+    );
   else if (passing.length) out.push("", `<details><summary>the ${passing.length} checks</summary>`, "", ...head, ...passing.map(checkRow), "", "</details>");
   if (p.unparsed.length) out.push("", "Other lines of the verdict:", "", mdFence(p.unparsed.join("\n")));
   out.push("", "<details><summary>preflight as planned</summary>", "", mdFence(v.text), "", "</details>");
@@ -100,8 +111,14 @@ export function renderMarkdown(r: ReviewReport, o: { svg?: string } = {}): strin
       "Replaced (destroyed and created again: the guest reboots, it does not move)",
       r.replaced.map((c) => refLine(c, c.because.length ? `, because ${c.because.map(md).join(", ")} changed` : "")),
     ),
-    ...listSection("Restarted on their host (the guest reboots; same host, same definition but its sizes)", r.restarted.map((c) => refLine(c, `: ${md(c.resize)}`))),
-    ...listSection("Destroyed", r.destroyed.map((c) => refLine(c))),
+    ...listSection(
+      "Restarted on their host (the guest reboots; same host, same definition but its sizes)",
+      r.restarted.map((c) => refLine(c, `: ${md(c.resize)}`)),
+    ),
+    ...listSection(
+      "Destroyed",
+      r.destroyed.map((c) => refLine(c)),
+    ),
     ...placementSection(r, o.svg),
   );
   if (r.moves.length) {
@@ -113,8 +130,14 @@ export function renderMarkdown(r: ReviewReport, o: { svg?: string } = {}): strin
     out.push("", ...orderSection(r.schedule), ...r.moves.flatMap(moveSection));
   }
   out.push(
-    ...listSection("Created", r.created.map((c) => refLine(c))),
-    ...listSection("Updated in place (no move)", r.updated.map((c) => refLine(c, c.resize ? `: ${md(c.resize)}` : ""))),
+    ...listSection(
+      "Created",
+      r.created.map((c) => refLine(c)),
+    ),
+    ...listSection(
+      "Updated in place (no move)",
+      r.updated.map((c) => refLine(c, c.resize ? `: ${md(c.resize)}` : "")),
+    ),
   );
   out.push(`Unchanged: ${r.unchanged} VM${r.unchanged === 1 ? "" : "s"}.`, "");
   if (r.terraformVersion) out.push(`<sub>From a Terraform ${md(r.terraformVersion)} plan, by \`npm run review\`.</sub>`, "");

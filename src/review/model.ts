@@ -151,12 +151,31 @@ function moveOf(c: VmChange, before: Attrs, after: Attrs, rates: ReadonlyMap<str
     verdict,
     strategy,
     strategyKnown: verdict.kind === "known",
-    estimate: estimateMove({ memoryMib, bandwidthMib: migration?.bandwidthMib, link: linkRateOf(rates, String(before.host), String(after.host)), timeoutS: migration?.timeoutS, strategy }),
+    estimate: estimateMove({
+      memoryMib,
+      bandwidthMib: migration?.bandwidthMib,
+      link: linkRateOf(rates, String(before.host), String(after.host)),
+      timeoutS: migration?.timeoutS,
+      strategy,
+    }),
   };
 }
 
 export function buildReport(plan: PlanSummary): ReviewReport {
-  const r: ReviewReport = { errored: plan.errored, moves: [], created: [], destroyed: [], replaced: [], updated: [], restarted: [], unchanged: 0, hosts: plan.hosts, schedule: scheduleMoves([]), placement: [], hostTotals: [] };
+  const r: ReviewReport = {
+    errored: plan.errored,
+    moves: [],
+    created: [],
+    destroyed: [],
+    replaced: [],
+    updated: [],
+    restarted: [],
+    unchanged: 0,
+    hosts: plan.hosts,
+    schedule: scheduleMoves([]),
+    placement: [],
+    hostTotals: [],
+  };
   if (plan.terraformVersion) r.terraformVersion = plan.terraformVersion;
   const rates = linkRates(recordedMoves(plan.vms));
   for (const c of plan.vms) {
@@ -198,7 +217,12 @@ function scheduleOf(moves: readonly Move[], hosts: readonly PlanHost[]): Schedul
   // A recreate is no live move (it takes no move slot); a refused one does not run.
   const live = moves.filter((m) => m.strategy === "postcopy" || m.strategy === "precopy");
   return scheduleMoves(
-    live.map((m) => ({ vm: m.vm, from: m.from, to: m.to, ...(m.estimate.kind === "bounded" ? { seconds: m.estimate.seconds, atLeast: m.estimate.atLeast } : { seconds: undefined }) })),
+    live.map((m) => ({
+      vm: m.vm,
+      from: m.from,
+      to: m.to,
+      ...(m.estimate.kind === "bounded" ? { seconds: m.estimate.seconds, atLeast: m.estimate.atLeast } : { seconds: undefined }),
+    })),
     limitsOf,
   );
 }

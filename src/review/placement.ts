@@ -35,7 +35,17 @@ export function placementOf(vms: readonly VmChange[]): PlacedVm[] {
     const before = c.action === "create" ? undefined : side(c.before);
     const after = c.action === "delete" ? undefined : side(c.after);
     const change: PlacementChange =
-      c.action === "create" ? "created" : c.action === "delete" ? "destroyed" : c.action === "replace" ? "replaced" : c.action === "update" ? (before?.host !== after?.host ? "moves" : "updated") : "unchanged";
+      c.action === "create"
+        ? "created"
+        : c.action === "delete"
+          ? "destroyed"
+          : c.action === "replace"
+            ? "replaced"
+            : c.action === "update"
+              ? before?.host !== after?.host
+                ? "moves"
+                : "updated"
+              : "unchanged";
     out.push({ vm, ...(before ? { before } : {}), ...(after ? { after } : {}), change });
   }
   return out.sort((x, y) => x.vm.localeCompare(y.vm));
@@ -66,10 +76,22 @@ export function hostTotals(placed: readonly PlacedVm[], hosts: readonly PlanHost
     if (h?.state) t.state = h.state;
     if (h?.capacityMemoryMib !== undefined) t.capacityMemoryMib = h.capacityMemoryMib;
     for (const p of placed) {
-      if (p.before?.host === name) (t.vmsBefore++, (t.beforeMib += p.before.memoryMib));
-      if (p.after?.host === name) (t.vmsAfter++, (t.afterMib += p.after.memoryMib));
-      if (p.change === "moves" && p.after?.host === name) (t.movesIn++, (t.inMib += p.after.memoryMib));
-      if (p.change === "moves" && p.before?.host === name) (t.movesOut++, (t.outMib += p.before.memoryMib));
+      if (p.before?.host === name) {
+        t.vmsBefore++;
+        t.beforeMib += p.before.memoryMib;
+      }
+      if (p.after?.host === name) {
+        t.vmsAfter++;
+        t.afterMib += p.after.memoryMib;
+      }
+      if (p.change === "moves" && p.after?.host === name) {
+        t.movesIn++;
+        t.inMib += p.after.memoryMib;
+      }
+      if (p.change === "moves" && p.before?.host === name) {
+        t.movesOut++;
+        t.outMib += p.before.memoryMib;
+      }
     }
     return t;
   });
@@ -96,7 +118,14 @@ export function placementRows(totals: readonly HostTotals[]): string[][] {
 const COL = 200;
 const GAP = 24;
 const ROW = 20;
-const COLOR: Record<PlacementChange, string> = { moves: "#2c6fbb", created: "#27ae60", destroyed: "#c0392b", replaced: "#d68910", updated: "#7f8c8d", unchanged: "#95a5a6" };
+const COLOR: Record<PlacementChange, string> = {
+  moves: "#2c6fbb",
+  created: "#27ae60",
+  destroyed: "#c0392b",
+  replaced: "#d68910",
+  updated: "#7f8c8d",
+  unchanged: "#95a5a6",
+};
 
 /** Hosts side by side, "before" above "after": each VM a bar as wide as its memory, moves in blue with their other host. */
 export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostTotals[]): string {
@@ -114,21 +143,34 @@ export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostT
     totals.forEach((t, i) => {
       const x = GAP + i * (COL + GAP);
       const marked = t.state === "draining" || t.state === "cordoned";
-      out.push(`<rect class="host" data-host="${esc(t.name)}" x="${x}" y="${top}" width="${COL}" height="${panelH}" fill="${marked ? "#fdf2e9" : "#f8f9f9"}" stroke="${marked ? "#d68910" : "#aab"}"${marked ? ' stroke-dasharray="5 3"' : ""}/>`);
+      out.push(
+        `<rect class="host" data-host="${esc(t.name)}" x="${x}" y="${top}" width="${COL}" height="${panelH}" fill="${marked ? "#fdf2e9" : "#f8f9f9"}" stroke="${marked ? "#d68910" : "#aab"}"${marked ? ' stroke-dasharray="5 3"' : ""}/>`,
+      );
       out.push(`<text x="${x + 6}" y="${top + 14}" font-weight="bold">${esc(t.name)}${marked ? ` (${esc(t.state!)})` : ""}</text>`);
       const used = label === "before" ? t.beforeMib : t.afterMib;
       const cap = t.capacityMemoryMib;
       const barW = COL - 12;
       out.push(`<rect x="${x + 6}" y="${top + 20}" width="${barW}" height="8" fill="#eee"/>`);
-      out.push(`<rect x="${x + 6}" y="${top + 20}" width="${((Math.min(used, cap ?? maxMib) / (cap ?? maxMib)) * barW).toFixed(1)}" height="8" fill="${cap !== undefined && used > cap ? "#c0392b" : "#5d6d7e"}"/>`);
+      out.push(
+        `<rect x="${x + 6}" y="${top + 20}" width="${((Math.min(used, cap ?? maxMib) / (cap ?? maxMib)) * barW).toFixed(1)}" height="8" fill="${cap !== undefined && used > cap ? "#c0392b" : "#5d6d7e"}"/>`,
+      );
       out.push(`<text x="${x + 6}" y="${top + 40}" fill="#555">${used} MiB${cap !== undefined ? ` of ${cap}` : ""}</text>`);
       const here = placed.filter((p) => (label === "before" ? p.before?.host : p.after?.host) === t.name);
       here.forEach((p, j) => {
         const s = (label === "before" ? p.before : p.after)!;
         const y = top + 48 + j * ROW;
         const w = Math.max(4, (s.memoryMib / maxMib) * (COL - 12));
-        const other = p.change === "moves" ? (label === "before" ? ` → ${p.after?.host}` : ` ← ${p.before?.host}`) : p.change !== "unchanged" && p.change !== "updated" ? ` (${p.change})` : "";
-        out.push(`<rect class="vm" data-placed-vm="${esc(p.vm)}" data-change="${p.change}" x="${x + 6}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}" fill="${COLOR[p.change]}" opacity="0.25"/>`);
+        const other =
+          p.change === "moves"
+            ? label === "before"
+              ? ` → ${p.after?.host}`
+              : ` ← ${p.before?.host}`
+            : p.change !== "unchanged" && p.change !== "updated"
+              ? ` (${p.change})`
+              : "";
+        out.push(
+          `<rect class="vm" data-placed-vm="${esc(p.vm)}" data-change="${p.change}" x="${x + 6}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}" fill="${COLOR[p.change]}" opacity="0.25"/>`,
+        );
         out.push(`<text x="${x + 9}" y="${y + 12}" fill="${COLOR[p.change]}">${esc(p.vm)} · ${s.memoryMib} MiB${esc(other)}</text>`);
       });
     });

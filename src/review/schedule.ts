@@ -59,7 +59,11 @@ export interface Schedule {
  * durations are simulated as equal (1 unit), so the order and who waits for whom are still shown;
  * times are then left out.
  */
-export function scheduleMoves(moves: readonly ScheduleInput[], limitsOf: (host: string) => HostLimits = () => DEFAULT_HOST_LIMITS, parallelism = TERRAFORM_PARALLELISM): Schedule {
+export function scheduleMoves(
+  moves: readonly ScheduleInput[],
+  limitsOf: (host: string) => HostLimits = () => DEFAULT_HOST_LIMITS,
+  parallelism = TERRAFORM_PARALLELISM,
+): Schedule {
   const timed = moves.every((m) => m.seconds !== undefined);
   const limits: Record<string, HostLimits> = {};
   for (const m of moves) for (const h of [m.from, m.to]) limits[h] ??= limitsOf(h);
@@ -110,7 +114,10 @@ export function scheduleSummary(s: Schedule): string {
   const n = s.moves.length;
   const sources = [...new Set(s.moves.map((m) => m.from))];
   const per = sources.map((h) => `${s.moves.filter((m) => m.from === h).length} out of ${h} (${limitText(s.limits[h]!.outbound)})`).join(", ");
-  const total = s.totalS !== undefined ? `estimated ${s.atLeast ? "at least " : ""}${humanSeconds(s.totalS)} in all` : "no total estimate: a move has neither bandwidth_mib nor an earlier move between its hosts to measure the link from";
+  const total =
+    s.totalS !== undefined
+      ? `estimated ${s.atLeast ? "at least " : ""}${humanSeconds(s.totalS)} in all`
+      : "no total estimate: a move has neither bandwidth_mib nor an earlier move between its hosts to measure the link from";
   return `${n} move${n === 1 ? "" : "s"}: ${per}; at most ${s.peak} at once; ${total}.`;
 }
 

@@ -15,7 +15,9 @@ export function timelineSvg(records: readonly ProgressRecord[]): string {
   const samples = records.filter((r): r is ProgressSample => r.kind === "sample" && r.remainingBytes !== undefined);
   const sw = records.find((r): r is ProgressSwitch => r.kind === "switch");
   const end = records.find((r): r is ProgressEnd => r.kind === "end");
-  const title = start ? `${start.vm}: ${start.from} → ${start.to}, ${(start.ramBytes / 1048576).toFixed(0)} MiB RAM, ${start.tls ? "TLS" : "in clear"}` : "move";
+  const title = start
+    ? `${start.vm}: ${start.from} → ${start.to}, ${(start.ramBytes / 1048576).toFixed(0)} MiB RAM, ${start.tls ? "TLS" : "in clear"}`
+    : "move";
   const endS = Math.max(end ? end.elapsedMs / 1000 : 0, ...samples.map((s) => s.elapsedMs / 1000), 1);
   const maxMiB = Math.max(start ? start.ramBytes / 1048576 : 0, ...samples.map((s) => s.remainingBytes! / 1048576), 1);
   const x = (s: number) => PAD.l + (s / endS) * (W - PAD.l - PAD.r);
@@ -39,12 +41,18 @@ export function timelineSvg(records: readonly ProgressRecord[]): string {
     if (s.phase === "precopy" && s.iteration !== undefined && s.iteration !== pass) {
       pass = s.iteration;
       const px = x(s.elapsedMs / 1000);
-      parts.push(`<line x1="${px}" y1="${PAD.t}" x2="${px}" y2="${H - PAD.b}" stroke="#bbb" stroke-dasharray="3 3"/>`, `<text x="${px + 3}" y="${PAD.t + 12}" fill="#666">pass ${s.iteration}</text>`);
+      parts.push(
+        `<line x1="${px}" y1="${PAD.t}" x2="${px}" y2="${H - PAD.b}" stroke="#bbb" stroke-dasharray="3 3"/>`,
+        `<text x="${px + 3}" y="${PAD.t + 12}" fill="#666">pass ${s.iteration}</text>`,
+      );
     }
   }
   if (sw) {
     const px = x(sw.elapsedMs / 1000);
-    parts.push(`<line x1="${px}" y1="${PAD.t}" x2="${px}" y2="${H - PAD.b}" stroke="#c0392b" stroke-width="2"/>`, `<text x="${px + 4}" y="${PAD.t + 28}" fill="#c0392b">switch to post-copy</text>`);
+    parts.push(
+      `<line x1="${px}" y1="${PAD.t}" x2="${px}" y2="${H - PAD.b}" stroke="#c0392b" stroke-width="2"/>`,
+      `<text x="${px + 4}" y="${PAD.t + 28}" fill="#c0392b">switch to post-copy</text>`,
+    );
   }
   if (samples.length > 0) {
     const pts = samples.map((s) => `${x(s.elapsedMs / 1000).toFixed(1)},${y(s.remainingBytes! / 1048576).toFixed(1)}`);
@@ -53,8 +61,13 @@ export function timelineSvg(records: readonly ProgressRecord[]): string {
     parts.push(`<text x="${W / 2}" y="${H / 2}" text-anchor="middle" fill="#666">no job samples recorded</text>`);
   }
   if (end) {
-    const label = end.result === "failed" ? `failed: ${end.message ?? ""}` : `arrived (${end.result === "postcopy" ? "post-copy" : "pre-copy"}) at ${(end.elapsedMs / 1000).toFixed(1)} s`;
-    parts.push(`<text x="${W - PAD.r}" y="${PAD.t - 8}" text-anchor="end" fill="${end.result === "failed" ? "#c0392b" : "#27ae60"}">${esc(label.slice(0, 90))}</text>`);
+    const label =
+      end.result === "failed"
+        ? `failed: ${end.message ?? ""}`
+        : `arrived (${end.result === "postcopy" ? "post-copy" : "pre-copy"}) at ${(end.elapsedMs / 1000).toFixed(1)} s`;
+    parts.push(
+      `<text x="${W - PAD.r}" y="${PAD.t - 8}" text-anchor="end" fill="${end.result === "failed" ? "#c0392b" : "#27ae60"}">${esc(label.slice(0, 90))}</text>`,
+    );
   }
   parts.push("</svg>");
   return parts.join("\n") + "\n";

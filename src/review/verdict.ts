@@ -49,7 +49,17 @@ const HEAD = /^(\S+) → (\S+): (.+) \(post-copy: (yes|no|unknown)(?:; (encrypte
 /** Phrase → strategy, read off the producer: the first line of an empty verdict per strategy. */
 const PHRASES: ReadonlyMap<string, Strategy> = new Map(
   STRATEGIES.map((s) => {
-    const first = formatVerdict({ vm: "v", from: "f", to: "t", checks: [], postcopy: "yes", strategy: s, tls: false, summary: "", timing: { totalMs: 0, cached: { from: false, to: false } } });
+    const first = formatVerdict({
+      vm: "v",
+      from: "f",
+      to: "t",
+      checks: [],
+      postcopy: "yes",
+      strategy: s,
+      tls: false,
+      summary: "",
+      timing: { totalMs: 0, cached: { from: false, to: false } },
+    });
     const phrase = HEAD.exec(first)?.[3];
     if (phrase === undefined) throw new Error(`formatVerdict's first line changed shape: ${first}`);
     return [phrase, s] as const;

@@ -24,7 +24,16 @@ const CMDLINE = guestCmdline({ memMib: 32, rateMibPerS: 4, heartbeatMs: 500 });
 /** The domain as "another tool" defines it: the lab guest plus devices livevirt does not model. */
 async function foreignXml(): Promise<string> {
   const img = await guestImages();
-  const base = buildDomainXml({ name: NAME, memoryMib: 256, vcpus: 1, type: "qemu", kernel: img.kernel, initrd: img.initrd, cmdline: CMDLINE, consoleLog: consolePathInHost(NAME) });
+  const base = buildDomainXml({
+    name: NAME,
+    memoryMib: 256,
+    vcpus: 1,
+    type: "qemu",
+    kernel: img.kernel,
+    initrd: img.initrd,
+    cmdline: CMDLINE,
+    consoleLog: consolePathInHost(NAME),
+  });
   const opts = { ignoreAttributes: false, attributeNamePrefix: "@_" };
   const doc = new XMLParser(opts).parse(base) as { domain: { devices: Record<string, unknown> } };
   Object.assign(doc.domain.devices, {

@@ -33,9 +33,13 @@ let stackDir: string;
 const run = (...a: Parameters<CdktfProject["run"]>) => project.run(...a);
 
 async function showPlan(label: string): Promise<Record<string, string[]>> {
-  await run(`${label}: terraform plan -refresh=false -out`, "terraform", ["plan", "-refresh=false", "-input=false", "-no-color", "-out=tfplan"], { cwd: stackDir });
+  await run(`${label}: terraform plan -refresh=false -out`, "terraform", ["plan", "-refresh=false", "-input=false", "-no-color", "-out=tfplan"], {
+    cwd: stackDir,
+  });
   const show = await run(`${label}: terraform show -json`, "terraform", ["show", "-json", "tfplan"], { cwd: stackDir });
-  const plan = JSON.parse(show.stdout as string) as { resource_changes: Array<{ address: string; change: { actions: string[]; after: Record<string, unknown> } }> };
+  const plan = JSON.parse(show.stdout as string) as {
+    resource_changes: Array<{ address: string; change: { actions: string[]; after: Record<string, unknown> } }>;
+  };
   return Object.fromEntries(plan.resource_changes.map((c) => [c.address, c.change.actions]));
 }
 
@@ -87,7 +91,10 @@ describe("cdktf + Terraform offline, as users type it", () => {
     const oldLock = readFileSync(join(stackDir, ".terraform.lock.hcl"), "utf8");
     appendFileSync(launcher, "# rebuilt (e.g. the provider sources changed, or --mode tsx)\n");
     // The pitfall is real: plain Terraform now refuses the package...
-    const raw = await run("terraform plan after rebuild, no re-synth (expected to fail)", "terraform", ["plan", "-refresh=false", "-no-color"], { cwd: stackDir, expectFail: true });
+    const raw = await run("terraform plan after rebuild, no re-synth (expected to fail)", "terraform", ["plan", "-refresh=false", "-no-color"], {
+      cwd: stackDir,
+      expectFail: true,
+    });
     expect(raw.exitCode).not.toBe(0);
     expect(raw.out).toMatch(/does not match any of the checksums/);
     // ...and the next cdktf command re-locks during synth and goes through.
@@ -121,7 +128,9 @@ describe("cdktf + Terraform offline, as users type it", () => {
   it("an invalid stack fails `npx cdktf synth` with the livevirt message", async () => {
     const r = await run("npx cdktf synth (invalid host)", "npx", ["cdktf", "synth"], { env: userEnv({ LIVEVIRT_DEMO_WEB_HOST: "c" }), expectFail: true });
     expect(r.exitCode).not.toBe(0);
-    expect(r.out).toContain('livevirt: livevirt-example/web: host = "c" is invalid: is not a declared host in livevirt-example/hosts. Fix: use one of the declared hosts: "a", "b" — or declare a host named "c".');
+    expect(r.out).toContain(
+      'livevirt: livevirt-example/web: host = "c" is invalid: is not a declared host in livevirt-example/hosts. Fix: use one of the declared hosts: "a", "b" — or declare a host named "c".',
+    );
     expect(r.out).not.toContain("skipValidation"); // cdktf's advice to switch validation off is not shown
   }, 120_000);
 });

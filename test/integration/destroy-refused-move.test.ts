@@ -89,7 +89,10 @@ describe("a move the preflight refuses", () => {
 
   it("does not block terraform plan -refresh-only or plan -destroy", async () => {
     const cwd = project.stackDir(STACK); // synthesized with host b by the deploy above
-    const refresh = await project.run("terraform plan -refresh-only", "terraform", ["plan", "-refresh-only", "-input=false", "-no-color"], { cwd, env: env("b") });
+    const refresh = await project.run("terraform plan -refresh-only", "terraform", ["plan", "-refresh-only", "-input=false", "-no-color"], {
+      cwd,
+      env: env("b"),
+    });
     expect(refresh.out).toMatch(/No changes/);
     const destroyPlan = await project.run("terraform plan -destroy", "terraform", ["plan", "-destroy", "-input=false", "-no-color"], { cwd, env: env("b") });
     expect(destroyPlan.out).toContain("Plan: 0 to add, 0 to change, 1 to destroy.");

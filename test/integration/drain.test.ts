@@ -51,7 +51,12 @@ describe("draining host a: three VMs leave it one at a time, as the review said"
   }, 120_000);
 
   it("moved to b: one at a time (default limit), a ends empty, every guest continuous; drain time vs the review's estimate", async () => {
-    tf.writeConfig(await labConfig(VMS.map((v) => ({ ...v, host: "b" })), DRAINING));
+    tf.writeConfig(
+      await labConfig(
+        VMS.map((v) => ({ ...v, host: "b" })),
+        DRAINING,
+      ),
+    );
     const plan = await tf.planJson();
     for (const v of VMS) expect(actionsOf(plan, vmAddress(v.name))).toEqual(["update"]);
     const report = buildReport(readPlan(plan));
@@ -82,7 +87,9 @@ describe("draining host a: three VMs leave it one at a time, as the review said"
     }
     const drainS = (moves.at(-1)!.end - moves[0]!.start) / 1000;
     const moveS = moves.reduce((s, m) => s + m.total_ms, 0) / 1000;
-    console.log(`DRAIN-FIGURES ${JSON.stringify({ vms: moves.length, estimate_s: estimateS, drain_s: drainS, sum_of_moves_s: moveS, ratio: +(drainS / estimateS).toFixed(2), modes: moves.map((m) => m.mode) })}`);
+    console.log(
+      `DRAIN-FIGURES ${JSON.stringify({ vms: moves.length, estimate_s: estimateS, drain_s: drainS, sum_of_moves_s: moveS, ratio: +(drainS / estimateS).toFixed(2), modes: moves.map((m) => m.mode) })}`,
+    );
     // Nothing left to do.
     expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
   }, 300_000);

@@ -10,7 +10,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { join } from "node:path";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanDomain, configFor, deploy, expectContinuous, hurryPostcopy, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
+import {
+  address,
+  cleanDomain,
+  configFor,
+  deploy,
+  expectContinuous,
+  hurryPostcopy,
+  postcopyRunning,
+  precopyRunning,
+  providerLog,
+  shown,
+  stateOn,
+  waitUntil,
+  type GuestCase,
+} from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform, processes } from "./support/terraform-process.js";
 
@@ -18,7 +32,6 @@ const PRE = "f1-ctrlc-pre";
 const POST = "f1-ctrlc-post";
 const APPLY = ["apply", "-auto-approve", "-input=false", "-no-color"];
 const virshOf = (name: string) => processes().filter((p) => p.cmdline.startsWith("virsh ") && p.cmdline.includes(name));
-
 
 describe("Ctrl-C during a move", () => {
   let tf: TerraformDir;
@@ -55,7 +68,9 @@ describe("Ctrl-C during a move", () => {
     console.log(`FINDING ctrl-c in pre-copy: terraform exit ${r.exitCode}; ${r.stderr.replace(/\s+/g, " ").trim()}`);
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/Interrupt received/);
-    expect(r.stderr).toMatch(/f1-ctrlc-pre: move from a to b failed: stopped by the user \(StopProvider\) during pre-copy; the VM keeps running on the source\. f1-ctrlc-pre is on host a: running/);
+    expect(r.stderr).toMatch(
+      /f1-ctrlc-pre: move from a to b failed: stopped by the user \(StopProvider\) during pre-copy; the VM keeps running on the source\. f1-ctrlc-pre is on host a: running/,
+    );
 
     // Aborted, not orphaned: no job left on a, nothing on b, no virsh left behind.
     expect((await connect("a").domainState(PRE)).state).toBe("running");

@@ -9,7 +9,19 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { restartDaemon } from "../../src/lab/daemon.js";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectContinuous, expectConverged, newTerraform, stateOn, waitForState, type FaultVm, type Host } from "./support/fault-vm.js";
+import {
+  address,
+  cleanSlate,
+  configFor,
+  deploy,
+  expectContinuous,
+  expectConverged,
+  newTerraform,
+  stateOn,
+  waitForState,
+  type FaultVm,
+  type Host,
+} from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const PRE = "fd-pre";
@@ -19,7 +31,9 @@ const APPLY = ["apply", "-auto-approve", "-input=false", "-no-color"];
 async function waitForJob(name: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const j = await connect("a").domJobInfo(name).catch(() => null);
+    const j = await connect("a")
+      .domJobInfo(name)
+      .catch(() => null);
     if (j && (j.type === "Unbounded" || j.type === "Bounded") && (j.dataProcessedBytes ?? 0) > 0) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -59,7 +73,12 @@ describe("fault: the source's libvirtd restarts mid-move", () => {
     const pid = await restartDaemon("a");
     const r = await apply;
     const text = r.stdout + r.stderr;
-    console.log(`FAULT-DAEMON exit=${r.exitCode} (new libvirtd ${pid})\n${text.split("\n").filter((l) => /Error|is on host|Host:|Fix/.test(l)).join("\n")}`);
+    console.log(
+      `FAULT-DAEMON exit=${r.exitCode} (new libvirtd ${pid})\n${text
+        .split("\n")
+        .filter((l) => /Error|is on host|Host:|Fix/.test(l))
+        .join("\n")}`,
+    );
     const where = await runningHost(PRE);
     expect(resourceValues(await tf.stateJson(), address(PRE))!.host).toBe(where);
     if (r.exitCode !== 0) expect(text).toMatch(new RegExp(`fd-pre is on host ${where}: running`));
@@ -76,7 +95,13 @@ describe("fault: the source's libvirtd restarts mid-move", () => {
   it("during post-copy: the move completes on b (the QEMUs keep their stream), the state says b, no definition left on a", async () => {
     // After the switch the guest runs on b; the source daemon's restart cuts virsh's connection
     // to it (the p2p job lives in that daemon), not the QEMUs' migration stream.
-    const vm: FaultVm = { name: POST, host: "a", testMib: 128, rate: 40, migration: { switch: "first-pass", bandwidth_mib: 10, postcopy_bandwidth_mib: 4, timeout_s: 300 } };
+    const vm: FaultVm = {
+      name: POST,
+      host: "a",
+      testMib: 128,
+      rate: 40,
+      migration: { switch: "first-pass", bandwidth_mib: 10, postcopy_bandwidth_mib: 4, timeout_s: 300 },
+    };
     await tf.run(["destroy", "-auto-approve", "-input=false", "-no-color"]);
     const before = await deploy(tf, vm);
     tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
@@ -89,7 +114,10 @@ describe("fault: the source's libvirtd restarts mid-move", () => {
     const text = r.stdout + r.stderr;
     console.log(
       `FAULT-DAEMON-POSTCOPY exit=${r.exitCode} (new libvirtd ${pid}); right after the restart: a ${after[0] ? `${after[0].state} (${after[0].reason})` : "absent"}, b ${after[1] ? `${after[1].state} (${after[1].reason})` : "absent"}\n` +
-        text.split("\n").filter((l) => /Error|is on host|post-copy|recover|stale|leftover/.test(l)).join("\n"),
+        text
+          .split("\n")
+          .filter((l) => /Error|is on host|post-copy|recover|stale|leftover/.test(l))
+          .join("\n"),
     );
     // Post-copy cannot be rolled back: the VM ends on b whatever the apply's answer was; a holds
     // at most a shut-off definition (what the next apply removes).

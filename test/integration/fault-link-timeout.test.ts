@@ -9,7 +9,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { setLink } from "../../src/lab/netns.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectContinuous, expectConverged, newTerraform, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
+import {
+  address,
+  cleanSlate,
+  configFor,
+  deploy,
+  expectContinuous,
+  expectConverged,
+  newTerraform,
+  stateOn,
+  waitForState,
+  type FaultVm,
+} from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const STUCK = "fl-stuck";
@@ -49,7 +60,12 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     }
     const linkBack = Date.now();
     const text = r.stdout + r.stderr;
-    console.log(`FAULT-LINK-STUCK exit=${r.exitCode}\n${text.split("\n").filter((l) => /Error|is on host|do NOT|Restore|Host:/.test(l)).join("\n")}`);
+    console.log(
+      `FAULT-LINK-STUCK exit=${r.exitCode}\n${text
+        .split("\n")
+        .filter((l) => /Error|is on host|do NOT|Restore|Host:/.test(l))
+        .join("\n")}`,
+    );
     expect(r.exitCode).toBe(1);
     expect(text).toMatch(/fl-stuck is on host b: running \(post-copy\)/);
     expect(text).toMatch(/memory is split between a and b/);
@@ -72,7 +88,10 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     // The refresh finds a's leftover; the plan shows its removal as an in-place update (nothing
     // else changes) and the apply removes it — a holds nothing of the VM afterwards.
     const p = await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [2]);
-    const planText = p.stdout.split("\n").filter((l) => /leftover|will be updated|Plan:/.test(l)).join("\n");
+    const planText = p.stdout
+      .split("\n")
+      .filter((l) => /leftover|will be updated|Plan:/.test(l))
+      .join("\n");
     console.log(`FAULT-LINK-STUCK plan after the completion:\n${planText}`);
     expect(p.stdout).toMatch(/livevirt_vm\.fl_stuck will be updated in-place/);
     expect(p.stdout).toMatch(/leftover_definitions\s+=\s+\[\s*-\s*"a",?\s*\]\s*->\s*null/);

@@ -11,7 +11,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/lab/lab.js";
 import { setLink } from "../../src/lab/netns.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectConverged, expectOnlyOn, newTerraform, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
+import {
+  address,
+  cleanSlate,
+  configFor,
+  deploy,
+  expectConverged,
+  expectOnlyOn,
+  newTerraform,
+  stateOn,
+  waitForState,
+  type FaultVm,
+} from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const PRE = "fl-pre";
@@ -22,7 +33,9 @@ const APPLY = ["apply", "-auto-approve", "-input=false", "-no-color"];
 async function waitForJob(name: string): Promise<void> {
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
-    const j = await connect("a").domJobInfo(name).catch(() => null);
+    const j = await connect("a")
+      .domJobInfo(name)
+      .catch(() => null);
     if (j && (j.type === "Unbounded" || j.type === "Bounded") && (j.dataProcessedBytes ?? 0) > 0) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -59,7 +72,12 @@ describe("fault: the link between the hosts fails during a move", () => {
       await setLink(true);
     }
     const text = r.stdout + r.stderr;
-    console.log(`FAULT-LINK-PRECOPY exit=${r.exitCode}\n${text.split("\n").filter((l) => /Error|host|move/i.test(l)).join("\n")}`);
+    console.log(
+      `FAULT-LINK-PRECOPY exit=${r.exitCode}\n${text
+        .split("\n")
+        .filter((l) => /Error|host|move/i.test(l))
+        .join("\n")}`,
+    );
     expect(r.exitCode).toBe(1);
     expect(text).toMatch(/fl-pre: move from a to b failed/);
     expect(text).toMatch(/fl-pre is on host a: running/);
@@ -79,7 +97,6 @@ describe("fault: the link between the hosts fails during a move", () => {
     tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
     tf.env.TF_LOG_PROVIDER = "INFO"; // the recovery's own account of what it saw and did
     const apply = tf.run(APPLY, [0, 1]).finally(() => delete tf.env.TF_LOG_PROVIDER);
-    let r: Awaited<typeof apply>;
     try {
       // The destination running the guest (the source's "post-copy" comes as it sends the switch).
       await waitForState("b", POST, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
@@ -93,8 +110,13 @@ describe("fault: the link between the hosts fails during a move", () => {
     } finally {
       await setLink(true);
     }
-    r = await apply;
-    console.log(`FAULT-LINK-POSTCOPY exit=${r.exitCode}\n${r.stderr.split("\n").filter((l) => /post-copy|stale|moved/.test(l)).join("\n")}`);
+    const r = await apply;
+    console.log(
+      `FAULT-LINK-POSTCOPY exit=${r.exitCode}\n${r.stderr
+        .split("\n")
+        .filter((l) => /post-copy|stale|moved/.test(l))
+        .join("\n")}`,
+    );
     expect(r.exitCode).toBe(0);
     // libvirt finished the move unattended and left a's definition behind; livevirt removed it.
     expect(r.stderr).toMatch(/post-copy recovery: waiting/);

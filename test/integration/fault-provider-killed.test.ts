@@ -15,7 +15,21 @@ import { validateSettings } from "../../src/migration/policy.js";
 import { VmLifecycle } from "../../src/placement/lifecycle.js";
 import { HostRegistry } from "../../src/hosts/registry.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanDomain, configFor, deploy, expectContinuous, hurryPostcopy, postcopyRunning, precopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
+import {
+  address,
+  cleanDomain,
+  configFor,
+  deploy,
+  expectContinuous,
+  hurryPostcopy,
+  postcopyRunning,
+  precopyRunning,
+  providerLog,
+  shown,
+  stateOn,
+  waitUntil,
+  type GuestCase,
+} from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform, processes } from "./support/terraform-process.js";
 
@@ -44,7 +58,6 @@ async function withProviderLog<T>(tf: TerraformDir, file: string, fn: () => Prom
     tf.env.TF_LOG_PATH = undefined;
   }
 }
-
 
 describe("the provider process is killed mid-move", () => {
   let tf: TerraformDir;
@@ -169,7 +182,9 @@ describe("the provider process is killed mid-move", () => {
     ]);
     expect(where?.host).toBe("b");
     const orphanEnd = logs.findIndex((l) => l.includes("moving f1-kill-post from b to a"));
-    console.log(`FINDING post-copy orphan: a was ${shown(aAtRead)} when the read started, which answered b at ${readAt} after the switch; ${logs.slice(0, orphanEnd + 1).join(" | ")}`);
+    console.log(
+      `FINDING post-copy orphan: a was ${shown(aAtRead)} when the read started, which answered b at ${readAt} after the switch; ${logs.slice(0, orphanEnd + 1).join(" | ")}`,
+    );
     expect(orphanFound()).toBe(true);
     expect(orphanEnd).toBeGreaterThan(0);
     expect(out.location).toBe("destination");

@@ -8,7 +8,20 @@
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanDomain, configFor, deploy, expectContinuous, hurryPostcopy, postcopyRunning, providerLog, shown, stateOn, waitUntil, type GuestCase } from "./support/fault.js";
+import {
+  address,
+  cleanDomain,
+  configFor,
+  deploy,
+  expectContinuous,
+  hurryPostcopy,
+  postcopyRunning,
+  providerLog,
+  shown,
+  stateOn,
+  waitUntil,
+  type GuestCase,
+} from "./support/fault.js";
 import { resourceValues, TerraformDir } from "./support/terraform.js";
 import { BackgroundTerraform } from "./support/terraform-process.js";
 
@@ -54,7 +67,9 @@ describe("a saved plan applied again after terraform was killed mid-move", () =>
     expect(killed.exitCode).not.toBe(0);
     // libvirt goes on alone; full speed for the pages that are left.
     await hurryPostcopy("a", NAME);
-    await waitUntil("the orphaned move to finish on b", async () => ((await stateOn("a", NAME)) === "absent" && shown(await stateOn("b", NAME)).startsWith("running") ? true : undefined));
+    await waitUntil("the orphaned move to finish on b", async () =>
+      (await stateOn("a", NAME)) === "absent" && shown(await stateOn("b", NAME)).startsWith("running") ? true : undefined,
+    );
     // Terraform died before it could write anything: the state still says a.
     expect(resourceValues(await tf.stateJson(), address(NAME))!.host).toBe("a");
 

@@ -5,7 +5,6 @@
  * lost or reordered byte; the longest gap in the stream is printed next to libvirt's downtime.
  */
 import { existsSync, readFileSync, rmSync } from "node:fs";
-import { join } from "node:path";
 import { execa } from "execa";
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,10 +38,14 @@ async function domainXml(): Promise<string> {
   });
   const opts = { ignoreAttributes: false, attributeNamePrefix: "@_" };
   const doc = new XMLParser(opts).parse(base) as { domain: { devices: Record<string, unknown> } };
-  doc.domain.devices.interface = { "@_type": "network", source: { "@_network": GUEST_NET.libvirtNetwork }, mac: { "@_address": "52:54:00:4c:56:15" }, model: { "@_type": "virtio" } };
+  doc.domain.devices.interface = {
+    "@_type": "network",
+    source: { "@_network": GUEST_NET.libvirtNetwork },
+    mac: { "@_address": "52:54:00:4c:56:15" },
+    model: { "@_type": "virtio" },
+  };
   return new XMLBuilder({ ...opts, format: true, suppressEmptyNode: true }).build(doc) as string;
 }
-
 
 beforeAll(async () => {
   await requireLab();
@@ -65,14 +68,23 @@ describe("lab guest network: a TCP stream through a post-copy move", () => {
 
     const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, IP, String(PORT), "20000"], { reject: false });
     await new Promise((r) => setTimeout(r, 4000)); // the stream is flowing before the move starts
-    const move = startMigration(hostUri("a"), NAME, migrationUri("b"), { live: true, p2p: true, postcopy: true, postcopyAfterPrecopy: true, persistent: true, undefineSource: true });
+    const move = startMigration(hostUri("a"), NAME, migrationUri("b"), {
+      live: true,
+      p2p: true,
+      postcopy: true,
+      postcopyAfterPrecopy: true,
+      persistent: true,
+      undefineSource: true,
+    });
     await move.done;
     const job = await connect("b").domJobInfo(NAME, { completed: true });
     const r = await client;
     const lines = String(r.stdout).trim().split("\n");
     expect(lines[0]).toBe("connected");
     const stream = JSON.parse(lines[lines.length - 1]!) as StreamResult;
-    process.stdout.write(`[guest-network] stream ${stream.sent} bytes echoed ${stream.recv}, longest gap ${stream.maxGapMs} ms; libvirt downtime ${job.downtimeMs ?? "unknown"} ms\n`);
+    process.stdout.write(
+      `[guest-network] stream ${stream.sent} bytes echoed ${stream.recv}, longest gap ${stream.maxGapMs} ms; libvirt downtime ${job.downtimeMs ?? "unknown"} ms\n`,
+    );
     expect(stream.err).toBeNull();
     expect(stream.bad).toBe(0);
     expect(stream.recv).toBe(stream.sent);

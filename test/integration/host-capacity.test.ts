@@ -55,7 +55,9 @@ describe("host state and capacity across a plan", () => {
     tf.writeConfig(await config({ capacity_memory_mib: 700 }));
     const r = await tf.run(["plan", "-input=false", "-no-color"], [1]);
     const out = (r.stdout + r.stderr).replace(/\s+/g, " ");
-    expect(out).toMatch(/host b cannot take these 3 VMs together: cap-[xyz] \(256 MiB\), cap-[xyz] \(256 MiB\), cap-[xyz] \(256 MiB\) need 768 MiB, 68 MiB over its declared capacity \(700 MiB\)/);
+    expect(out).toMatch(
+      /host b cannot take these 3 VMs together: cap-[xyz] \(256 MiB\), cap-[xyz] \(256 MiB\), cap-[xyz] \(256 MiB\) need 768 MiB, 68 MiB over its declared capacity \(700 MiB\)/,
+    );
     expect(out).toContain("raise host b's capacity");
     for (const n of NAMES) expect([...(await domainsOn("a")), ...(await domainsOn("b"))]).not.toContain(n);
   }, 120_000);
@@ -65,7 +67,7 @@ describe("host state and capacity across a plan", () => {
     const r = await tf.run(["plan", "-input=false", "-no-color"], [1]);
     const out = (r.stdout + r.stderr).replace(/\s+/g, " ");
     expect(out).toContain("host b is cordoned: no VM may be placed or moved there");
-    expect(out).toContain('place cap-');
+    expect(out).toContain("place cap-");
     expect(out).toContain('on an active host ("a")');
     for (const n of NAMES) expect(await domainsOn("b")).not.toContain(n);
   }, 120_000);

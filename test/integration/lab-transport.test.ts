@@ -38,10 +38,17 @@ describe("SSH to the lab hosts", () => {
   it("refuses a host whose key does not match known_hosts", async () => {
     // b's key filed under a's address: what a swapped or impersonated host looks like.
     const lines = readFileSync(KNOWN_HOSTS, "utf8").trim().split("\n");
-    const bKey = lines.find((l) => l.startsWith(`${TOPOLOGY.b.mgmtAddress},`))!.split(" ").slice(1).join(" ");
+    const bKey = lines
+      .find((l) => l.startsWith(`${TOPOLOGY.b.mgmtAddress},`))!
+      .split(" ")
+      .slice(1)
+      .join(" ");
     const wrong = join(tmp, "known_hosts");
     writeFileSync(wrong, `${TOPOLOGY.a.mgmtAddress} ${bKey}\n`);
-    const r = await execa("ssh", ["-o", `UserKnownHostsFile=${wrong}`, "-o", "ControlPath=none", `root@${TOPOLOGY.a.mgmtAddress}`, "true"], { reject: false, all: true });
+    const r = await execa("ssh", ["-o", `UserKnownHostsFile=${wrong}`, "-o", "ControlPath=none", `root@${TOPOLOGY.a.mgmtAddress}`, "true"], {
+      reject: false,
+      all: true,
+    });
     expect(r.exitCode).not.toBe(0);
     expect(r.all).toMatch(/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key verification failed/);
   });
@@ -58,9 +65,38 @@ describe("daemon to daemon", () => {
     const pki = join(tmp, "intruder");
     await execa("mkdir", ["-p", pki]);
     await execa("cp", [caCert(), join(pki, "cacert.pem")]);
-    await execa("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", join(pki, "clientkey.pem"), "-out", join(pki, "c.csr"), "-subj", "/CN=intruder"]);
+    await execa("openssl", [
+      "req",
+      "-new",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(pki, "clientkey.pem"),
+      "-out",
+      join(pki, "c.csr"),
+      "-subj",
+      "/CN=intruder",
+    ]);
     writeFileSync(join(pki, "ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
-    await execa("openssl", ["x509", "-req", "-in", join(pki, "c.csr"), "-CA", caCert(), "-CAkey", join(PKI_DIR, "ca-key.pem"), "-set_serial", "0x1234", "-days", "1", "-extfile", join(pki, "ext"), "-out", join(pki, "clientcert.pem")]);
+    await execa("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      join(pki, "c.csr"),
+      "-CA",
+      caCert(),
+      "-CAkey",
+      join(PKI_DIR, "ca-key.pem"),
+      "-set_serial",
+      "0x1234",
+      "-days",
+      "1",
+      "-extfile",
+      join(pki, "ext"),
+      "-out",
+      join(pki, "clientcert.pem"),
+    ]);
     const log = join(hostPaths("a").dir("log"), "libvirtd.log");
     const before = statSync(log).size;
     const r = await onB(["virsh", "-c", `${tlsUri("a")}?pkipath=${pki}`, "hostname"]);
@@ -73,11 +109,54 @@ describe("daemon to daemon", () => {
   it("refuses a client whose certificate another CA signed", async () => {
     const pki = join(tmp, "other-ca");
     await execa("mkdir", ["-p", pki]);
-    await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(pki, "ca-key.pem"), "-out", join(pki, "ca.pem"), "-days", "1", "-subj", "/CN=other CA"]);
+    await execa("openssl", [
+      "req",
+      "-x509",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(pki, "ca-key.pem"),
+      "-out",
+      join(pki, "ca.pem"),
+      "-days",
+      "1",
+      "-subj",
+      "/CN=other CA",
+    ]);
     await execa("cp", [caCert(), join(pki, "cacert.pem")]); // trusts the lab's server, but its own cert is foreign
-    await execa("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", join(pki, "clientkey.pem"), "-out", join(pki, "c.csr"), "-subj", "/CN=lab-b"]);
+    await execa("openssl", [
+      "req",
+      "-new",
+      "-newkey",
+      "rsa:2048",
+      "-nodes",
+      "-keyout",
+      join(pki, "clientkey.pem"),
+      "-out",
+      join(pki, "c.csr"),
+      "-subj",
+      "/CN=lab-b",
+    ]);
     writeFileSync(join(pki, "ext"), "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n");
-    await execa("openssl", ["x509", "-req", "-in", join(pki, "c.csr"), "-CA", join(pki, "ca.pem"), "-CAkey", join(pki, "ca-key.pem"), "-set_serial", "0x99", "-days", "1", "-extfile", join(pki, "ext"), "-out", join(pki, "clientcert.pem")]);
+    await execa("openssl", [
+      "x509",
+      "-req",
+      "-in",
+      join(pki, "c.csr"),
+      "-CA",
+      join(pki, "ca.pem"),
+      "-CAkey",
+      join(pki, "ca-key.pem"),
+      "-set_serial",
+      "0x99",
+      "-days",
+      "1",
+      "-extfile",
+      join(pki, "ext"),
+      "-out",
+      join(pki, "clientcert.pem"),
+    ]);
     const r = await onB(["virsh", "-c", `${tlsUri("a")}?pkipath=${pki}`, "hostname"]);
     expect(r.exitCode).not.toBe(0);
   });

@@ -74,21 +74,32 @@ describe("migration.tls = required refuses a move that cannot be encrypted; auto
   }
 
   it("b's server key missing: required refuses naming b and the file; auto plans the move in clear, saying why", async () => {
-    await withBrokenFile("server-key.pem", (p) => rmSync(p), async () => {
-      await expectRefused(/no server-key\.pem in \/etc\/pki\/qemu/, /on host b, put server-key\.pem into \/etc\/pki\/qemu/);
-      tf.writeConfig(await labConfig([vm("b", "auto")]));
-      const plan = await tf.planJson();
-      const verdict = String(plannedAfter(plan, vmAddress(NAME))?.preflight);
-      expect(verdict.split("\n")[0]).toBe("a → b: live-migrates with post-copy (post-copy: yes; in clear)");
-      expect(verdict).toMatch(/\[FAIL, advisory\] b migration\.tls .*fix: on host b, put server-key\.pem into \/etc\/pki\/qemu/);
-    });
+    await withBrokenFile(
+      "server-key.pem",
+      (p) => rmSync(p),
+      async () => {
+        await expectRefused(/no server-key\.pem in \/etc\/pki\/qemu/, /on host b, put server-key\.pem into \/etc\/pki\/qemu/);
+        tf.writeConfig(await labConfig([vm("b", "auto")]));
+        const plan = await tf.planJson();
+        const verdict = String(plannedAfter(plan, vmAddress(NAME))?.preflight);
+        expect(verdict.split("\n")[0]).toBe("a → b: live-migrates with post-copy (post-copy: yes; in clear)");
+        expect(verdict).toMatch(/\[FAIL, advisory\] b migration\.tls .*fix: on host b, put server-key\.pem into \/etc\/pki\/qemu/);
+      },
+    );
     expect(existsSync(qemuPki("server-key.pem"))).toBe(true);
   }, 180_000);
 
   it("b's server certificate names a's addresses, not the one a connects to", async () => {
-    await withBrokenFile("server-cert.pem", (p) => copyFileSync(leaf("a", "server").cert, p), async () => {
-      await expectRefused(new RegExp(`server-cert\\.pem does not name ${TOPOLOGY.b.address.replace(/\./g, "\\.")}`), /issue a server certificate whose subjectAltName includes 10\.231\.0\.2/);
-    });
+    await withBrokenFile(
+      "server-cert.pem",
+      (p) => copyFileSync(leaf("a", "server").cert, p),
+      async () => {
+        await expectRefused(
+          new RegExp(`server-cert\\.pem does not name ${TOPOLOGY.b.address.replace(/\./g, "\\.")}`),
+          /issue a server certificate whose subjectAltName includes 10\.231\.0\.2/,
+        );
+      },
+    );
   }, 120_000);
 
   it("b's server certificate from a CA host a does not trust", async () => {
@@ -96,10 +107,29 @@ describe("migration.tls = required refuses a move that cannot be encrypted; auto
       "server-cert.pem",
       async (p) => {
         const key = join(scratch, "rogue-key.pem");
-        await execa("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", p, "-days", "30", "-subj", "/CN=rogue", "-addext", `subjectAltName=IP:${TOPOLOGY.b.address}`]);
+        await execa("openssl", [
+          "req",
+          "-x509",
+          "-newkey",
+          "rsa:2048",
+          "-nodes",
+          "-keyout",
+          key,
+          "-out",
+          p,
+          "-days",
+          "30",
+          "-subj",
+          "/CN=rogue",
+          "-addext",
+          `subjectAltName=IP:${TOPOLOGY.b.address}`,
+        ]);
       },
       async () => {
-        await expectRefused(/server-cert\.pem is not signed by a CA in host a's \/etc\/pki\/qemu\/ca-cert\.pem/, /issue a new server certificate from the CA that host a trusts/);
+        await expectRefused(
+          /server-cert\.pem is not signed by a CA in host a's \/etc\/pki\/qemu\/ca-cert\.pem/,
+          /issue a new server certificate from the CA that host a trusts/,
+        );
       },
     );
   }, 120_000);

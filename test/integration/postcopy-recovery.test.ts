@@ -18,7 +18,18 @@ import { connect } from "../../src/lab/lab.js";
 import { resetMigrationStreams, setLink } from "../../src/lab/netns.js";
 import { canResumePostcopy } from "../../src/libvirt/versions.js";
 import { requireLab } from "./lab-setup.js";
-import { address, cleanSlate, configFor, deploy, expectConverged, expectOnlyOn, newTerraform, stateOn, waitForState, type FaultVm } from "./support/fault-vm.js";
+import {
+  address,
+  cleanSlate,
+  configFor,
+  deploy,
+  expectConverged,
+  expectOnlyOn,
+  newTerraform,
+  stateOn,
+  waitForState,
+  type FaultVm,
+} from "./support/fault-vm.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
 
 const NAME = "pcr-1";

@@ -85,13 +85,19 @@ describe("preflight on the lab: host b cannot do post-copy (QEMU as libvirt-qemu
     console.log(`${e.message}\n${formatReport(e.report)}\n(cold, variant: ${ms} ms)`);
     expect(e.report.strategy).toBe("fail");
     expect(e.report.postcopy).toBe("no");
-    expect(check(e.report, "b", "qemu.postcopy-ram")).toMatchObject({ status: "fail", found: expect.stringContaining("Postcopy is not supported: Userfaultfd not available: Operation not permitted") });
+    expect(check(e.report, "b", "qemu.postcopy-ram")).toMatchObject({
+      status: "fail",
+      found: expect.stringContaining("Postcopy is not supported: Userfaultfd not available: Operation not permitted"),
+    });
     const k = check(e.report, "b", "kernel.userfaultfd")!;
     expect(k.status).toBe("fail");
     expect(k.found).toContain("vm.unprivileged_userfaultfd=0");
     expect(k.found).toMatch(/\/dev\/userfaultfd 0600 root:root/);
     expect(k.found).toMatch(/QEMU runs as uid \d+ \(libvirt-qemu\)/);
-    expect(check(e.report, "b", "migration.postcopy-probe")).toMatchObject({ status: "fail", found: expect.stringMatching(/prepare step.*Postcopy is not supported/) });
+    expect(check(e.report, "b", "migration.postcopy-probe")).toMatchObject({
+      status: "fail",
+      found: expect.stringMatching(/prepare step.*Postcopy is not supported/),
+    });
     expect(check(e.report, "a", "kernel.userfaultfd")?.status).toBe("pass");
     expect(e.message).toMatch(/^VM pf-lab-3 cannot move from host a to host b: /);
     // One line names the first failed check; each failed check's found/required/fix is in the detail.

@@ -103,7 +103,10 @@ describe("network interfaces through Terraform", () => {
     const consoleText = () => (existsSync(consolePath("a", WEB)) ? readFileSync(consolePath("a", WEB), "utf8") : "");
     while (!/LVNET listening/.test(consoleText()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 250));
     // Flows until the apply is over (stdin closed), so it spans the whole plan and move.
-    const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, IP, String(PORT), "240000", "stdin"], { reject: false, stdin: "pipe" });
+    const client = execa("ip", ["netns", "exec", GUEST_NET.clientNetns, "node", "-e", STREAM_CLIENT, IP, String(PORT), "240000", "stdin"], {
+      reject: false,
+      stdin: "pipe",
+    });
     await new Promise((r) => setTimeout(r, 2000));
 
     tf.writeConfig(await config([{ ...web, host: "b" }]));
@@ -119,7 +122,9 @@ describe("network interfaces through Terraform", () => {
     const stream = JSON.parse(lines[lines.length - 1]!) as StreamResult;
     const after = resourceValues(await tf.stateJson(), addr(WEB))!;
     const move = after.last_move as Record<string, unknown>;
-    process.stdout.write(`[provider-network] stream ${stream.sent} B sent, ${stream.recv} B echoed, longest gap ${stream.maxGapMs} ms; move ${String(move.mode)} ${String(move.total_ms)} ms, libvirt downtime ${String(move.downtime_ms)} ms\n`);
+    process.stdout.write(
+      `[provider-network] stream ${stream.sent} B sent, ${stream.recv} B echoed, longest gap ${stream.maxGapMs} ms; move ${String(move.mode)} ${String(move.total_ms)} ms, libvirt downtime ${String(move.downtime_ms)} ms\n`,
+    );
     expect(stream.err).toBeNull();
     expect(stream.bad).toBe(0);
     expect(stream.recv).toBe(stream.sent);
@@ -186,7 +191,10 @@ describe("network interfaces through Terraform", () => {
     expect(actionsOf(plan, addr(WEB))).toEqual(["update"]);
     await tf.run(["apply", "-input=false", "-no-color", "plan.bin"]);
     const two = resourceValues(await tf.stateJson(), addr(WEB))!.network_interface as Array<Record<string, unknown>>;
-    expect(two.map((n) => [n.network, n.bridge, n.model])).toEqual([[GUEST_NET.libvirtNetwork, null, "virtio"], [null, GUEST_NET.bridge, "e1000"]]);
+    expect(two.map((n) => [n.network, n.bridge, n.model])).toEqual([
+      [GUEST_NET.libvirtNetwork, null, "virtio"],
+      [null, GUEST_NET.bridge, "e1000"],
+    ]);
     expect(two[0]!.mac).toBe(first);
     expect(String(two[1]!.mac)).toMatch(/^52:54:00/);
     expect(await macOf("b", WEB)).toEqual([first, two[1]!.mac]);

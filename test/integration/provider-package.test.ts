@@ -62,7 +62,10 @@ describe("provider package", () => {
   it("is locked by `terraform providers lock -fs-mirror` with that same h1: hash", async () => {
     const work = join(tmp, "lock");
     mkdirSync(work, { recursive: true });
-    writeFileSync(join(work, "main.tf.json"), JSON.stringify({ terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } } }));
+    writeFileSync(
+      join(work, "main.tf.json"),
+      JSON.stringify({ terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } } }),
+    );
     const mirror = join(clones[1]!, ".mirror");
     const r = await execa("terraform", ["providers", "lock", `-fs-mirror=${mirror}`, `-platform=${PLATFORM}`], {
       cwd: work,
@@ -80,7 +83,13 @@ describe("provider package", () => {
     cpSync(join(clones[0]!, PACKAGE_REL), alone, { recursive: true });
     const p = spawn(join(alone, "terraform-provider-livevirt_v0.1.0"), [], {
       cwd: alone,
-      env: { PATH: process.env.PATH, TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE, PLUGIN_PROTOCOL_VERSIONS: "6", TF_DISABLE_PLUGIN_TLS: "1", PLUGIN_UNIX_SOCKET_DIR: alone },
+      env: {
+        PATH: process.env.PATH,
+        TF_PLUGIN_MAGIC_COOKIE: MAGIC_COOKIE_VALUE,
+        PLUGIN_PROTOCOL_VERSIONS: "6",
+        TF_DISABLE_PLUGIN_TLS: "1",
+        PLUGIN_UNIX_SOCKET_DIR: alone,
+      },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let out = "";

@@ -68,7 +68,12 @@ async function memoryReaches(h: LabHost, mib: number, maxMib: number): Promise<v
   const config = await connect(h).dumpXml(NAME, { inactive: true });
   expect(config.currentMemoryBytes).toBe(mib * MIB);
   expect(config.memoryBytes).toBe(maxMib * MIB);
-  await waitUntil(`the balloon of ${NAME} on ${h} to reach ${mib} MiB`, async () => ((await connect(h).dumpXml(NAME)).currentMemoryBytes === mib * MIB ? true : undefined), 90_000, 500);
+  await waitUntil(
+    `the balloon of ${NAME} on ${h} to reach ${mib} MiB`,
+    async () => ((await connect(h).dumpXml(NAME)).currentMemoryBytes === mib * MIB ? true : undefined),
+    90_000,
+    500,
+  );
 }
 const resizeText = (plan: PlanJson) => String(plan.resource_changes!.find((r) => r.address === ADDR)!.change.after?.resize);
 
@@ -108,8 +113,16 @@ describe("resize in place through Terraform", () => {
       // while the boot-time balloon is still inflating towards 256 MiB (MemTotal 313080 KiB was
       // seen), and then 384 MiB shows less than that (the CI flake: found, this was it).
       if (s && s.cpus === 2 && s.memKib > 256 * 1024) return s;
-      const vcpus = await connect("a").dumpXml(NAME).then((x) => x.vcpusCurrent).catch((e: Error) => e.message);
-      const tail = (existsSync(consolePath("a", NAME)) ? readFileSync(consolePath("a", NAME), "utf8") : "").trim().split("\n").filter((l) => !l.startsWith("LVHB")).slice(-3).join(" | ");
+      const vcpus = await connect("a")
+        .dumpXml(NAME)
+        .then((x) => x.vcpusCurrent)
+        .catch((e: Error) => e.message);
+      const tail = (existsSync(consolePath("a", NAME)) ? readFileSync(consolePath("a", NAME), "utf8") : "")
+        .trim()
+        .split("\n")
+        .filter((l) => !l.startsWith("LVHB"))
+        .slice(-3)
+        .join(" | ");
       throw new Error(`guest says ${s ? `cpus=${s.cpus} memtotal_kib=${s.memKib}` : "nothing"}; libvirt: ${vcpus} vCPUs; console: ${tail}`);
     });
     console.log(`RESIZE-LIVE guest MemTotal ${before.memKib} → ${after.memKib} KiB, CPUs ${before.cpus} → ${after.cpus}`);

@@ -38,7 +38,15 @@ describe("review page in headless Chromium", () => {
     writeFileSync(EXAMPLE_HTML, html);
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     page.on("request", (r) => requests.push(r.url()));
@@ -71,7 +79,10 @@ describe("review page in headless Chromium", () => {
     // Three post-copy checks decide (b cannot post-copy); the advisory recovery check fails on
     // both hosts too (libvirt 11.3.0 crashes on a resume) and does not decide anything.
     expect(await db.locator('tr.check[data-status="fail"].deciding-yes').count()).toBe(3);
-    expect(await db.locator('tr.check[data-status="fail"].deciding-no').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-check")))).toEqual(["libvirt.postcopy-recovery", "libvirt.postcopy-recovery"]);
+    expect(await db.locator('tr.check[data-status="fail"].deciding-no').evaluateAll((rows) => rows.map((r) => r.getAttribute("data-check")))).toEqual([
+      "libvirt.postcopy-recovery",
+      "libvirt.postcopy-recovery",
+    ]);
     const uffd = db.locator('tr.check[data-status="fail"][data-host="b"][data-check="kernel.userfaultfd"]');
     expect(await uffd.locator("td").first().innerText()).toBe("FAIL");
     expect(await uffd.innerText()).toContain("vm.unprivileged_userfaultfd=1");

@@ -100,6 +100,7 @@ function memberEnv(member: Member): Record<string, string> {
   };
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes (ESC [ … m) are what it removes
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 function cdktf(member: Member, args: string[]): ResultPromise<{ all: true; reject: false; extendEnv: false }> {
@@ -156,7 +157,7 @@ beforeAll(async () => {
   await requireLab();
   for (const v of VMS) for (const h of HOST_NAMES) await removeGuest(h, v.name); // an earlier failed run's leftovers
   await buildProvider("js"); // the mirror the members' LivevirtApp locks and Terraform installs from
-  let t = Date.now();
+  const t = Date.now();
   pg = await PostgresServer.start({ log: (m) => process.stdout.write(`[team-state] ${m}\n`) });
   figures.push(`PostgreSQL initdb + start: ${Date.now() - t} ms`);
   // One role owns the database: the pg backend creates its schema, table and a sequence in
@@ -220,7 +221,9 @@ describe("two team members deploy at the same moment against one pg backend", ()
       else await new Promise((r) => setTimeout(r, 100));
     }
     if (holder === undefined) {
-      const outs = await Promise.all(MEMBERS.map(async (m) => `${m} (exit ${(await deploys[m]).exitCode}):\n${strip(String((await deploys[m]).all)).slice(-3000)}`));
+      const outs = await Promise.all(
+        MEMBERS.map(async (m) => `${m} (exit ${(await deploys[m]).exitCode}):\n${strip(String((await deploys[m]).all)).slice(-3000)}`),
+      );
       throw new Error(`neither member was ever seen holding the state lock:\n${outs.join("\n")}`);
     }
     winner = holder;
@@ -235,7 +238,10 @@ describe("two team members deploy at the same moment against one pg backend", ()
     }
     try {
       const still = await pg!.query<LockRow>(ADVISORY_LOCKS, DATABASE);
-      expect(still.map((r) => r.member), "the winner still holds the lock while paused").toContain(winner);
+      expect(
+        still.map((r) => r.member),
+        "the winner still holds the lock while paused",
+      ).toContain(winner);
       const l = await deploys[loser];
       results[loser] = { exitCode: l.exitCode, out: strip(String(l.all)), ms: Date.now() - started };
     } finally {
@@ -243,7 +249,10 @@ describe("two team members deploy at the same moment against one pg backend", ()
     }
     const w = await deploys[winner];
     results[winner] = { exitCode: w.exitCode, out: strip(String(w.all)), ms: Date.now() - started };
-    figures.push(`${winner} (winner) deploy: ${results[winner].ms} ms, exit ${w.exitCode}`, `${loser} (loser) deploy: ${results[loser].ms} ms, exit ${results[loser].exitCode}`);
+    figures.push(
+      `${winner} (winner) deploy: ${results[winner].ms} ms, exit ${w.exitCode}`,
+      `${loser} (loser) deploy: ${results[loser].ms} ms, exit ${results[loser].exitCode}`,
+    );
 
     expect(results[winner].exitCode, results[winner].out.slice(-3000)).toBe(0);
     expect(results[winner].out).toContain("Apply complete! Resources: 2 added, 0 changed, 0 destroyed.");

@@ -35,7 +35,10 @@ interface Rule {
   forbid: (imported: string) => boolean;
 }
 
-const under = (...prefixes: string[]) => (p: string) => prefixes.some((x) => p === x || p.startsWith(x.endsWith("/") ? x : `${x}/`) || p === `${x}.ts`);
+const under =
+  (...prefixes: string[]) =>
+  (p: string) =>
+    prefixes.some((x) => p === x || p.startsWith(x.endsWith("/") ? x : `${x}/`) || p === `${x}.ts`);
 
 /** The rules, one per line of DESIGN.md's table. */
 export const RULES: Record<string, Rule> = {
@@ -69,7 +72,11 @@ export const RULES: Record<string, Rule> = {
 /** Every forbidden import in the tree, as "file: import" lines. */
 export function violations(rule: Rule, files = allFiles()): string[] {
   const mine = files.filter((f) => rule.files.some((d) => f.startsWith(d)) && !(rule.except ?? []).some((d) => f.startsWith(d)));
-  return mine.flatMap((f) => importsOf(f).filter(rule.forbid).map((i) => `${f}: ${i}`));
+  return mine.flatMap((f) =>
+    importsOf(f)
+      .filter(rule.forbid)
+      .map((i) => `${f}: ${i}`),
+  );
 }
 
 const allFiles = () => ["src", "provider", "modules", "stacks", "scripts", "bench"].flatMap(tsFiles);
@@ -92,7 +99,7 @@ describe("layer boundaries", () => {
       'export { b } from "../src/libvirt/virsh.js";',
       'import "../src/lab/lab.js";',
       'const m = await import("../test/unit/x.js");',
-      "// import { c } from \"../provider/commented-out.js\";",
+      '// import { c } from "../provider/commented-out.js";',
     ].join("\n");
     expect(importsOf("modules/probe.ts", text)).toEqual(["provider/x.ts", "src/libvirt/virsh.ts", "src/lab/lab.ts", "test/unit/x.ts"]);
     const files = ["modules/probe.ts"];

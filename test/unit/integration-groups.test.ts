@@ -5,7 +5,9 @@ import { describe, expect, it } from "vitest";
 import { CONCURRENT, EXCLUSIVE, STOCK } from "../../scripts/test-groups.js";
 
 const DIR = join(import.meta.dirname, "../integration");
-const onDisk = readdirSync(DIR).filter((f) => f.endsWith(".test.ts")).sort();
+const onDisk = readdirSync(DIR)
+  .filter((f) => f.endsWith(".test.ts"))
+  .sort();
 const exclusive = [...Object.keys(EXCLUSIVE), ...Object.keys(STOCK)];
 
 describe("integration groups (scripts/test-groups.ts)", () => {

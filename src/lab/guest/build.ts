@@ -44,7 +44,17 @@ const here = fileURLToPath(new URL(".", import.meta.url));
 const MEMCHECK_SRC = join(here, "memcheck.c");
 const TCPECHO_SRC = join(here, "tcpecho.c");
 /** The kernel modules a virtio NIC needs, in load order (the cloud kernel builds them as modules). */
-export const GUEST_MODULES = ["virtio_ring", "virtio", "virtio_pci_legacy_dev", "virtio_pci_modern_dev", "virtio_pci", "failover", "net_failover", "virtio_net", "virtio_balloon"] as const;
+export const GUEST_MODULES = [
+  "virtio_ring",
+  "virtio",
+  "virtio_pci_legacy_dev",
+  "virtio_pci_modern_dev",
+  "virtio_pci",
+  "failover",
+  "net_failover",
+  "virtio_net",
+  "virtio_balloon",
+] as const;
 const INIT_SRC = join(here, "init");
 
 interface Stamp {
@@ -59,7 +69,10 @@ async function run(file: string, args: readonly string[], opts: { cwd?: string }
 async function missingPackages(): Promise<string[]> {
   const r = await run("dpkg-query", ["-W", "-f=${Package} ${db:Status-Abbrev}\n", ...HOST_PACKAGES]);
   const installed = new Set(
-    r.stdout.split("\n").filter((l) => /\sii\s*$/.test(l)).map((l) => l.split(" ")[0]),
+    r.stdout
+      .split("\n")
+      .filter((l) => /\sii\s*$/.test(l))
+      .map((l) => l.split(" ")[0]),
   );
   return HOST_PACKAGES.filter((p) => !installed.has(p));
 }
@@ -117,7 +130,12 @@ async function fetchKernel(pkg: string, dest: string, modulesDest: string, work:
   await mkdir(root);
   // buffer:false — the tar stream is larger than execa's default maxBuffer (it would be cut off).
   await execa("dpkg-deb", ["--fsys-tarfile", join(work, deb)], { buffer: false }).pipe("tar", [
-    "-x", "-C", root, "--wildcards", "./boot/vmlinuz-*", ...GUEST_MODULES.map((m) => `./lib/modules/*/${m}.ko`),
+    "-x",
+    "-C",
+    root,
+    "--wildcards",
+    "./boot/vmlinuz-*",
+    ...GUEST_MODULES.map((m) => `./lib/modules/*/${m}.ko`),
   ]);
   const vmlinuz = (await readdir(join(root, "boot"))).find((f) => f.startsWith("vmlinuz-"));
   if (!vmlinuz) throw new LabError(`${deb} holds no boot/vmlinuz-*`, { value: deb });

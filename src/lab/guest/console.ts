@@ -123,8 +123,15 @@ function hex8(v: string | undefined): string | undefined {
 /** Parse console text (whole file or any later slice of it). Never throws on odd input. */
 export function parseConsole(text: string): ConsoleReport {
   const r: ConsoleReport = {
-    ready: false, readyMarks: [], heartbeats: [], errors: [], bootIds: [],
-    kernelProblems: [], fatal: [], garbled: 0, partial: "",
+    ready: false,
+    readyMarks: [],
+    heartbeats: [],
+    errors: [],
+    bootIds: [],
+    kernelProblems: [],
+    fatal: [],
+    garbled: 0,
+    partial: "",
   };
   const lines = text.split("\n");
   r.partial = lines.pop() ?? "";
@@ -191,9 +198,17 @@ export function parseConsole(text: string): ConsoleReport {
       const [uptimeS, seq, memMib, rateMibPerS, written, verified, errors, passes] = v as number[];
       seeBoot(boot);
       r.heartbeats.push({
-        boot, uptimeS: uptimeS!, seq: seq!, memMib: memMib!, rateMibPerS: rateMibPerS!,
-        written: written!, verified: verified!, errors: errors!, passes: passes!,
-        cpuPct: num(f, "cpu"), line,
+        boot,
+        uptimeS: uptimeS!,
+        seq: seq!,
+        memMib: memMib!,
+        rateMibPerS: rateMibPerS!,
+        written: written!,
+        verified: verified!,
+        errors: errors!,
+        passes: passes!,
+        cpuPct: num(f, "cpu"),
+        line,
       });
     }
   });
@@ -222,10 +237,7 @@ function reportProblems(name: string, r: ConsoleReport): string[] {
  * source console, after = destination console)? Same boot, uptime and counters advanced, no
  * memory errors, no kernel problems. Give reports for the full check, heartbeats for the core one.
  */
-export function checkContinuity(
-  before: ConsoleReport | Heartbeat,
-  after: ConsoleReport | Heartbeat,
-): Continuity {
+export function checkContinuity(before: ConsoleReport | Heartbeat, after: ConsoleReport | Heartbeat): Continuity {
   const problems: string[] = [];
   const b = isReport(before) ? lastHeartbeat(before) : before;
   const a = isReport(after) ? lastHeartbeat(after) : after;
@@ -247,7 +259,10 @@ export function checkContinuity(
         problems.push(`memcheck stopped writing: written stayed ${a.written}`);
       }
     }
-    for (const [n, h] of [["before", b], ["after", a]] as const) {
+    for (const [n, h] of [
+      ["before", b],
+      ["after", a],
+    ] as const) {
       if (h.errors !== 0) problems.push(`${n}: memcheck counted ${h.errors} bad page(s)`);
     }
   }

@@ -22,24 +22,11 @@ function hex8(n: number): string {
   return n.toString(16).padStart(8, "0");
 }
 
-function record(
-  ino: number,
-  name: string,
-  mode: number,
-  data: Uint8Array,
-  nlink: number,
-  rdev: [number, number] = [0, 0],
-): Buffer {
+function record(ino: number, name: string, mode: number, data: Uint8Array, nlink: number, rdev: [number, number] = [0, 0]): Buffer {
   const nameBytes = Buffer.from(name + "\0", "utf8");
   const fields = [ino, mode, 0, 0, nlink, 0, data.length, 0, 0, rdev[0], rdev[1], nameBytes.length, 0];
   const header = Buffer.from("070701" + fields.map(hex8).join(""), "ascii");
-  return Buffer.concat([
-    header,
-    nameBytes,
-    Buffer.alloc(pad4(header.length + nameBytes.length)),
-    data,
-    Buffer.alloc(pad4(data.length)),
-  ]);
+  return Buffer.concat([header, nameBytes, Buffer.alloc(pad4(header.length + nameBytes.length)), data, Buffer.alloc(pad4(data.length))]);
 }
 
 /** Serialise entries (paths relative, no leading "/") into an uncompressed newc archive. */

@@ -40,10 +40,26 @@ export interface QemuGuest {
 
 export async function bootQemuGuest(o: QemuGuestOptions): Promise<QemuGuest> {
   const args = [
-    "-accel", "tcg", "-m", String(o.ramMib), "-nographic", "-nodefaults", "-nic", "none",
-    "-serial", `file:${o.consolePath}`, "-monitor", "none",
-    "-qmp", `unix:${o.qmpPath},server=on,wait=off`,
-    "-kernel", o.kernel, "-initrd", o.initrd, "-append", o.cmdline,
+    "-accel",
+    "tcg",
+    "-m",
+    String(o.ramMib),
+    "-nographic",
+    "-nodefaults",
+    "-nic",
+    "none",
+    "-serial",
+    `file:${o.consolePath}`,
+    "-monitor",
+    "none",
+    "-qmp",
+    `unix:${o.qmpPath},server=on,wait=off`,
+    "-kernel",
+    o.kernel,
+    "-initrd",
+    o.initrd,
+    "-append",
+    o.cmdline,
   ];
   if (o.noReboot ?? true) args.push("-no-reboot");
   // A console left from an earlier run would be parsed as this boot until QEMU truncates it.

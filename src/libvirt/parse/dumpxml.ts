@@ -129,10 +129,12 @@ export function parseDomainXml(xml: string): DomainXmlInfo {
     serials: list(devices?.["serial"]).map(chardev),
     devices: Object.entries(devices ?? {})
       .filter(([tag]) => !tag.startsWith("@_") && tag !== "#text")
-      .flatMap(([tag, v]) => list(v).map((n) => {
-        const kind = attr(n, "type") ?? attr(n, "model") ?? attr(child(n, "model"), "type");
-        return kind ? `${tag} ${kind}` : tag;
-      })),
+      .flatMap(([tag, v]) =>
+        list(v).map((n) => {
+          const kind = attr(n, "type") ?? attr(n, "model") ?? attr(child(n, "model"), "type");
+          return kind ? `${tag} ${kind}` : tag;
+        }),
+      ),
     consoles: list(devices?.["console"]).map(chardev),
     interfaces: list(devices?.["interface"]).map((n) => {
       const source = child(n, "source");

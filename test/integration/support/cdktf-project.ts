@@ -20,6 +20,7 @@ export function userEnv(extra: Record<string, string> = {}): Record<string, stri
   return { ...env, CHECKPOINT_DISABLE: "1", DISABLE_VERSION_CHECK: "true", CDKTF_DISABLE_PLUGIN_CACHE_ENV: "true", ...extra };
 }
 
+// eslint-disable-next-line no-control-regex -- ANSI colour codes (ESC [ … m) are what it removes
 const strip = (s: string) => s.replace(/\x1b\[[0-9;]*[A-Za-z]/g, "");
 
 export interface RunResult {

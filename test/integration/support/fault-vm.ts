@@ -57,7 +57,13 @@ export async function stateOn(h: Host, name: string): Promise<DomainState | null
 }
 
 /** Polls until `pred` holds for the domain's state on `h` (a fault's trigger point, not a timing assertion). */
-export async function waitForState(h: Host, name: string, pred: (s: DomainState | null) => boolean, what: string, timeoutMs = 120_000): Promise<DomainState | null> {
+export async function waitForState(
+  h: Host,
+  name: string,
+  pred: (s: DomainState | null) => boolean,
+  what: string,
+  timeoutMs = 120_000,
+): Promise<DomainState | null> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const s = await stateOn(h, name);

@@ -69,10 +69,15 @@ export function precopyRunning(h: Host, name: string): Promise<DomJobInfo> {
 
 /** Resolves once the source says "paused (post-copy)": the switch has happened. */
 export function postcopyRunning(h: Host, name: string): Promise<DomainState> {
-  return waitUntil(`the post-copy switch of ${name} on ${h}`, async () => {
-    const s = await stateOn(h, name);
-    return s !== "absent" && s.reason === "post-copy" ? s : undefined;
-  }, 180_000, 100);
+  return waitUntil(
+    `the post-copy switch of ${name} on ${h}`,
+    async () => {
+      const s = await stateOn(h, name);
+      return s !== "absent" && s.reason === "post-copy" ? s : undefined;
+    },
+    180_000,
+    100,
+  );
 }
 
 /**
@@ -113,7 +118,9 @@ export function providerLog(tf: TerraformDir, file: string): string {
  */
 export async function cleanDomain(name: string): Promise<void> {
   for (const h of ["a", "b"] as const) {
-    await connect(h).domJobAbort(name).catch(() => undefined);
+    await connect(h)
+      .domJobAbort(name)
+      .catch(() => undefined);
     await removeGuest(h, name);
     rmSync(consolePath(h, name), { force: true });
   }

@@ -38,9 +38,24 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
     // What libvirt would refuse at create (or corrupt at run time), refused at plan too.
     ["two disks on one device", { disk: [{ path: "/a.img" }, { path: "/b.img", target: "vda" }] }, "disk.1.target", /give each disk its own target/],
     ["one image attached twice", { disk: [{ path: "/a.img" }, { path: "/a.img", target: "vdc" }] }, "disk.1.path", /attach each image once: remove disk\.1/],
-    ["an interface on a network and a bridge", { network_interface: [{ network: "default", bridge: "br0" }] }, "network_interface.0.bridge", /network_interface\.0\.network/],
+    [
+      "an interface on a network and a bridge",
+      { network_interface: [{ network: "default", bridge: "br0" }] },
+      "network_interface.0.bridge",
+      /network_interface\.0\.network/,
+    ],
     ["a multicast MAC", { network_interface: [{ network: "default", mac: "01:00:5e:00:00:01" }] }, "network_interface.0.mac", /unicast address like/],
-    ["one MAC on two interfaces", { network_interface: [{ network: "default", mac: "52:54:00:00:00:01" }, { bridge: "br0", mac: "52:54:00:00:00:01" }] }, "network_interface.1.mac", /give each interface its own address/],
+    [
+      "one MAC on two interfaces",
+      {
+        network_interface: [
+          { network: "default", mac: "52:54:00:00:00:01" },
+          { bridge: "br0", mac: "52:54:00:00:00:01" },
+        ],
+      },
+      "network_interface.1.mac",
+      /give each interface its own address/,
+    ],
     ["an unknown NIC model", { network_interface: [{ network: "default", model: "ne2k" }] }, "network_interface.0.model", /virtio, e1000, e1000e, rtl8139/],
     ["host-passthrough on an emulated VM", { domain_type: "qemu", cpu: "host-passthrough" }, "cpu", /set domain_type = "kvm", or cpu = "host-model"/],
     ["max_memory_mib below memory_mib", { memory_mib: 1024, max_memory_mib: 512 }, "max_memory_mib", /set max_memory_mib to at least 1024/],
@@ -81,7 +96,12 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
 
 describe("livevirt_vm: the move rules are checked at plan, not at the first move", () => {
   it.each([
-    ["postcopy_bandwidth_mib with precopy", { mode: "precopy", postcopy_bandwidth_mib: 100 }, "migration.postcopy_bandwidth_mib", /set migration\.mode = "postcopy"/],
+    [
+      "postcopy_bandwidth_mib with precopy",
+      { mode: "precopy", postcopy_bandwidth_mib: 100 },
+      "migration.postcopy_bandwidth_mib",
+      /set migration\.mode = "postcopy"/,
+    ],
     ["max_downtime_ms 10^9", { max_downtime_ms: 1e9 }, "migration.max_downtime_ms", /between 1 and 60000 ms/],
     ["bandwidth_mib 10^12", { bandwidth_mib: 1e12 }, "migration.bandwidth_mib", /between 1 and 1000000 MiB\/s/],
     ["timeout_s of a year", { timeout_s: 365 * 24 * 3600 }, "migration.timeout_s", /between 1 and 604800/],
@@ -100,7 +120,9 @@ describe("livevirt_vm: the move rules are checked at plan, not at the first move
   });
 
   it("valid blocks and unknown values pass", () => {
-    expect(fields({ migration: { mode: "postcopy", switch: "stall", bandwidth_mib: 100, postcopy_bandwidth_mib: 50, max_downtime_ms: 500, timeout_s: 600 } })).toEqual([]);
+    expect(
+      fields({ migration: { mode: "postcopy", switch: "stall", bandwidth_mib: 100, postcopy_bandwidth_mib: 50, max_downtime_ms: 500, timeout_s: 600 } }),
+    ).toEqual([]);
     expect(fields({ migration: { mode: "precopy", bandwidth_mib: 100 } })).toEqual([]);
     expect(fields({ migration: { mode: "precopy", postcopy_bandwidth_mib: Unknown } })).toEqual([]);
   });

@@ -54,8 +54,13 @@ describe("interruption", () => {
 describe("consoleEvents", () => {
   // A real lab console (captured boot at 8 MiB/s), stamped as if each line arrived 10 ms apart,
   // plus the end of a heartbeat cut by a read boundary (never trusted).
-  const real = readFileSync(join(import.meta.dirname, "../lab/guest/fixtures/boot-rate8.txt"), "utf8").split("\n").slice(0, 8);
-  const lines: TimedLine[] = [...real.map((text, i) => ({ host: "b", at: i * 10, text: text.replace(/\r/g, "") })), { host: "b", at: 999, text: "LVHB boot=f76820cd up=9.6 seq=7 mem=64 rate=8 wri" }];
+  const real = readFileSync(join(import.meta.dirname, "../lab/guest/fixtures/boot-rate8.txt"), "utf8")
+    .split("\n")
+    .slice(0, 8);
+  const lines: TimedLine[] = [
+    ...real.map((text, i) => ({ host: "b", at: i * 10, text: text.replace(/\r/g, "") })),
+    { host: "b", at: 999, text: "LVHB boot=f76820cd up=9.6 seq=7 mem=64 rate=8 wri" },
+  ];
 
   it("classifies init, ready and heartbeats through the console parser, skipping garbled ones", () => {
     const ev = consoleEvents(lines);
@@ -72,7 +77,14 @@ describe("consoleEvents", () => {
 });
 
 describe("barPlot", () => {
-  const svg = barPlot(["move", "recreate <x>"], [{ label: "round 1", values: [0.3, 6.1] }, { label: "round 2", values: [null, 5.8] }], { title: "t", xLabel: "round", yLabel: "s", valueDigits: 2 });
+  const svg = barPlot(
+    ["move", "recreate <x>"],
+    [
+      { label: "round 1", values: [0.3, 6.1] },
+      { label: "round 2", values: [null, 5.8] },
+    ],
+    { title: "t", xLabel: "round", yLabel: "s", valueDigits: 2 },
+  );
   const root = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: "" }).parse(svg).svg as Record<string, unknown>;
   const rects = (root.rect as { x: string; y: string; width: string; height: string; fill: string }[]).filter((r) => r.fill !== "white");
 

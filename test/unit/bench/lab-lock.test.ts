@@ -18,10 +18,14 @@ const free = async () => (await execa("flock", ["-n", lock, "true"], { reject: f
 describe("withLabLock", () => {
   it("holds the flock(1) lock exactly while the chunk runs", async () => {
     let inside: boolean | undefined;
-    const r = await withLabLock("t", async () => {
-      inside = await free();
-      return 42;
-    }, lock);
+    const r = await withLabLock(
+      "t",
+      async () => {
+        inside = await free();
+        return 42;
+      },
+      lock,
+    );
     expect(r).toBe(42);
     expect(inside).toBe(false);
     expect(await free()).toBe(true);
@@ -39,7 +43,15 @@ describe("withLabLock", () => {
     const first = log[0]!.split(" ")[0]!;
     const second = first === "1" ? "2" : "1";
     expect(log).toEqual([`${first} in`, `${first} out`, `${second} in`, `${second} out`]);
-    await expect(withLabLock("3", async () => { throw new Error("boom"); }, lock)).rejects.toThrow("boom");
+    await expect(
+      withLabLock(
+        "3",
+        async () => {
+          throw new Error("boom");
+        },
+        lock,
+      ),
+    ).rejects.toThrow("boom");
     expect(await free()).toBe(true);
   });
 });

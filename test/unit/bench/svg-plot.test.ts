@@ -9,8 +9,22 @@ const asArray = <T>(x: T | T[] | undefined): T[] => (x === undefined ? [] : Arra
 
 describe("linePlot", () => {
   const series = [
-    { name: "pre-copy <only> & co", points: [{ x: 0, y: 17 }, { x: 8, y: 30 }, { x: 40, y: 160 }] },
-    { name: "livevirt", points: [{ x: 40, y: 20 }, { x: 0, y: 17.5 }, { x: 20, y: NaN }] },
+    {
+      name: "pre-copy <only> & co",
+      points: [
+        { x: 0, y: 17 },
+        { x: 8, y: 30 },
+        { x: 40, y: 160 },
+      ],
+    },
+    {
+      name: "livevirt",
+      points: [
+        { x: 40, y: 20 },
+        { x: 0, y: 17.5 },
+        { x: 20, y: NaN },
+      ],
+    },
   ];
   const svg = linePlot(series, { title: "t < u", xLabel: "dirty MiB/s", yLabel: "s" });
 
@@ -52,7 +66,11 @@ describe("helpers", () => {
   it("median and least squares", () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 2, 3])).toBe(2.5);
-    const f = leastSquares([{ x: 10, y: 2 }, { x: 50, y: 6 }, { x: 200, y: 21 }]);
+    const f = leastSquares([
+      { x: 10, y: 2 },
+      { x: 50, y: 6 },
+      { x: 200, y: 21 },
+    ]);
     expect(f.slope).toBeCloseTo(0.1);
     expect(f.intercept).toBeCloseTo(1);
   });
@@ -63,7 +81,18 @@ describe("helpers", () => {
 
 describe("plots that do not mislead", () => {
   it("a point that is not a measurement (an aborted move at its timeout) is an open square with its label; the note says what it means", () => {
-    const svg = linePlot([{ name: "pre-copy only", points: [{ x: 0, y: 20 }, { x: 40, y: 160, open: true, label: "timeout" }] }], { title: "t", xLabel: "x", yLabel: "y", note: "open square: did not complete" });
+    const svg = linePlot(
+      [
+        {
+          name: "pre-copy only",
+          points: [
+            { x: 0, y: 20 },
+            { x: 40, y: 160, open: true, label: "timeout" },
+          ],
+        },
+      ],
+      { title: "t", xLabel: "x", yLabel: "y", note: "open square: did not complete" },
+    );
     expect(XMLValidator.validate(svg)).toBe(true);
     expect(svg.match(/<rect class="open"/g)).toHaveLength(1);
     expect(svg.match(/<circle /g)).toHaveLength(1);

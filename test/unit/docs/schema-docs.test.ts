@@ -106,7 +106,11 @@ function checkTopLevel(page: string, block: Block) {
   const { items, nestedHeadings } = schemaSection(doc(page));
   const top = items.filter((i) => !i.section.startsWith("Nested Schema for"));
   const blocks = block.blocks ?? {};
-  expectSameNames(`${page} top level`, top.map((i) => i.name), [...Object.keys(block.attributes), ...Object.keys(blocks)]);
+  expectSameNames(
+    `${page} top level`,
+    top.map((i) => i.name),
+    [...Object.keys(block.attributes), ...Object.keys(blocks)],
+  );
   for (const item of top) {
     const attr = block.attributes[item.name];
     if (attr) {
@@ -125,7 +129,11 @@ function checkNested(page: string, items: DocItem[], nestedHeadings: string[], b
   expectSameNames(`${page} nested schemas`, nestedHeadings, Object.keys(blocks));
   for (const [name, nb] of Object.entries(blocks)) {
     const fields = items.filter((i) => i.section === `Nested Schema for \`${name}\``);
-    expectSameNames(`${page} ${name}`, fields.map((f) => f.name), Object.keys(nb.block.attributes));
+    expectSameNames(
+      `${page} ${name}`,
+      fields.map((f) => f.name),
+      Object.keys(nb.block.attributes),
+    );
     for (const f of fields) expectNestedNote(`${page} ${name}.${f.name}`, f.note, nb.block.attributes[f.name]!);
   }
 }
@@ -149,7 +157,11 @@ describe("provider docs match the provider's schemas", () => {
 
   it("docs/index.md documents the provider configuration: every host block field, and no other", () => {
     const { items, nestedHeadings } = schemaSection(doc("index.md"));
-    expectSameNames("index.md top level", items.filter((i) => !i.section.startsWith("Nested Schema for")).map((i) => i.name), Object.keys(providerSchema.block.attributes));
+    expectSameNames(
+      "index.md top level",
+      items.filter((i) => !i.section.startsWith("Nested Schema for")).map((i) => i.name),
+      Object.keys(providerSchema.block.attributes),
+    );
     checkNested("index.md", items, nestedHeadings, providerSchema.block);
   });
 });

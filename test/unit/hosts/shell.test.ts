@@ -49,13 +49,24 @@ describe("quoting for a remote shell", () => {
   });
 
   it("no shell, missing command, ssh failure and timeout are 'unavailable' with a reason", async () => {
-    expect(await runOnHost({ name: "u", uri: "x" }, ["true"])).toMatchObject({ kind: "unavailable", reason: expect.stringMatching(/no shell configured for host u/) });
-    expect(await runOnHost({ name: "l", uri: "x", shell: [] }, ["livevirt-no-such-cmd"])).toMatchObject({ kind: "unavailable", reason: expect.stringMatching(/not available on host l/) });
-    expect(await runOnHost({ name: "r", uri: "x", shell: [fakeSsh, "h"] }, ["sh", "-c", "echo 'ssh: connect to host h port 22: Connection refused' >&2; exit 255"])).toMatchObject({
+    expect(await runOnHost({ name: "u", uri: "x" }, ["true"])).toMatchObject({
+      kind: "unavailable",
+      reason: expect.stringMatching(/no shell configured for host u/),
+    });
+    expect(await runOnHost({ name: "l", uri: "x", shell: [] }, ["livevirt-no-such-cmd"])).toMatchObject({
+      kind: "unavailable",
+      reason: expect.stringMatching(/not available on host l/),
+    });
+    expect(
+      await runOnHost({ name: "r", uri: "x", shell: [fakeSsh, "h"] }, ["sh", "-c", "echo 'ssh: connect to host h port 22: Connection refused' >&2; exit 255"]),
+    ).toMatchObject({
       kind: "unavailable",
       reason: expect.stringMatching(/ssh to host r failed: .*Connection refused/),
     });
-    expect(await runOnHost({ name: "l", uri: "x", shell: [] }, ["sleep", "5"], { timeoutMs: 200 })).toMatchObject({ kind: "unavailable", reason: expect.stringMatching(/timed out/) });
+    expect(await runOnHost({ name: "l", uri: "x", shell: [] }, ["sleep", "5"], { timeoutMs: 200 })).toMatchObject({
+      kind: "unavailable",
+      reason: expect.stringMatching(/timed out/),
+    });
     expect(await runOnHost({ name: "l", uri: "x", shell: ["/nonexistent/prefix"] }, ["true"])).toMatchObject({ kind: "unavailable" });
   });
 });

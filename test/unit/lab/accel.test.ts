@@ -1,7 +1,10 @@
 import { describe, expect, it } from "vitest";
 import { detectAccel } from "../../../src/lab/accel.js";
 
-const fs = (...present: string[]) => (p: string) => present.includes(p);
+const fs =
+  (...present: string[]) =>
+  (p: string) =>
+    present.includes(p);
 
 describe("detectAccel", () => {
   it.each([

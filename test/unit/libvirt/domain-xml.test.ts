@@ -119,7 +119,13 @@ describe("validation names field, value and fix", () => {
     expect(invalid({ ...base, disks: [{ path: "x.qcow2", format: "qcow2", target: "vda" }] }).detail.field).toBe("disks.0.path");
     expect(invalid({ ...base, disks: [{ path: "/x", format: "vmdk" as "raw", target: "vda" }] }).detail.field).toBe("disks.0.format");
     expect(invalid({ ...base, disks: [{ path: "/x", format: "raw", target: "xda" }] }).detail.field).toBe("disks.0.target");
-    const dup = invalid({ ...base, disks: [{ path: "/x", format: "raw", target: "vda" }, { path: "/y", format: "raw", target: "vda" }] });
+    const dup = invalid({
+      ...base,
+      disks: [
+        { path: "/x", format: "raw", target: "vda" },
+        { path: "/y", format: "raw", target: "vda" },
+      ],
+    });
     expect(dup.detail.field).toBe("disks.1.target");
   });
 

@@ -9,7 +9,10 @@ const URI_A = "qemu+unix:///system?socket=/var/lib/twohost/a/run/libvirt-sock";
 
 describe("virshFailure: libvirt's error lines → typed errors", () => {
   it("'failed to get domain' (captured, 11.3) → DomainNotFoundError", () => {
-    const stderr = raw(V11, "domjobinfo-src-completed.txt").split("\n").filter((l) => l.startsWith("error:")).join("\n");
+    const stderr = raw(V11, "domjobinfo-src-completed.txt")
+      .split("\n")
+      .filter((l) => l.startsWith("error:"))
+      .join("\n");
     const e = virshFailure(URI_A, ["domjobinfo", "--domain", "probe", "--completed"], { stdout: "", stderr, exitCode: 1 });
     expect(e).toBeInstanceOf(DomainNotFoundError);
     expect(e.message).toBe(`virsh domjobinfo on ${URI_A} failed: failed to get domain 'probe'`);

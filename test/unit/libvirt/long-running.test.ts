@@ -103,7 +103,14 @@ describe("events()", () => {
       if (ev.type === "job-completed") break;
     }
     expect(seen.map((e) => e.type)).toEqual([
-      "migration-iteration", "migration-iteration", "lifecycle", "migration-iteration", "lifecycle", "lifecycle", "lifecycle", "job-completed",
+      "migration-iteration",
+      "migration-iteration",
+      "lifecycle",
+      "migration-iteration",
+      "lifecycle",
+      "lifecycle",
+      "lifecycle",
+      "job-completed",
     ]);
     const last = seen[7]!;
     expect(last.type === "job-completed" && last.stats.postcopyRequests).toBe(113);

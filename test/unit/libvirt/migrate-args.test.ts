@@ -23,7 +23,17 @@ describe("buildMigrateArgs", () => {
 
   it("builds the lab's post-copy move (as in the captured command)", () => {
     expect(buildMigrateArgs("probe", DEST, { postcopy: true, postcopyAfterPrecopy: true, bandwidth: 25, verbose: true })).toEqual([
-      "migrate", "--live", "--verbose", "--postcopy", "--postcopy-after-precopy", "--bandwidth", "25", "--domain", "probe", "--desturi", DEST,
+      "migrate",
+      "--live",
+      "--verbose",
+      "--postcopy",
+      "--postcopy-after-precopy",
+      "--bandwidth",
+      "25",
+      "--domain",
+      "probe",
+      "--desturi",
+      DEST,
     ]);
   });
 
@@ -41,9 +51,27 @@ describe("buildMigrateArgs", () => {
       migrateUri: "tcp://10.213.7.2",
     });
     expect(a).toEqual([
-      "migrate", "--live", "--p2p", "--persistent", "--undefinesource", "--copy-storage-all", "--postcopy", "--postcopy-resume",
-      "--bandwidth", "50", "--postcopy-bandwidth", "100", "--timeout", "30", "--timeout-postcopy", "--migrateuri", "tcp://10.213.7.2",
-      "--domain", "web-1", "--desturi", DEST,
+      "migrate",
+      "--live",
+      "--p2p",
+      "--persistent",
+      "--undefinesource",
+      "--copy-storage-all",
+      "--postcopy",
+      "--postcopy-resume",
+      "--bandwidth",
+      "50",
+      "--postcopy-bandwidth",
+      "100",
+      "--timeout",
+      "30",
+      "--timeout-postcopy",
+      "--migrateuri",
+      "tcp://10.213.7.2",
+      "--domain",
+      "web-1",
+      "--desturi",
+      DEST,
     ]);
     expect(buildMigrateArgs("x", DEST, { live: false })).not.toContain("--live");
     expect(buildMigrateArgs("x", DEST, { timeout: { seconds: 5, action: "suspend" } })).toContain("--timeout-suspend");
@@ -56,8 +84,18 @@ describe("buildMigrateArgs", () => {
 
   it("every flag it emits exists in both captured virsh versions", () => {
     const all = requiredMigrateFlags({
-      p2p: true, persistent: true, undefineSource: true, copyStorageAll: true, verbose: true, postcopy: true, postcopyAfterPrecopy: true,
-      postcopyResume: true, bandwidth: 1, postcopyBandwidth: 1, timeout: { seconds: 1, action: "postcopy" }, migrateUri: "tcp://h",
+      p2p: true,
+      persistent: true,
+      undefineSource: true,
+      copyStorageAll: true,
+      verbose: true,
+      postcopy: true,
+      postcopyAfterPrecopy: true,
+      postcopyResume: true,
+      bandwidth: 1,
+      postcopyBandwidth: 1,
+      timeout: { seconds: 1, action: "postcopy" },
+      migrateUri: "tcp://h",
     });
     for (const v of [V9, V11]) {
       const help = parseMigrateHelp(sample(v, "virsh-migrate-help.txt"));

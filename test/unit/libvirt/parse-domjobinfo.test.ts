@@ -72,7 +72,9 @@ describe("parseDomJobInfo (human form)", () => {
   });
 
   it("reads Failed jobs with their error message", () => {
-    const j = parseDomJobInfo("Job type:         Failed      \nOperation:        Outgoing migration\nError message:    operation aborted: job 'migration out' canceled by client\n");
+    const j = parseDomJobInfo(
+      "Job type:         Failed      \nOperation:        Outgoing migration\nError message:    operation aborted: job 'migration out' canceled by client\n",
+    );
     expect(j.type).toBe("Failed");
     expect(j.errorMessage).toMatch(/canceled by client/);
   });

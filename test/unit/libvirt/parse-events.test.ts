@@ -3,9 +3,7 @@ import { EventLineAssembler, parseEventLines, type VirshEvent } from "../../../s
 import { raw, V11, V9 } from "./fixtures.js";
 
 const summary = (evs: VirshEvent[]) =>
-  evs.map((e) =>
-    e.type === "lifecycle" ? `${e.event} ${e.detail}` : e.type === "migration-iteration" ? `iteration ${e.iteration}` : e.type,
-  );
+  evs.map((e) => (e.type === "lifecycle" ? `${e.event} ${e.detail}` : e.type === "migration-iteration" ? `iteration ${e.iteration}` : e.type));
 
 describe("parseEventLines", () => {
   it("reads a switched post-copy move on the source (11.3)", () => {
@@ -42,11 +40,7 @@ describe("parseEventLines", () => {
       "Resumed Post-copy",
       "Resumed Migrated",
     ]);
-    expect(summary(parseEventLines(raw(V9, "events-postcopy-destination.txt")))).toEqual([
-      "Started Migrated",
-      "Resumed Post-copy",
-      "Resumed Migrated",
-    ]);
+    expect(summary(parseEventLines(raw(V9, "events-postcopy-destination.txt")))).toEqual(["Started Migrated", "Resumed Post-copy", "Resumed Migrated"]);
   });
 
   it("reads 9.0 source logs (p2p --postcopy-after-precopy and client-managed)", () => {

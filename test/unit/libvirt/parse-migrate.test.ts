@@ -10,7 +10,20 @@ describe("parseMigrateHelp", () => {
     const v9 = parseMigrateHelp(sample(V9, "virsh-migrate-help.txt"));
     const v11 = parseMigrateHelp(sample(V11, "virsh-migrate-help.txt"));
     for (const h of [v9, v11]) {
-      for (const f of ["live", "p2p", "tunnelled", "postcopy", "postcopy-after-precopy", "postcopy-resume", "postcopy-bandwidth", "timeout-postcopy", "copy-storage-all", "migrateuri", "undefinesource", "persistent"]) {
+      for (const f of [
+        "live",
+        "p2p",
+        "tunnelled",
+        "postcopy",
+        "postcopy-after-precopy",
+        "postcopy-resume",
+        "postcopy-bandwidth",
+        "timeout-postcopy",
+        "copy-storage-all",
+        "migrateuri",
+        "undefinesource",
+        "persistent",
+      ]) {
         expect(h.options.has(f), f).toBe(true);
       }
       expect(h.valueKinds.get("bandwidth")).toBe("number");
@@ -61,7 +74,9 @@ describe("classifyMigrateError (captured messages)", () => {
 
   it("domain missing on the source, connection failures, unknown", () => {
     expect(classifyMigrateError(libvirtMessages(raw(V11, "domjobinfo-src-completed.txt"))).kind).toBe("domain-not-found");
-    expect(classifyMigrateError(["failed to connect to the hypervisor", "unable to connect to server at '10.213.7.2:16509': Connection refused"]).kind).toBe("connection-failed");
+    expect(classifyMigrateError(["failed to connect to the hypervisor", "unable to connect to server at '10.213.7.2:16509': Connection refused"]).kind).toBe(
+      "connection-failed",
+    );
     expect(classifyMigrateError("something new").kind).toBe("unknown");
   });
 });

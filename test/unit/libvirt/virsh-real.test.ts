@@ -95,7 +95,15 @@ describe("runVirsh / Connection on test:///default", () => {
 
 describe("libvirt itself reads our XML as meant (not fooled by hostile strings)", () => {
   it("name and cmdline come back exact from libvirt's parser; no injected devices", async () => {
-    const xml = renderDomainXml({ name: HOSTILE, uuid: "9d2e73aa-e829-4260-868c-80852db936d7", memoryMib: 64, vcpus: 1, type: "qemu", kernel: "/k", cmdline: HOSTILE_CMDLINE });
+    const xml = renderDomainXml({
+      name: HOSTILE,
+      uuid: "9d2e73aa-e829-4260-868c-80852db936d7",
+      memoryMib: 64,
+      vcpus: 1,
+      type: "qemu",
+      kernel: "/k",
+      cmdline: HOSTILE_CMDLINE,
+    });
     // A test-driver node file: libvirt loads the domain with its own XML parser.
     const node = join(tmp, "node.xml");
     writeFileSync(node, `<node>\n${xml}\n</node>\n`);

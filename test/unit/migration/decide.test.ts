@@ -2,7 +2,16 @@ import { describe, expect, it } from "vitest";
 import { AUTO_TUNING, decide, type DecideContext, type Decision } from "../../../src/migration/decide.js";
 import { validateSettings, type MigrationSettings } from "../../../src/migration/policy.js";
 import { MIB, type JobSample } from "../../../src/migration/progress.js";
-import { modelPrecopy, notConverging, precopyRunning, qemu10, qemu10DirtyRate, qemu10Precopy, type ModelOptions, type RecordedRate } from "./fixtures/samples.js";
+import {
+  modelPrecopy,
+  notConverging,
+  precopyRunning,
+  qemu10,
+  qemu10DirtyRate,
+  qemu10Precopy,
+  type ModelOptions,
+  type RecordedRate,
+} from "./fixtures/samples.js";
 
 const RAM = 512 * MIB;
 
@@ -45,7 +54,13 @@ describe("decide() on recorded QEMU 7.2 samples: pre-copy not converging (10 MiB
   it.each<[string, Partial<MigrationSettings>, number, string, RegExp]>([
     ["auto", {}, 1, "continue", /measuring transfer rate/],
     ["auto", {}, 2, "continue", /first pass: QEMU reports the dirty rate only when the pass ends/],
-    ["auto", {}, 3, "switch", /dirty rate 6\.4 MiB\/s vs bandwidth 10\.0 MiB\/s after the first pass: pre-copy not about to finish \(~9\.0 s more to re-send what is left, > 3\.9 s; ~9\.0 s in all vs ~3\.2 s in post-copy\); switching to post-copy after 30\.1 s/],
+    [
+      "auto",
+      {},
+      3,
+      "switch",
+      /dirty rate 6\.4 MiB\/s vs bandwidth 10\.0 MiB\/s after the first pass: pre-copy not about to finish \(~9\.0 s more to re-send what is left, > 3\.9 s; ~9\.0 s in all vs ~3\.2 s in post-copy\); switching to post-copy after 30\.1 s/,
+    ],
     ["auto", {}, 4, "switch", /dirty rate 10\.0 MiB\/s is 99 % of bandwidth 10\.0 MiB\/s: pre-copy cannot converge; switching to post-copy after 40\.1 s/],
     ["first-pass", { switch: "first-pass" }, 2, "continue", /waiting for the first pass/],
     ["first-pass", { switch: "first-pass" }, 3, "switch", /first pass done \(iteration 2\)/],
@@ -89,9 +104,7 @@ describe("auto on a hot guest (model of the lab: 300 MiB to send at 25 MiB/s, 12
     const a = firstAction(hot, {}, { dirtyRateHintBytesPerS: 60 * MIB });
     expect(a?.action).toBe("switch");
     expect(a?.atMs).toBe(1500);
-    expect(a?.reason).toBe(
-      "dirty rate 60.0 MiB/s ≥ bandwidth 25.0 MiB/s: pre-copy cannot converge; switching to post-copy after 1.5 s",
-    );
+    expect(a?.reason).toBe("dirty rate 60.0 MiB/s ≥ bandwidth 25.0 MiB/s: pre-copy cannot converge; switching to post-copy after 1.5 s");
   });
   it("without one waits for the end of the first pass, exactly like first-pass (never later)", () => {
     const auto = firstAction(hot, {});
@@ -115,7 +128,9 @@ describe("auto on a hot guest (model of the lab: 300 MiB to send at 25 MiB/s, 12
   it("a dirty rate under the cannot-converge margin: the cost model switches in pass 1 (virsh would re-send ~190 MiB after it)", () => {
     const a = firstAction(model({ dirtyMiB: 16 }), {}, { dirtyRateHintBytesPerS: 16 * MIB });
     expect(a?.atMs).toBe(1500);
-    expect(a?.reason).toMatch(/^dirty rate 16\.0 MiB\/s vs bandwidth 25\.0 MiB\/s: pre-copy not about to finish \(~21\.3 s more after this pass \(~192 MiB dirtied by its end\), > 3\.3 s; ~31\.8 s in all vs ~11\.5 s in post-copy\); switching to post-copy after 1\.5 s$/);
+    expect(a?.reason).toMatch(
+      /^dirty rate 16\.0 MiB\/s vs bandwidth 25\.0 MiB\/s: pre-copy not about to finish \(~21\.3 s more after this pass \(~192 MiB dirtied by its end\), > 3\.3 s; ~31\.8 s in all vs ~11\.5 s in post-copy\); switching to post-copy after 1\.5 s$/,
+    );
   });
 });
 
@@ -128,8 +143,7 @@ function firstActionRecorded(rate: RecordedRate, hintMiB: number | undefined, se
   const rec = qemu10Precopy(rate);
   for (let n = 1; n <= rec.length; n++) {
     const t = rec[n - 1]!.timeElapsedMs!;
-    const hint: Partial<DecideContext> =
-      hintMiB === undefined ? {} : t >= readyMs ? { dirtyRateHintBytesPerS: hintMiB * MIB } : { dirtyRateHintPending: true };
+    const hint: Partial<DecideContext> = hintMiB === undefined ? {} : t >= readyMs ? { dirtyRateHintBytesPerS: hintMiB * MIB } : { dirtyRateHintPending: true };
     const d = decide(rec.slice(0, n), { ...ctx({ bandwidthMib: 16, ...settings }, t, hint), memoryTotalBytes: 256 * MIB, guestRamBytes: 256 * MIB });
     if (d.action !== "continue") return { ...d, atMs: t, iteration: rec[n - 1]!.iteration };
   }
@@ -144,7 +158,10 @@ describe("auto on recorded QEMU 10 moves (lab: 256 MiB guest rewriting 128 MiB a
     expect([0, 8, 20, 40].map((r) => qemu10DirtyRate(r as RecordedRate).mibPerS)).toEqual([0, 7, 20, 34]);
   });
   it.each<[RecordedRate, RegExp]>([
-    [8, /^dirty rate 7\.0 MiB\/s vs bandwidth 16\.1 MiB\/s: pre-copy not about to finish \(~13\.2 s more after this pass \(~120 MiB dirtied by its end\), > 3\.0 s; .*switching to post-copy after 2\.0 s$/],
+    [
+      8,
+      /^dirty rate 7\.0 MiB\/s vs bandwidth 16\.1 MiB\/s: pre-copy not about to finish \(~13\.2 s more after this pass \(~120 MiB dirtied by its end\), > 3\.0 s; .*switching to post-copy after 2\.0 s$/,
+    ],
     [20, /^dirty rate 20\.0 MiB\/s ≥ bandwidth 16\.3 MiB\/s: pre-copy cannot converge; switching to post-copy after 2\.0 s$/],
     [40, /^dirty rate 34\.0 MiB\/s ≥ bandwidth 16\.3 MiB\/s: pre-copy cannot converge/],
   ])("%i MiB/s with its recorded hint: switches in pass 1 at the first sample after the hint, ~11 s before virsh", (rate, reason) => {
@@ -171,7 +188,9 @@ describe("auto on recorded QEMU 10 moves (lab: 256 MiB guest rewriting 128 MiB a
   it("a hint of 0 for the 8 MiB/s guest (never measured: 4 at the least) keeps pre-copy, then QEMU's own figure switches at virsh's moment, never later", () => {
     const a = firstActionRecorded(8, 0)!;
     expect(a.atMs).toBe(virshMoment(8));
-    expect(a.reason).toMatch(/^dirty rate 8\.1 MiB\/s vs bandwidth 15\.5 MiB\/s after the first pass: pre-copy not about to finish \(~13\.5 s more to re-send what is left, > 2\.7 s; ~13\.5 s in all vs ~6\.5 s in post-copy\)/);
+    expect(a.reason).toMatch(
+      /^dirty rate 8\.1 MiB\/s vs bandwidth 15\.5 MiB\/s after the first pass: pre-copy not about to finish \(~13\.5 s more to re-send what is left, > 2\.7 s; ~13\.5 s in all vs ~6\.5 s in post-copy\)/,
+    );
   });
   it("after pass 1 QEMU's figure replaces the hint: 20 MiB/s guest with a hint of 0 is judged on QEMU's 10.6 MiB/s", () => {
     const a = firstActionRecorded(20, 0)!;
@@ -200,7 +219,9 @@ describe("auto lets a converging pre-copy finish", () => {
     const slow = model({ dirtyMiB: 1 });
     expect(slow.at(-1)!.iteration).toBe(2);
     expect(firstAction(slow, {}, { dirtyRateHintBytesPerS: 1 * MIB })).toBeUndefined();
-    expect(decideAt(slow, 3, {}, { dirtyRateHintBytesPerS: 1 * MIB }).reason).toMatch(/pre-copy converges, ~11\.0 s to go, ~0\.5 s of it after this pass \(~12\.0 MiB dirtied by its end\)$/);
+    expect(decideAt(slow, 3, {}, { dirtyRateHintBytesPerS: 1 * MIB }).reason).toMatch(
+      /pre-copy converges, ~11\.0 s to go, ~0\.5 s of it after this pass \(~12\.0 MiB dirtied by its end\)$/,
+    );
     const pass2 = slow.findIndex((s) => s.iteration === 2) + 1;
     expect(decideAt(slow, pass2, {}).reason).toMatch(/dirty rate 1\.0 MiB\/s vs bandwidth 25\.0 MiB\/s: pre-copy converges, ~0\.5 s to go$/);
   });

@@ -36,7 +36,9 @@ function probe(answers: Array<DirtyRateStats | Error>, before: DirtyRateStats = 
 
 describe("dirty-rate probe", () => {
   it("recorded outputs parse as the lab measured them (0, 7, 20, 34 MiB/s over 2 s, page sampling)", () => {
-    expect(([0, 8, 20, 40] as const).map((r) => qemu10DirtyRate(r))).toMatchObject([0, 7, 20, 34].map((mibPerS) => ({ status: "measured", periodS: 2, mode: "page-sampling", mibPerS })));
+    expect(([0, 8, 20, 40] as const).map((r) => qemu10DirtyRate(r))).toMatchObject(
+      [0, 7, 20, 34].map((mibPerS) => ({ status: "measured", periodS: 2, mode: "page-sampling", mibPerS })),
+    );
   });
 
   it("makes no call before the period is over, then returns the result in bytes/s and keeps it", async () => {

@@ -9,7 +9,12 @@ import { fixFor, isIncompleteIncoming, judgeLocation, movedProblems, stateAt } f
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 
 const absent = (host: string): HostView => ({ host, present: false });
-const on = (host: string, state: DomainState["state"], reason: string, persistent = true): HostView => ({ host, present: true, state: { state, reason }, persistent });
+const on = (host: string, state: DomainState["state"], reason: string, persistent = true): HostView => ({
+  host,
+  present: true,
+  state: { state, reason },
+  persistent,
+});
 const unknown = (host: string): HostView => ({ host, present: "unknown", error: "failed to connect to the hypervisor" });
 const views = (source: HostView, destination: HostView): HostViews => ({ source, destination });
 const A = { name: "a", uri: "qemu:///a" };
@@ -71,9 +76,7 @@ describe("judgeLocation", () => {
     expect(fixFor(v, "destination", A, B, "vm1")).toMatch(/remove the stale definition on a/);
   });
   it("transient on b is a failed verification", () => {
-    expect(movedProblems(views(absent("a"), on("b", "running", "migrated", false)))).toEqual([
-      "no persistent definition on b (running (migrated), transient)",
-    ]);
+    expect(movedProblems(views(absent("a"), on("b", "running", "migrated", false)))).toEqual(["no persistent definition on b (running (migrated), transient)"]);
   });
   it("describeView says why a host is unknown", () => {
     expect(describeView(unknown("a"))).toBe("unknown (failed to connect to the hypervisor)");

@@ -38,7 +38,10 @@ describe("decideOrphan", () => {
   });
 
   it("waits for a post-copy orphan: no rollback, it finishes on its own", () => {
-    for (const pair of [[srcPostcopy, dstPostcopy], [dstPostcopy, srcPostcopy]] as const) {
+    for (const pair of [
+      [srcPostcopy, dstPostcopy],
+      [dstPostcopy, srcPostcopy],
+    ] as const) {
       const a = decideOrphan(pair);
       expect(a.kind).toBe("wait");
       expect(a.kind === "wait" && a.why).toMatch(/post-copy move from a to b is in flight/);
@@ -66,7 +69,9 @@ describe("decideOrphan", () => {
   });
 
   it("waits while the source of a finished move is being removed", () => {
-    expect(decideOrphan([view("a", { state: "shut off", reason: "migrated" }, "none"), view("b", { state: "running", reason: "migrated" }, "none")]).kind).toBe("wait");
+    expect(decideOrphan([view("a", { state: "shut off", reason: "migrated" }, "none"), view("b", { state: "running", reason: "migrated" }, "none")]).kind).toBe(
+      "wait",
+    );
   });
 
   it("a user's stopped VM is not an orphan", () => {
@@ -77,6 +82,8 @@ describe("decideOrphan", () => {
   it("refuses to guess when a host does not answer or its job cannot be read", () => {
     expect(decideOrphan([srcPrecopy, { host: "b", present: "unknown", error: "Connection refused" }])).toMatchObject({ kind: "undecidable" });
     expect(decideOrphan([{ ...srcPrecopy, side: "unknown", error: "timed out" }, dstPrecopy])).toMatchObject({ kind: "undecidable" });
-    expect(decideOrphan([view("a", { state: "paused", reason: "post-copy failed" }, "none"), view("b", { state: "paused", reason: "post-copy failed" }, "none")])).toMatchObject({ kind: "undecidable" });
+    expect(
+      decideOrphan([view("a", { state: "paused", reason: "post-copy failed" }, "none"), view("b", { state: "paused", reason: "post-copy failed" }, "none")]),
+    ).toMatchObject({ kind: "undecidable" });
   });
 });

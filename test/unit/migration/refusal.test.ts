@@ -20,7 +20,9 @@ describe("prepareRefusal", () => {
     const r = prepareRefusal(migrationError(capturedError(V11, "postcopy-precheck-fail-unpriv-qemu.txt")), "b");
     expect(r).not.toBeNull();
     expect(r!.host).toBe("b");
-    expect(r!.why).toBe("host b refused the move at prepare: its QEMU cannot use userfaultfd (Operation not permitted), so it cannot receive a post-copy move; nothing was sent");
+    expect(r!.why).toBe(
+      "host b refused the move at prepare: its QEMU cannot use userfaultfd (Operation not permitted), so it cannot receive a post-copy move; nothing was sent",
+    );
     // The domain names the setting in the model's words; each layer spells it (HCL at plan).
     expect(spell(r!.fix, MODEL_SPELLING)).toMatch(/^on host b: let QEMU use userfaultfd .*migration\.onUnsupported = "precopy"/);
   });

@@ -16,7 +16,16 @@ describe("which disks a move copies", () => {
 describe("virsh migrate --migrate-disks", () => {
   it("limits the storage copy to the listed disks", () => {
     expect(buildMigrateArgs("web", "qemu+tcp://b/system", { p2p: true, copyStorageAll: true, migrateDisks: ["vdb", "vdd"] })).toEqual([
-      "migrate", "--live", "--p2p", "--copy-storage-all", "--migrate-disks", "vdb,vdd", "--domain", "web", "--desturi", "qemu+tcp://b/system",
+      "migrate",
+      "--live",
+      "--p2p",
+      "--copy-storage-all",
+      "--migrate-disks",
+      "vdb,vdd",
+      "--domain",
+      "web",
+      "--desturi",
+      "qemu+tcp://b/system",
     ]);
   });
   it("is refused without copyStorageAll, empty, or with something that is not a target", () => {
@@ -29,10 +38,28 @@ describe("virsh migrate --migrate-disks", () => {
 
 describe("qemu-img argv for the destination image", () => {
   it("info reads the header even while a QEMU holds the image (-U); paths after --", () => {
-    expect(qemuImgInfoArgv("/var/lib/libvirt/images/-web.qcow2")).toEqual(["qemu-img", "info", "--output=json", "-U", "--", "/var/lib/libvirt/images/-web.qcow2"]);
+    expect(qemuImgInfoArgv("/var/lib/libvirt/images/-web.qcow2")).toEqual([
+      "qemu-img",
+      "info",
+      "--output=json",
+      "-U",
+      "--",
+      "/var/lib/libvirt/images/-web.qcow2",
+    ]);
   });
   it("create: same format and exact virtual size in bytes; qcow2 with metadata preallocation like libvirt", () => {
-    expect(qemuImgCreateArgv("/i/web.qcow2", "qcow2", 67108864)).toEqual(["qemu-img", "create", "-q", "-f", "qcow2", "-o", "preallocation=metadata", "--", "/i/web.qcow2", "67108864"]);
+    expect(qemuImgCreateArgv("/i/web.qcow2", "qcow2", 67108864)).toEqual([
+      "qemu-img",
+      "create",
+      "-q",
+      "-f",
+      "qcow2",
+      "-o",
+      "preallocation=metadata",
+      "--",
+      "/i/web.qcow2",
+      "67108864",
+    ]);
     expect(qemuImgCreateArgv("/i/web.raw", "raw", 512)).toEqual(["qemu-img", "create", "-q", "-f", "raw", "--", "/i/web.raw", "512"]);
     expect(() => qemuImgCreateArgv("/i/x", "raw", 0)).toThrow(RangeError);
     expect(() => qemuImgCreateArgv("/i/x", "raw", 1.5)).toThrow(RangeError);

@@ -24,7 +24,10 @@ describe("interface rules", () => {
     expect(macProblem("00:00:00:00:00:00")).toMatch(/all-zero/);
     expect(macProblem("52-54-00-12-34-56")).toMatch(/not a MAC/);
     expect(macProblem("52:54:00:12:34")).toMatch(/not a MAC/);
-    const dup = networkInterfacesProblems([{ network: "n", mac: "52:54:00:AA:BB:CC" }, { network: "n", mac: "52:54:00:aa:bb:cc" }]);
+    const dup = networkInterfacesProblems([
+      { network: "n", mac: "52:54:00:AA:BB:CC" },
+      { network: "n", mac: "52:54:00:aa:bb:cc" },
+    ]);
     expect(dup.map((p) => [p.field, p.reason])).toEqual([["networkInterfaces.1.mac", "is already the address of ‹networkInterfaces.0›"]]);
   });
 
@@ -36,14 +39,24 @@ describe("interface rules", () => {
 
   it("a MAC on two VMs: the later VM's problem names the first; the same VM planned twice is no conflict", () => {
     const owners = [{ vm: "web", field: "networkInterfaces.0.mac", mac: "52:54:00:00:00:01" }];
-    expect(duplicateMacProblem({ vm: "db", field: "networkInterfaces.1.mac", mac: "52:54:00:00:00:01" }, owners)).toMatchObject({ field: "networkInterfaces.1.mac", reason: "is already the address of an interface of web" });
+    expect(duplicateMacProblem({ vm: "db", field: "networkInterfaces.1.mac", mac: "52:54:00:00:00:01" }, owners)).toMatchObject({
+      field: "networkInterfaces.1.mac",
+      reason: "is already the address of an interface of web",
+    });
     expect(duplicateMacProblem({ vm: "web", field: "networkInterfaces.0.mac", mac: "52:54:00:00:00:01" }, owners)).toBeNull();
   });
 });
 
 describe("interfaces in libvirt's words", () => {
   it("domain XML: a network NIC and a bridge NIC, the MAC lowercase and only when given", () => {
-    const xml = renderDomainXml({ name: "x", uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f", memoryMib: 64, vcpus: 1, type: "qemu", interfaces: [nic({ network: "lab-net", mac: "52:54:00:AA:00:01" }), nic({ bridge: "br0", model: "e1000" })] });
+    const xml = renderDomainXml({
+      name: "x",
+      uuid: "6695eb01-f6a4-8304-79aa-97f2502e193f",
+      memoryMib: 64,
+      vcpus: 1,
+      type: "qemu",
+      interfaces: [nic({ network: "lab-net", mac: "52:54:00:AA:00:01" }), nic({ bridge: "br0", model: "e1000" })],
+    });
     const back = parseDomainXml(xml).interfaces;
     expect(back).toEqual([
       { type: "network", network: "lab-net", bridge: undefined, mac: "52:54:00:aa:00:01", model: "virtio", tap: undefined },
@@ -52,14 +65,19 @@ describe("interfaces in libvirt's words", () => {
   });
 
   it("what a running domain reports maps back to the model (a network NIC also names its bridge; other kinds are not livevirt's)", () => {
-    const found = parseDomainXml(`<domain type='qemu' id='3'><name>x</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>
+    const found =
+      parseDomainXml(`<domain type='qemu' id='3'><name>x</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>
       <interface type='network'><mac address='52:54:00:4c:56:15'/><source network='lab-net' portid='0b0c' bridge='lvbr0'/><target dev='vnet0'/><model type='virtio'/></interface>
       <interface type='bridge'><mac address='52:54:00:4c:56:16'/><source bridge='br0'/><target dev='vnet1'/></interface>
       <interface type='bridge'><mac address='52:54:00:4c:56:18'/><source network='lab-net' portid='0c0d' bridge='lvbr0'/><target dev='vnet2'/><model type='virtio'/></interface>
       <interface type='user'><mac address='52:54:00:4c:56:17'/><model type='e1000'/></interface></devices></domain>`).interfaces;
     expect(found[0]).toMatchObject({ type: "network", network: "lab-net", bridge: "lvbr0", tap: "vnet0" });
     // A bridge-mode network's interface reads type='bridge' on a running domain (libvirt 11.3): still on the network.
-    expect(modelInterfaces(found)).toEqual([nic({ network: "lab-net", mac: "52:54:00:4c:56:15" }), nic({ bridge: "br0", mac: "52:54:00:4c:56:16" }), nic({ network: "lab-net", mac: "52:54:00:4c:56:18" })]);
+    expect(modelInterfaces(found)).toEqual([
+      nic({ network: "lab-net", mac: "52:54:00:4c:56:15" }),
+      nic({ bridge: "br0", mac: "52:54:00:4c:56:16" }),
+      nic({ network: "lab-net", mac: "52:54:00:4c:56:18" }),
+    ]);
   });
 
   it("bridge kind from what ls printed on the host", () => {
@@ -72,7 +90,10 @@ describe("interfaces in libvirt's words", () => {
 
 describe("the provider's side", () => {
   it("create fills the MACs libvirt assigned, by position; given MACs stay", () => {
-    const planned: ObjectValue[] = [{ network: "n", bridge: null, mac: Unknown, model: "virtio" }, { network: null, bridge: "b", mac: "52:54:00:00:00:09", model: "virtio" }];
+    const planned: ObjectValue[] = [
+      { network: "n", bridge: null, mac: Unknown, model: "virtio" },
+      { network: null, bridge: "b", mac: "52:54:00:00:00:09", model: "virtio" },
+    ];
     const found = [nic({ network: "n", mac: "52:54:00:11:22:33" }), nic({ bridge: "b", mac: "52:54:00:00:00:09" })];
     expect(withAssignedMacs(planned, found)).toEqual([{ ...planned[0], mac: "52:54:00:11:22:33" }, planned[1]]);
     expect(withAssignedMacs(planned, undefined)).toEqual(planned);

@@ -15,7 +15,8 @@ describe("planPlacement", () => {
   it("is deterministic: the same answer whatever the order of the VMs", () => {
     const vms = [vm("c", 256), vm("a", 1024), vm("e", 512), vm("b", 256), vm("d", 768, { group: "g" }), vm("f", 768, { group: "g" })];
     const first = planPlacement(vms, H("x", "y", "z"));
-    for (const order of [[...vms].reverse(), [vms[3]!, vms[0]!, vms[5]!, vms[1]!, vms[4]!, vms[2]!]]) expect(planPlacement(order, H("x", "y", "z")).hosts).toEqual(first.hosts);
+    for (const order of [[...vms].reverse(), [vms[3]!, vms[0]!, vms[5]!, vms[1]!, vms[4]!, vms[2]!]])
+      expect(planPlacement(order, H("x", "y", "z")).hosts).toEqual(first.hosts);
   });
 
   it("stable: VMs stay where they are; draining a host moves only its VMs", () => {
@@ -56,7 +57,11 @@ describe("planPlacement", () => {
 
   it("pins win; a pin to a draining, cordoned (and not already there) or undeclared host is a problem", () => {
     const hosts = [{ name: "a" }, { name: "b", state: "cordoned" as const }, { name: "c", state: "draining" as const }];
-    const r = planPlacement([vm("p1", 512, { pin: "a" }), vm("p2", 512, { pin: "b" }), vm("p3", 512, { pin: "c" }), vm("p4", 512, { pin: "zz" }), vm("p5", 512, { pin: "b" })], hosts, { p5: "b" });
+    const r = planPlacement(
+      [vm("p1", 512, { pin: "a" }), vm("p2", 512, { pin: "b" }), vm("p3", 512, { pin: "c" }), vm("p4", 512, { pin: "zz" }), vm("p5", 512, { pin: "b" })],
+      hosts,
+      { p5: "b" },
+    );
     expect(r.hosts).toEqual({ p1: "a", p5: "b" });
     expect(r.problems.map((p) => [p.field, p.reason])).toEqual([
       ["vms.p2.pin", "host b is cordoned: no VM may be placed or moved there"],
@@ -67,11 +72,16 @@ describe("planPlacement", () => {
   });
 
   it("declared capacity: a VM goes where it fits; none fits (largest first, so before the others) → a problem with each host's room", () => {
-    const hosts = [{ name: "a", capacityMemoryMib: 1024 }, { name: "b", capacityMemoryMib: 600 }];
+    const hosts = [
+      { name: "a", capacityMemoryMib: 1024 },
+      { name: "b", capacityMemoryMib: 600 },
+    ];
     const r = planPlacement([vm("big", 900), vm("mid", 600), vm("huge", 2000)], hosts);
     expect(r.hosts).toEqual({ big: "a", mid: "b" });
     expect(r.problems).toHaveLength(1);
-    expect(r.problems[0]!.reason).toBe("no host can take VM huge: a has no room (0 of 1024 MiB placed, huge needs 2000); b has no room (0 of 600 MiB placed, huge needs 2000)");
+    expect(r.problems[0]!.reason).toBe(
+      "no host can take VM huge: a has no room (0 of 1024 MiB placed, huge needs 2000); b has no room (0 of 600 MiB placed, huge needs 2000)",
+    );
   });
 
   it("a VM that no longer fits where it is moves (capacity lowered)", () => {

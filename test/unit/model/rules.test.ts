@@ -26,7 +26,9 @@ describe("VM rules", () => {
   });
 
   it("bounds, enums and paths name field, value, reason and fix", () => {
-    expect(vmProblems({ memoryMib: 8 })).toEqual([{ field: "memoryMib", value: 8, reason: "must be at least 16", fix: "set ‹memoryMib› to a whole number between 16 and 1048576 MiB" }]);
+    expect(vmProblems({ memoryMib: 8 })).toEqual([
+      { field: "memoryMib", value: 8, reason: "must be at least 16", fix: "set ‹memoryMib› to a whole number between 16 and 1048576 MiB" },
+    ]);
     expect(fields({ vcpus: 1.5, domainType: "xen", kernel: "vmlinuz", consoleLog: "/x\ny" })).toEqual(["vcpus", "domainType", "kernel", "consoleLog"]);
   });
 
@@ -36,11 +38,23 @@ describe("VM rules", () => {
   });
 
   it("two disks on one device — also through the targets assigned by position — and one image twice", () => {
-    expect(fields({ disks: [{ path: "/a", target: "vdb" }, { path: "/b", target: "vdb" }] })).toEqual(["disks.1.target"]);
+    expect(
+      fields({
+        disks: [
+          { path: "/a", target: "vdb" },
+          { path: "/b", target: "vdb" },
+        ],
+      }),
+    ).toEqual(["disks.1.target"]);
     expect(fields({ disks: [{ path: "/a" }, { path: "/b", target: "vda" }] })).toEqual(["disks.1.target"]);
     expect(fields({ disks: [{ path: "/a" }, { path: "/a" }] })).toEqual(["disks.1.path"]);
     expect(fields({ disks: [{ path: "/a" }, { path: "/b" }, { path: "/c", target: "sda" }] })).toEqual([]);
-    expect(attachDisks([{ path: "/a", format: "raw", target: null, shared: true }, { path: "/b", format: "raw", target: "sdb", shared: true }]).map((d) => d.target)).toEqual(["vda", "sdb"]);
+    expect(
+      attachDisks([
+        { path: "/a", format: "raw", target: null, shared: true },
+        { path: "/b", format: "raw", target: "sdb", shared: true },
+      ]).map((d) => d.target),
+    ).toEqual(["vda", "sdb"]);
   });
 
   it("values of another type are left to the layer's shape check", () => {

@@ -57,7 +57,12 @@ describe("example stack", () => {
       network_interface: [{ network: "lab-net" }],
       migration: { mode: "postcopy", timeout_s: 300, bandwidth_mib: 16 },
     });
-    expect(vms.db).toMatchObject({ name: "db", host: "b", cmdline: guestCmdline({ memMib: 64, rateMibPerS: 0 }), console_log: "/var/log/libvirt/qemu/db.console" });
+    expect(vms.db).toMatchObject({
+      name: "db",
+      host: "b",
+      cmdline: guestCmdline({ memMib: 64, rateMibPerS: 0 }),
+      console_log: "/var/log/libvirt/qemu/db.console",
+    });
   });
 
   it("LIVEVIRT_DEMO_WEB_HOST moves web without editing the file", () => {

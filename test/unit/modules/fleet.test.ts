@@ -15,14 +15,18 @@ const placementFile = () => {
   return join(d, "placement.json");
 };
 
-const hostsOf = (state: Partial<Record<string, Host["state"]>> = {}): Host[] => ["a", "b", "c"].map((name) => ({ name, uri: `qemu+ssh://root@kvm-${name}/system`, ...(state[name] ? { state: state[name] } : {}) }));
+const hostsOf = (state: Partial<Record<string, Host["state"]>> = {}): Host[] =>
+  ["a", "b", "c"].map((name) => ({ name, uri: `qemu+ssh://root@kvm-${name}/system`, ...(state[name] ? { state: state[name] } : {}) }));
 const VMS = { web1: { memoryMib: 512 }, web2: { memoryMib: 512 }, pg1: { memoryMib: 1024, group: "pg" }, pg2: { memoryMib: 1024, group: "pg" } };
 
 function synth(hosts: Host[], opts: { file?: string; vms?: typeof VMS | Record<string, object> } = {}) {
   const stack = new TerraformStack(testApp(), "s");
   const h = new LivevirtHosts(stack, "hosts", { hosts });
   const fleet = new VmFleet(stack, "fleet", { hosts: h, vms: opts.vms ?? VMS, ...(opts.file ? { placementFile: opts.file } : {}) });
-  const errors = stack.node.findAll().flatMap((n) => n.node.validate()).filter((m) => m.startsWith("livevirt:"));
+  const errors = stack.node
+    .findAll()
+    .flatMap((n) => n.node.validate())
+    .filter((m) => m.startsWith("livevirt:"));
   const json = errors.length ? null : (JSON.parse(Testing.synth(stack)) as { resource: { livevirt_vm: Record<string, { host: string }> } });
   return { fleet, errors, hostOf: (vm: string) => json?.resource.livevirt_vm[vm]?.host };
 }
@@ -58,7 +62,9 @@ describe("VmFleet", () => {
   });
 
   it("a pin to an undeclared host fails synth; a file that is not a placement is refused with the fix", () => {
-    expect(synth(hostsOf(), { vms: { x: { pin: "zz" } } }).errors[0]).toMatch(/^livevirt: s\/fleet: vms\.x\.pin = "zz" is invalid: is not a declared host\. Fix: pin x to an active host \("a", "b", "c"\)/);
+    expect(synth(hostsOf(), { vms: { x: { pin: "zz" } } }).errors[0]).toMatch(
+      /^livevirt: s\/fleet: vms\.x\.pin = "zz" is invalid: is not a declared host\. Fix: pin x to an active host \("a", "b", "c"\)/,
+    );
     const file = placementFile();
     writeFileSync(file, "[1, 2]");
     expect(() => synth(hostsOf(), { file })).toThrow(/is not a placement file .*fix: delete it to start over/);

@@ -38,7 +38,11 @@ describe("provider install bookkeeping", () => {
     writeFileSync(join(pkg, "sub", "b"), "b");
     // Computed by hand: sha256 of "<sha256(file) hex>  <name>\n" lines, sorted by name.
     const line = (content: string, name: string) => `${createHash("sha256").update(content).digest("hex")}  ${name}\n`;
-    const expected = "h1:" + createHash("sha256").update(line("b", "sub/b") + line("#!/bin/sh\n", "terraform-provider-x")).digest("base64");
+    const expected =
+      "h1:" +
+      createHash("sha256")
+        .update(line("b", "sub/b") + line("#!/bin/sh\n", "terraform-provider-x"))
+        .digest("base64");
     expect(packageHashH1(pkg)).toBe(expected);
   });
 

@@ -34,7 +34,12 @@ describe("README's Using it snippet", () => {
     writeFileSync(join(dir, "package.json"), JSON.stringify({ type: "module" }));
     writeFileSync(join(dir, "main.ts"), code);
     const out = join(dir, "out");
-    const r = await execa("npx", ["tsx", join(dir, "main.ts")], { cwd: ROOT, env: { CDKTF_OUTDIR: out, LIVEVIRT_SKIP_PROVIDER_SETUP: "1" }, reject: false, all: true });
+    const r = await execa("npx", ["tsx", join(dir, "main.ts")], {
+      cwd: ROOT,
+      env: { CDKTF_OUTDIR: out, LIVEVIRT_SKIP_PROVIDER_SETUP: "1" },
+      reject: false,
+      all: true,
+    });
     expect(r.all).toBe("");
     expect(r.exitCode).toBe(0);
     const json = JSON.parse(readFileSync(join(out, "stacks/livevirt-production/cdk.tf.json"), "utf8"));
@@ -48,7 +53,10 @@ describe("stacks/production.ts", () => {
     for (const webHost of ["a", "b"]) {
       const json = JSON.parse(Testing.synth(new ProductionStack(testApp(), undefined, { webHost }), true));
       expect(json.resource.livevirt_vm.web.host).toBe(webHost);
-      expect(json.provider.livevirt[0].host.map((h: { migration_uri: string }) => h.migration_uri)).toEqual(["qemu+tls://mig-a/system", "qemu+tls://mig-b/system"]);
+      expect(json.provider.livevirt[0].host.map((h: { migration_uri: string }) => h.migration_uri)).toEqual([
+        "qemu+tls://mig-a/system",
+        "qemu+tls://mig-b/system",
+      ]);
     }
   });
 });

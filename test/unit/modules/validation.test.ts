@@ -54,7 +54,13 @@ describe("VmPlacement validation", () => {
   });
 
   it("unknown host lists the declared ones", () => {
-    const msg = expectOne(stackWith({ vm: { host: "c" } }), "s/web", "host", '"c"', /Fix: use one of the declared hosts: "a", "b" — or declare a host named "c"\.$/);
+    const msg = expectOne(
+      stackWith({ vm: { host: "c" } }),
+      "s/web",
+      "host",
+      '"c"',
+      /Fix: use one of the declared hosts: "a", "b" — or declare a host named "c"\.$/,
+    );
     expect(msg).toContain("is not a declared host in s/hosts");
   });
 
@@ -85,15 +91,33 @@ describe("VmPlacement validation", () => {
   });
 
   it("unknown domainType", () => {
-    expectOne(stackWith({ vm: { domainType: "xen" as never } }), "s/web", "domainType", '"xen"', /must be one of "auto", "kvm", "qemu"\. Fix: set domainType to one of auto, kvm, qemu\.$/);
+    expectOne(
+      stackWith({ vm: { domainType: "xen" as never } }),
+      "s/web",
+      "domainType",
+      '"xen"',
+      /must be one of "auto", "kvm", "qemu"\. Fix: set domainType to one of auto, kvm, qemu\.$/,
+    );
   });
 
   it("relative kernel path", () => {
-    expectOne(stackWith({ vm: { boot: { kernel: "vmlinuz" } } }), "s/web", "boot.kernel", '"vmlinuz"', /must be an absolute path on the host\. Fix: write boot\.kernel as an absolute path/);
+    expectOne(
+      stackWith({ vm: { boot: { kernel: "vmlinuz" } } }),
+      "s/web",
+      "boot.kernel",
+      '"vmlinuz"',
+      /must be an absolute path on the host\. Fix: write boot\.kernel as an absolute path/,
+    );
   });
 
   it("boot without kernel", () => {
-    expectOne(stackWith({ vm: { boot: { initrd: "/i.img" } as never } }), "s/web", "boot.initrd", '"/i.img"', /needs boot\.kernel\. Fix: set boot\.kernel too, or remove boot\.initrd\.$/);
+    expectOne(
+      stackWith({ vm: { boot: { initrd: "/i.img" } as never } }),
+      "s/web",
+      "boot.initrd",
+      '"/i.img"',
+      /needs boot\.kernel\. Fix: set boot\.kernel too, or remove boot\.initrd\.$/,
+    );
   });
 
   it("relative consoleLog", () => {
@@ -103,24 +127,56 @@ describe("VmPlacement validation", () => {
   it("disk: bad format and relative path, both reported (allErrors)", () => {
     const all = problems(stackWith({ vm: { disks: [{ path: "web.img", format: "vmdk" as never }] } }));
     expect(all).toHaveLength(2);
-    expect(all).toContainEqual(expect.stringMatching(/^livevirt: s\/web: disks\[0\]\.path = "web\.img" is invalid: must be an absolute path.*Fix: write disks\[0\]\.path as an absolute path/));
-    expect(all).toContainEqual(expect.stringMatching(/^livevirt: s\/web: disks\[0\]\.format = "vmdk" is invalid: must be one of "raw", "qcow2"\. Fix: set disks\[0\]\.format to one of raw, qcow2\.$/));
+    expect(all).toContainEqual(
+      expect.stringMatching(
+        /^livevirt: s\/web: disks\[0\]\.path = "web\.img" is invalid: must be an absolute path.*Fix: write disks\[0\]\.path as an absolute path/,
+      ),
+    );
+    expect(all).toContainEqual(
+      expect.stringMatching(
+        /^livevirt: s\/web: disks\[0\]\.format = "vmdk" is invalid: must be one of "raw", "qcow2"\. Fix: set disks\[0\]\.format to one of raw, qcow2\.$/,
+      ),
+    );
   });
 
   it("migration.mode typo", () => {
-    expectOne(stackWith({ vm: { migration: { mode: "post-copy" as never } } }), "s/web", "migration.mode", '"post-copy"', /must be one of "postcopy", "precopy"/);
+    expectOne(
+      stackWith({ vm: { migration: { mode: "post-copy" as never } } }),
+      "s/web",
+      "migration.mode",
+      '"post-copy"',
+      /must be one of "postcopy", "precopy"/,
+    );
   });
 
   it("migration.timeoutS 0", () => {
-    expectOne(stackWith({ vm: { migration: { timeoutS: 0 } } }), "s/web", "migration.timeoutS", "0", /must be at least 1\. Fix: set migration\.timeoutS to a whole number between 1 and 604800 seconds/);
+    expectOne(
+      stackWith({ vm: { migration: { timeoutS: 0 } } }),
+      "s/web",
+      "migration.timeoutS",
+      "0",
+      /must be at least 1\. Fix: set migration\.timeoutS to a whole number between 1 and 604800 seconds/,
+    );
   });
 
   it("migration.switch with precopy (cross-field)", () => {
-    expectOne(stackWith({ vm: { migration: { mode: "precopy", switch: "stall" } } }), "s/web", "migration.switch", '"stall"', /only applies to post-copy moves\. Fix: remove migration\.switch, or set migration: \{ mode: "postcopy" \}\.$/);
+    expectOne(
+      stackWith({ vm: { migration: { mode: "precopy", switch: "stall" } } }),
+      "s/web",
+      "migration.switch",
+      '"stall"',
+      /only applies to post-copy moves\. Fix: remove migration\.switch, or set migration: \{ mode: "postcopy" \}\.$/,
+    );
   });
 
   it("misspelt prop names the known fields", () => {
-    expectOne(stackWith({ vm: { memoryMB: 256 } }), "s/web", "memoryMB", "256", /is not a field of these props\. Fix: remove it or correct its spelling; VmPlacement fields are: name, host, memoryMib/);
+    expectOne(
+      stackWith({ vm: { memoryMB: 256 } }),
+      "s/web",
+      "memoryMB",
+      "256",
+      /is not a field of these props\. Fix: remove it or correct its spelling; VmPlacement fields are: name, host, memoryMib/,
+    );
   });
 
   it("no LivevirtHosts in the stack", () => {
@@ -132,7 +188,13 @@ describe("VmPlacement validation", () => {
 
 describe("LivevirtHosts validation", () => {
   it("bad URI scheme", () => {
-    const msg = expectOne(stackWith({ hosts: [{ name: "a", uri: "http://kvm-a/system" }] }), "s/hosts", "hosts[0].uri", '"http://kvm-a/system"', /scheme "http" is not a libvirt scheme.*Fix: use a libvirt URI such as qemu:\/\/\/system/);
+    const msg = expectOne(
+      stackWith({ hosts: [{ name: "a", uri: "http://kvm-a/system" }] }),
+      "s/hosts",
+      "hosts[0].uri",
+      '"http://kvm-a/system"',
+      /scheme "http" is not a libvirt scheme.*Fix: use a libvirt URI such as qemu:\/\/\/system/,
+    );
     expect(msg).toContain("is invalid");
   });
 
@@ -147,7 +209,13 @@ describe("LivevirtHosts validation", () => {
   });
 
   it("passwords in URIs are never echoed", () => {
-    const msg = expectOne(stackWith({ hosts: [{ name: "a", uri: "http://root:hunter2@kvm-a/system" }] }), "s/hosts", "hosts[0].uri", '"http://root:***@kvm-a/system"', /Fix/);
+    const msg = expectOne(
+      stackWith({ hosts: [{ name: "a", uri: "http://root:hunter2@kvm-a/system" }] }),
+      "s/hosts",
+      "hosts[0].uri",
+      '"http://root:***@kvm-a/system"',
+      /Fix/,
+    );
     expect(msg).not.toContain("hunter2");
   });
 
@@ -160,12 +228,23 @@ describe("LivevirtHosts validation", () => {
   });
 
   it("shell given as one string instead of argv words", () => {
-    expectOne(stackWith({ hosts: [{ name: "a", uri: "qemu+ssh://kvm-a/system", shell: "ssh root@kvm-a" }] }), "s/hosts", "hosts[0].shell", '"ssh root@kvm-a"', /must be array\. Fix: give the command as argv words, e\.g\. \["ssh", "root@kvm-a"\]/);
+    expectOne(
+      stackWith({ hosts: [{ name: "a", uri: "qemu+ssh://kvm-a/system", shell: "ssh root@kvm-a" }] }),
+      "s/hosts",
+      "hosts[0].shell",
+      '"ssh root@kvm-a"',
+      /must be array\. Fix: give the command as argv words, e\.g\. \["ssh", "root@kvm-a"\]/,
+    );
   });
 
   it("duplicate host names", () => {
     expectOne(
-      stackWith({ hosts: [{ name: "a", uri: "qemu:///system" }, { name: "a", uri: "qemu+ssh://kvm-b/system" }] }),
+      stackWith({
+        hosts: [
+          { name: "a", uri: "qemu:///system" },
+          { name: "a", uri: "qemu+ssh://kvm-b/system" },
+        ],
+      }),
       "s/hosts",
       "hosts[1].name",
       '"a"',
@@ -192,7 +271,9 @@ function stackWithNoVm(hosts: Host[]): TerraformStack {
 describe("how validation surfaces", () => {
   it("fails synthesis with every problem of the stack, each with its construct path", () => {
     const stack = stackWith({ vm: { memoryMib: 8, host: "z" }, extra: (s) => new VmPlacement(s, "db", { host: "b", vcpus: -1 }) });
-    expect(() => Testing.synth(stack, true)).toThrowError(/\[s\/web\] livevirt: s\/web: memoryMib = 8[\s\S]*\[s\/web\] livevirt: s\/web: host = "z"[\s\S]*\[s\/db\] livevirt: s\/db: vcpus = -1/);
+    expect(() => Testing.synth(stack, true)).toThrowError(
+      /\[s\/web\] livevirt: s\/web: memoryMib = 8[\s\S]*\[s\/web\] livevirt: s\/web: host = "z"[\s\S]*\[s\/db\] livevirt: s\/db: vcpus = -1/,
+    );
   });
 
   it("values known only at apply time (tokens) are left to the provider", async () => {
@@ -206,6 +287,12 @@ describe("how validation surfaces", () => {
   });
 
   it("a good stack has no problems", () => {
-    expect(problems(stackWith({ vm: { memoryMib: 256, boot: { kernel: "/k", initrd: "/i", cmdline: "console=ttyS0" }, migration: { mode: "precopy", bandwidthMib: 100 } } }))).toEqual([]);
+    expect(
+      problems(
+        stackWith({
+          vm: { memoryMib: 256, boot: { kernel: "/k", initrd: "/i", cmdline: "console=ttyS0" }, migration: { mode: "precopy", bandwidthMib: 100 } },
+        }),
+      ),
+    ).toEqual([]);
   });
 });

@@ -15,18 +15,18 @@ const err = (location: "source" | "destination" | "unknown", hosts: HostViews) =
 
 describe("placementAfterFailure", () => {
   it("post-copy link lost: the guest runs on the destination, the state must say b", () => {
-    const e = err("destination", views(
-      { host: "a", present: true, state: { state: "paused", reason: "post-copy failed" } },
-      { host: "b", present: true, state: { state: "running", reason: "post-copy" } },
-    ));
+    const e = err(
+      "destination",
+      views(
+        { host: "a", present: true, state: { state: "paused", reason: "post-copy failed" } },
+        { host: "b", present: true, state: { state: "running", reason: "post-copy" } },
+      ),
+    );
     expect(placementAfterFailure(e, current, "a", "b")).toEqual({ ...current, host: "b", state: "running", reason: "post-copy" });
   });
 
   it("pre-copy aborted: the source keeps it", () => {
-    const e = err("source", views(
-      { host: "a", present: true, state: { state: "running", reason: "booted" } },
-      { host: "b", present: false },
-    ));
+    const e = err("source", views({ host: "a", present: true, state: { state: "running", reason: "booted" } }, { host: "b", present: false }));
     expect(placementAfterFailure(e, current, "a", "b")).toEqual({ ...current, host: "a", state: "running", reason: "booted" });
   });
 

@@ -8,7 +8,8 @@ const UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
 
 describe("unmodeledDevices", () => {
   it("a virt-install-like domain: graphics, video, pty console, CD-ROM, user NIC, balloon, RNG; libvirt's defaults left out", () => {
-    const x = parseDomainXml(`<domain type='kvm'><name>vm1</name><uuid>${UUID}</uuid><memory unit='KiB'>1048576</memory><vcpu>2</vcpu><os><type>hvm</type></os><devices>
+    const x =
+      parseDomainXml(`<domain type='kvm'><name>vm1</name><uuid>${UUID}</uuid><memory unit='KiB'>1048576</memory><vcpu>2</vcpu><os><type>hvm</type></os><devices>
       <emulator>/usr/bin/qemu-system-x86_64</emulator>
       <disk type='file' device='disk'><driver name='qemu' type='qcow2'/><source file='/var/lib/libvirt/images/vm1.qcow2'/><target dev='vda' bus='virtio'/></disk>
       <disk type='file' device='cdrom'><driver name='qemu' type='raw'/><target dev='sda' bus='sata'/><readonly/></disk>
@@ -26,8 +27,18 @@ describe("unmodeledDevices", () => {
 
   it("a domain livevirt builds has nothing unmodeled", () => {
     const xml = renderDomainXml({
-      name: "web", uuid: UUID, memoryMib: 256, vcpus: 1, type: "qemu", kernel: "/k", consoleLog: "/var/log/web.console",
-      disks: [{ path: "/i.img", format: "raw", target: "vda" }], interfaces: [{ network: "default", bridge: null, mac: null, model: "virtio" }, { network: null, bridge: "br0", mac: null, model: "e1000" }],
+      name: "web",
+      uuid: UUID,
+      memoryMib: 256,
+      vcpus: 1,
+      type: "qemu",
+      kernel: "/k",
+      consoleLog: "/var/log/web.console",
+      disks: [{ path: "/i.img", format: "raw", target: "vda" }],
+      interfaces: [
+        { network: "default", bridge: null, mac: null, model: "virtio" },
+        { network: null, bridge: "br0", mac: null, model: "e1000" },
+      ],
     });
     expect(unmodeledDevices(parseDomainXml(xml))).toEqual([]);
   });

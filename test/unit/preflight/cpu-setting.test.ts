@@ -14,16 +14,23 @@ import { sample, V9 } from "../libvirt/fixtures.js";
 /** A captured host, or — "other" — the same capture as another CPU would report it: another model, one feature fewer. */
 const caps = (f: string) =>
   f === "other"
-    ? parseCapabilities(sample(V9, "virsh-capabilities-a.xml").replace(/<model>[^<]*<\/model>/, "<model>EPYC-Rome</model>").replace("<feature name='ssse3'/>", ""))
+    ? parseCapabilities(
+        sample(V9, "virsh-capabilities-a.xml")
+          .replace(/<model>[^<]*<\/model>/, "<model>EPYC-Rome</model>")
+          .replace("<feature name='ssse3'/>", ""),
+      )
     : parseCapabilities(sample(V9, f));
-const facts = (host: string, f: string | null) => ({ host, capabilities: f ? known(caps(f), "fixture") : unknown("virsh capabilities failed") }) as unknown as HostFacts;
+const facts = (host: string, f: string | null) =>
+  ({ host, capabilities: f ? known(caps(f), "fixture") : unknown("virsh capabilities failed") }) as unknown as HostFacts;
 
 describe("cpu", () => {
   it("host-model, host-passthrough or a model name; passthrough needs KVM", () => {
     expect(vmProblems({ cpu: "host-model" })).toEqual([]);
     expect(vmProblems({ cpu: "Nehalem", domainType: "qemu" })).toEqual([]);
     expect(vmProblems({ cpu: "host-passthrough", domainType: "kvm" })).toEqual([]);
-    expect(vmProblems({ cpu: "host-passthrough", domainType: "qemu" }).map((p) => p.fix)).toEqual(['set ‹domainType="kvm"›, or ‹cpu="host-model"› or a named model']);
+    expect(vmProblems({ cpu: "host-passthrough", domainType: "qemu" }).map((p) => p.fix)).toEqual([
+      'set ‹domainType="kvm"›, or ‹cpu="host-model"› or a named model',
+    ]);
     expect(vmProblems({ cpu: "my cpu" }).map((p) => p.field)).toEqual(["cpu"]);
   });
 

@@ -4,9 +4,33 @@ import { PreflightError, brief } from "../../../src/preflight/errors.js";
 import type { CheckResult, PreflightReport } from "../../../src/preflight/types.js";
 import { toDiagnostic } from "../../../provider/diagnostics.js";
 
-const report: PreflightReport = { vm: "web", from: "a", to: "b", checks: [], postcopy: "no", strategy: "fail", tls: false, summary: "", timing: { totalMs: 1, cached: { from: false, to: false } } };
-const failed = (id: string, host: string, found: string, more: Partial<CheckResult> = {}): CheckResult => ({ id, host, title: `title of ${id}`, status: "fail", found, required: `what ${id} needs`, requiredFor: "postcopy", ...more });
-const disks = failed("fit.disks", "b", "non-shared disk(s) without ‹migration.copyStorage›: /srv/images/web-system-volume.qcow2, /srv/images/web-data-volume.qcow2", { requiredFor: "move", fix: "set ‹migration.copyStorage› = true" });
+const report: PreflightReport = {
+  vm: "web",
+  from: "a",
+  to: "b",
+  checks: [],
+  postcopy: "no",
+  strategy: "fail",
+  tls: false,
+  summary: "",
+  timing: { totalMs: 1, cached: { from: false, to: false } },
+};
+const failed = (id: string, host: string, found: string, more: Partial<CheckResult> = {}): CheckResult => ({
+  id,
+  host,
+  title: `title of ${id}`,
+  status: "fail",
+  found,
+  required: `what ${id} needs`,
+  requiredFor: "postcopy",
+  ...more,
+});
+const disks = failed(
+  "fit.disks",
+  "b",
+  "non-shared disk(s) without ‹migration.copyStorage›: /srv/images/web-system-volume.qcow2, /srv/images/web-data-volume.qcow2",
+  { requiredFor: "move", fix: "set ‹migration.copyStorage› = true" },
+);
 
 describe("brief: the finding in a few words", () => {
   it("keeps a short first clause whole and drops the rest", () => {
@@ -24,7 +48,9 @@ describe("brief: the finding in a few words", () => {
 describe("PreflightError", () => {
   it("one failed check: VM, pair, check, host and finding on one line; found, required and fix in the detail", () => {
     const e = new PreflightError(report, [disks]);
-    expect(e.message).toBe("VM web cannot move from host a to host b: fit.disks on host b: non-shared disk(s) without ‹migration.copyStorage›: /srv/images/web-system-volume.qcow2…");
+    expect(e.message).toBe(
+      "VM web cannot move from host a to host b: fit.disks on host b: non-shared disk(s) without ‹migration.copyStorage›: /srv/images/web-system-volume.qcow2…",
+    );
     const d = toDiagnostic(e);
     expect(d.summary).not.toContain("\n");
     // The provider spells the model's fields in HCL, in the summary and in every detail line.
@@ -41,7 +67,10 @@ describe("PreflightError", () => {
   });
 
   it("several: the first with its own brief, the others counted and named (at most three); each fix beside its check", () => {
-    const uffd = failed("kernel.userfaultfd", "b", "kernel 6.1 with userfaultfd; vm.unprivileged_userfaultfd=0", { brief: "QEMU, as libvirt runs it, cannot open userfaultfd", fix: "set vm.unprivileged_userfaultfd=1" });
+    const uffd = failed("kernel.userfaultfd", "b", "kernel 6.1 with userfaultfd; vm.unprivileged_userfaultfd=0", {
+      brief: "QEMU, as libvirt runs it, cannot open userfaultfd",
+      fix: "set vm.unprivileged_userfaultfd=1",
+    });
     const more = ["qemu.postcopy-ram", "migration.postcopy-probe", "fit.memory", "fit.cpu"].map((id) => failed(id, "b", `${id} failed`));
     const e = new PreflightError(report, [uffd, ...more]);
     expect(e.message).toBe(

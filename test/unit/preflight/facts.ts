@@ -12,7 +12,11 @@ export const DEV_0660_KVM: DeviceStat = { mode: 0o660, uid: 0, gid: 107, owner: 
 export const LAB_CONF: QemuConfFacts = { user: "root", group: "root", cgroupControllers: [], namespaces: [] };
 export const UNPRIV_CONF: QemuConfFacts = { user: "libvirt-qemu", group: "libvirt-qemu", cgroupControllers: [], namespaces: [] };
 
-export function probe(postcopy: Tri, message = postcopy === "no" ? "Postcopy is not supported: Userfaultfd not available: Operation not permitted" : "QEMU enabled postcopy-ram", representative = true): Known<QemuProbeFact> {
+export function probe(
+  postcopy: Tri,
+  message = postcopy === "no" ? "Postcopy is not supported: Userfaultfd not available: Operation not permitted" : "QEMU enabled postcopy-ram",
+  representative = true,
+): Known<QemuProbeFact> {
   return known({ postcopy, message, ranAs: "test", durationMs: 50, representative, qemuVersion: "10.0.2" }, "test probe");
 }
 

@@ -39,9 +39,16 @@ describe("destination fit", () => {
 
   it("disks: shared assumed, copied, or a failure naming the disk", () => {
     expect(diskCheck(vm(), "b")).toMatchObject({ status: "pass", found: "no disks" });
-    expect(diskCheck(vm({ disks: [{ path: "/nfs/a.qcow2", shared: true }] }), "b")).toMatchObject({ status: "pass", found: "1 disk(s) assumed shared (shared=true)" });
+    expect(diskCheck(vm({ disks: [{ path: "/nfs/a.qcow2", shared: true }] }), "b")).toMatchObject({
+      status: "pass",
+      found: "1 disk(s) assumed shared (shared=true)",
+    });
     expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }, { copyStorage: true }), "b").status).toBe("pass");
-    expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }), "b")).toMatchObject({ status: "fail", found: expect.stringContaining("/var/lib/x.qcow2"), fix: expect.stringContaining("‹migration.copyStorage=true›") });
+    expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }), "b")).toMatchObject({
+      status: "fail",
+      found: expect.stringContaining("/var/lib/x.qcow2"),
+      fix: expect.stringContaining("‹migration.copyStorage=true›"),
+    });
   });
 
   it("no tunnelled transport with post-copy", () => {
@@ -50,7 +57,9 @@ describe("destination fit", () => {
   });
 
   it("extracts the <cpu> element of a domain XML", () => {
-    expect(cpuElement("<domain><cpu mode='custom' match='exact'><model>Skylake</model></cpu><devices/></domain>")).toBe("<cpu mode='custom' match='exact'><model>Skylake</model></cpu>");
+    expect(cpuElement("<domain><cpu mode='custom' match='exact'><model>Skylake</model></cpu><devices/></domain>")).toBe(
+      "<cpu mode='custom' match='exact'><model>Skylake</model></cpu>",
+    );
     expect(cpuElement("<domain><cpu mode='host-model'/></domain>")).toBe("<cpu mode='host-model'/>");
     // A running TCG domain: libvirt expanded the default CPU to qemu64 with features.
     expect(cpuElement(xmlSample("virsh-dumpxml-running.xml", BPO))).toMatch(/^<cpu mode='custom' match='exact' check='full'>[\s\S]*qemu64[\s\S]*<\/cpu>$/);

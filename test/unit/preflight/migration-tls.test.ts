@@ -19,11 +19,22 @@ const key = (mode = 0o600, uid = 0, gid = 0) => ({ mode, uid, gid });
 
 /** A host whose TLS directory holds everything, valid: both roles pass. */
 function material(over: Partial<TlsMaterial["files"]> = {}, drop: string[] = []): TlsMaterial {
-  const files: TlsMaterial["files"] = { "ca-cert": cert(pem("ca")), "server-cert": cert(pem("server-b")), "server-key": key(), "client-cert": cert(pem("client-a")), "client-key": key(), ...over };
+  const files: TlsMaterial["files"] = {
+    "ca-cert": cert(pem("ca")),
+    "server-cert": cert(pem("server-b")),
+    "server-key": key(),
+    "client-cert": cert(pem("client-a")),
+    "client-key": key(),
+    ...over,
+  };
   for (const d of drop) delete files[d as keyof TlsMaterial["files"]];
   return { dir: DIR, files, hostname: "host-b" };
 }
-const host = (name: string, m: TlsMaterial, conf: QemuConfFacts = { ...LAB_CONF, tls: { migrationHost: "10.0.0.2" } }): HostFacts => ({ ...rootHost(name), qemuConf: known(conf, "t"), migrationTls: known(m, "t") });
+const host = (name: string, m: TlsMaterial, conf: QemuConfFacts = { ...LAB_CONF, tls: { migrationHost: "10.0.0.2" } }): HostFacts => ({
+  ...rootHost(name),
+  qemuConf: known(conf, "t"),
+  migrationTls: known(m, "t"),
+});
 const A = (m = material()) => host("a", m);
 const B = (m = material(), conf?: QemuConfFacts) => host("b", m, conf);
 const byHost = (cs: ReturnType<typeof tlsChecks>) => Object.fromEntries(cs.map((c) => [c.host, c]));
@@ -31,7 +42,10 @@ const byHost = (cs: ReturnType<typeof tlsChecks>) => Object.fromEntries(cs.map((
 describe("tlsChecks: can the move a → b be encrypted?", () => {
   it("both hosts set up: two passing checks, advisory under auto; the move is encrypted", () => {
     const cs = tlsChecks(A(), B(), "auto", NOW);
-    expect(cs.map((c) => [c.host, c.status, c.advisory])).toEqual([["a", "pass", true], ["b", "pass", true]]);
+    expect(cs.map((c) => [c.host, c.status, c.advisory])).toEqual([
+      ["a", "pass", true],
+      ["b", "pass", true],
+    ]);
     expect(byHost(cs).b!.found).toMatch(/server certificate for 10\.0\.0\.2, valid until 2036-12-01, signed by a CA host a trusts/);
     expect(tlsDecision(cs)).toBe(true);
   });
@@ -64,7 +78,12 @@ describe("tlsChecks: can the move a → b be encrypted?", () => {
   });
 
   it("a key QEMU's user cannot read: names the file, its mode and the user", () => {
-    const unpriv = (m: TlsMaterial): HostFacts => ({ ...B(m, { ...UNPRIV_CONF, tls: { migrationHost: "10.0.0.2" } }), qemuIdentity: known({ uid: 64055, gid: 64055 }, "t"), qemuUserName: known("libvirt-qemu", "t"), qemuGroups: known([64055], "t") });
+    const unpriv = (m: TlsMaterial): HostFacts => ({
+      ...B(m, { ...UNPRIV_CONF, tls: { migrationHost: "10.0.0.2" } }),
+      qemuIdentity: known({ uid: 64055, gid: 64055 }, "t"),
+      qemuUserName: known("libvirt-qemu", "t"),
+      qemuGroups: known([64055], "t"),
+    });
     const c = byHost(tlsChecks(A(), unpriv(material({ "server-key": key(0o600, 0, 0) })), "required", NOW)).b!;
     expect(c.status).toBe("fail");
     expect(c.found).toMatch(/server-key\.pem \(mode 600, owner 0:0\) not readable by QEMU's user libvirt-qemu/);
@@ -112,7 +131,9 @@ describe("parsers and helpers", () => {
     const out = "/etc/pki/qemu/ca-cert.pem|644|0|0\n/etc/pki/qemu/server-key.pem|640|0|64055\n";
     const err = "stat: cannot statx '/etc/pki/qemu/client-key.pem': No such file or directory\n";
     expect(parseTlsStat(out, err, DIR)).toEqual({ files: { "ca-cert": { mode: 0o644, uid: 0, gid: 0 }, "server-key": { mode: 0o640, uid: 0, gid: 64055 } } });
-    expect(parseTlsStat("", "stat: cannot statx '/etc/pki/qemu/ca-cert.pem': Permission denied\n", DIR)).toEqual({ error: "stat: cannot statx '/etc/pki/qemu/ca-cert.pem': Permission denied" });
+    expect(parseTlsStat("", "stat: cannot statx '/etc/pki/qemu/ca-cert.pem': Permission denied\n", DIR)).toEqual({
+      error: "stat: cannot statx '/etc/pki/qemu/ca-cert.pem': Permission denied",
+    });
   });
 
   it("readableBy: owner, group and other bits; root reads all", () => {

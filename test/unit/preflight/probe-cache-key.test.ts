@@ -44,8 +44,14 @@ describe("probe cache key", () => {
     ["unprivileged_userfaultfd sysctl", () => probeCacheKey(A, B, fa, withKernel(fb, { unprivilegedSysctl: known(1, "t") }), PARAMS)],
     ["/dev/userfaultfd mode", () => probeCacheKey(A, B, fa, withKernel(fb, { device: known(DEV_0666, "t") }), PARAMS)],
     ["/dev/userfaultfd gone", () => probeCacheKey(A, B, fa, withKernel(fb, { device: known("absent", "t") }), PARAMS)],
-    ["QEMU user (qemu.conf + identity)", () => probeCacheKey(A, B, fa, { ...fb, qemuConf: known(UNPRIV_CONF, "t"), qemuIdentity: known({ uid: 64055, gid: 64055 }, "t") }, PARAMS)],
-    ["clear_emulator_capabilities", () => probeCacheKey(A, B, fa, { ...fb, qemuConf: known({ ...(fb.qemuConf as { value: object }).value, clearEmulatorCapabilities: false }, "t") }, PARAMS)],
+    [
+      "QEMU user (qemu.conf + identity)",
+      () => probeCacheKey(A, B, fa, { ...fb, qemuConf: known(UNPRIV_CONF, "t"), qemuIdentity: known({ uid: 64055, gid: 64055 }, "t") }, PARAMS),
+    ],
+    [
+      "clear_emulator_capabilities",
+      () => probeCacheKey(A, B, fa, { ...fb, qemuConf: known({ ...(fb.qemuConf as { value: object }).value, clearEmulatorCapabilities: false }, "t") }, PARAMS),
+    ],
     ["QEMU groups", () => probeCacheKey(A, B, fa, { ...fb, qemuGroups: known([0, 107], "t") }, PARAMS)],
     ["bare QEMU probe verdict", () => probeCacheKey(A, B, fa, { ...fb, qemuProbe: probe("no") }, PARAMS)],
     ["probe memory", () => probeCacheKey(A, B, fa, fb, { ...PARAMS, memoryMib: 128 })],

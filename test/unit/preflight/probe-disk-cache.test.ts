@@ -11,7 +11,15 @@ import { probeWithDiskCache, type MoveProbeResult, type ProbeDeps } from "../../
 import { probe, rootHost, withKernel } from "./facts.js";
 
 const KEY = "a".repeat(64);
-const entry = (over: Partial<ProbeCacheEntry> = {}): ProbeCacheEntry => ({ key: KEY, createdAt: 1_000_000, found: "livevirt-probe-0123abcd moved in 812 ms, switched to post-copy", durationMs: 5200, moveMs: 812, switched: true, ...over });
+const entry = (over: Partial<ProbeCacheEntry> = {}): ProbeCacheEntry => ({
+  key: KEY,
+  createdAt: 1_000_000,
+  found: "livevirt-probe-0123abcd moved in 812 ms, switched to post-copy",
+  durationMs: 5200,
+  moveMs: 812,
+  switched: true,
+  ...over,
+});
 
 let dir: string;
 beforeEach(() => {
@@ -32,7 +40,10 @@ describe("cache settings", () => {
     expect(diskCacheConfig({ LIVEVIRT_PROBE_CACHE_TTL_S: v }, () => "/h")).toEqual({ enabled: false, why: "disabled (LIVEVIRT_PROBE_CACHE_TTL_S)" });
   });
   it("a malformed ttl or a relative directory disables it, saying why (never a guessed value)", () => {
-    expect(diskCacheConfig({ LIVEVIRT_PROBE_CACHE_TTL_S: "10m" }, () => "/h")).toEqual({ enabled: false, why: 'disabled: LIVEVIRT_PROBE_CACHE_TTL_S="10m" is not a number of seconds' });
+    expect(diskCacheConfig({ LIVEVIRT_PROBE_CACHE_TTL_S: "10m" }, () => "/h")).toEqual({
+      enabled: false,
+      why: 'disabled: LIVEVIRT_PROBE_CACHE_TTL_S="10m" is not a number of seconds',
+    });
     expect(diskCacheConfig({ LIVEVIRT_CACHE_DIR: "cache" }, () => "/h")).toMatchObject({ enabled: false });
     expect(diskCacheConfig({}, () => "")).toMatchObject({ enabled: false });
   });
@@ -125,7 +136,15 @@ describe("probe with the disk cache (plan process, then apply process)", () => {
     qemuProbe: probe("yes"),
   });
   const result = (status: "pass" | "fail" | "unknown", leftovers: string[] = []): MoveProbeResult => ({
-    check: { id: "migration.postcopy-probe", host: "b", title: "throw-away post-copy move a → b", required: "a no-OS domain moves with post-copy through libvirt", requiredFor: "postcopy", status, found: `probe ${status}` },
+    check: {
+      id: "migration.postcopy-probe",
+      host: "b",
+      title: "throw-away post-copy move a → b",
+      required: "a no-OS domain moves with post-copy through libvirt",
+      requiredFor: "postcopy",
+      status,
+      found: `probe ${status}`,
+    },
     durationMs: 5000,
     moveMs: 800,
     switched: status === "pass",

@@ -37,7 +37,14 @@ describe("parseLibvirtConf (libvirt virconf syntax)", () => {
 
   it("commented-out settings are absent (libvirt's compiled-in default applies)", () => {
     const c = parseLibvirtConf('#user = "libvirt-qemu"\n#clear_emulator_capabilities = 0\n');
-    expect(qemuConfFacts(c)).toEqual({ user: undefined, group: undefined, clearEmulatorCapabilities: undefined, cgroupDeviceAcl: undefined, cgroupControllers: undefined, namespaces: undefined });
+    expect(qemuConfFacts(c)).toEqual({
+      user: undefined,
+      group: undefined,
+      clearEmulatorCapabilities: undefined,
+      cgroupDeviceAcl: undefined,
+      cgroupControllers: undefined,
+      namespaces: undefined,
+    });
   });
 
   it.each([

@@ -29,7 +29,9 @@ describe("parseQmpProbe on real QEMU outputs", () => {
     const q10 = split(sampleOutput("qemu-incoming-postcopy-probe-nobody.txt", BPO));
     expect(parseQmpProbe(q10.stdout, q10.stderr).message).toBe("Postcopy is not supported: Userfaultfd not available: Operation not permitted");
     const q7 = split(sampleOutput("qemu-incoming-postcopy-probe-nobody.txt"));
-    expect(parseQmpProbe(q7.stdout, q7.stderr).message).toMatch(/^Postcopy is not supported \(postcopy_ram_supported_by_host: userfaultfd not available: Operation not permitted\)$/);
+    expect(parseQmpProbe(q7.stdout, q7.stderr).message).toMatch(
+      /^Postcopy is not supported \(postcopy_ram_supported_by_host: userfaultfd not available: Operation not permitted\)$/,
+    );
   });
 
   it("matches our answers by id, ignoring events", () => {
@@ -49,13 +51,21 @@ describe("parseQmpProbe on real QEMU outputs", () => {
   });
 
   it("the input asks exactly qmp_capabilities, postcopy-ram=true, quit", () => {
-    const cmds = QMP_PROBE_INPUT.trim().split("\n").map((l) => JSON.parse(l) as { execute: string });
+    const cmds = QMP_PROBE_INPUT.trim()
+      .split("\n")
+      .map((l) => JSON.parse(l) as { execute: string });
     expect(cmds.map((c) => c.execute)).toEqual(["qmp_capabilities", "migrate-set-capabilities", "quit"]);
   });
 
   it("runs QEMU as the libvirt QEMU user via setpriv (argv), directly when root", () => {
     expect(qemuProbeArgv("/usr/bin/qemu-system-x86_64", 0, 0)[0]).toBe("/usr/bin/qemu-system-x86_64");
-    expect(qemuProbeArgv("/usr/bin/qemu-system-x86_64", 64055, 64055).slice(0, 5)).toEqual(["setpriv", "--reuid=64055", "--regid=64055", "--init-groups", "/usr/bin/qemu-system-x86_64"]);
+    expect(qemuProbeArgv("/usr/bin/qemu-system-x86_64", 64055, 64055).slice(0, 5)).toEqual([
+      "setpriv",
+      "--reuid=64055",
+      "--regid=64055",
+      "--init-groups",
+      "/usr/bin/qemu-system-x86_64",
+    ]);
     expect(qemuProbeArgv("/q", 5, 6, false)).toContain("--clear-groups");
   });
 });

@@ -16,16 +16,57 @@ describe("userfaultfd usable by QEMU as libvirt runs it — inference table", ()
     ["unprivileged + device 0666 + QEMU 7.2 (does not use the device)", q(withKernel(unprivHost(), { device: known(DEV_0666, "t") }), "7.2.22"), "no"],
     ["unprivileged + device 0666 + QEMU 8.0 (not measured)", q(withKernel(unprivHost(), { device: known(DEV_0666, "t") }), "8.0.5"), "unknown"],
     ["unprivileged + device 0660 group kvm, user in kvm", withKernel(unprivHost(), { device: known(DEV_0660_KVM, "t") }), "yes"],
-    ["unprivileged + device 0660 group kvm, user NOT in kvm", { ...withKernel(unprivHost(), { device: known(DEV_0660_KVM, "t") }), qemuGroups: known([64055], "t") }, "no"],
-    ["unprivileged + device 0660 kvm, groups unknown", { ...withKernel(unprivHost(), { device: known(DEV_0660_KVM, "t") }), qemuGroups: unknown("t") }, "unknown"],
+    [
+      "unprivileged + device 0660 group kvm, user NOT in kvm",
+      { ...withKernel(unprivHost(), { device: known(DEV_0660_KVM, "t") }), qemuGroups: known([64055], "t") },
+      "no",
+    ],
+    [
+      "unprivileged + device 0660 kvm, groups unknown",
+      { ...withKernel(unprivHost(), { device: known(DEV_0660_KVM, "t") }), qemuGroups: unknown("t") },
+      "unknown",
+    ],
     ["unprivileged + no device (kernel < 6.1) + sysctl 0", withKernel(unprivHost(), { device: known("absent", "t") }), "no"],
-    ["unprivileged, sysctl absent on kernel 5.1 (no restriction yet)", withKernel(unprivHost(), { release: known("5.1.0", "t"), unprivilegedSysctl: known("absent", "t"), device: known("absent", "t") }), "yes"],
+    [
+      "unprivileged, sysctl absent on kernel 5.1 (no restriction yet)",
+      withKernel(unprivHost(), { release: known("5.1.0", "t"), unprivilegedSysctl: known("absent", "t"), device: known("absent", "t") }),
+      "yes",
+    ],
     ["kernel without CONFIG_USERFAULTFD, even for root", withKernel(rootHost(), { userfaultfd: known(false, "t"), device: known("absent", "t") }), "no"],
-    ["no shell: every host-local fact unknown", { ...rootHost(), qemuConf: unknown("no shell"), qemuIdentity: unknown("no"), qemuGroups: unknown("no"), kernel: { release: unknown("no shell"), userfaultfd: unknown("no shell"), unprivilegedSysctl: unknown("no shell"), device: unknown("no shell") } }, "unknown"],
-    ["root QEMU known via libvirt but kernel facts unknown", withKernel(rootHost(), { userfaultfd: unknown("x"), device: unknown("x"), unprivilegedSysctl: unknown("x") }), "unknown"],
-    ["unprivileged, clear_emulator_capabilities=0: capabilities kept? not measured", { ...unprivHost(), qemuConf: known({ ...UNPRIV_CONF, clearEmulatorCapabilities: false }, "t") }, "unknown"],
-    ["unprivileged + device 0666 but cgroup_device_acl without it (cgroups on)", { ...withKernel(unprivHost(), { device: known(DEV_0666, "t") }), qemuConf: known({ user: "libvirt-qemu", cgroupDeviceAcl: ["/dev/null", "/dev/kvm"] }, "t") }, "no"],
-    ["unprivileged + device 0666, ACL default (not read), cgroups on", { ...withKernel(unprivHost(), { device: known(DEV_0666, "t") }), qemuConf: known({ user: "libvirt-qemu" }, "t") }, "unknown"],
+    [
+      "no shell: every host-local fact unknown",
+      {
+        ...rootHost(),
+        qemuConf: unknown("no shell"),
+        qemuIdentity: unknown("no"),
+        qemuGroups: unknown("no"),
+        kernel: { release: unknown("no shell"), userfaultfd: unknown("no shell"), unprivilegedSysctl: unknown("no shell"), device: unknown("no shell") },
+      },
+      "unknown",
+    ],
+    [
+      "root QEMU known via libvirt but kernel facts unknown",
+      withKernel(rootHost(), { userfaultfd: unknown("x"), device: unknown("x"), unprivilegedSysctl: unknown("x") }),
+      "unknown",
+    ],
+    [
+      "unprivileged, clear_emulator_capabilities=0: capabilities kept? not measured",
+      { ...unprivHost(), qemuConf: known({ ...UNPRIV_CONF, clearEmulatorCapabilities: false }, "t") },
+      "unknown",
+    ],
+    [
+      "unprivileged + device 0666 but cgroup_device_acl without it (cgroups on)",
+      {
+        ...withKernel(unprivHost(), { device: known(DEV_0666, "t") }),
+        qemuConf: known({ user: "libvirt-qemu", cgroupDeviceAcl: ["/dev/null", "/dev/kvm"] }, "t"),
+      },
+      "no",
+    ],
+    [
+      "unprivileged + device 0666, ACL default (not read), cgroups on",
+      { ...withKernel(unprivHost(), { device: known(DEV_0666, "t") }), qemuConf: known({ user: "libvirt-qemu" }, "t") },
+      "unknown",
+    ],
   ])("%s ⇒ %s", (_name, facts, expected) => {
     const v = userfaultfdVerdict(facts);
     expect(v.usable).toBe(expected);
@@ -56,11 +97,19 @@ describe("the bare-QEMU probe overrides the inference", () => {
     expect(userfaultfdVerdict({ ...unprivHost(), qemuProbe: probe("no") }).usable).toBe("no");
   });
   it("an unrepresentative probe (QEMU may keep capabilities) cannot say no", () => {
-    const f = { ...unprivHost(), qemuConf: known({ ...UNPRIV_CONF, clearEmulatorCapabilities: false }, "t"), qemuProbe: probe("no", "Postcopy is not supported", false) };
+    const f = {
+      ...unprivHost(),
+      qemuConf: known({ ...UNPRIV_CONF, clearEmulatorCapabilities: false }, "t"),
+      qemuProbe: probe("no", "Postcopy is not supported", false),
+    };
     expect(userfaultfdVerdict(f).usable).toBe("unknown");
   });
   it("probe 'yes' through the device only still fails when libvirt's ACL hides the device", () => {
-    const f = { ...withKernel(unprivHost(), { device: known(DEV_0666, "t") }), qemuConf: known({ user: "libvirt-qemu", cgroupDeviceAcl: ["/dev/kvm"] }, "t"), qemuProbe: probe("yes") };
+    const f = {
+      ...withKernel(unprivHost(), { device: known(DEV_0666, "t") }),
+      qemuConf: known({ user: "libvirt-qemu", cgroupDeviceAcl: ["/dev/kvm"] }, "t"),
+      qemuProbe: probe("yes"),
+    };
     expect(userfaultfdVerdict(f).usable).toBe("no");
   });
 });

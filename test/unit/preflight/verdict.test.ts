@@ -13,8 +13,25 @@ function vm(onUnsupported: OnUnsupported = "fail", mode: "postcopy" | "precopy" 
   return { name: "web-1", memoryMib: 512, domainType: "qemu", disks: [], migration: { mode, onUnsupported } };
 }
 
-const fit = (status: CheckResult["status"] = "pass", id = "fit.memory"): CheckResult => ({ id, host: "b", title: id, status, found: status === "fail" ? "100 MiB free" : "ok", required: "≥ 512 MiB free", requiredFor: "move", ...(status === "fail" ? { fix: "free memory" } : {}) });
-const probeMove = (status: CheckResult["status"]): CheckResult => ({ id: "migration.postcopy-probe", host: "b", title: "probe", status, found: status === "fail" ? "Postcopy is not supported" : "moved", required: "moves", requiredFor: "postcopy" });
+const fit = (status: CheckResult["status"] = "pass", id = "fit.memory"): CheckResult => ({
+  id,
+  host: "b",
+  title: id,
+  status,
+  found: status === "fail" ? "100 MiB free" : "ok",
+  required: "≥ 512 MiB free",
+  requiredFor: "move",
+  ...(status === "fail" ? { fix: "free memory" } : {}),
+});
+const probeMove = (status: CheckResult["status"]): CheckResult => ({
+  id: "migration.postcopy-probe",
+  host: "b",
+  title: "probe",
+  status,
+  found: status === "fail" ? "Postcopy is not supported" : "moved",
+  required: "moves",
+  requiredFor: "postcopy",
+});
 
 const good = () => [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
 const bad = () => [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }), ...hostChecks({ ...unprivHost("b"), qemuProbe: probe("no") })];
@@ -27,7 +44,13 @@ describe("decide: post-copy verdict × on_unsupported", () => {
     ["b cannot, policy recreate", bad, "recreate", "no", "recreate"],
     ["probe move passes: overrides an inferred failure", () => [...bad(), probeMove("pass")], "fail", "yes", "postcopy"],
     ["probe move fails although inference said yes", () => [...good(), probeMove("fail")], "fail", "no", "fail"],
-    ["unknown, policy fail: post-copy attempted (prepare failure is harmless)", () => [...good(), probeMove("unknown"), { ...good()[0]!, status: "unknown" as const }], "fail", "unknown", "postcopy"],
+    [
+      "unknown, policy fail: post-copy attempted (prepare failure is harmless)",
+      () => [...good(), probeMove("unknown"), { ...good()[0]!, status: "unknown" as const }],
+      "fail",
+      "unknown",
+      "postcopy",
+    ],
     ["unknown, policy precopy", () => [{ ...good()[0]!, status: "unknown" as const }], "precopy", "unknown", "precopy"],
     ["destination does not fit: fails whatever the policy", () => [...good(), fit("fail")], "precopy", "yes", "fail"],
     ["destination does not fit, recreate", () => [...good(), fit("fail")], "recreate", "yes", "fail"],
@@ -51,19 +74,39 @@ describe("decide: post-copy verdict × on_unsupported", () => {
   });
 
   it("only the destination needs userfaultfd: a source that cannot receive post-copy is advisory", () => {
-    const checks = [...hostChecks({ ...unprivHost("b"), qemuProbe: probe("no") }, "source"), ...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "destination")];
+    const checks = [
+      ...hostChecks({ ...unprivHost("b"), qemuProbe: probe("no") }, "source"),
+      ...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "destination"),
+    ];
     const src = checks.filter((c) => c.host === "b" && c.status === "fail");
     // (libvirt 11.3.0's recovery check fails too: advisory, see the recovery test below.)
     expect(src.map((c) => c.id).sort()).toEqual(["kernel.userfaultfd", "libvirt.postcopy-recovery", "qemu.postcopy-ram"]);
     expect(src.every((c) => c.advisory)).toBe(true);
     const d = decide(checks, vm());
     expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
-    const s = summarize({ vm: "web-1", from: "b", to: "a", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, tls: false, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
+    const s = summarize(
+      {
+        vm: "web-1",
+        from: "b",
+        to: "a",
+        checks: d.checks,
+        postcopy: d.postcopy,
+        strategy: d.strategy,
+        tls: false,
+        timing: { totalMs: 1, cached: { from: false, to: false } },
+      },
+      "fail",
+      "postcopy",
+      false,
+    );
     expect(s).toContain("Host b itself could not receive a post-copy move");
   });
 
   it("advisory checks (post-copy recovery) never block", () => {
-    const old = [...hostChecks({ ...rootHost("a"), libvirtVersion: known("7.0.0", "t"), qemuProbe: probe("yes") }), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
+    const old = [
+      ...hostChecks({ ...rootHost("a"), libvirtVersion: known("7.0.0", "t"), qemuProbe: probe("yes") }),
+      ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") }),
+    ];
     const rec = old.find((c) => c.id === "libvirt.postcopy-recovery" && c.host === "a")!;
     expect(rec).toMatchObject({ status: "fail", advisory: true });
     expect(decide(old, vm()).strategy).toBe("postcopy");
@@ -111,7 +154,21 @@ describe("PreflightError names VM, host, check, found, required and fix", () => 
 describe("summary paragraph", () => {
   it("says what happens and why, in plain words", () => {
     const d = decide(bad(), vm("precopy"));
-    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, tls: false, timing: { totalMs: 1, cached: { from: false, to: false } } }, "precopy", "postcopy", false);
+    const s = summarize(
+      {
+        vm: "web-1",
+        from: "a",
+        to: "b",
+        checks: d.checks,
+        postcopy: d.postcopy,
+        strategy: d.strategy,
+        tls: false,
+        timing: { totalMs: 1, cached: { from: false, to: false } },
+      },
+      "precopy",
+      "postcopy",
+      false,
+    );
     expect(s).toMatch(/^VM web-1 moving from host a to host b live-migrates with pre-copy only\./);
     expect(s).toContain("post-copy is NOT possible");
     // The setting in the model's words (a marker the provider renders as migration.on_unsupported = "precopy").
@@ -121,7 +178,8 @@ describe("summary paragraph", () => {
 });
 
 describe("libvirt.postcopy-recovery (advisory)", () => {
-  const recovery = (version: string) => hostChecks({ ...rootHost("b"), libvirtVersion: known(version, "test"), qemuProbe: probe("yes") }).find((c) => c.id === "libvirt.postcopy-recovery")!;
+  const recovery = (version: string) =>
+    hostChecks({ ...rootHost("b"), libvirtVersion: known(version, "test"), qemuProbe: probe("yes") }).find((c) => c.id === "libvirt.postcopy-recovery")!;
   it("passes from 8.5.0, fails below with an upgrade fix", () => {
     expect(recovery("9.0.0")).toMatchObject({ status: "pass", advisory: true, found: "9.0.0" });
     expect(recovery("8.0.0")).toMatchObject({ status: "fail", advisory: true, fix: expect.stringContaining("≥ 8.5.0") });
@@ -133,7 +191,21 @@ describe("libvirt.postcopy-recovery (advisory)", () => {
     const checks = [...hostChecks({ ...rootHost("a"), qemuProbe: probe("yes") }, "source"), ...hostChecks({ ...rootHost("b"), qemuProbe: probe("yes") })];
     const d = decide(checks, vm());
     expect([d.postcopy, d.strategy]).toEqual(["yes", "postcopy"]);
-    const s = summarize({ vm: "web-1", from: "a", to: "b", checks: d.checks, postcopy: d.postcopy, strategy: d.strategy, tls: false, timing: { totalMs: 1, cached: { from: false, to: false } } }, "fail", "postcopy", false);
+    const s = summarize(
+      {
+        vm: "web-1",
+        from: "a",
+        to: "b",
+        checks: d.checks,
+        postcopy: d.postcopy,
+        strategy: d.strategy,
+        tls: false,
+        timing: { totalMs: 1, cached: { from: false, to: false } },
+      },
+      "fail",
+      "postcopy",
+      false,
+    );
     expect(s).toContain("Post-copy recovery is not available everywhere (libvirt.postcopy-recovery on a");
   });
 });

@@ -25,9 +25,21 @@ const providerConfig = fullConfig(providerSchema.block, {
 async function planMove(destroy: boolean) {
   const fake = fakeLibvirt();
   fake.refuseMoves = true;
-  const rpc = providerService(livevirtProvider(fake.factory), createLogger("test", 99), new AbortController(), { command: destroy ? "destroy" : "plan", destroy });
+  const rpc = providerService(livevirtProvider(fake.factory), createLogger("test", 99), new AbortController(), {
+    command: destroy ? "destroy" : "plan",
+    destroy,
+  });
   await rpc.ConfigureProvider!({ terraform_version: "1.11.4", config: dv(providerConfig, providerSchema) });
-  const prior = fullConfig(vmSchema.block, { id: "uuid-1", name: "web", host: "a", memory_mib: 512, vcpus: 1, domain_type: "qemu", state: "running", disk: [] });
+  const prior = fullConfig(vmSchema.block, {
+    id: "uuid-1",
+    name: "web",
+    host: "a",
+    memory_mib: 512,
+    vcpus: 1,
+    domain_type: "qemu",
+    state: "running",
+    disk: [],
+  });
   const config = fullConfig(vmSchema.block, { name: "web", host: "b" });
   const res = await rpc.PlanResourceChange!({
     type_name: "livevirt_vm",

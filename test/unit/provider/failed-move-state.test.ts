@@ -3,7 +3,14 @@ import { Unknown, type ObjectValue } from "../../../provider/framework/values.js
 import { stateAfterFailedMove } from "../../../provider/livevirt/vm.js";
 
 const prior: ObjectValue = { id: "u-1", name: "web", host: "a", state: "running", last_move: null, preflight: null };
-const planned: ObjectValue = { id: "u-1", name: "web", host: "b", state: Unknown, last_move: Unknown, preflight: "a → b: live-migrates with post-copy (post-copy: yes)" };
+const planned: ObjectValue = {
+  id: "u-1",
+  name: "web",
+  host: "b",
+  state: Unknown,
+  last_move: Unknown,
+  preflight: "a → b: live-migrates with post-copy (post-copy: yes)",
+};
 
 describe("stateAfterFailedMove: the state says where the VM really is", () => {
   it("still on the source → the prior placement (the next plan proposes the move again)", () => {

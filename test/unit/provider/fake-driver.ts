@@ -21,7 +21,14 @@ export function fakeLibvirt(): FakeLibvirt {
   const vm: VmDriver = {
     async create(spec: Vm) {
       fake.calls.push(["create", spec]);
-      const obs: Placement = { uuid: `uuid-${++n}`, name: spec.name, host: spec.host, domainType: spec.domainType === "qemu" ? "qemu" : "kvm", state: "running", reason: "booted" };
+      const obs: Placement = {
+        uuid: `uuid-${++n}`,
+        name: spec.name,
+        host: spec.host,
+        domainType: spec.domainType === "qemu" ? "qemu" : "kvm",
+        state: "running",
+        reason: "booted",
+      };
       fake.vms.set(obs.uuid, obs);
       return obs;
     },
@@ -41,14 +48,31 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.calls.push(["move", current, spec]);
       if (fake.hangMoves) {
         await new Promise((_, reject) =>
-          ctx.signal.addEventListener("abort", () => reject(new LivevirtError("move aborted by StopProvider; the VM stayed on the source", { host: current.host }))),
+          ctx.signal.addEventListener("abort", () =>
+            reject(new LivevirtError("move aborted by StopProvider; the VM stayed on the source", { host: current.host })),
+          ),
         );
       }
       const obs = { ...fake.vms.get(current.uuid)!, host: spec.host };
       fake.vms.set(current.uuid, obs);
       return {
         placement: obs,
-        record: { from: current.host, to: spec.host, mode: spec.migration.mode, switchedAtIteration: 2, totalMs: 1500, downtimeMs: 20, bytes: 1 << 20, postcopyRequests: 7, startedAt: "2025-06-01T10:00:00.000Z", finishedAt: "2025-06-01T10:00:01.500Z", queuedMs: 0, recoveredBy: null, recoveryMs: null, preflight: `ok: ${current.host} → ${spec.host}` },
+        record: {
+          from: current.host,
+          to: spec.host,
+          mode: spec.migration.mode,
+          switchedAtIteration: 2,
+          totalMs: 1500,
+          downtimeMs: 20,
+          bytes: 1 << 20,
+          postcopyRequests: 7,
+          startedAt: "2025-06-01T10:00:00.000Z",
+          finishedAt: "2025-06-01T10:00:01.500Z",
+          queuedMs: 0,
+          recoveredBy: null,
+          recoveryMs: null,
+          preflight: `ok: ${current.host} → ${spec.host}`,
+        },
       };
     },
     async removeLeftovers(ref: VmRef, hosts: readonly string[]) {
@@ -65,8 +89,20 @@ export function fakeLibvirt(): FakeLibvirt {
       const obs = fake.vms.get(id);
       if (!obs) throw new LivevirtError(`no VM ${id}`, { value: id, fix: "pass a libvirt UUID" });
       const vm: Vm = {
-        name: obs.name, host: obs.host, memoryMib: 256, vcpus: 2, maxMemoryMib: null, maxVcpus: null, domainType: obs.domainType, kernel: null, initrd: null, cmdline: null,
-        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], networkInterfaces: [], cpu: null, consoleLog: null,
+        name: obs.name,
+        host: obs.host,
+        memoryMib: 256,
+        vcpus: 2,
+        maxMemoryMib: null,
+        maxVcpus: null,
+        domainType: obs.domainType,
+        kernel: null,
+        initrd: null,
+        cmdline: null,
+        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }],
+        networkInterfaces: [],
+        cpu: null,
+        consoleLog: null,
         migration: resolveMigration(null),
       };
       return { placement: obs, vm };
@@ -78,7 +114,8 @@ export function fakeLibvirt(): FakeLibvirt {
       fake.preflight
         ? async (ref: VmRef, spec: Vm) => {
             fake.calls.push(["preflight", ref, spec]);
-            if (fake.refuseMoves) throw new LivevirtError(`VM ${spec.name} cannot move from ${ref.host} to ${spec.host}: host ${spec.host} cannot post-copy`, { host: spec.host });
+            if (fake.refuseMoves)
+              throw new LivevirtError(`VM ${spec.name} cannot move from ${ref.host} to ${spec.host}: host ${spec.host} cannot post-copy`, { host: spec.host });
             return `ok: ${ref.host} → ${spec.host} can post-copy`;
           }
         : undefined,
@@ -89,7 +126,17 @@ export function fakeLibvirt(): FakeLibvirt {
       vm,
       hostInfo: {
         async info(name: string) {
-          return { hostname: `kvm-${name}`, hostUuid: "h-uuid", libvirtVersion: "9.0.0", qemuVersion: "7.2.0", kernel: "6.1.0", arch: "x86_64", kvm: true, postcopy: "yes", postcopyReason: "userfaultfd available" };
+          return {
+            hostname: `kvm-${name}`,
+            hostUuid: "h-uuid",
+            libvirtVersion: "9.0.0",
+            qemuVersion: "7.2.0",
+            kernel: "6.1.0",
+            arch: "x86_64",
+            kvm: true,
+            postcopy: "yes",
+            postcopyReason: "userfaultfd available",
+          };
         },
       },
     };

@@ -56,8 +56,6 @@ export function client(service: string, address: string, creds: grpc.ChannelCred
   const Ctor = grpc.makeGenericClientConstructor(loadWire().service(service), service);
   const c = new Ctor(address, creds, options) as unknown as Record<string, UnaryFn> & grpc.Client;
   const call = (method: string, req: object = {}) =>
-    new Promise<Record<string, unknown>>((resolve, reject) =>
-      c[method]!.call(c, req, (err, res) => (err ? reject(err) : resolve(res))),
-    );
+    new Promise<Record<string, unknown>>((resolve, reject) => c[method]!.call(c, req, (err, res) => (err ? reject(err) : resolve(res))));
   return { call, close: () => c.close() };
 }

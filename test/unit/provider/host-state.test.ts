@@ -33,17 +33,33 @@ const create = (vm: ReturnType<typeof setup>, partial: Record<string, unknown>) 
 };
 const stay = (vm: ReturnType<typeof setup>, host: string) => {
   const config = fullConfig(block, { name: "web", host });
-  const prior: ObjectValue = { ...config, id: "u-1", memory_mib: 512, vcpus: 1, state: "running", last_move: null, preflight: null, adopted: false, resize: null };
+  const prior: ObjectValue = {
+    ...config,
+    id: "u-1",
+    memory_mib: 512,
+    vcpus: 1,
+    state: "running",
+    last_move: null,
+    preflight: null,
+    adopted: false,
+    resize: null,
+  };
   return vm.plan({ prior, config, proposed: proposedNew(block, prior, config) }, ctx);
 };
 
 describe("rules", () => {
   it("state and capacity values are checked with the host list", () => {
-    expect(hostsProblems([{ name: "a", uri: "qemu:///system", state: "paused", capacityMemoryMib: 0.5 }]).map((p) => p.field)).toEqual(["hosts.0.state", "hosts.0.capacityMemoryMib"]);
+    expect(hostsProblems([{ name: "a", uri: "qemu:///system", state: "paused", capacityMemoryMib: 0.5 }]).map((p) => p.field)).toEqual([
+      "hosts.0.state",
+      "hosts.0.capacityMemoryMib",
+    ]);
   });
 
   it("move limits per host are whole numbers from 1 to 64, each problem naming the field and the fix", () => {
-    const ps = hostsProblems([{ name: "a", uri: "qemu:///system", maxOutboundMoves: 0, maxInboundMoves: 1.5 }, { name: "b", uri: "qemu:///system", maxOutboundMoves: 65 }]);
+    const ps = hostsProblems([
+      { name: "a", uri: "qemu:///system", maxOutboundMoves: 0, maxInboundMoves: 1.5 },
+      { name: "b", uri: "qemu:///system", maxOutboundMoves: 65 },
+    ]);
     expect(ps.map((p) => [p.field, p.reason])).toEqual([
       ["hosts.0.maxOutboundMoves", "must be at least 1"],
       ["hosts.0.maxInboundMoves", "must be a whole number"],
@@ -62,9 +78,14 @@ describe("rules", () => {
 
   it("capacity: the VMs landing together, what the host already uses, its free memory", () => {
     const host = { name: "b", capacityMemoryMib: 1024 };
-    const vms = [{ vm: "x", memoryMib: 512, vcpus: 1 }, { vm: "y", memoryMib: 512, vcpus: 1 }];
+    const vms = [
+      { vm: "x", memoryMib: 512, vcpus: 1 },
+      { vm: "y", memoryMib: 512, vcpus: 1 },
+    ];
     expect(capacityProblem("host", host, vms)).toBeNull();
-    expect(capacityProblem("host", host, vms, { usedMib: 256 })?.reason).toBe("host b cannot take these 2 VMs together: x (512 MiB), y (512 MiB) need 1024 MiB, 256 MiB over its declared capacity (1024 MiB, 256 MiB already used)");
+    expect(capacityProblem("host", host, vms, { usedMib: 256 })?.reason).toBe(
+      "host b cannot take these 2 VMs together: x (512 MiB), y (512 MiB) need 1024 MiB, 256 MiB over its declared capacity (1024 MiB, 256 MiB already used)",
+    );
     expect(capacityProblem("host", { name: "b" }, vms, { freeMib: 900 })?.reason).toMatch(/124 MiB more than it has free \(900 MiB\)$/);
   });
 });
@@ -109,9 +130,15 @@ describe("at synth", () => {
     const stack = new TerraformStack(testApp(), "s");
     const h = new LivevirtHosts(stack, "hosts", { hosts });
     for (const v of vms) new VmPlacement(stack, v.id, { host: v.host, memoryMib: v.memoryMib, hosts: h });
-    return stack.node.findAll().flatMap((n) => n.node.validate()).filter((m) => m.startsWith("livevirt:"));
+    return stack.node
+      .findAll()
+      .flatMap((n) => n.node.validate())
+      .filter((m) => m.startsWith("livevirt:"));
   };
-  const H = (extra: Partial<Host>): Host[] => [{ name: "a", uri: "qemu:///system", ...extra }, { name: "b", uri: "qemu+ssh://root@kvm-b/system" }];
+  const H = (extra: Partial<Host>): Host[] => [
+    { name: "a", uri: "qemu:///system", ...extra },
+    { name: "b", uri: "qemu+ssh://root@kvm-b/system" },
+  ];
 
   it("a move limit out of range fails synth in the props' spelling", () => {
     expect(synth(H({ maxOutboundMoves: 0 }), [])).toEqual([expect.stringContaining("s/hosts: hosts[0].maxOutboundMoves = 0 is invalid: must be at least 1")]);
@@ -124,7 +151,12 @@ describe("at synth", () => {
   });
 
   it("declared capacity against every VM the stack puts on the host: reported once, by the first that overflows", () => {
-    const out = synth(H({ capacityMemoryMib: 1000 }), [{ id: "x", host: "a" }, { id: "y", host: "a" }, { id: "z", host: "a" }, { id: "w", host: "b" }]);
+    const out = synth(H({ capacityMemoryMib: 1000 }), [
+      { id: "x", host: "a" },
+      { id: "y", host: "a" },
+      { id: "z", host: "a" },
+      { id: "w", host: "b" },
+    ]);
     expect(out).toEqual([
       'livevirt: s/y: host = "a" is invalid: host a cannot take these 2 VMs together: x (512 MiB), y (512 MiB) need 1024 MiB, 24 MiB over its declared capacity (1000 MiB). Fix: place some of them on another host, make them smaller, or raise host a\'s capacity.',
     ]);

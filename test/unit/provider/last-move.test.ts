@@ -47,7 +47,12 @@ describe("last_move", () => {
   });
 
   it("a state stored before started_at/finished_at/queued_ms/recovered_by/recovery_ms existed upgrades with them null", () => {
-    const old = { id: "u-1", name: "web", host: "b", last_move: { from: "a", to: "b", mode: "precopy", switched_at_iteration: null, total_ms: 3110, downtime_ms: 169, bytes: 114654028, postcopy_requests: 0 } };
+    const old = {
+      id: "u-1",
+      name: "web",
+      host: "b",
+      last_move: { from: "a", to: "b", mode: "precopy", switched_at_iteration: null, total_ms: 3110, downtime_ms: 169, bytes: 114654028, postcopy_requests: 0 },
+    };
     const v = decodeJson(Buffer.from(JSON.stringify(old)), vmSchema.block)!;
     expect(v.last_move).toEqual({ ...old.last_move, started_at: null, finished_at: null, queued_ms: null, recovered_by: null, recovery_ms: null });
   });

@@ -4,7 +4,9 @@ import { createLogger, hclogTimestamp, levelFromEnv } from "../../../provider/pl
 describe("hclog JSON logging", () => {
   it("writes @level/@message/@module/@timestamp with exactly 6 fractional digits", () => {
     const lines: string[] = [];
-    createLogger("provider.livevirt", 0, (l) => lines.push(l)).child("vm").info("hello", { n: 1, err: new Error("boom") });
+    createLogger("provider.livevirt", 0, (l) => lines.push(l))
+      .child("vm")
+      .info("hello", { n: 1, err: new Error("boom") });
     expect(lines).toHaveLength(1);
     expect(lines[0]!.endsWith("\n")).toBe(true);
     const rec = JSON.parse(lines[0]!);

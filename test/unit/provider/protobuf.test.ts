@@ -12,29 +12,77 @@ import { loadWire } from "../../../provider/wire/services.js";
 import { UPSTREAM_ENUMS, UPSTREAM_MESSAGES } from "./fixtures/tfplugin6-fields.js";
 
 /** The parts of protobufjs's reflection API this test reads. */
-interface PbField { name: string; id: number; type: string; repeated: boolean; map?: boolean; keyType?: string }
-interface PbNode { fullName: string; nestedArray?: PbNode[]; fieldsArray?: PbField[]; values?: Record<string, number> }
+interface PbField {
+  name: string;
+  id: number;
+  type: string;
+  repeated: boolean;
+  map?: boolean;
+  keyType?: string;
+}
+interface PbNode {
+  fullName: string;
+  nestedArray?: PbNode[];
+  fieldsArray?: PbField[];
+  values?: Record<string, number>;
+}
 const parseProto = (file: string): { lookup(name: string): PbNode } =>
-  new (createRequire(import.meta.url)("protobufjs") as { Root: new () => { loadSync(f: string, o: object): { lookup(name: string): PbNode } } }).Root().loadSync(file, { keepCase: true });
+  new (
+    createRequire(import.meta.url)("protobufjs") as { Root: new () => { loadSync(f: string, o: object): { lookup(name: string): PbNode } } }
+  ).Root().loadSync(file, { keepCase: true });
 
 const reference = grpc.loadPackageDefinition(
-  protoLoader.loadSync(PROTO_FILES.map((f) => PROTO_DIR + f), { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: false }),
-) as unknown as Record<string, Record<string, { service: Record<string, { requestSerialize: (v: object) => Buffer; requestDeserialize: (b: Buffer) => object; responseSerialize: (v: object) => Buffer; responseDeserialize: (b: Buffer) => object }> }>>;
+  protoLoader.loadSync(
+    PROTO_FILES.map((f) => PROTO_DIR + f),
+    { keepCase: true, longs: Number, enums: String, defaults: true, oneofs: false },
+  ),
+) as unknown as Record<
+  string,
+  Record<
+    string,
+    {
+      service: Record<
+        string,
+        {
+          requestSerialize: (v: object) => Buffer;
+          requestDeserialize: (b: Buffer) => object;
+          responseSerialize: (v: object) => Buffer;
+          responseDeserialize: (b: Buffer) => object;
+        }
+      >;
+    }
+  >
+>;
 const refProvider = (reference.tfplugin6 as unknown as Record<string, { service: Record<string, Record<string, (x: never) => unknown>> }>).Provider!.service;
 const wire = loadWire();
 const ours = wire.service("tfplugin6.Provider") as unknown as Record<string, Record<string, (x: never) => unknown>>;
 
 const cases: Array<[string, "request" | "response", object]> = [
-  ["PlanResourceChange", "response", {
-    planned_state: { msgpack: Buffer.from([0x81, 0xa1, 0x61, 0xd4, 0, 0]) },
-    requires_replace: [{ steps: [{ attribute_name: "name" }, { element_key_int: 0 }, { element_key_string: "k" }, { element_key_int: -3 }] }],
-    diagnostics: [{ severity: "WARNING", summary: "s", detail: "d", attribute: { steps: [{ attribute_name: "host" }] } }],
-  }],
-  ["GetProviderSchema", "response", {
-    provider: { version: 0, block: { version: 0, attributes: [{ name: "a", type: Buffer.from('"string"'), required: true, description: "x", description_kind: "PLAIN" }], block_types: [{ type_name: "host", nesting: "LIST", block: { attributes: [] }, max_items: 3 }] } },
-    resource_schemas: { livevirt_vm: { version: 2, block: { description: "vm", deprecated: false } } },
-    server_capabilities: { plan_destroy: true },
-  }],
+  [
+    "PlanResourceChange",
+    "response",
+    {
+      planned_state: { msgpack: Buffer.from([0x81, 0xa1, 0x61, 0xd4, 0, 0]) },
+      requires_replace: [{ steps: [{ attribute_name: "name" }, { element_key_int: 0 }, { element_key_string: "k" }, { element_key_int: -3 }] }],
+      diagnostics: [{ severity: "WARNING", summary: "s", detail: "d", attribute: { steps: [{ attribute_name: "host" }] } }],
+    },
+  ],
+  [
+    "GetProviderSchema",
+    "response",
+    {
+      provider: {
+        version: 0,
+        block: {
+          version: 0,
+          attributes: [{ name: "a", type: Buffer.from('"string"'), required: true, description: "x", description_kind: "PLAIN" }],
+          block_types: [{ type_name: "host", nesting: "LIST", block: { attributes: [] }, max_items: 3 }],
+        },
+      },
+      resource_schemas: { livevirt_vm: { version: 2, block: { description: "vm", deprecated: false } } },
+      server_capabilities: { plan_destroy: true },
+    },
+  ],
   ["UpgradeResourceState", "request", { type_name: "livevirt_vm", version: 7, raw_state: { json: Buffer.from("{}"), flatmap: { a: "1", b: "2" } } }],
   ["ConfigureProvider", "request", { terraform_version: "1.11.4", config: { msgpack: Buffer.from([0xc0]) }, client_capabilities: { deferral_allowed: true } }],
 ];

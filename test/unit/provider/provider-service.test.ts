@@ -57,10 +57,16 @@ beforeEach(async () => {
 describe("provider service with a fake driver", () => {
   it("serves the schema with cty types as JSON bytes and nested block modes", async () => {
     const res = await rpc.GetProviderSchema!({});
-    const vmBlock = (res.resource_schemas as Record<string, { block: { attributes: Array<{ name: string; type: Buffer }>; block_types: Array<Record<string, unknown>> } }>).livevirt_vm!.block;
+    const vmBlock = (
+      res.resource_schemas as Record<string, { block: { attributes: Array<{ name: string; type: Buffer }>; block_types: Array<Record<string, unknown>> } }>
+    ).livevirt_vm!.block;
     const lastMove = vmBlock.attributes.find((a) => a.name === "last_move")!;
     expect(JSON.parse(lastMove.type.toString())[0]).toBe("object");
-    expect(vmBlock.block_types.map((b) => [b.type_name, b.nesting, b.max_items])).toEqual([["disk", "LIST", 0], ["network_interface", "LIST", 0], ["migration", "SINGLE", 0]]);
+    expect(vmBlock.block_types.map((b) => [b.type_name, b.nesting, b.max_items])).toEqual([
+      ["disk", "LIST", 0],
+      ["network_interface", "LIST", 0],
+      ["migration", "SINGLE", 0],
+    ]);
     const meta = await rpc.GetMetadata!({});
     expect(meta.resources).toEqual([{ type_name: "livevirt_vm" }]);
   });
@@ -73,7 +79,12 @@ describe("provider service with a fake driver", () => {
   });
 
   it("reports every provider config problem with its attribute path", async () => {
-    const bad = fullConfig(providerSchema.block, { host: [{ name: "a", uri: "nope" }, { name: "a", uri: "qemu:///system" }] });
+    const bad = fullConfig(providerSchema.block, {
+      host: [
+        { name: "a", uri: "nope" },
+        { name: "a", uri: "qemu:///system" },
+      ],
+    });
     const v = await rpc.ValidateProviderConfig!({ config: dv(bad, providerSchema) });
     expect((v.diagnostics as Array<{ attribute: unknown }>).map((d) => d.attribute)).toEqual([
       { steps: [{ attribute_name: "host" }, { element_key_int: 0 }, { attribute_name: "uri" }] },
@@ -88,7 +99,10 @@ describe("provider service with a fake driver", () => {
     expect(p1.planned).toMatchObject({ id: Unknown, domain_type: Unknown, memory_mib: 512 });
     const created = (await apply(null, p1.planned)).state!;
     expect(created).toMatchObject({ id: "uuid-1", domain_type: "kvm", state: "running", last_move: null, preflight: null });
-    expect(fake.calls[0]).toEqual(["create", expect.objectContaining({ host: "a", memoryMib: 512, disks: [{ path: "/var/lib/livevirt/web1.img", format: "raw", target: null, shared: true }] })]);
+    expect(fake.calls[0]).toEqual([
+      "create",
+      expect.objectContaining({ host: "a", memoryMib: 512, disks: [{ path: "/var/lib/livevirt/web1.img", format: "raw", target: null, shared: true }] }),
+    ]);
 
     const p2 = await plan(created, { ...vm, host: "b" });
     expect(p2.requires_replace).toEqual([]);
@@ -99,13 +113,26 @@ describe("provider service with a fake driver", () => {
       host: "b",
       preflight: "ok: a → b can post-copy",
       last_move: {
-        from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 1500, downtime_ms: 20, bytes: 1048576, postcopy_requests: 7,
-        started_at: "2025-06-01T10:00:00.000Z", finished_at: "2025-06-01T10:00:01.500Z", queued_ms: 0,
+        from: "a",
+        to: "b",
+        mode: "postcopy",
+        switched_at_iteration: 2,
+        total_ms: 1500,
+        downtime_ms: 20,
+        bytes: 1048576,
+        postcopy_requests: 7,
+        started_at: "2025-06-01T10:00:00.000Z",
+        finished_at: "2025-06-01T10:00:01.500Z",
+        queued_ms: 0,
       },
     });
     // Located once in this apply (read), then moved from there.
     expect(fake.calls.at(-2)).toEqual(["read", { id: "uuid-1", name: "web1", host: "a" }]);
-    expect(fake.calls.at(-1)).toEqual(["move", expect.objectContaining({ uuid: "uuid-1", name: "web1", host: "a" }), expect.objectContaining({ host: "b", migration: expect.objectContaining({ mode: "postcopy", timeoutS: 600 }) })]);
+    expect(fake.calls.at(-1)).toEqual([
+      "move",
+      expect.objectContaining({ uuid: "uuid-1", name: "web1", host: "a" }),
+      expect.objectContaining({ host: "b", migration: expect.objectContaining({ mode: "postcopy", timeoutS: 600 }) }),
+    ]);
 
     fake.vms.set("uuid-1", { ...fake.vms.get("uuid-1")!, state: "paused" });
     const read = await rpc.ReadResource!({ ...T, current_state: dv(moved, vmSchema) });
@@ -151,7 +178,11 @@ describe("provider service with a fake driver", () => {
   it("an undeclared host fails the plan naming the declared ones", async () => {
     const p = await plan(null, { ...vm, host: "c" });
     expect(p.diagnostics).toEqual([
-      expect.objectContaining({ severity: "ERROR", attribute: { steps: [{ attribute_name: "host" }] }, detail: expect.stringContaining('use one of the declared hosts: "a", "b"') }),
+      expect.objectContaining({
+        severity: "ERROR",
+        attribute: { steps: [{ attribute_name: "host" }] },
+        detail: expect.stringContaining('use one of the declared hosts: "a", "b"'),
+      }),
     ]);
   });
 
@@ -176,7 +207,12 @@ describe("provider service with a fake driver", () => {
     await apply(null, (await plan(null, vm)).planned);
     const imp = await rpc.ImportResourceState!({ ...T, id: "uuid-1" });
     const imported = (imp.imported_resources as Array<{ type_name: string; state: unknown }>)[0]!;
-    expect(un(imported.state, vmSchema)).toMatchObject({ id: "uuid-1", vcpus: 2, disk: [{ path: "/img", format: "qcow2", target: "vda", shared: true }], migration: null });
+    expect(un(imported.state, vmSchema)).toMatchObject({
+      id: "uuid-1",
+      vcpus: 2,
+      disk: [{ path: "/img", format: "qcow2", target: "vda", shared: true }],
+      migration: null,
+    });
     const bad = await rpc.ImportResourceState!({ ...T, id: "nope" });
     expect(bad.diagnostics).toEqual([expect.objectContaining({ summary: "no VM nope", detail: 'Value: "nope"\nFix: pass a libvirt UUID' })]);
 

@@ -35,27 +35,84 @@ describe("schemas", () => {
 
   it("the schemas name exactly the model's fields, in HCL (a new model field fails here until the schema has it)", () => {
     const keys = (b: BlockSchema) => [...Object.keys(b.attributes), ...Object.keys(b.blocks ?? {})].sort();
-    const hcl = (fields: Record<string, true>) => Object.keys(fields).map((f) => HCL.field(f)).sort();
+    const hcl = (fields: Record<string, true>) =>
+      Object.keys(fields)
+        .map((f) => HCL.field(f))
+        .sort();
     const vm: Record<keyof Vm, true> = {
-      name: true, host: true, memoryMib: true, vcpus: true, maxMemoryMib: true, maxVcpus: true, domainType: true, kernel: true, initrd: true, cmdline: true, disks: true, networkInterfaces: true, cpu: true, consoleLog: true, migration: true,
+      name: true,
+      host: true,
+      memoryMib: true,
+      vcpus: true,
+      maxMemoryMib: true,
+      maxVcpus: true,
+      domainType: true,
+      kernel: true,
+      initrd: true,
+      cmdline: true,
+      disks: true,
+      networkInterfaces: true,
+      cpu: true,
+      consoleLog: true,
+      migration: true,
     };
     const computed = ["id", "state", "leftover_definitions", "adopted", "resize", "last_move", "preflight"];
     expect(keys(vmSchema.block)).toEqual([...hcl(vm), ...computed].sort());
     const disk: Record<keyof Disk, true> = { path: true, format: true, target: true, shared: true };
     expect(keys(vmSchema.block.blocks!.disk!.block)).toEqual(hcl(disk));
     const migration: Record<keyof MigrationPolicy, true> = {
-      mode: true, switch: true, onUnsupported: true, bandwidthMib: true, postcopyBandwidthMib: true, maxDowntimeMs: true, timeoutS: true, copyStorage: true, probe: true, tls: true,
+      mode: true,
+      switch: true,
+      onUnsupported: true,
+      bandwidthMib: true,
+      postcopyBandwidthMib: true,
+      maxDowntimeMs: true,
+      timeoutS: true,
+      copyStorage: true,
+      probe: true,
+      tls: true,
     };
     expect(keys(vmSchema.block.blocks!.migration!.block)).toEqual(hcl(migration));
-    const host: Record<keyof Host, true> = { name: true, uri: true, migrationUri: true, shell: true, state: true, capacityMemoryMib: true, capacityVcpus: true, maxOutboundMoves: true, maxInboundMoves: true };
+    const host: Record<keyof Host, true> = {
+      name: true,
+      uri: true,
+      migrationUri: true,
+      shell: true,
+      state: true,
+      capacityMemoryMib: true,
+      capacityVcpus: true,
+      maxOutboundMoves: true,
+      maxInboundMoves: true,
+    };
     expect(keys(providerSchema.block.blocks!.host!.block)).toEqual(hcl(host));
     const data: Record<keyof HostInfo | "name", true> = {
-      name: true, hostname: true, hostUuid: true, libvirtVersion: true, qemuVersion: true, kernel: true, arch: true, kvm: true, postcopy: true, postcopyReason: true,
+      name: true,
+      hostname: true,
+      hostUuid: true,
+      libvirtVersion: true,
+      qemuVersion: true,
+      kernel: true,
+      arch: true,
+      kvm: true,
+      postcopy: true,
+      postcopyReason: true,
     };
     expect(keys(hostDataSchema.block)).toEqual(hcl(data));
     // last_move is the model's MoveRecord without the verdict (stored in its own attribute, preflight).
     const lastMove: Record<Exclude<keyof MoveRecord, "preflight">, true> = {
-      from: true, to: true, mode: true, switchedAtIteration: true, totalMs: true, downtimeMs: true, bytes: true, postcopyRequests: true, startedAt: true, finishedAt: true, queuedMs: true, recoveredBy: true, recoveryMs: true,
+      from: true,
+      to: true,
+      mode: true,
+      switchedAtIteration: true,
+      totalMs: true,
+      downtimeMs: true,
+      bytes: true,
+      postcopyRequests: true,
+      startedAt: true,
+      finishedAt: true,
+      queuedMs: true,
+      recoveredBy: true,
+      recoveryMs: true,
     };
     expect(Object.keys((vmSchema.block.attributes.last_move!.type as readonly [string, object])[1]).sort()).toEqual(hcl(lastMove));
   });

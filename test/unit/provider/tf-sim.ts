@@ -26,7 +26,7 @@ export function proposedNew(block: BlockSchema, prior: ObjectValue | null, confi
     const c = config[name];
     const p = prior?.[name] ?? null;
     if (nb.nesting === "single") out[name] = c === null ? null : proposedNew(nb.block, p as ObjectValue | null, c as ObjectValue);
-    else out[name] = (c as ObjectValue[]).map((x, i) => proposedNew(nb.block, ((p as ObjectValue[] | null)?.[i] ?? null), x));
+    else out[name] = (c as ObjectValue[]).map((x, i) => proposedNew(nb.block, (p as ObjectValue[] | null)?.[i] ?? null, x));
   }
   return out;
 }

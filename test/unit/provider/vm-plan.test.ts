@@ -126,19 +126,56 @@ describe("livevirt_vm plan rules", () => {
     const prior = { ...priorState, memory_mib: 1024 };
     const r = plan(prior, { ...baseConfig, domain_type: "kvm" });
     expect(r.requiresReplace).toBeUndefined();
-    expect(r.planned).toMatchObject({ id: priorState.id, memory_mib: 512, resize: "restarts on the same host: memory 1024 → 512 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart" });
+    expect(r.planned).toMatchObject({
+      id: priorState.id,
+      memory_mib: 512,
+      resize:
+        "restarts on the same host: memory 1024 → 512 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart",
+    });
   });
 
   it.each([
-    ["more memory within max_memory_mib: live", { memory_mib: 768 }, { max_memory_mib: 1024 }, "live, no restart: memory 512 → 768 MiB (within max 1024 MiB, 1 vcpus)"],
+    [
+      "more memory within max_memory_mib: live",
+      { memory_mib: 768 },
+      { max_memory_mib: 1024 },
+      "live, no restart: memory 512 → 768 MiB (within max 1024 MiB, 1 vcpus)",
+    ],
     ["more vcpus within max_vcpus: live", { vcpus: 2 }, { max_vcpus: 4 }, "live, no restart: vcpus 1 → 2 (within max 512 MiB, 4 vcpus)"],
-    ["more memory without headroom: restart", { memory_mib: 1024 }, {}, "restarts on the same host: memory 512 → 1024 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart"],
-    ["memory above a declared max: restart", { memory_mib: 2048 }, { max_memory_mib: 1024 }, "restarts on the same host: memory 512 → 2048 MiB; because memory 2048 MiB is above the running VM's maximum 1024 MiB"],
-    ["fewer vcpus: restart", { vcpus: 1 }, { vcpus: 2, max_vcpus: 4 }, "restarts on the same host: vcpus 2 → 1; because fewer vcpus cannot be taken from a running guest"],
-    ["a new max: restart", { max_memory_mib: 2048 }, {}, "restarts on the same host: max_memory_mib 512 → 2048; because a running VM's maxima are fixed at its start"],
+    [
+      "more memory without headroom: restart",
+      { memory_mib: 1024 },
+      {},
+      "restarts on the same host: memory 512 → 1024 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart",
+    ],
+    [
+      "memory above a declared max: restart",
+      { memory_mib: 2048 },
+      { max_memory_mib: 1024 },
+      "restarts on the same host: memory 512 → 2048 MiB; because memory 2048 MiB is above the running VM's maximum 1024 MiB",
+    ],
+    [
+      "fewer vcpus: restart",
+      { vcpus: 1 },
+      { vcpus: 2, max_vcpus: 4 },
+      "restarts on the same host: vcpus 2 → 1; because fewer vcpus cannot be taken from a running guest",
+    ],
+    [
+      "a new max: restart",
+      { max_memory_mib: 2048 },
+      {},
+      "restarts on the same host: max_memory_mib 512 → 2048; because a running VM's maxima are fixed at its start",
+    ],
   ])("resize, %s — an update, never a replace; the plan says it in words", (_what, change, priorExtra, text) => {
     const prior: ObjectValue = { ...priorState, ...(priorExtra as ObjectValue) };
-    const r = plan(prior, { ...baseConfig, domain_type: "kvm", max_memory_mib: prior.max_memory_mib ?? null, max_vcpus: prior.max_vcpus ?? null, vcpus: prior.vcpus, ...change });
+    const r = plan(prior, {
+      ...baseConfig,
+      domain_type: "kvm",
+      max_memory_mib: prior.max_memory_mib ?? null,
+      max_vcpus: prior.max_vcpus ?? null,
+      vcpus: prior.vcpus,
+      ...change,
+    });
     expect(r.requiresReplace).toBeUndefined();
     expect(r.planned.id).toBe(priorState.id);
     expect(r.planned.resize).toBe(text);
@@ -156,13 +193,22 @@ describe("livevirt_vm plan rules", () => {
     expect(res.requiresReplace).toBeUndefined();
     expect(res.planned).toMatchObject({ id: priorState.id, state: "running", disk: [{ path: "/var/lib/livevirt/web1.img", shared: false }] });
     // …together with a host change it is a move that copies the disk (copy_storage), still in place.
-    const move = plan(priorState, { ...baseConfig, host: "b", disk: [{ path: "/var/lib/livevirt/web1.img", shared: false }], migration: { copy_storage: true } });
+    const move = plan(priorState, {
+      ...baseConfig,
+      host: "b",
+      disk: [{ path: "/var/lib/livevirt/web1.img", shared: false }],
+      migration: { copy_storage: true },
+    });
     expect(move.requiresReplace).toBeUndefined();
     expect(move.planned.preflight).toBe(Unknown);
   });
 
   it("a move keeps the previous move's facts until the new one is known", () => {
-    const moved = { ...priorState, host: "b", last_move: { from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 900, downtime_ms: 12, bytes: 1, postcopy_requests: 3 } };
+    const moved = {
+      ...priorState,
+      host: "b",
+      last_move: { from: "a", to: "b", mode: "postcopy", switched_at_iteration: 2, total_ms: 900, downtime_ms: 12, bytes: 1, postcopy_requests: 3 },
+    };
     expect(plan(moved, { ...baseConfig, host: "b" }).planned).toBe(moved);
     expect(plan(moved, { ...baseConfig, host: "a" }).planned.last_move).toBe(Unknown);
   });
@@ -179,7 +225,15 @@ describe("livevirt_vm static validation", () => {
     [{ kernel: "vmlinuz" }, ["kernel"]],
     [{ initrd: "/i" }, ["initrd"]],
     [{ disk: [{ path: "rel.img", format: "vmdk" }] }, ["disk.0.format", "disk.0.path"]],
-    [{ disk: [{ path: "/a", target: "vda" }, { path: "/b", target: "vda" }] }, ["disk.1.target"]],
+    [
+      {
+        disk: [
+          { path: "/a", target: "vda" },
+          { path: "/b", target: "vda" },
+        ],
+      },
+      ["disk.1.target"],
+    ],
     // A disk without target gets vda, vdb, … by position: an explicit vda on the second collides with the first.
     [{ disk: [{ path: "/a" }, { path: "/b", target: "vda" }] }, ["disk.1.target"]],
     [{ disk: [{ path: "/a", target: "vdb" }, { path: "/b" }] }, ["disk.1.target"]],

@@ -20,12 +20,21 @@ describe("estimateMove: RAM ÷ bandwidth", () => {
   });
 
   it("no bandwidth cap: bounded by the link", () => {
-    expect(estimateMove({ memoryMib: 512, bandwidthMib: undefined, timeoutS: undefined, strategy: "postcopy" })).toMatchObject({ kind: "unlimited", text: UNLIMITED_TEXT });
+    expect(estimateMove({ memoryMib: 512, bandwidthMib: undefined, timeoutS: undefined, strategy: "postcopy" })).toMatchObject({
+      kind: "unlimited",
+      text: UNLIMITED_TEXT,
+    });
   });
 
   it("recreate and fail copy nothing live", () => {
-    expect(estimateMove({ memoryMib: 512, bandwidthMib: 10, timeoutS: 600, strategy: "recreate" })).toMatchObject({ kind: "none", text: expect.stringMatching(/booted again/) });
-    expect(estimateMove({ memoryMib: 512, bandwidthMib: 10, timeoutS: 600, strategy: "fail" })).toMatchObject({ kind: "none", text: expect.stringMatching(/plan fails/) });
+    expect(estimateMove({ memoryMib: 512, bandwidthMib: 10, timeoutS: 600, strategy: "recreate" })).toMatchObject({
+      kind: "none",
+      text: expect.stringMatching(/booted again/),
+    });
+    expect(estimateMove({ memoryMib: 512, bandwidthMib: 10, timeoutS: 600, strategy: "fail" })).toMatchObject({
+      kind: "none",
+      text: expect.stringMatching(/plan fails/),
+    });
   });
 });
 
@@ -56,11 +65,22 @@ describe("linkRates: what earlier moves between two hosts achieved", () => {
   });
 
   it("leaves out moves without data or time, and moves to the same host", () => {
-    expect(linkRates([{ from: "a", to: "b", bytes: 0, totalMs: 1000 }, { from: "a", to: "b", bytes: mib, totalMs: 0 }, { from: "a", to: "a", bytes: mib, totalMs: 10 }]).size).toBe(0);
+    expect(
+      linkRates([
+        { from: "a", to: "b", bytes: 0, totalMs: 1000 },
+        { from: "a", to: "b", bytes: mib, totalMs: 0 },
+        { from: "a", to: "a", bytes: mib, totalMs: 10 },
+      ]).size,
+    ).toBe(0);
   });
 
   it("an even count takes the mean of the middle two", () => {
-    expect(linkRates([{ from: "a", to: "b", bytes: 40 * mib, totalMs: 1000 }, { from: "a", to: "b", bytes: 60 * mib, totalMs: 1000 }]).get("a ↔ b")!.mibPerS).toBe(50);
+    expect(
+      linkRates([
+        { from: "a", to: "b", bytes: 40 * mib, totalMs: 1000 },
+        { from: "a", to: "b", bytes: 60 * mib, totalMs: 1000 },
+      ]).get("a ↔ b")!.mibPerS,
+    ).toBe(50);
   });
 });
 
@@ -69,10 +89,16 @@ describe("estimateMove with a measured link", () => {
   it("no cap: RAM ÷ the measured rate, and says where the rate comes from", () => {
     const e = estimateMove({ memoryMib: 400, bandwidthMib: undefined, link, timeoutS: 5, strategy: "precopy" });
     expect(e).toMatchObject({ kind: "bounded", seconds: 10, atLeast: true, bandwidthMib: 40, measured: link, overTimeout: 5 });
-    expect(e.kind === "bounded" && e.formula).toBe("400 MiB of RAM ÷ 40 MiB/s (measured: the median of 3 earlier moves between these hosts, no bandwidth_mib set) = 10 s");
+    expect(e.kind === "bounded" && e.formula).toBe(
+      "400 MiB of RAM ÷ 40 MiB/s (measured: the median of 3 earlier moves between these hosts, no bandwidth_mib set) = 10 s",
+    );
   });
   it("a cap above what the link achieved: the link decides", () => {
-    expect(estimateMove({ memoryMib: 400, bandwidthMib: 100, link, timeoutS: undefined, strategy: "postcopy" })).toMatchObject({ seconds: 10, bandwidthMib: 40, measured: link });
+    expect(estimateMove({ memoryMib: 400, bandwidthMib: 100, link, timeoutS: undefined, strategy: "postcopy" })).toMatchObject({
+      seconds: 10,
+      bandwidthMib: 40,
+      measured: link,
+    });
   });
   it("a cap below it: the cap decides", () => {
     const e = estimateMove({ memoryMib: 400, bandwidthMib: 20, link, timeoutS: undefined, strategy: "postcopy" });
@@ -80,7 +106,10 @@ describe("estimateMove with a measured link", () => {
     expect(e.kind === "bounded" && e.measured).toBeUndefined();
   });
   it("no cap and no record: bounded by the link, and says why there is no number", () => {
-    expect(estimateMove({ memoryMib: 400, bandwidthMib: undefined, timeoutS: undefined, strategy: "postcopy" })).toMatchObject({ kind: "unlimited", text: UNLIMITED_TEXT });
+    expect(estimateMove({ memoryMib: 400, bandwidthMib: undefined, timeoutS: undefined, strategy: "postcopy" })).toMatchObject({
+      kind: "unlimited",
+      text: UNLIMITED_TEXT,
+    });
     expect(UNLIMITED_TEXT).toMatch(/no earlier move between these hosts/);
   });
 });

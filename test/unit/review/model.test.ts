@@ -42,10 +42,21 @@ describe("report model: the link's rate, measured from the moves the state recor
   it("a VM that moved before between the same hosts gives the uncapped move a number (either direction: one link)", () => {
     const plan = realPlan();
     // rv-keep (unchanged) once moved b → a: 320 MiB in 4 s = 80 MiB/s.
-    change(plan, "livevirt_vm.rv_keep").before!.last_move = { from: "b", to: "a", mode: "postcopy", bytes: 320 * 1048576, total_ms: 4000, switched_at_iteration: 1, downtime_ms: 9, postcopy_requests: 3 };
+    change(plan, "livevirt_vm.rv_keep").before!.last_move = {
+      from: "b",
+      to: "a",
+      mode: "postcopy",
+      bytes: 320 * 1048576,
+      total_ms: 4000,
+      switched_at_iteration: 1,
+      downtime_ms: 9,
+      postcopy_requests: 3,
+    };
     const db = buildReport(readPlan(plan)).moves.find((m) => m.vm === "rv-db")!;
     expect(db.estimate).toMatchObject({ kind: "bounded", seconds: 192 / 80, bandwidthMib: 80, measured: { mibPerS: 80, moves: 1 } });
-    expect(db.estimate.kind === "bounded" && db.estimate.formula).toBe("192 MiB of RAM ÷ 80 MiB/s (measured: the median of 1 earlier move between these hosts, no bandwidth_mib set) = 2.4 s");
+    expect(db.estimate.kind === "bounded" && db.estimate.formula).toBe(
+      "192 MiB of RAM ÷ 80 MiB/s (measured: the median of 1 earlier move between these hosts, no bandwidth_mib set) = 2.4 s",
+    );
     // The capped move (64 MiB/s, below the measured 80) keeps its cap.
     const web = buildReport(readPlan(plan)).moves.find((m) => m.vm === "rv-web")!;
     expect(web.estimate).toMatchObject({ kind: "bounded", seconds: 4, bandwidthMib: 64 });
@@ -85,7 +96,12 @@ describe("report model: other plan shapes (edits of the real plan)", () => {
     const p = realPlan();
     const keep = change(p, "livevirt_vm.rv_keep");
     keep.actions = ["update"];
-    keep.after = { ...keep.before!, memory_mib: 1024, resize: "restarts on the same host: memory 512 → 1024 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart" };
+    keep.after = {
+      ...keep.before!,
+      memory_mib: 1024,
+      resize:
+        "restarts on the same host: memory 512 → 1024 MiB; because the running VM has no memory headroom (max_memory_mib): its memory is fixed until a restart",
+    };
     const web = change(p, "livevirt_vm.rv_web");
     web.after = { ...web.after!, resize: "live, no restart: vcpus 1 → 2 (within max 256 MiB, 2 vcpus)" };
     const r = fromPlan(p);
@@ -119,7 +135,11 @@ describe("report model: other plan shapes (edits of the real plan)", () => {
 
   it("ignores other resource types and data sources", () => {
     const p = realPlan();
-    p.resource_changes.push({ address: "null_resource.x", type: "null_resource", change: { actions: ["create"], before: null, after: {}, after_unknown: {} } } as never);
+    p.resource_changes.push({
+      address: "null_resource.x",
+      type: "null_resource",
+      change: { actions: ["create"], before: null, after: {}, after_unknown: {} },
+    } as never);
     expect(fromPlan(p).created).toHaveLength(1);
   });
 });

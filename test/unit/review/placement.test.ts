@@ -23,7 +23,10 @@ const plan = [
 
 describe("placement", () => {
   const placed = placementOf(plan);
-  const totals = hostTotals(placed, [{ name: "a", state: "draining" }, { name: "b", capacityMemoryMib: 1200 }]);
+  const totals = hostTotals(placed, [
+    { name: "a", state: "draining" },
+    { name: "b", capacityMemoryMib: 1200 },
+  ]);
 
   it("each VM's host and memory before and after, and what changes", () => {
     expect(placed.map((p) => [p.vm, p.before?.host ?? "-", p.after?.host ?? "-", p.change])).toEqual([
@@ -58,7 +61,9 @@ describe("placement", () => {
 
   it("the header lines: hosts the plan changes with memory before → after and moves; where the plan came from", () => {
     expect(hostsLine(totals)).toBe("a (draining) 896 → 0 MiB (2 out) · b 1024 → 1280 MiB (1 in) · c 0 → 768 MiB (1 in)");
-    expect(sourceLine({ planSha256: "0123456789abcdef0123", stack: "livevirt-example", commit: "3b7fa04" })).toBe("stack livevirt-example · commit 3b7fa04 · plan sha256 0123456789ab");
+    expect(sourceLine({ planSha256: "0123456789abcdef0123", stack: "livevirt-example", commit: "3b7fa04" })).toBe(
+      "stack livevirt-example · commit 3b7fa04 · plan sha256 0123456789ab",
+    );
     expect(sourceLine({ planSha256: "ffffffffffffffff" })).toBe("plan sha256 ffffffffffff");
   });
 });

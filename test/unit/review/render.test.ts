@@ -27,7 +27,10 @@ describe("Markdown", () => {
   });
 
   it("folds passing checks away under a details line; what does not pass stands in the table before it", () => {
-    const db = markdown.slice(markdown.indexOf("### rv-db"), markdown.indexOf("### rv-web") > markdown.indexOf("### rv-db") ? markdown.indexOf("### rv-web") : undefined);
+    const db = markdown.slice(
+      markdown.indexOf("### rv-db"),
+      markdown.indexOf("### rv-web") > markdown.indexOf("### rv-db") ? markdown.indexOf("### rv-web") : undefined,
+    );
     const fold = db.indexOf("passing checks</summary>");
     expect(fold).toBeGreaterThan(0);
     expect(db.indexOf("| ❌ FAIL | b | `kernel.userfaultfd`")).toBeLessThan(fold);
@@ -111,7 +114,9 @@ describe("Move order: the provider's per-host queues, with the plan's own host l
   it("two moves out of a at the default limit: one after the other; no total when one has no bandwidth cap", () => {
     const { markdown, html } = review(examplePlan());
     expect(markdown).toContain("### Move order");
-    expect(markdown).toContain("2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move has neither bandwidth\\_mib nor an earlier move between its hosts to measure the link from");
+    expect(markdown).toContain(
+      "2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move has neither bandwidth\\_mib nor an earlier move between its hosts to measure the link from",
+    );
     expect(markdown).toContain("| 2 | rv-web | a → b | — | ≈ 4 s | rv-db |");
     expect(html).toContain('<section class="order"><h2>Move order</h2>');
   });

@@ -28,7 +28,10 @@ const scenarios: [string, () => PreflightReport][] = [
   ["b cannot, policy fail", () => report({ dest: noPostcopyB(), probe: "fail" })],
   ["b cannot, policy recreate", () => report({ dest: noPostcopyB(), probe: "fail", onUnsupported: "recreate" })],
   ["probe passes: inferred failures overridden", () => report({ dest: { ...unprivHost("b"), qemuProbe: probe("no") }, probe: "pass" })],
-  ["probe could not run: unknown rows", () => report({ dest: { ...unprivHost("b"), qemuProbe: probe("unknown") }, probe: "unknown", onUnsupported: "precopy" })],
+  [
+    "probe could not run: unknown rows",
+    () => report({ dest: { ...unprivHost("b"), qemuProbe: probe("unknown") }, probe: "unknown", onUnsupported: "precopy" }),
+  ],
   ["pre-copy mode", () => report({ mode: "precopy" })],
 ];
 
@@ -36,7 +39,12 @@ describe("parseVerdict ∘ formatVerdict (the producer): round trip", () => {
   it.each(scenarios)("%s", (_name, make) => {
     const r = make();
     const p = parseVerdict(verdictText(r));
-    expect({ from: p.from, to: p.to, strategy: p.strategy, postcopy: p.postcopy }).toEqual({ from: r.from, to: r.to, strategy: r.strategy, postcopy: r.postcopy });
+    expect({ from: p.from, to: p.to, strategy: p.strategy, postcopy: p.postcopy }).toEqual({
+      from: r.from,
+      to: r.to,
+      strategy: r.strategy,
+      postcopy: r.postcopy,
+    });
     expect(p.checks.map(({ line: _l, ...c }) => c)).toEqual(r.checks.map(expected));
     expect(p.unparsed).toEqual([]);
   });

@@ -37,11 +37,21 @@ describe("plugin mTLS: only Terraform's announced client certificate gets in", (
     await expect(bad.call("Check", { service: "plugin" })).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     bad.close();
     // The provider schema (the real service) is refused too, not only health.
-    const badProvider = client("tfplugin6.Provider", address, grpc.credentials.createSsl(root, Buffer.from(impostor.keyPem), Buffer.from(impostor.certPem)), opts);
+    const badProvider = client(
+      "tfplugin6.Provider",
+      address,
+      grpc.credentials.createSsl(root, Buffer.from(impostor.keyPem), Buffer.from(impostor.certPem)),
+      opts,
+    );
     await expect(badProvider.call("GetProviderSchema")).rejects.toMatchObject({ code: grpc.status.UNAVAILABLE });
     badProvider.close();
 
-    const good = client("grpc.health.v1.Health", address, grpc.credentials.createSsl(root, Buffer.from(terraform.keyPem), Buffer.from(terraform.certPem)), opts);
+    const good = client(
+      "grpc.health.v1.Health",
+      address,
+      grpc.credentials.createSsl(root, Buffer.from(terraform.keyPem), Buffer.from(terraform.certPem)),
+      opts,
+    );
     expect(await good.call("Check", { service: "plugin" })).toEqual({ status: "SERVING" });
     good.close();
   });

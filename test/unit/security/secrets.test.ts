@@ -7,7 +7,7 @@
  * What counts as a secret: the password in a URI's userinfo. Not secrets: user names, host names
  * and `?keyfile=/path` (a path names a key, it is not the key; only root can read it there).
  */
-import { Testing, TerraformStack } from "cdktf";
+import { TerraformStack } from "cdktf";
 import { testApp } from "../modules/testing-app.js";
 import { describe, expect, it } from "vitest";
 import { LibvirtError } from "../../../src/errors.js";
@@ -42,7 +42,9 @@ describe("URI passwords are never quoted back", () => {
   });
 
   it("at plan, in host-block diagnostics and in libvirt errors turned into diagnostics", () => {
-    const errs = hostProblems({ host: [{ name: "a", uri: `qemu+ssh://root:${PW}@kvm-a/nowhere`, migration_uri: `qemu+tcp://u:${PW}@kvm-a`, shell: null }] } as ObjectValue);
+    const errs = hostProblems({
+      host: [{ name: "a", uri: `qemu+ssh://root:${PW}@kvm-a/nowhere`, migration_uri: `qemu+tcp://u:${PW}@kvm-a`, shell: null }],
+    } as ObjectValue);
     expect(errs).toHaveLength(2);
     expect(JSON.stringify(errs.map((e) => toDiagnostic(e)))).not.toContain(PW);
     const uri = `qemu+ssh://root:${PW}@kvm-a/system`;

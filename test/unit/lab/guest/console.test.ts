@@ -1,17 +1,11 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { LabError } from "../../../../src/errors.js";
-import {
-  checkContinuity,
-  guestCmdline,
-  lastHeartbeat,
-  parseConsole,
-} from "../../../../src/lab/guest/console.js";
+import { checkContinuity, guestCmdline, lastHeartbeat, parseConsole } from "../../../../src/lab/guest/console.js";
 
 // Fixtures are real serial consoles of the lab guest under QEMU 10 TCG (captured with
 // bootQemuGuest): a clean boot, the memcheck self-test, a QMP system_reset, NMIs, an NMI panic.
-const fixture = (name: string) =>
-  readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url), "utf8");
+const fixture = (name: string) => readFileSync(new URL(`./fixtures/${name}.txt`, import.meta.url), "utf8");
 
 describe("parseConsole on a clean boot", () => {
   const r = parseConsole(fixture("boot-rate8"));
@@ -28,8 +22,16 @@ describe("parseConsole on a clean boot", () => {
 
   it("reads heartbeat fields as numbers", () => {
     expect(lastHeartbeat(r)).toMatchObject({
-      boot: "f76820cd", uptimeS: 9.63, seq: 6, memMib: 64, rateMibPerS: 8,
-      written: 12288, verified: 12288, errors: 0, passes: 0, cpuPct: 5,
+      boot: "f76820cd",
+      uptimeS: 9.63,
+      seq: 6,
+      memMib: 64,
+      rateMibPerS: 8,
+      written: 12288,
+      verified: 12288,
+      errors: 0,
+      passes: 0,
+      cpuPct: 5,
     });
   });
 
@@ -54,9 +56,7 @@ describe("parseConsole on memcheck's self-test (one flipped word)", () => {
   const r = parseConsole(fixture("selftest-corrupt"));
 
   it("reports the bad page and memcheck counts exactly one", () => {
-    expect(r.errors).toEqual([
-      { page: 0, word: 3, want: "ee2a496457385588", got: "ee2a496457385589", words: 1, line: 4 },
-    ]);
+    expect(r.errors).toEqual([{ page: 0, word: 3, want: "ee2a496457385588", got: "ee2a496457385589", words: 1, line: 4 }]);
     expect(lastHeartbeat(r)?.errors).toBe(1);
   });
 
@@ -79,7 +79,13 @@ describe("parseConsole on a reboot (QMP system_reset)", () => {
   });
 
   it("fails continuity across the reboot even though seq and uptime look plausible", () => {
-    const before = parseConsole(text.slice(0, text.indexOf("seq=3") + 200).split("\n").slice(0, -1).join("\n") + "\n");
+    const before = parseConsole(
+      text
+        .slice(0, text.indexOf("seq=3") + 200)
+        .split("\n")
+        .slice(0, -1)
+        .join("\n") + "\n",
+    );
     expect(before.bootIds).toEqual(["84280648"]);
     const afterOnly = parseConsole(text.slice(text.lastIndexOf("SeaBIOS")));
     const c = checkContinuity(before, afterOnly);
@@ -115,9 +121,7 @@ describe("kernel trouble", () => {
       "[   22.0] rcu: INFO: rcu_preempt self-detected stall on CPU",
       "",
     ].join("\n");
-    expect(parseConsole(text).kernelProblems.map((k) => k.kind)).toEqual([
-      "bug", "bug", "oops", "oops", "warning", "stall",
-    ]);
+    expect(parseConsole(text).kernelProblems.map((k) => k.kind)).toEqual(["bug", "bug", "oops", "oops", "warning", "stall"]);
   });
 });
 
@@ -145,10 +149,7 @@ describe("garbled and hostile lines", () => {
     const a = parseConsole(`${hb}\n`).heartbeats[0]!;
     const b = { ...a, seq: 5, uptimeS: 11, written: 90 };
     expect(checkContinuity(a, b).problems).toEqual(["written went back: 100 → 90"]);
-    expect(checkContinuity(a, a).problems).toEqual([
-      "uptime did not advance: 10 s → 10 s",
-      "no new heartbeat: seq 4 → 4",
-    ]);
+    expect(checkContinuity(a, a).problems).toEqual(["uptime did not advance: 10 s → 10 s", "no new heartbeat: seq 4 → 4"]);
   });
 
   it("reports no heartbeat at all", () => {
