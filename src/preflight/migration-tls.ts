@@ -121,33 +121,36 @@ export function tlsChecks(src: HostFacts, dst: HostFacts, policy: MigrationTls, 
   const confs = [src, dst].map((f) => (f.qemuConf.known ? migrationTlsConf(f.qemuConf.value) : undefined));
   const forcedBy = [src, dst].filter((_, i) => confs[i]?.force).map((f) => f.host);
   if (policy === "off" && forcedBy.length === 0) return [];
-  const required = policy === "required" || forcedBy.length > 0;
-  const dstVerifies = confs[1]?.verify ?? true;
-  return [
-    side(src, dst, "source", confs[0], confs[1], dstVerifies, required, forcedBy, policy, now),
-    side(dst, src, "destination", confs[1], confs[0], dstVerifies, required, forcedBy, policy, now),
-  ];
+  const pair: TlsPair = { dstVerifies: confs[1]?.verify ?? true, required: policy === "required" || forcedBy.length > 0, forcedBy, policy, now };
+  return [side({ f: src, conf: confs[0], role: "source" }, { f: dst }, pair), side({ f: dst, conf: confs[1], role: "destination" }, { f: src }, pair)];
 }
 
+/** What both checks of a pair share. */
+interface TlsPair {
+  /** The destination asks the source for a client certificate (migrate_tls_x509_verify). */
+  dstVerifies: boolean;
+  /** The checks decide the plan ("required", or a host forces TLS) instead of advising. */
+  required: boolean;
+  /** Hosts whose qemu.conf sets migrate_tls_force = 1. */
+  forcedBy: string[];
+  policy: MigrationTls;
+  now: Date;
+}
+
+/** One host's check; `peer` is the other end of the move. */
 function side(
-  f: HostFacts,
-  peer: HostFacts,
-  role: TlsRole,
-  conf: MigrationTlsConf | undefined,
-  peerConf: MigrationTlsConf | undefined,
-  dstVerifies: boolean,
-  required: boolean,
-  forcedBy: string[],
-  policy: MigrationTls,
-  now: Date,
+  self: { f: HostFacts; conf: MigrationTlsConf | undefined; role: TlsRole },
+  peer: { f: HostFacts },
+  { dstVerifies, required, forcedBy, policy, now }: TlsPair,
 ): CheckResult {
+  const { f, conf, role } = self;
   const h = f.host;
   const files = needs(role, dstVerifies);
   const base = {
     id: TLS_CHECK_ID,
     host: h,
     title: `QEMU migration TLS material (as the ${role === "source" ? "source: client side" : "destination: server side"})`,
-    required: `${files.map((x) => `${x}.pem`).join(", ")} in the migration TLS directory, readable by QEMU${role === "destination" ? `, the server certificate valid, signed by a CA host ${peer.host} trusts, naming the address ${peer.host} connects to` : dstVerifies ? `, the client certificate valid and signed by a CA host ${peer.host} trusts` : ""}`,
+    required: `${files.map((x) => `${x}.pem`).join(", ")} in the migration TLS directory, readable by QEMU${role === "destination" ? `, the server certificate valid, signed by a CA host ${peer.f.host} trusts, naming the address ${peer.f.host} connects to` : dstVerifies ? `, the client certificate valid and signed by a CA host ${peer.f.host} trusts` : ""}`,
     requiredFor: "move" as const,
     ...(required ? {} : { advisory: true as const }),
   };
@@ -206,7 +209,7 @@ function side(
   }
   if (cas.length === 0)
     return fail(`${dir}/ca-cert.pem holds no PEM certificate`, "ca-cert.pem is empty", `on host ${h}, put the CA certificate (PEM) into ${dir}/ca-cert.pem`);
-  const peerMat: Known<TlsMaterial> = peer.migrationTls;
+  const peerMat: Known<TlsMaterial> = peer.f.migrationTls;
   if (peerMat.known && peerMat.value.files["ca-cert"]?.pem) {
     try {
       peerCas = certificates(peerMat.value.files["ca-cert"].pem);
@@ -215,7 +218,7 @@ function side(
     }
   }
   const leafName: TlsFile | undefined = role === "destination" ? "server-cert" : dstVerifies ? "client-cert" : undefined;
-  if (!leafName) return { ...base, status: "pass", found: `${dir}/ca-cert.pem (host ${peer.host} does not ask for a client certificate)` };
+  if (!leafName) return { ...base, status: "pass", found: `${dir}/ca-cert.pem (host ${peer.f.host} does not ask for a client certificate)` };
   let cert: X509Certificate;
   try {
     const all = certificates(mat.value.files[leafName]!.pem ?? "");
@@ -229,22 +232,24 @@ function side(
     );
   }
   if (!peerCas)
-    return unknownOf(`host ${peer.host}'s CA (${peerMat.known ? "ca-cert.pem missing or unreadable" : peerMat.why}) is needed to check ${dir}/${leafName}.pem`);
-  const problem = certificateProblem(cert, peerCas, now, `host ${peer.host}'s ${peerMat.known ? peerMat.value.dir : "migration TLS directory"}/ca-cert.pem`);
+    return unknownOf(
+      `host ${peer.f.host}'s CA (${peerMat.known ? "ca-cert.pem missing or unreadable" : peerMat.why}) is needed to check ${dir}/${leafName}.pem`,
+    );
+  const problem = certificateProblem(cert, peerCas, now, `host ${peer.f.host}'s ${peerMat.known ? peerMat.value.dir : "migration TLS directory"}/ca-cert.pem`);
   if (problem) {
     return fail(
       `${dir}/${leafName}.pem ${problem}`,
       `${leafName}.pem ${problem.split(" (")[0]}`,
-      `on host ${h}, issue a new ${leafName === "server-cert" ? "server" : "client"} certificate from the CA that host ${peer.host} trusts and put it into ${dir}/${leafName}.pem`,
+      `on host ${h}, issue a new ${leafName === "server-cert" ? "server" : "client"} certificate from the CA that host ${peer.f.host} trusts and put it into ${dir}/${leafName}.pem`,
     );
   }
   if (role === "destination") {
     const name = conf.migrationHost ?? mat.value.hostname;
-    if (!name) return unknownOf(`the name ${peer.host} connects to (qemu.conf migration_host, or the hostname) is not known`);
+    if (!name) return unknownOf(`the name ${peer.f.host} connects to (qemu.conf migration_host, or the hostname) is not known`);
     const names = certificateNames(cert);
     if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) {
       return fail(
-        `${dir}/server-cert.pem names ${names.join(", ") || "nothing"}, not ${name}, the address host ${peer.host} connects to (${conf.migrationHost ? "qemu.conf migration_host" : "the hostname"})`,
+        `${dir}/server-cert.pem names ${names.join(", ") || "nothing"}, not ${name}, the address host ${peer.f.host} connects to (${conf.migrationHost ? "qemu.conf migration_host" : "the hostname"})`,
         `server-cert.pem does not name ${name}`,
         `on host ${h}, issue a server certificate whose subjectAltName includes ${name}`,
       );
@@ -252,10 +257,10 @@ function side(
     return {
       ...base,
       status: "pass",
-      found: `${dir}: server certificate for ${name}, valid until ${iso(cert.validTo)}, signed by a CA host ${peer.host} trusts`,
+      found: `${dir}: server certificate for ${name}, valid until ${iso(cert.validTo)}, signed by a CA host ${peer.f.host} trusts`,
     };
   }
-  return { ...base, status: "pass", found: `${dir}: client certificate valid until ${iso(cert.validTo)}, signed by a CA host ${peer.host} trusts` };
+  return { ...base, status: "pass", found: `${dir}: client certificate valid until ${iso(cert.validTo)}, signed by a CA host ${peer.f.host} trusts` };
 }
 
 /**

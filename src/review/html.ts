@@ -11,7 +11,7 @@ import type { ParsedCheck } from "./verdict.js";
 import { PLACEMENT_HEAD, hostsLine, placementRows, placementSvg, showsPlacement, sourceLine } from "./placement.js";
 import { ORDER_HEAD, orderRows, scheduleSummary, type Schedule } from "./schedule.js";
 
-function placementHtml(r: ReviewReport): string {
+function placementHtml(r: ReviewReport, svg: string | undefined): string {
   if (!showsPlacement(r)) return "";
   const cells = (tag: "td" | "th", row: readonly string[]) => row.map((c) => `<${tag}>${h(c)}</${tag}>`).join("");
   return [
@@ -19,7 +19,7 @@ function placementHtml(r: ReviewReport): string {
     `<table class="placement"><thead><tr>${cells("th", PLACEMENT_HEAD)}</tr></thead><tbody>`,
     ...placementRows(r.hostTotals).map((row) => `<tr>${cells("td", row)}</tr>`),
     `</tbody></table>`,
-    placementSvg(r.placement, r.hostTotals),
+    svg ?? placementSvg(r.placement, r.hostTotals),
     `</section>`,
   ].join("\n");
 }
@@ -118,7 +118,8 @@ function listHtml(id: string, title: string, items: string[]): string {
   return items.length ? `<section class="${id}"><h2>${h(title)}</h2><ul>${items.join("")}</ul></section>` : "";
 }
 
-export function renderHtml(r: ReviewReport): string {
+/** `svg`: the placement picture when the caller already drew it (it is inlined, not drawn again). */
+export function renderHtml(r: ReviewReport, opts: { svg?: string } = {}): string {
   const summaryRows = r.moves.map((m) => {
     const checks = m.verdict.kind === "known" ? checkCounts(m.verdict.parsed.checks) : m.verdict.kind === "after-apply" ? VERDICT_AFTER_APPLY : "—";
     return `<tr><td>${h(m.vm)}</td><td>${h(m.from)} → ${h(m.to)}</td><td><span class="strategy s-${m.strategy}">${h(strategyPhrase(m))}</span></td><td>${h(checks)}</td><td>${h(estimateShort(m.estimate))}</td></tr>`;
@@ -149,7 +150,7 @@ export function renderHtml(r: ReviewReport): string {
       "Destroyed",
       r.destroyed.map((c) => refItem(c)),
     ),
-    placementHtml(r),
+    placementHtml(r, opts.svg),
     orderHtml(r.schedule),
     ...r.moves.map(moveHtml),
     listHtml(

@@ -23,5 +23,5 @@ export function review(planJson: unknown, source?: PlanSource): { markdown: stri
   const report = buildReport(readPlan(planJson));
   if (source) report.source = source;
   const svg = showsPlacement(report) ? placementSvg(report.placement, report.hostTotals) : null;
-  return { markdown: renderMarkdown(report, svg ? { svg: PLACEMENT_SVG } : {}), html: renderHtml(report), svg };
+  return { markdown: renderMarkdown(report, svg ? { svg: PLACEMENT_SVG } : {}), html: renderHtml(report, svg ? { svg } : {}), svg };
 }

@@ -7,13 +7,13 @@
  * `max_outbound_moves = 2`: the two moves out of b run together (intervals overlap, nobody queued).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { consolePath, readConsole, removeGuest, waitForHeartbeats } from "../../src/lab/guests.js";
+import { readConsole } from "../../src/lab/guests.js";
 import { lastHeartbeat, type Heartbeat } from "../../src/lab/guest/console.js";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { domainsOn, expectContinuous, labConfig, vmAddress, type LabVm } from "./support/lab-vms.js";
+import { deployLab, domainsOn, expectContinuous, labConfig, tearDownLab, vmAddress, type LabVm } from "./support/lab-vms.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
 // One dirties faster than its bandwidth cap (post-copy), one barely (converges in pre-copy).
@@ -36,29 +36,21 @@ const RFC3339_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 
 describe("two VMs moved out of host a by one apply: one move at a time, both arrive", () => {
   let tf: TerraformDir;
-  const before = new Map<string, Heartbeat>();
+  let before: Map<string, Heartbeat>;
 
   beforeAll(async () => {
     await requireLab();
-    for (const v of VMS) {
-      for (const h of ["a", "b"] as const) {
-        await removeGuest(h, v.name);
-        // Consoles are appended to: an earlier run's guest would look like a reboot.
-        rmSync(consolePath(h, v.name), { force: true });
-      }
-    }
-    tf = await TerraformDir.create();
-    tf.writeConfig(await labConfig(VMS));
-    await tf.run(["init", "-input=false", "-no-color"]);
-    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
-    for (const v of VMS) before.set(v.name, await waitForHeartbeats("a", v.name, 3));
+    ({ tf, before } = await deployLab(VMS));
   }, 180_000);
 
-  afterAll(async () => {
-    await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
-    for (const v of VMS) for (const h of ["a", "b"] as const) await removeGuest(h, v.name).catch(() => undefined);
-    tf?.remove();
-  }, 120_000);
+  afterAll(
+    () =>
+      tearDownLab(
+        tf,
+        VMS.map((v) => v.name),
+      ),
+    120_000,
+  );
 
   it("the limit holds under Terraform's parallelism: intervals do not overlap, the second queued; both on b, live, state b", async () => {
     tf.writeConfig(await labConfig(VMS.map((v) => ({ ...v, host: "b" }))));

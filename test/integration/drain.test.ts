@@ -8,12 +8,11 @@
  * The drain's measured time against the review's estimate is printed (DRAIN-FIGURES).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForHeartbeats } from "../../src/lab/guests.js";
 import type { Heartbeat } from "../../src/lab/guest/console.js";
 import { connect } from "../../src/lab/lab.js";
 import { buildReport, readPlan, renderMarkdown } from "../../src/review/index.js";
 import { requireLab } from "./lab-setup.js";
-import { domainsOn, expectContinuous, freshNames, labConfig, vmAddress, type LabVm } from "./support/lab-vms.js";
+import { deployLab, domainsOn, expectContinuous, labConfig, tearDownLab, vmAddress, type LabVm } from "./support/lab-vms.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
 // 256 MiB each at 64 MiB/s: the review estimates ≈ 4 s a move (post-copy), 12 s for the drain.
@@ -22,23 +21,21 @@ const DRAINING = { a: { state: "draining" } };
 
 describe("draining host a: three VMs leave it one at a time, as the review said", () => {
   let tf: TerraformDir;
-  const before = new Map<string, Heartbeat>();
+  let before: Map<string, Heartbeat>;
 
   beforeAll(async () => {
     await requireLab();
-    await freshNames(VMS.map((v) => v.name));
-    tf = await TerraformDir.create();
-    tf.writeConfig(await labConfig(VMS));
-    await tf.run(["init", "-input=false", "-no-color"]);
-    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
-    for (const v of VMS) before.set(v.name, await waitForHeartbeats("a", v.name, 3));
+    ({ tf, before } = await deployLab(VMS));
   }, 240_000);
 
-  afterAll(async () => {
-    await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
-    await freshNames(VMS.map((v) => v.name)).catch(() => undefined);
-    tf?.remove();
-  }, 120_000);
+  afterAll(
+    () =>
+      tearDownLab(
+        tf,
+        VMS.map((v) => v.name),
+      ),
+    120_000,
+  );
 
   it("a draining host with its VMs kept there: the plan fails naming host a, nothing moves", async () => {
     tf.writeConfig(await labConfig(VMS, DRAINING));

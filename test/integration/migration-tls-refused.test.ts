@@ -18,7 +18,7 @@ import { hostPaths } from "../../src/lab/paths.js";
 import { leaf } from "../../src/lab/pki.js";
 import { TOPOLOGY } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
-import { domainsOn, freshNames, labConfig, vmAddress, type LabHost, type LabVm } from "./support/lab-vms.js";
+import { deployLab, domainsOn, labConfig, tearDownLab, vmAddress, type LabHost, type LabVm } from "./support/lab-vms.js";
 import { plannedAfter, resourceValues, TerraformDir } from "./support/terraform.js";
 
 const NAME = "tlsr-1";
@@ -44,17 +44,11 @@ describe("migration.tls = required refuses a move that cannot be encrypted; auto
 
   beforeAll(async () => {
     await requireLab();
-    await freshNames([NAME]);
-    tf = await TerraformDir.create();
-    tf.writeConfig(await labConfig([vm("a", "required")]));
-    await tf.run(["init", "-input=false", "-no-color"]);
-    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+    ({ tf } = await deployLab([vm("a", "required")]));
   }, 240_000);
 
   afterAll(async () => {
-    await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
-    await freshNames([NAME]).catch(() => undefined);
-    tf?.remove();
+    await tearDownLab(tf, [NAME]);
     rmSync(scratch, { recursive: true, force: true });
   }, 120_000);
 

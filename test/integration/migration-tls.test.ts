@@ -17,11 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { waitForHeartbeats } from "../../src/lab/guests.js";
 import type { Heartbeat } from "../../src/lab/guest/console.js";
 import { connect } from "../../src/lab/lab.js";
 import { requireLab } from "./lab-setup.js";
-import { expectContinuous, freshNames, labConfig, vmAddress, type LabHost, type LabVm } from "./support/lab-vms.js";
+import { deployLab, expectContinuous, labConfig, tearDownLab, vmAddress, type LabHost, type LabVm } from "./support/lab-vms.js";
 import { actionsOf, plannedAfter, resourceValues, TerraformDir } from "./support/terraform.js";
 
 const NAME = "tls-1";
@@ -47,19 +46,12 @@ describe("encrypted moves (migration.tls) on the lab", () => {
 
   beforeAll(async () => {
     await requireLab();
-    await freshNames([NAME]);
-    tf = await TerraformDir.create();
-    tf.writeConfig(await labConfig([vm("a", "required")]));
-    await tf.run(["init", "-input=false", "-no-color"]);
-    await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
-    before = await waitForHeartbeats("a", NAME, 3);
+    const lab = await deployLab([vm("a", "required")]);
+    tf = lab.tf;
+    before = lab.before.get(NAME)!;
   }, 240_000);
 
-  afterAll(async () => {
-    await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
-    await freshNames([NAME]).catch(() => undefined);
-    tf?.remove();
-  }, 120_000);
+  afterAll(() => tearDownLab(tf, [NAME]), 120_000);
 
   it("tls = required: the plan says encrypted; QEMU migrates with TLS credentials, b's certificate checked; the guest is continuous on b", async () => {
     tf.writeConfig(await labConfig([vm("b", "required")]));

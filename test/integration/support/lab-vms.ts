@@ -5,10 +5,11 @@
  */
 import { expect } from "vitest";
 import { rmSync } from "node:fs";
-import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForNewHeartbeat } from "../../../src/lab/guests.js";
+import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
 import { checkContinuity, guestCmdline, lastHeartbeat, type Continuity, type Heartbeat } from "../../../src/lab/guest/console.js";
 import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
 import { labHostTarget } from "../../../src/lab/targets.js";
+import { TerraformDir } from "./terraform.js";
 
 export type LabHost = "a" | "b";
 
@@ -79,4 +80,27 @@ export async function expectContinuous(name: string, before: Heartbeat, now: Lab
   const c = checkContinuity(before, readConsole(now, name));
   expect(c.problems).toEqual([]);
   return c;
+}
+
+/**
+ * A Terraform directory with these VMs deployed on the lab by `terraform apply` (their names made
+ * fresh on both hosts first), and each guest's third heartbeat: the set-up of the files that move
+ * lab VMs through Terraform.
+ */
+export async function deployLab(vms: readonly LabVm[], hostExtra: HostExtra = {}): Promise<{ tf: TerraformDir; before: Map<string, Heartbeat> }> {
+  await freshNames(vms.map((v) => v.name));
+  const tf = await TerraformDir.create();
+  tf.writeConfig(await labConfig([...vms], hostExtra));
+  await tf.run(["init", "-input=false", "-no-color"]);
+  await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
+  const before = new Map<string, Heartbeat>();
+  for (const v of vms) before.set(v.name, await waitForHeartbeats(v.host, v.name, 3));
+  return { tf, before };
+}
+
+/** The other half: destroy what the directory holds, remove the names from both hosts, then the directory. */
+export async function tearDownLab(tf: TerraformDir | undefined, names: readonly string[]): Promise<void> {
+  await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
+  await freshNames(names).catch(() => undefined);
+  tf?.remove();
 }
