@@ -9,6 +9,7 @@ import { execa } from "execa";
 import { DomainNotFoundError, LibvirtError } from "../errors.js";
 import { VirshAbortedError, VirshTimeoutError } from "./errors.js";
 import { isDomainNotFound, libvirtMessages } from "./parse/virsh-error.js";
+import { transportProblem, uriHost } from "./parse/transport-error.js";
 import { redactSecrets, redactText } from "../model/index.js";
 
 export const VIRSH_BIN = "virsh";
@@ -76,9 +77,11 @@ export function virshFailure(uri: string, args: readonly string[], result: Virsh
   const stderr = redactText(result.stderr, uri);
   const messages = libvirtMessages(stderr);
   const text = messages.length > 0 ? messages.join("; ") : stderr.trim() || `exit code ${result.exitCode}`;
-  const message = `virsh ${args[0] ?? ""} on ${redactSecrets(uri)} failed: ${text}`;
-  if (messages.some(isDomainNotFound)) return new DomainNotFoundError(message, command, stderr);
-  return new LibvirtError(message, command, stderr);
+  if (messages.some(isDomainNotFound)) return new DomainNotFoundError(`virsh ${args[0] ?? ""} on ${redactSecrets(uri)} failed: ${text}`, command, stderr);
+  // A transport that refused us (SSH host key, login, TLS certificate): say that, not ssh's banner.
+  const transport = transportProblem(stderr, uriHost(uri));
+  if (transport) return new LibvirtError(`cannot connect to ${redactSecrets(uri)}: ${transport.reason}`, command, stderr, { fix: transport.fix });
+  return new LibvirtError(`virsh ${args[0] ?? ""} on ${redactSecrets(uri)} failed: ${text}`, command, stderr);
 }
 
 /** Runs virsh; resolves with stdout, rejects with a LibvirtError (or subclass) on any failure. */
