@@ -9,9 +9,9 @@ import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWN_HOSTS } from "../../src/lab/ssh.js";
-import { labHostTarget } from "../../src/lab/targets.js";
 import { sshUri, TOPOLOGY } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
+import { labProviderConfig } from "./support/lab-vms.js";
 import { TerraformDir } from "./support/terraform.js";
 
 const A = TOPOLOGY.a.mgmtAddress;
@@ -24,15 +24,9 @@ describe("a host whose SSH key does not match: the plan refuses it in one line, 
   beforeAll(async () => {
     await requireLab();
     tf = await TerraformDir.create();
-    const host = (h: "a" | "b") => {
-      const t = labHostTarget(h);
-      return { name: h, uri: h === "a" ? sshUri("a") : t.uri, migration_uri: t.migrationUri, shell: [...t.shell!] };
-    };
-    tf.writeConfig({
-      terraform: { required_providers: { livevirt: { source: "livevirt/livevirt", version: "0.1.0" } } },
-      provider: { livevirt: { host: [host("a"), host("b")] } },
-      data: { livevirt_host: { a: { name: "a" } } },
-    });
+    // The lab's provider config, host a reached over qemu+ssh (the production path), and a data
+    // source that has to connect to it at plan time.
+    tf.writeConfig({ ...labProviderConfig({ a: { uri: sshUri("a") } }), data: { livevirt_host: { a: { name: "a" } } } });
     await tf.run(["init", "-input=false", "-no-color"]);
     copyFileSync(KNOWN_HOSTS, saved);
   });
