@@ -5,7 +5,7 @@
  */
 import { escapeHtml as h } from "./escape.js";
 import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./estimate.js";
-import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
+import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, foldChecks, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
 import { PLACEMENT_HEAD, hostsLine, placementRows, placementSvg, showsPlacement, sourceLine } from "./placement.js";
@@ -84,10 +84,7 @@ function verdictHtml(m: Move): string {
   const p = v.parsed;
   const table = (rows: readonly ParsedCheck[]) =>
     `<table class="checks"><thead><tr><th>verdict</th><th>host</th><th>check</th><th>what it checks</th><th>required</th><th>fix</th></tr></thead><tbody>\n${rows.map(checkRow).join("\n")}\n</tbody></table>`;
-  // What needs a reviewer's eye stands in the table; passing checks fold away.
-  const open = p.checks.filter((c) => c.status !== "pass");
-  const passing = p.checks.filter((c) => c.status === "pass");
-  const fold = open.length ? `${passing.length} passing ${passing.length === 1 ? "check" : "checks"}` : `all ${passing.length} checks pass`;
+  const { open, passing, summary: fold } = foldChecks(p.checks);
   return [
     `<p>Preflight: ${h(p.from)} → ${h(p.to)} ${h(p.strategyText)}; ${h(POSTCOPY_LABEL[p.postcopy])} (post-copy: ${p.postcopy}). Checks: ${h(checkCounts(p.checks))}.</p>`,
     ...(open.length ? [table(open)] : []),

@@ -70,3 +70,14 @@ export function totals(r: {
     `${r.unchanged} unchanged`,
   ].join(" · ");
 }
+
+/**
+ * What needs a reviewer's eye (every check that does not pass: it stands in the table) and the
+ * passing checks that fold away under `summary` — one rule for both renderings.
+ */
+export function foldChecks(checks: readonly ParsedCheck[]): { open: ParsedCheck[]; passing: ParsedCheck[]; summary: string } {
+  const open = checks.filter((c) => c.status !== "pass");
+  const passing = checks.filter((c) => c.status === "pass");
+  const summary = open.length ? `${passing.length} passing ${passing.length === 1 ? "check" : "checks"}` : `all ${passing.length} checks pass`;
+  return { open, passing, summary };
+}

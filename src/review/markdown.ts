@@ -1,7 +1,7 @@
 /** The report as Markdown for a pull-request comment (GitHub-flavoured: tables, <details>). */
 import { escapeMd as md, mdFence } from "./escape.js";
 import { UNLIMITED_TEXT, estimateShort, humanSeconds, type Estimate } from "./estimate.js";
-import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, qualifier, strategyPhrase, totals } from "./labels.js";
+import { POSTCOPY_LABEL, STATUS_LABEL, STRATEGY_LABEL, VERDICT_AFTER_APPLY, checkCounts, foldChecks, qualifier, strategyPhrase, totals } from "./labels.js";
 import type { Move, ReviewReport, VmRef } from "./model.js";
 import type { ParsedCheck } from "./verdict.js";
 import { PLACEMENT_HEAD, hostsLine, placementRows, showsPlacement, sourceLine } from "./placement.js";
@@ -40,25 +40,12 @@ function verdictSection(m: Move): string[] {
   if (v.kind === "unreadable") return [`**Preflight text not understood** (${md(v.error)}); as planned:`, "", mdFence(v.text)];
   const p = v.parsed;
   const head = ["| verdict | host | check | what it checks | required | fix |", "|---|---|---|---|---|---|"];
-  // What needs a reviewer's eye stands in the table; passing checks fold away.
-  const open = p.checks.filter((c) => c.status !== "pass");
-  const passing = p.checks.filter((c) => c.status === "pass");
+  const { open, passing, summary } = foldChecks(p.checks);
   const out = [
     `Preflight: ${md(p.from)} → ${md(p.to)} ${md(p.strategyText)}; ${POSTCOPY_LABEL[p.postcopy]} (post-copy: ${p.postcopy}). Checks: ${checkCounts(p.checks)}.`,
-    "",
-    ...(open.length ? [...head, ...open.map(checkRow)] : [`All ${passing.length} checks pass.`]),
   ];
-  if (passing.length && open.length)
-    out.push(
-      "",
-      `<details><summary>${passing.length} passing ${passing.length === 1 ? "check" : "checks"}</summary>`,
-      "",
-      ...head,
-      ...passing.map(checkRow),
-      "",
-      "</details>",
-    );
-  else if (passing.length) out.push("", `<details><summary>the ${passing.length} checks</summary>`, "", ...head, ...passing.map(checkRow), "", "</details>");
+  if (open.length) out.push("", ...head, ...open.map(checkRow));
+  if (passing.length) out.push("", `<details><summary>${summary}</summary>`, "", ...head, ...passing.map(checkRow), "", "</details>");
   if (p.unparsed.length) out.push("", "Other lines of the verdict:", "", mdFence(p.unparsed.join("\n")));
   out.push("", "<details><summary>preflight as planned</summary>", "", mdFence(v.text), "", "</details>");
   return out;
