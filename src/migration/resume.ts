@@ -117,7 +117,7 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
   let lastProgressLog = 0;
   let nextResumeAt = 0;
   let issued = 0;
-  for (let attempt = 0; Date.now() < o.deadline;) {
+  while (Date.now() < o.deadline) {
     const views = await inspectBoth(o.from, o.to, o.domain);
     const picture = judgePostcopy(views);
     if (picture !== lastPicture) {
@@ -151,9 +151,8 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
         o.log("warn", `post-copy stream lost on both hosts; not resuming: libvirt ${destVersion} on ${o.to.name} ${why}`);
         return { ok: false, why: `both QEMUs dropped the migration stream, and libvirt ${destVersion} on ${o.to.name} ${why}, so livevirt did not resume it` };
       } else {
-        attempt++;
         issued++;
-        o.log("warn", `post-copy stream lost on both hosts; resuming the move (attempt ${attempt})`, { host: o.to.name });
+        o.log("warn", `post-copy stream lost on both hosts; resuming the move (attempt ${issued})`, { host: o.to.name });
         const handle = startMigration(o.from.uri, o.domain, dest, {
           ...o.migrate,
           postcopy: true,
