@@ -9,8 +9,8 @@ import { execa } from "execa";
 import { DomainNotFoundError, LibvirtError } from "../errors.js";
 import { VirshAbortedError, VirshTimeoutError } from "./errors.js";
 import { isDomainNotFound, libvirtMessages } from "./parse/virsh-error.js";
-import { transportProblem, uriHost } from "./parse/transport-error.js";
-import { redactSecrets, redactText } from "../model/index.js";
+import { transportProblem } from "./parse/transport-error.js";
+import { redactSecrets, redactText, uriHost } from "../model/index.js";
 
 export const VIRSH_BIN = "virsh";
 export const DEFAULT_TIMEOUT_MS = 30_000;

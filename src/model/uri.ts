@@ -26,6 +26,16 @@ export function uriProblem(uri: string): string | null {
   return null;
 }
 
+/** The server part of a libvirt URI ("root@kvm-a:22" → "kvm-a"); the whole uri when it has none. */
+export function uriHost(uri: string): string {
+  try {
+    const h = new URL(uri).hostname;
+    return h === "" ? uri : h.replace(/^\[|\]$/g, "");
+  } catch {
+    return uri;
+  }
+}
+
 /**
  * True when two URIs name the same libvirt endpoint (e.g. one host declared under two names): a
  * "move" between them would be a migration to the same host, which libvirt refuses at apply.

@@ -45,13 +45,3 @@ const RULES: readonly { test: RegExp; problem: (host: string) => TransportProble
 export function transportProblem(stderr: string, host: string): TransportProblem | undefined {
   return RULES.find((r) => r.test.test(stderr))?.problem(host);
 }
-
-/** The server part of a libvirt URI ("root@kvm-a:22" → "kvm-a"); the whole uri when it has none. */
-export function uriHost(uri: string): string {
-  try {
-    const h = new URL(uri).hostname;
-    return h === "" ? uri : h.replace(/^\[|\]$/g, "");
-  } catch {
-    return uri;
-  }
-}

@@ -3,7 +3,8 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { LibvirtError } from "../../../src/errors.js";
 import { virshFailure } from "../../../src/libvirt/run-virsh.js";
-import { transportProblem, uriHost } from "../../../src/libvirt/parse/transport-error.js";
+import { transportProblem } from "../../../src/libvirt/parse/transport-error.js";
+import { uriHost } from "../../../src/model/index.js";
 
 const sample = (f: string) => readFileSync(new URL(`fixtures/transport/${f}`, import.meta.url), "utf8");
 const URI = "qemu+ssh://root@10.231.1.1/system";
