@@ -67,5 +67,10 @@ export const STOCK: Readonly<Record<string, string>> = {
     "resumes a post-copy move after resetting its stream (ss -K on every migration connection leaving a); needs a libvirt that resumes (9.0)",
 };
 
-/** Vitest workers for the concurrent group: two cores, and each file runs TCG guests. */
-export const CONCURRENT_WORKERS = 2;
+/**
+ * Vitest workers for the concurrent group. Two cores, and each file runs TCG guests — but every
+ * file also spends much of its time waiting (Terraform, the provider starting, a guest booting, a
+ * move's monitor): with 2 workers the group took 600 s (CI7), with 3 workers 465 s with both cores
+ * 97–100 % busy throughout (vmstat every 5 s, 2026-12-04). More than 3 would only queue on the CPU.
+ */
+export const CONCURRENT_WORKERS = 3;
