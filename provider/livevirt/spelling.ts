@@ -39,18 +39,37 @@ export function problemError(p: Problem, extra: { host?: string } = {}): Validat
  * list blocks renamed (disk → disks), absent values left out. Unknown values stay (as the
  * framework's Unknown symbol): the rules skip them but still see that they are not absent.
  */
-export function modelInput(v: ObjectValue): Record<string, unknown> {
+export function modelInput(v: ObjectValue, unknown: "keep" | "leave out" = "keep"): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [k, x] of Object.entries(v)) {
-    if (x === null) continue;
-    out[MODEL_NAMES[k] ?? camel(k)] = inner(x);
+    if (x === null || (unknown === "leave out" && isUnknown(x))) continue;
+    // Only a list is a list block: a VM's `host` (a string) is not the provider's `host` blocks.
+    out[(Array.isArray(x) && MODEL_NAMES[k]) || camel(k)] = inner(x, unknown);
   }
   return out;
 }
 
-function inner(x: Value): unknown {
+function inner(x: Value, unknown: "keep" | "leave out"): unknown {
   if (isUnknown(x)) return x;
-  if (Array.isArray(x)) return x.map((e) => (e !== null && typeof e === "object" && !Array.isArray(e) ? modelInput(e as ObjectValue) : inner(e)));
-  if (x !== null && typeof x === "object") return modelInput(x as ObjectValue);
+  if (Array.isArray(x))
+    return x.map((e) => (e !== null && typeof e === "object" && !Array.isArray(e) ? modelInput(e as ObjectValue, unknown) : inner(e, unknown)));
+  if (x !== null && typeof x === "object") return modelInput(x as ObjectValue, unknown);
   return x;
+}
+
+/**
+ * A model value (a VM, a disk, a move record) as a Terraform object value: the inverse of
+ * modelInput — names snake_cased, list blocks singular (disks → disk), absent fields null.
+ */
+export function terraformValue(x: object): ObjectValue {
+  const out: ObjectValue = {};
+  for (const [k, v] of Object.entries(x)) out[(Array.isArray(v) && BLOCK_NAMES[k]) || snake(k)] = terraformInner(v);
+  return out;
+}
+
+function terraformInner(v: unknown): Value {
+  if (v === undefined || v === null) return null;
+  if (Array.isArray(v)) return v.map(terraformInner);
+  if (typeof v === "object") return terraformValue(v);
+  return v as Value;
 }

@@ -1,6 +1,6 @@
 /** A VM's network interfaces: what a user declares, their defaults and rules. */
 import { LivevirtError } from "../errors.js";
-import { absent, noControl, oneOf, ref, type Problem } from "./problem.js";
+import { absent, noControl, oneOf, pick, present, ref, type Problem } from "./problem.js";
 
 /**
  * Guest NIC models livevirt lets a user pick. virtio is the one to use (paravirtual, fastest,
@@ -24,6 +24,11 @@ export interface NetworkInterface {
 }
 
 export const NIC_DEFAULTS = { model: "virtio" } as const satisfies Partial<NetworkInterface>;
+/** Every field of an interface when the input leaves it out (a new field does not compile until it is here). */
+const NIC_ABSENT: NetworkInterface = { network: null, bridge: null, mac: null, ...NIC_DEFAULTS };
+
+/** An interface from validated input (absent or null = the default). */
+export const resolveNic = (n: object): NetworkInterface => ({ ...NIC_ABSENT, ...pick(present(n), NIC_ABSENT) });
 
 /** Six octets, colon-separated (libvirt's own form; it also writes lowercase). */
 export const MAC = /^[0-9a-f]{2}(:[0-9a-f]{2}){5}$/i;

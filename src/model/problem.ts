@@ -64,6 +64,12 @@ export function spellProblem(p: Problem, s: Spelling): Problem {
 /** Values that are absent. Anything else that is not of a rule's type is not checked by it: a value known only later, or a type error the layer's own shape check reports. */
 export const absent = (v: unknown): v is null | undefined => v === null || v === undefined;
 
+/** An input's fields that are present (not absent), as given: spread over a record of defaults. */
+export const present = (x: object): Record<string, unknown> => Object.fromEntries(Object.entries(x).filter(([, v]) => !absent(v)));
+/** The fields of `x` that `shape` has (an input may carry more, e.g. a Terraform value's computed attributes). */
+export const pick = (x: Record<string, unknown>, shape: object): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(x).filter(([k]) => Object.hasOwn(shape, k)));
+
 /** Control characters (incl. newline and NUL) break libvirt's XML or the QEMU command line. */
 // eslint-disable-next-line no-control-regex
 export const CONTROL = /[\u0000-\u001f\u007f]/;

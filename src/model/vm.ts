@@ -1,7 +1,7 @@
 /** A VM as a user declares it: the one description every layer uses, its defaults and rules. */
-import { migrationProblems, type MigrationPolicy } from "./migration.js";
-import { networkInterfacesProblems, type NetworkInterface } from "./nic.js";
-import { absent, absolutePath, assign, noControl, oneOf, ref, wholeNumber, type Problem } from "./problem.js";
+import { migrationProblems, resolveMigration, type MigrationPolicy } from "./migration.js";
+import { networkInterfacesProblems, resolveNic, type NetworkInterface } from "./nic.js";
+import { absent, absolutePath, assign, noControl, oneOf, pick, present, ref, wholeNumber, type Problem } from "./problem.js";
 
 export const DOMAIN_TYPES = ["auto", "kvm", "qemu"] as const;
 /** "auto": kvm where the host offers it, else qemu (TCG), chosen at create. */
@@ -76,6 +76,43 @@ export interface Vm {
 /** The one set of defaults (provider schema, construct docs, the driver's fill-in). */
 export const VM_DEFAULTS = { memoryMib: 512, vcpus: 1, domainType: "auto" } as const satisfies Partial<Vm>;
 export const DISK_DEFAULTS = { format: "raw", shared: true } as const satisfies Partial<Disk>;
+
+/**
+ * What every optional field of a VM is when the input leaves it out. Typed as the whole VM but its
+ * identity, so a new field of Vm does not compile until it has its absent value here — and then
+ * every layer that resolves input (resolveVm) has it, with nothing to add there.
+ */
+const VM_ABSENT: Omit<Vm, "name" | "host" | "migration"> = {
+  ...VM_DEFAULTS,
+  maxMemoryMib: null,
+  maxVcpus: null,
+  cpu: null,
+  kernel: null,
+  initrd: null,
+  cmdline: null,
+  disks: [],
+  networkInterfaces: [],
+  consoleLog: null,
+};
+const DISK_ABSENT: Omit<Disk, "path"> = { ...DISK_DEFAULTS, target: null };
+
+const list = (x: unknown): object[] => (Array.isArray(x) ? (x as object[]) : []);
+
+/**
+ * A VM from input that passed vmProblems (model field names; absent or null = the default): the
+ * one place defaults are filled in, for every field, nested disks, interfaces and policy included.
+ */
+export function resolveVm(v: Input<Vm>): Vm {
+  return {
+    ...VM_ABSENT,
+    ...pick(present(v), VM_ABSENT),
+    name: String(v.name),
+    host: String(v.host),
+    disks: list(v.disks).map((d) => ({ ...DISK_ABSENT, ...pick(present(d), { path: "", ...DISK_ABSENT }) }) as Disk),
+    networkInterfaces: list(v.networkInterfaces).map(resolveNic),
+    migration: resolveMigration(v.migration as Partial<MigrationPolicy> | null | undefined),
+  } as Vm;
+}
 
 /** libvirt accepts almost any name, but "/" breaks file names and whitespace breaks virsh use. */
 export const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
