@@ -33,6 +33,7 @@ export const livevirtHostsSchema: PropsSchema = {
           name: { type: "string" },
           uri: { type: "string" },
           migrationUri: { type: "string" },
+          migrationAddress: { type: "string" },
           shell: { type: "array", items: { type: "string" }, fix: 'give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave shell out' },
           state: { type: "string", fix: 'set state to "active", "cordoned" or "draining"' },
           capacityMemoryMib: { type: "number" },
@@ -56,17 +57,8 @@ export class LivevirtHosts extends Construct {
     super(scope, id);
     this.hosts = props.hosts ?? [];
     this.provider = new LivevirtProvider(this, "provider", {
-      host: (Array.isArray(this.hosts) ? this.hosts : []).map((h) => ({
-        name: h.name,
-        uri: h.uri,
-        migrationUri: h.migrationUri,
-        shell: h.shell ? [...h.shell] : undefined,
-        state: h.state,
-        capacityMemoryMib: h.capacityMemoryMib,
-        capacityVcpus: h.capacityVcpus,
-        maxOutboundMoves: h.maxOutboundMoves,
-        maxInboundMoves: h.maxInboundMoves,
-      })),
+      // Every Host field has the provider attribute of the same name (the schema test holds them in step).
+      host: (Array.isArray(this.hosts) ? this.hosts : []).map((h) => ({ ...h, shell: h.shell ? [...h.shell] : undefined })),
     });
     this.node.addValidation({
       validate: () => {

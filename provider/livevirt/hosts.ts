@@ -1,5 +1,5 @@
 /** The provider's host blocks: the model's host rules in HCL, and the model's Host list from a config. */
-import { hostsProblems, type Host, type HostState } from "../../src/model/index.js";
+import { hostsProblems, type Host } from "../../src/model/index.js";
 import type { ValidationError } from "../../src/errors.js";
 import { isUnknown, type ObjectValue } from "../framework/values.js";
 import { modelInput, problemError } from "./spelling.js";
@@ -27,20 +27,9 @@ export function hostList(config: ObjectValue): Host[] | null {
   const hosts: Host[] = [];
   for (const raw of blocks) {
     const b = raw as ObjectValue;
-    if ([b.name, b.uri, b.migration_uri, b.shell, b.state, b.capacity_memory_mib, b.capacity_vcpus, b.max_outbound_moves, b.max_inbound_moves].some(isUnknown))
-      return null;
-    const shell = Array.isArray(b.shell) && b.shell.every((a) => typeof a === "string") ? (b.shell as string[]) : undefined;
-    hosts.push({
-      name: String(b.name),
-      uri: String(b.uri),
-      ...(typeof b.migration_uri === "string" ? { migrationUri: b.migration_uri } : {}),
-      ...(shell ? { shell } : {}),
-      ...(typeof b.state === "string" ? { state: b.state as HostState } : {}),
-      ...(typeof b.capacity_memory_mib === "number" ? { capacityMemoryMib: b.capacity_memory_mib } : {}),
-      ...(typeof b.capacity_vcpus === "number" ? { capacityVcpus: b.capacity_vcpus } : {}),
-      ...(typeof b.max_outbound_moves === "number" ? { maxOutboundMoves: b.max_outbound_moves } : {}),
-      ...(typeof b.max_inbound_moves === "number" ? { maxInboundMoves: b.max_inbound_moves } : {}),
-    });
+    if (Object.values(b).some(isUnknown)) return null;
+    // Validated by the schema and the model's hostsProblems: each block is a Host in HCL names.
+    hosts.push(modelInput(b) as unknown as Host);
   }
   return hosts;
 }

@@ -31,6 +31,14 @@ export const providerSchema: Schema = {
               optional: true,
               description: "URI the source host's libvirt daemon uses to reach this host for peer-to-peer moves, e.g. qemu+tcp://10.77.0.2/system.",
             },
+            migration_address: {
+              type: "string",
+              optional: true,
+              description:
+                "Address (IP or DNS name) where this host receives migration data, on a dedicated migration network, e.g. 10.77.0.2: " +
+                "its QEMU listens there and the source sends memory and copied disks there. With migration TLS its certificate must name it. " +
+                "Default: libvirt's choice (the host's qemu.conf migration_host, else its hostname).",
+            },
             state: {
               type: "string",
               optional: true,

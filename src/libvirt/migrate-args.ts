@@ -3,6 +3,7 @@
  * connecting to both hosts are refused here first, with the option to change.
  */
 import { ValidationError } from "../errors.js";
+import { migrationDataUri } from "../model/index.js";
 
 export interface MigrateOptions {
   /** Keep the guest running while memory is copied (default true; post-copy requires it). */
@@ -33,8 +34,10 @@ export interface MigrateOptions {
    * then be mirrored onto themselves.
    */
   migrateDisks?: readonly string[];
-  /** Where the destination QEMU listens, e.g. "tcp://10.213.7.2". */
+  /** Where the source's QEMU sends migration data, e.g. "tcp://10.213.7.2". */
   migrateUri?: string;
+  /** Address the destination's QEMU (and NBD server, for copied disks) listens on (--listen-address). */
+  listenAddress?: string;
   /** After `seconds`, suspend the guest or switch to post-copy. */
   timeout?: { seconds: number; action: "suspend" | "postcopy" };
   /** Ask virsh to print progress (parsed into MigrationHandle.progress). */
@@ -144,8 +147,17 @@ export function buildMigrateArgs(domain: string, destUri: string, o: MigrateOpti
     a.push("--timeout", String(o.timeout.seconds), o.timeout.action === "postcopy" ? "--timeout-postcopy" : "--timeout-suspend");
   }
   if (o.migrateUri !== undefined) a.push("--migrateuri", o.migrateUri);
+  if (o.listenAddress !== undefined) a.push("--listen-address", o.listenAddress);
   a.push("--domain", domain, "--desturi", destUri);
   return a;
+}
+
+/**
+ * The options that send a move's data to the destination's declared migration address (Host
+ * migrationAddress): its QEMU listens there and the source connects there. None without one.
+ */
+export function migrationAddressOptions(address: string | undefined): Pick<MigrateOptions, "migrateUri" | "listenAddress"> {
+  return address === undefined ? {} : { migrateUri: migrationDataUri(address), listenAddress: address };
 }
 
 /** The virsh flags an options object needs, to check against parseMigrateHelp() first. */

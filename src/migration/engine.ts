@@ -16,7 +16,7 @@ import type { Host } from "../model/index.js";
 import { DomainNotFoundError, LibvirtError, LivevirtError, ValidationError } from "../errors.js";
 import { MigrationError } from "../libvirt/errors.js";
 import { startMigration, type MigrationHandle } from "../libvirt/migrate.js";
-import type { MigrateOptions } from "../libvirt/migrate-args.js";
+import { migrationAddressOptions, type MigrateOptions } from "../libvirt/migrate-args.js";
 import type { DomJobInfo } from "../libvirt/parse/domjobinfo.js";
 import { connect } from "../hosts/registry.js";
 import type { Connection } from "../libvirt/virsh.js";
@@ -202,6 +202,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     undefineSource: true,
     postcopy: req.strategy === "postcopy",
     ...(req.tls ? { tls: true } : {}),
+    ...migrationAddressOptions(to.migrationAddress),
     ...(settings.bandwidthMib !== undefined ? { bandwidth: settings.bandwidthMib } : {}),
     ...(req.strategy === "postcopy" && settings.postcopyBandwidthMib !== undefined ? { postcopyBandwidth: settings.postcopyBandwidthMib } : {}),
     ...(copyTargets === undefined

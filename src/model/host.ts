@@ -17,6 +17,14 @@ export interface Host {
    */
   readonly migrationUri?: string;
   /**
+   * Address (IP or DNS name) where this host receives migration data — its address on a dedicated
+   * migration network, e.g. "10.77.0.2". Moves into this host send memory (and copied disks) there:
+   * its QEMU listens on it and the source connects to it (libvirt's migrate URI tcp://ADDRESS and
+   * listen address). With migration TLS, its certificate must name this address.
+   * @default libvirt's choice: the destination's qemu.conf migration_host, else its hostname
+   */
+  readonly migrationAddress?: string;
+  /**
    * argv prefix that runs a command on this host, for the host-local post-copy checks (sysctl,
    * /dev/userfaultfd, qemu.conf), e.g. ["ssh", "root@kvm-a"]; [] = this machine.
    * @default this machine for qemu:/// and qemu+unix URIs, ssh for qemu+ssh URIs; otherwise those checks report "unknown"
@@ -48,6 +56,25 @@ export const CAPACITY_VCPUS_RANGE = [1, 1_000_000] as const;
 export const MOVES_PER_HOST_RANGE = [1, 64] as const;
 /** Concurrent moves out of a host when maxOutboundMoves is not set. */
 export const DEFAULT_OUTBOUND_MOVES = 1;
+
+/** A DNS name (labels of letters, digits and inner hyphens) or an IPv4/IPv6 literal — what libvirt may put in tcp://ADDRESS. */
+export function isNetworkAddress(a: string): boolean {
+  if (/^(\d{1,3})(\.\d{1,3}){3}$/.test(a)) return a.split(".").every((o) => Number(o) <= 255);
+  if (a.includes(":")) return isIpv6(a);
+  return a.length <= 253 && a.split(".").every((l) => /^[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/.test(l)) && !/^[\d.]+$/.test(a);
+}
+
+/** Eight groups of 1–4 hex digits, or fewer with one "::" (no embedded IPv4 form: not needed for a migration network). */
+function isIpv6(a: string): boolean {
+  const halves = a.split("::");
+  if (halves.length > 2) return false;
+  const groups = halves.flatMap((h) => (h === "" ? [] : h.split(":")));
+  if (!groups.every((g) => /^[0-9a-fA-F]{1,4}$/.test(g))) return false;
+  return halves.length === 2 ? groups.length <= 7 : groups.length === 8;
+}
+
+/** The URI libvirt gives the source's QEMU to send migration data to `address` (IPv6 in brackets). */
+export const migrationDataUri = (address: string): string => `tcp://${address.includes(":") ? `[${address}]` : address}`;
 
 /** Host names: short, lowercase, usable in messages, file names and Terraform values alike. */
 export const HOST_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
@@ -100,6 +127,14 @@ export function hostsProblems(hosts: unknown, at = "hosts"): Problem[] {
     wholeNumber(out, f("capacityVcpus"), h.capacityVcpus, CAPACITY_VCPUS_RANGE, "vCPUs", ", or leave it out");
     wholeNumber(out, f("maxOutboundMoves"), h.maxOutboundMoves, MOVES_PER_HOST_RANGE, "moves", `, or leave it out for ${DEFAULT_OUTBOUND_MOVES}`);
     wholeNumber(out, f("maxInboundMoves"), h.maxInboundMoves, MOVES_PER_HOST_RANGE, "moves", ", or leave it out for no limit");
+    if (typeof h.migrationAddress === "string" && !isNetworkAddress(h.migrationAddress)) {
+      out.push({
+        field: f("migrationAddress"),
+        value: h.migrationAddress,
+        reason: "is not an IP address or a DNS name",
+        fix: 'give the address only — no scheme, port or path — e.g. "10.77.0.2", "fd00:77::2" or "kvm-b.migration.example"',
+      });
+    }
     for (const key of ["uri", "migrationUri"] as const) {
       const uri = h[key];
       if (typeof uri !== "string") continue;

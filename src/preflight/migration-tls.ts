@@ -117,11 +117,18 @@ export const TLS_CHECK_ID = "migration.tls";
  * host forces TLS. Under "auto" they are advisory (a failure means "in clear", never a failed
  * plan); under "required", or when a host's qemu.conf forces TLS, they must pass.
  */
-export function tlsChecks(src: HostFacts, dst: HostFacts, policy: MigrationTls, now: Date): CheckResult[] {
+export function tlsChecks(src: HostFacts, dst: HostFacts, policy: MigrationTls, now: Date, dstMigrationAddress?: string): CheckResult[] {
   const confs = [src, dst].map((f) => (f.qemuConf.known ? migrationTlsConf(f.qemuConf.value) : undefined));
   const forcedBy = [src, dst].filter((_, i) => confs[i]?.force).map((f) => f.host);
   if (policy === "off" && forcedBy.length === 0) return [];
-  const pair: TlsPair = { dstVerifies: confs[1]?.verify ?? true, required: policy === "required" || forcedBy.length > 0, forcedBy, policy, now };
+  const pair: TlsPair = {
+    dstVerifies: confs[1]?.verify ?? true,
+    required: policy === "required" || forcedBy.length > 0,
+    forcedBy,
+    policy,
+    now,
+    dstMigrationAddress,
+  };
   return [side({ f: src, conf: confs[0], role: "source" }, { f: dst }, pair), side({ f: dst, conf: confs[1], role: "destination" }, { f: src }, pair)];
 }
 
@@ -135,13 +142,15 @@ interface TlsPair {
   forcedBy: string[];
   policy: MigrationTls;
   now: Date;
+  /** The destination's declared migration address (Host migrationAddress): what the source connects to, when set. */
+  dstMigrationAddress: string | undefined;
 }
 
 /** One host's check; `peer` is the other end of the move. */
 function side(
   self: { f: HostFacts; conf: MigrationTlsConf | undefined; role: TlsRole },
   peer: { f: HostFacts },
-  { dstVerifies, required, forcedBy, policy, now }: TlsPair,
+  { dstVerifies, required, forcedBy, policy, now, dstMigrationAddress }: TlsPair,
 ): CheckResult {
   const { f, conf, role } = self;
   const h = f.host;
@@ -244,12 +253,14 @@ function side(
     );
   }
   if (role === "destination") {
-    const name = conf.migrationHost ?? mat.value.hostname;
+    const declared = dstMigrationAddress;
+    const name = declared ?? conf.migrationHost ?? mat.value.hostname;
+    const whence = declared ? `host ${h}'s declared migration address` : conf.migrationHost ? "qemu.conf migration_host" : "the hostname";
     if (!name) return unknownOf(`the name ${peer.f.host} connects to (qemu.conf migration_host, or the hostname) is not known`);
     const names = certificateNames(cert);
     if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) {
       return fail(
-        `${dir}/server-cert.pem names ${names.join(", ") || "nothing"}, not ${name}, the address host ${peer.f.host} connects to (${conf.migrationHost ? "qemu.conf migration_host" : "the hostname"})`,
+        `${dir}/server-cert.pem names ${names.join(", ") || "nothing"}, not ${name}, the address host ${peer.f.host} connects to (${whence})`,
         `server-cert.pem does not name ${name}`,
         `on host ${h}, issue a server certificate whose subjectAltName includes ${name}`,
       );

@@ -38,6 +38,7 @@ function hostPart(t: Host, f: HostFacts, missing: string[]): unknown {
   return {
     uri: t.uri,
     migrationUri: t.migrationUri ?? null,
+    migrationAddress: t.migrationAddress ?? null,
     hostUuid: uuid,
     libvirt: need("libvirt version", f.libvirtVersion),
     qemu: need("QEMU version", f.qemuVersion),
@@ -78,7 +79,7 @@ export function probeCacheKey(from: Host, to: Host, fromFacts: HostFacts, toFact
 /** File-name part for the pair (hash: URIs may hold secrets and are not file-name safe). */
 export function pairId(from: Host, to: Host): string {
   return createHash("sha256")
-    .update(JSON.stringify([from.uri, to.uri, to.migrationUri ?? null]))
+    .update(JSON.stringify([from.uri, to.uri, to.migrationUri ?? null, to.migrationAddress ?? null]))
     .digest("hex")
     .slice(0, 32);
 }

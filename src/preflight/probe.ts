@@ -11,6 +11,7 @@ import { assign, type Host } from "../model/index.js";
 import { buildDomainXml } from "../libvirt/domain-xml.js";
 import { MigrationError, VirshTimeoutError } from "../libvirt/errors.js";
 import { startMigration } from "../libvirt/migrate.js";
+import { migrationAddressOptions } from "../libvirt/migrate-args.js";
 import { connect } from "../hosts/registry.js";
 import { cached, newCache } from "./cache.js";
 import { getHostFacts, type HostFacts } from "./host-facts.js";
@@ -180,6 +181,8 @@ export async function runProbeMove(from: Host, to: Host, opts: ProbeOptions = {}
       // Peer-to-peer when the destination publishes how daemons reach it, as real moves do.
       p2p: to.migrationUri !== undefined,
       postcopy: true,
+      // Over the data path real moves take (the destination's migration network, when declared).
+      ...migrationAddressOptions(to.migrationAddress),
       bandwidth: PROBE_BANDWIDTH_MIB,
       processTimeoutMs: timeoutMs,
       signal: opts.signal,

@@ -28,7 +28,7 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
   if (wantsPostcopy) checks.push(...hostChecks(srcFacts, "source"), ...hostChecks(dstFacts, "destination"), transportCheck(vm, to.name));
   const [cpu, network] = await Promise.all([cpuCheck(vm, from, dstFacts, to, signal), networkCheck(vm, to, signal)]);
   checks.push(cpu, machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name), network);
-  checks.push(...tlsChecks(srcFacts, dstFacts, vm.migration.tls ?? MIGRATION_DEFAULTS.tls, new Date()));
+  checks.push(...tlsChecks(srcFacts, dstFacts, vm.migration.tls ?? MIGRATION_DEFAULTS.tls, new Date(), to.migrationAddress));
   const passthrough = passthroughCheck(vm, srcFacts, dstFacts);
   if (passthrough) checks.push(passthrough);
   let probeMs: number | undefined;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ValidationError } from "../../../src/errors.js";
-import { buildMigrateArgs, requiredMigrateFlags, type MigrateOptions } from "../../../src/libvirt/migrate-args.js";
+import { buildMigrateArgs, migrationAddressOptions, requiredMigrateFlags, type MigrateOptions } from "../../../src/libvirt/migrate-args.js";
 import { parseMigrateHelp } from "../../../src/libvirt/parse/migrate-help.js";
 import { sample, V11, V9 } from "./fixtures.js";
 
@@ -49,6 +49,7 @@ describe("buildMigrateArgs", () => {
       bandwidth: 50,
       timeout: { seconds: 30, action: "postcopy" },
       migrateUri: "tcp://10.213.7.2",
+      listenAddress: "10.213.7.2",
     });
     expect(a).toEqual([
       "migrate",
@@ -68,6 +69,8 @@ describe("buildMigrateArgs", () => {
       "--timeout-postcopy",
       "--migrateuri",
       "tcp://10.213.7.2",
+      "--listen-address",
+      "10.213.7.2",
       "--domain",
       "web-1",
       "--desturi",
@@ -135,5 +138,12 @@ describe("rejected combinations", () => {
   it("empty domain or destination", () => {
     expect(() => buildMigrateArgs("", DEST)).toThrow(ValidationError);
     expect(() => buildMigrateArgs("x", "")).toThrow(ValidationError);
+  });
+});
+
+describe("a destination's declared migration address", () => {
+  it("sends the data there and makes the destination listen there; nothing without one", () => {
+    expect(migrationAddressOptions("10.77.0.2")).toEqual({ migrateUri: "tcp://10.77.0.2", listenAddress: "10.77.0.2" });
+    expect(migrationAddressOptions(undefined)).toEqual({});
   });
 });

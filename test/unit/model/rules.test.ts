@@ -7,6 +7,8 @@ import {
   assign,
   attachDisks,
   hostsProblems,
+  isNetworkAddress,
+  migrationDataUri,
   migrationProblems,
   ref,
   resolveMigration,
@@ -87,6 +89,17 @@ describe("hosts", () => {
     expect(ps.map((p) => p.field)).toEqual(["hosts.1.name", "hosts.1.uri", "hosts.2.name", "hosts.2.shell", "hosts.2.uri"]);
     expect(ps.find((p) => p.field === "hosts.2.uri")!.value).toBe("qemu+ssh://root:***@h");
     expect(hostsProblems([]).map((p) => p.field)).toEqual(["hosts"]);
+  });
+
+  it("a migration address is an address only: IPv4, IPv6 or a DNS name, no scheme or port", () => {
+    for (const ok of ["10.77.0.2", "fd00:77::2", "::1", "kvm-b", "kvm-b.migration.example"]) expect(isNetworkAddress(ok), ok).toBe(true);
+    for (const bad of ["tcp://10.77.0.2", "10.77.0.2:49152", "10.77.0.256", "1.2.3", "kvm_b", "-kvm", "kvm b", "", "a::b::c"])
+      expect(isNetworkAddress(bad), bad).toBe(false);
+    const [p] = hostsProblems([{ name: "b", uri: "qemu:///system", migrationAddress: "tcp://10.77.0.2" }]);
+    expect(p).toMatchObject({ field: "hosts.0.migrationAddress", value: "tcp://10.77.0.2", reason: "is not an IP address or a DNS name" });
+    expect(p!.fix).toMatch(/no scheme, port or path/);
+    expect(migrationDataUri("10.77.0.2")).toBe("tcp://10.77.0.2");
+    expect(migrationDataUri("fd00:77::2")).toBe("tcp://[fd00:77::2]");
   });
 
   it("an undeclared host lists the declared ones", () => {

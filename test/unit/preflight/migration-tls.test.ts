@@ -98,6 +98,11 @@ describe("tlsChecks: can the move a → b be encrypted?", () => {
     // Without migration_host the destination advertises its hostname, which this certificate does carry.
     const byName = B(material({ "server-cert": cert(pem("server-b")) }), { ...LAB_CONF });
     expect(byHost(tlsChecks(A(), byName, "required", NOW)).b!.status).toBe("pass");
+    // A declared migration address is what the source connects to: the certificate must name it.
+    const declared = byHost(tlsChecks(A(), B(), "required", NOW, "10.0.9.2")).b!;
+    expect(declared).toMatchObject({ status: "fail", brief: "server-cert.pem does not name 10.0.9.2" });
+    expect(declared.found).toMatch(/the address host a connects to \(host b's declared migration address\)/);
+    expect(byHost(tlsChecks(A(), B(), "required", NOW, "10.0.0.2")).b!.status).toBe("pass");
   });
 
   it("a server certificate from a CA the source does not trust", () => {

@@ -77,6 +77,7 @@ describe("schemas", () => {
       name: true,
       uri: true,
       migrationUri: true,
+      migrationAddress: true,
       shell: true,
       state: true,
       capacityMemoryMib: true,
