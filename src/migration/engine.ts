@@ -28,7 +28,7 @@ import { monitorMigration, type DirtyRateSource, type MonitorResult, type MoveLo
 import type { MigrationSettings } from "./policy.js";
 import { formatMiB } from "./progress.js";
 import { ProgressRecorder } from "./progress-log.js";
-import { prepareRefusal, type PrepareRefusal } from "./refusal.js";
+import { peerRefusal, prepareRefusal, type PrepareRefusal } from "./refusal.js";
 import { resumePostcopy, type Recovery } from "./resume.js";
 import { disksToCopy, prepareDestinationImages, removeCreatedImages, type CopiedDisk, type MoveDisk } from "./storage-copy.js";
 import { settleOrphanJob, type SettleResult } from "./orphan-job.js";
@@ -275,7 +275,7 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
         // virsh can die while the p2p job lives on in the source daemon (measured: killing virsh
         // does not stop it). Never leave such an orphan behind a "failed" answer.
         await abortOrphanJob(src, domain, log);
-        const refused = prepareRefusal(e, to.name);
+        const refused = prepareRefusal(e, to.name) ?? peerRefusal(e, from, to);
         if (refused) throw await failure(req, refused.why, false, "not-started", e, refused);
         const why = mon.abortReason ?? "the migration failed during pre-copy";
         throw await failure(req, why, false, "precopy", e);

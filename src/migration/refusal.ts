@@ -3,8 +3,9 @@
  * on the way: the message must name the host that refused (the one to fix), not the source the
  * VM stays on.
  */
-import { assign } from "../model/index.js";
+import { assign, type Host } from "../model/index.js";
 import { MigrationError } from "../libvirt/errors.js";
+import { peerConnectionProblem } from "../libvirt/parse/transport-error.js";
 
 export interface PrepareRefusal {
   /** What happened, for the MoveError's message (libvirt's own words are appended there). */
@@ -33,4 +34,19 @@ export function prepareRefusal(cause: unknown, destination: string): PrepareRefu
       `for the QEMU user with QEMU ≥ 8.1, or QEMU as root; see docs/operators.md), or move this VM without post-copy ` +
       `(${assign("migration.onUnsupported", "precopy")}, or ${assign("migration.mode", "precopy")})`,
   };
+}
+
+/**
+ * A peer-to-peer move the source's libvirtd could not start because the TLS connection to the
+ * destination's daemon was refused (a client certificate the destination does not admit, one
+ * from another CA, an expired certificate on either side): nothing was sent. libvirt says only
+ * "Unable to read TLS confirmation" or "Failed to verify peer's certificate"; this names both
+ * hosts, the URI the source dialled, the reason and the host to fix.
+ */
+export function peerRefusal(cause: unknown, from: Pick<Host, "name">, to: Pick<Host, "name" | "uri" | "migrationUri">): PrepareRefusal | null {
+  // Without a migration uri the move is not peer-to-peer: this machine dialled, and its own
+  // connection errors are worded where virsh errors are made (run-virsh.ts).
+  if (!(cause instanceof MigrationError) || to.migrationUri === undefined) return null;
+  const p = peerConnectionProblem(`${cause.failure.message}\n${cause.stderr}`, from.name, to.name, to.migrationUri);
+  return p ? { ...p, why: `${p.why}; nothing was sent` } : null;
 }

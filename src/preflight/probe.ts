@@ -12,6 +12,7 @@ import { buildDomainXml } from "../libvirt/domain-xml.js";
 import { MigrationError, VirshTimeoutError } from "../libvirt/errors.js";
 import { startMigration } from "../libvirt/migrate.js";
 import { migrationAddressOptions } from "../libvirt/migrate-args.js";
+import { peerConnectionProblem } from "../libvirt/parse/transport-error.js";
 import { connect } from "../hosts/registry.js";
 import { cached, newCache } from "./cache.js";
 import { getHostFacts, type HostFacts } from "./host-facts.js";
@@ -214,6 +215,10 @@ export async function runProbeMove(from: Host, to: Host, opts: ProbeOptions = {}
   } catch (e) {
     const ms = Date.now() - started;
     timedOut = e instanceof VirshTimeoutError;
+    const peer =
+      e instanceof MigrationError && to.migrationUri
+        ? peerConnectionProblem(`${e.failure.message}\n${e.stderr}`, from.name, to.name, to.migrationUri)
+        : undefined;
     if (e instanceof MigrationError && e.failure.kind === "postcopy-unsupported") {
       check = {
         ...base,
@@ -221,8 +226,19 @@ export async function runProbeMove(from: Host, to: Host, opts: ProbeOptions = {}
         found: `${name} failed at ${to.name}'s prepare step after ${ms} ms: ${e.failure.message}`,
         fix: `make userfaultfd usable by QEMU on host ${to.name} (see check kernel.userfaultfd), or set ${assign("migration.onUnsupported", "precopy")}`,
       };
+    } else if (peer) {
+      // The source's daemon cannot reach the destination's at all: no move of any kind will.
+      check = {
+        ...base,
+        host: peer.host,
+        requiredFor: "move",
+        status: "fail",
+        found: `${name} was refused after ${ms} ms: ${peer.why}`,
+        brief: peer.why,
+        fix: peer.fix,
+      };
     } else {
-      // Not a post-copy verdict (link, auth, same-host…): says nothing about post-copy itself.
+      // Not a post-copy verdict (link, same-host…): says nothing about post-copy itself.
       check = {
         ...base,
         status: "unknown",

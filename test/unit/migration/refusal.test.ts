@@ -6,7 +6,8 @@ import { describe, expect, it } from "vitest";
 import { LibvirtError } from "../../../src/errors.js";
 import { MigrationError } from "../../../src/libvirt/errors.js";
 import { classifyMigrateError } from "../../../src/libvirt/parse/migrate-error.js";
-import { prepareRefusal } from "../../../src/migration/refusal.js";
+import { peerRefusal, prepareRefusal } from "../../../src/migration/refusal.js";
+import { readFileSync } from "node:fs";
 import { MODEL_SPELLING, spell } from "../../../src/model/index.js";
 import { capturedError, V11, V9 } from "../libvirt/fixtures.js";
 
@@ -36,5 +37,30 @@ describe("prepareRefusal", () => {
     expect(prepareRefusal(migrationError("error: operation aborted: job 'migration out' canceled by client"), "b")).toBeNull();
     expect(prepareRefusal(new LibvirtError("Postcopy is not supported", [], ""), "b")).toBeNull();
     expect(prepareRefusal(new Error("Postcopy is not supported"), "b")).toBeNull();
+  });
+});
+
+describe("peerRefusal: the source's libvirtd refused by TLS when it dials the destination (p2p)", () => {
+  const sample = (f: string) => readFileSync(new URL(`../libvirt/fixtures/transport/${f}`, import.meta.url), "utf8");
+  const b = { name: "b", uri: "qemu+ssh://root@10.231.1.2/system", migrationUri: "qemu+tls://10.231.0.2/system" };
+
+  it("a client certificate b does not admit: names both hosts, the uri dialled and b as the host to fix", () => {
+    const r = peerRefusal(migrationError(sample("tls-p2p-client-not-admitted.stderr")), { name: "a" }, b);
+    expect(r?.why).toBe(
+      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the libvirt daemon on 10.231.0.2 closed the TLS connection: it did not accept the client certificate of host a's libvirtd; nothing was sent",
+    );
+    expect(r?.host).toBe("b");
+    expect(r?.fix).toContain("/etc/pki/libvirt/clientcert.pem on host a");
+  });
+
+  it("a's own certificate expired: a is the host to fix", () => {
+    const r = peerRefusal(migrationError(sample("tls-p2p-client-expired.stderr")), { name: "a" }, b);
+    expect(r?.host).toBe("a");
+    expect(r?.why).toMatch(/the client certificate \/etc\/pki\/libvirt\/clientcert\.pem of host a's libvirtd has expired/);
+  });
+
+  it("not peer-to-peer (no migration uri), or not a transport refusal: none", () => {
+    expect(peerRefusal(migrationError(sample("tls-p2p-client-not-admitted.stderr")), { name: "a" }, { ...b, migrationUri: undefined })).toBeNull();
+    expect(peerRefusal(migrationError("error: operation aborted: job 'migration out' canceled by client"), { name: "a" }, b)).toBeNull();
   });
 });
