@@ -15,7 +15,9 @@
  *    QEMU 7.2 ("stock"): what they test only works there (the post-copy resume crashes libvirt
  *    11.3.0's destination daemon). They also change the lab as a whole, like EXCLUSIVE files.
  *
- * A new file goes into CONCURRENT unless it cuts the link, restarts or re-configures a daemon,
+ * A file that cuts a link between the hosts stays CONCURRENT when it cuts only a fault link of its
+ * own (src/lab/topology.ts FAULT_LINKS: its hosts declared on that link, so only its moves use it).
+ * A new file goes into CONCURRENT unless it cuts the main link, restarts or re-configures a daemon,
  * changes a machine-wide setting (sysctl, /dev/userfaultfd, /dev/kvm), or asserts something about
  * the whole lab (every domain on a host, a latency) that another file's work could disturb.
  */
@@ -23,7 +25,9 @@
 /** Longest first (measured side by side on the lab): files start in this order, so that the
  * workers finish at about the same time. */
 export const CONCURRENT: readonly string[] = [
+  "fault-link-timeout.test.ts",
   "cdktf-plan.test.ts",
+  "fault-link.test.ts",
   "fault-provider-killed.test.ts",
   "fault-ctrl-c.test.ts",
   "destroy-refused-move.test.ts",
@@ -51,8 +55,6 @@ export const CONCURRENT: readonly string[] = [
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {
   "bad-input-matrix.test.ts": "asserts that no domain on either host was created or changed during its run (another file's guests would be)",
-  "fault-link.test.ts": "cuts the link between the hosts (setLink): any other move in flight would fail with it",
-  "fault-link-timeout.test.ts": "cuts the link between the hosts (setLink) for longer than a move's timeout",
   "fault-daemon-restart.test.ts": "restarts host a's libvirtd: every other connection and job on a would break",
   "fault-prepare-refused.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it) and denies userfaultfd machine-wide",
   "preflight.test.ts": "restarts host b as the no-post-copy variant",

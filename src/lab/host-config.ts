@@ -5,7 +5,7 @@ export type QemuIdentity = "root" | "unprivileged";
 
 /**
  * libvirtd.conf for one lab host. The daemons reach each other only over TLS on the migration
- * link, each authenticated by a client certificate from the lab's CA and admitted by name
+ * links, each authenticated by a client certificate from the lab's CA and admitted by name
  * (tls_allowed_dn_list); no TCP listener. This machine reaches a daemon over SSH (the management
  * network) or, for lab plumbing and tests that need it, the unix socket in the host's private run
  * dir — reachable only by root on this machine, so it needs no authentication.
@@ -15,7 +15,9 @@ export function libvirtdConf(t: HostTopology, allowedClientDns: readonly string[
     "# Written by livevirt's lab (src/lab/host-config.ts).",
     "listen_tls = 1",
     "listen_tcp = 0",
-    `listen_addr = "${t.address}"`,
+    // Every address of the host: the daemons reach each other over the main migration link or a
+    // fault link (FAULT_LINKS), whichever the moving test declared.
+    'listen_addr = "0.0.0.0"',
     'auth_tls = "none"',
     `tls_allowed_dn_list = [ ${allowedClientDns.map((d) => JSON.stringify(d)).join(", ")} ]`,
     'auth_unix_rw = "none"',

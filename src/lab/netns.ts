@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { GUEST_NET, MGMT, MIGRATION_PORTS, PREFIX_LEN, TOPOLOGY } from "./topology.js";
+import { FAULT_LINKS, GUEST_NET, MGMT, MIGRATION_PORTS, PREFIX_LEN, TOPOLOGY, faultLinkAddress, type FaultLink } from "./topology.js";
 import { sh, trySh } from "./exec.js";
 
 /** Creates both hosts' network namespaces and the veth pair between them. Idempotent. */
@@ -19,8 +19,23 @@ export async function ensureNetwork(): Promise<void> {
     await sh("ip", ["-n", t.netns, "addr", "replace", `${t.address}/${PREFIX_LEN}`, "dev", t.veth]);
     await sh("ip", ["-n", t.netns, "link", "set", t.veth, "up"]);
   }
+  for (const link of Object.keys(FAULT_LINKS) as FaultLink[]) await ensureFaultLink(link);
   await ensureManagementNetwork();
   await ensureGuestNetwork();
+}
+
+/** A spare migration link (see FAULT_LINKS): its veth pair and addresses, up. Idempotent. */
+async function ensureFaultLink(link: FaultLink): Promise<void> {
+  const { a, b } = TOPOLOGY;
+  const veth = FAULT_LINKS[link].veth;
+  if (!(await trySh("ip", ["-n", a.netns, "link", "show", veth.a]))) {
+    await trySh("ip", ["-n", b.netns, "link", "del", veth.b]);
+    await sh("ip", ["link", "add", veth.a, "netns", a.netns, "type", "veth", "peer", "name", veth.b, "netns", b.netns]);
+  }
+  for (const t of [a, b]) {
+    await sh("ip", ["-n", t.netns, "addr", "replace", `${faultLinkAddress(link, t.name)}/${PREFIX_LEN}`, "dev", veth[t.name]]);
+    await sh("ip", ["-n", t.netns, "link", "set", veth[t.name], "up"]);
+  }
 }
 
 /** The guest network's layer 2 (see GUEST_NET): bridges, the link between them, the client. Idempotent. */
@@ -89,10 +104,14 @@ export async function pidsInNetns(netns: string): Promise<number[]> {
   return out.split(/\s+/).filter(Boolean).map(Number);
 }
 
-/** Cuts or restores the link between the hosts (fault tests: link lost during a move). */
-export async function setLink(up: boolean): Promise<void> {
+/**
+ * Cuts or restores a link between the hosts (fault tests: link lost during a move): the main
+ * migration link, or one of the spare fault links — which carries only the moves of the test
+ * that declared its hosts on it.
+ */
+export async function setLink(up: boolean, link?: FaultLink): Promise<void> {
   for (const t of Object.values(TOPOLOGY)) {
-    await sh("ip", ["-n", t.netns, "link", "set", t.veth, up ? "up" : "down"]);
+    await sh("ip", ["-n", t.netns, "link", "set", link ? FAULT_LINKS[link].veth[t.name] : t.veth, up ? "up" : "down"]);
   }
 }
 
@@ -104,27 +123,23 @@ export async function setLink(up: boolean): Promise<void> {
  * Returns how many connections were reset ("ss -K" lists each one it destroyed).
  */
 export async function resetMigrationStreams(from: keyof typeof TOPOLOGY): Promise<number> {
+  return (await migrationStreams(from, ["-K"])).length;
+}
+
+/**
+ * The QEMU migration streams leaving `from`'s namespace right now, as "local → peer" address pairs
+ * (`ss`: established TCP connections to the migration ports). `extra` adds ss flags (-K destroys them).
+ */
+export async function migrationStreams(from: keyof typeof TOPOLOGY, extra: string[] = []): Promise<string[]> {
   const { min, max } = MIGRATION_PORTS;
-  const out = await sh("ip", [
-    "netns",
-    "exec",
-    TOPOLOGY[from].netns,
-    "ss",
-    "-K",
-    "-t",
-    "-n",
-    "-H",
-    "state",
-    "established",
-    "(",
-    "dport",
-    ">=",
-    `:${min}`,
-    "and",
-    "dport",
-    "<=",
-    `:${max}`,
-    ")",
-  ]);
-  return out.split("\n").filter((l) => l.trim() !== "").length;
+  const filter = ["state", "established", "(", "dport", ">=", `:${min}`, "and", "dport", "<=", `:${max}`, ")"];
+  const out = await sh("ip", ["netns", "exec", TOPOLOGY[from].netns, "ss", ...extra, "-t", "-n", "-H", ...filter]);
+  // Columns: Recv-Q Send-Q Local:Port Peer:Port (with -K also listed, one line per socket destroyed).
+  return out
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .map((l) => {
+      const cols = l.trim().split(/\s+/);
+      return `${cols[cols.length - 2]} → ${cols[cols.length - 1]}`;
+    });
 }

@@ -18,7 +18,7 @@ import { chmodSync, copyFileSync, existsSync, mkdirSync, rmSync, writeFileSync }
 import { join } from "node:path";
 import { sh, trySh } from "./exec.js";
 import { HOST_NAMES, LAB_ROOT, hostPaths, type HostName } from "./paths.js";
-import { TOPOLOGY } from "./topology.js";
+import { TOPOLOGY, migrationAddresses } from "./topology.js";
 
 export const PKI_DIR = join(LAB_ROOT, "pki");
 const DAYS = "365";
@@ -37,6 +37,20 @@ async function valid(cert: string): Promise<boolean> {
   return existsSync(cert) && (await trySh("openssl", ["x509", "-in", cert, "-noout", "-checkend", "86400"]));
 }
 
+/** What a host's server certificate names: every migration-link address, the management address, the hostname. */
+const serverNames = (host: HostName): string[] => [
+  ...migrationAddresses(host).map((a) => `IP:${a}`),
+  `IP:${TOPOLOGY[host].mgmtAddress}`,
+  `DNS:${TOPOLOGY[host].hostname}`,
+];
+
+/** The server certificate names all of serverNames (a lab from before a link was added gets a new one). */
+async function namesAll(host: HostName): Promise<boolean> {
+  const out = await sh("openssl", ["x509", "-in", leaf(host, "server").cert, "-noout", "-ext", "subjectAltName"]).catch(() => "");
+  const names = new Set(out.replaceAll("IP Address:", "IP:").split(/[\s,]+/));
+  return serverNames(host).every((n) => names.has(n));
+}
+
 async function issue(host: HostName, kind: "server" | "client"): Promise<void> {
   const t = TOPOLOGY[host];
   const { cert, key } = leaf(host, kind);
@@ -46,7 +60,7 @@ async function issue(host: HostName, kind: "server" | "client"): Promise<void> {
     "basicConstraints=critical,CA:FALSE",
     "keyUsage=critical,digitalSignature,keyEncipherment",
     `extendedKeyUsage=${kind === "server" ? "serverAuth" : "clientAuth"}`,
-    ...(kind === "server" ? [`subjectAltName=IP:${t.address},IP:${t.mgmtAddress},DNS:${t.hostname}`] : []),
+    ...(kind === "server" ? [`subjectAltName=${serverNames(host).join(",")}`] : []),
   ];
   writeFileSync(ext, lines.join("\n") + "\n");
   await sh("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", csr, "-subj", `/${clientDn(host)}`]);
@@ -102,7 +116,7 @@ export async function ensurePki(): Promise<void> {
   }
   for (const h of HOST_NAMES) {
     for (const kind of ["server", "client"] as const) {
-      if (renewAll || !(await valid(leaf(h, kind).cert))) await issue(h, kind);
+      if (renewAll || !(await valid(leaf(h, kind).cert)) || (kind === "server" && !(await namesAll(h)))) await issue(h, kind);
     }
   }
 }

@@ -51,6 +51,27 @@ export const TOPOLOGY: Record<HostName, HostTopology> = {
   },
 };
 
+/**
+ * Spare migration links for the link-fault tests: each its own veth pair and subnet straight
+ * between the hosts' namespaces, like the main link. A test that cuts one (setLink(false, link))
+ * moves its VMs over it — the hosts declared with migration_uri and migration_address on that
+ * link — so the cut stops only its own moves, and the file can run beside the others.
+ */
+export const FAULT_LINKS = {
+  f1: { veth: { a: "lvf1-a", b: "lvf1-b" }, subnet: "10.231.3" },
+  f2: { veth: { a: "lvf2-a", b: "lvf2-b" }, subnet: "10.231.4" },
+} as const satisfies Record<string, { veth: Record<HostName, string>; subnet: string }>;
+export type FaultLink = keyof typeof FAULT_LINKS;
+
+/** A host's address on a fault link: .1 for a, .2 for b (as on the main link). */
+export const faultLinkAddress = (link: FaultLink, host: HostName): string => `${FAULT_LINKS[link].subnet}.${host === "a" ? 1 : 2}`;
+
+/** Every address a host has on a migration link (main link first): what its server certificate names. */
+export const migrationAddresses = (host: HostName): string[] => [
+  TOPOLOGY[host].address,
+  ...(Object.keys(FAULT_LINKS) as FaultLink[]).map((l) => faultLinkAddress(l, host)),
+];
+
 /** This machine's side of the management network: a bridge joining every host's management veth. */
 export const MGMT = { bridge: "lvmgmt0", address: "10.231.1.254", prefixLen: 24 } as const;
 
@@ -60,11 +81,11 @@ export function sshUri(host: HostName): string {
 }
 
 /**
- * How one host's daemon reaches the other for peer-to-peer moves: TLS across the migration link,
- * each daemon authenticated by its certificate from the lab's CA (src/lab/pki.ts).
+ * How one host's daemon reaches the other for peer-to-peer moves: TLS across the migration link
+ * (or a fault link), each daemon authenticated by its certificate from the lab's CA (src/lab/pki.ts).
  */
-export function tlsUri(host: HostName): string {
-  return `qemu+tls://${TOPOLOGY[host].address}/system`;
+export function tlsUri(host: HostName, link?: FaultLink): string {
+  return `qemu+tls://${link ? faultLinkAddress(link, host) : TOPOLOGY[host].address}/system`;
 }
 
 /** How clients in the root namespace reach a host's daemon (unix socket through its private run dir). */

@@ -7,7 +7,8 @@
  * definition ("shut off (migrated)"), which the next plan removes as an in-place update.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { setLink } from "../../src/lab/netns.js";
+import { migrationStreams, setLink } from "../../src/lab/netns.js";
+import { faultLinkAddress, type FaultLink } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
 import {
   address,
@@ -21,7 +22,12 @@ import {
   waitForState,
   type FaultVm,
 } from "./support/fault-vm.js";
+import { onFaultLink } from "./support/lab-vms.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
+
+/** This file's own link between the hosts (FAULT_LINKS): its moves go over it, so cutting it stops no other file's move. */
+const LINK: FaultLink = "f2";
+const HOSTS = onFaultLink(LINK);
 
 const STUCK = "fl-stuck";
 
@@ -29,12 +35,12 @@ describe("fault: the link fails during post-copy and stays down past the move's 
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    await setLink(true);
+    await setLink(true, LINK);
     await cleanSlate([STUCK]);
-    tf = await newTerraform();
+    tf = await newTerraform(HOSTS);
   });
   afterAll(async () => {
-    await setLink(true);
+    await setLink(true, LINK);
     await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     await cleanSlate([STUCK]);
     tf?.remove();
@@ -42,21 +48,24 @@ describe("fault: the link fails during post-copy and stays down past the move's 
 
   it("fails with where the VM is (b, post-copy, memory split), state b; the move finishes once the link is back", async () => {
     const vm: FaultVm = { name: STUCK, host: "a", testMib: 128, rate: 40, migration: { bandwidth_mib: 10, postcopy_bandwidth_mib: 4, timeout_s: 30 } };
-    const before = await deploy(tf, vm);
-    tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
+    const before = await deploy(tf, vm, HOSTS);
+    tf.writeConfig(await configFor([{ ...vm, host: "b" }], HOSTS));
     const apply = tf.run(["apply", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     let r: Awaited<typeof apply>;
     try {
       // The destination running the guest, not the source's "paused (post-copy)": the source says
       // so as it sends the switch, and a cut in that instant left b "paused (migrating)" (seen once).
       await waitForState("b", STUCK, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
-      await setLink(false);
+      // Its data on this file's link (migration_address): the cut is this file's alone.
+      const streams = await migrationStreams("a");
+      expect(streams.some((x) => x.split(" → ")[1]!.startsWith(`${faultLinkAddress(LINK, "b")}:`))).toBe(true);
+      await setLink(false, LINK);
       r = await apply;
       // Still cut: this is the picture the error and the state must describe.
       expect(await stateOn("a", STUCK)).toEqual({ state: "paused", reason: "post-copy failed" });
       expect(await stateOn("b", STUCK)).toEqual({ state: "running", reason: "post-copy" });
     } finally {
-      await setLink(true);
+      await setLink(true, LINK);
     }
     const linkBack = Date.now();
     const text = r.stdout + r.stderr;

@@ -1,6 +1,8 @@
 /**
  * Fault matrix (issue 6): the link between the hosts fails during a move driven by a real
- * `terraform apply`. The link is only cut while this file holds the lab lock, and always restored.
+ * `terraform apply`. The link cut is this file's own (src/lab/topology.ts FAULT_LINKS): the hosts are
+ * declared with migration_uri and migration_address on it, so its moves — and only its moves — go
+ * over it. Always restored.
  *
  * What the lab showed (libvirt 11.3 / QEMU 10.0): a cut link is noticed by libvirt's keepalive on
  * the peer-to-peer connection after ~30 s ("client socket is closed"), never by QEMU, whose TCP
@@ -9,7 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/lab/lab.js";
-import { setLink } from "../../src/lab/netns.js";
+import { migrationStreams, setLink } from "../../src/lab/netns.js";
+import { faultLinkAddress, type FaultLink } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
 import {
   address,
@@ -23,7 +26,12 @@ import {
   waitForState,
   type FaultVm,
 } from "./support/fault-vm.js";
+import { onFaultLink } from "./support/lab-vms.js";
 import { resourceValues, type TerraformDir } from "./support/terraform.js";
+
+/** This file's own link between the hosts (FAULT_LINKS): its moves go over it, so cutting it stops no other file's move. */
+const LINK: FaultLink = "f1";
+const HOSTS = onFaultLink(LINK);
 
 const PRE = "fl-pre";
 const POST = "fl-post";
@@ -42,16 +50,23 @@ async function waitForJob(name: string): Promise<void> {
   throw new Error(`${name}: no migration job on a`);
 }
 
+/** The move's data goes over this file's link (migration_address), which is what makes the cut this file's alone. */
+async function expectStreamOnLink(): Promise<void> {
+  const streams = await migrationStreams("a");
+  console.log(`FAULT-LINK streams from a: ${streams.join(", ")}`);
+  expect(streams.some((s) => s.split(" → ")[1]!.startsWith(`${faultLinkAddress(LINK, "b")}:`))).toBe(true);
+}
+
 describe("fault: the link between the hosts fails during a move", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
     await requireLab();
-    await setLink(true);
+    await setLink(true, LINK);
     await cleanSlate([PRE, POST]);
-    tf = await newTerraform();
+    tf = await newTerraform(HOSTS);
   });
   afterAll(async () => {
-    await setLink(true);
+    await setLink(true, LINK);
     await tf?.run(["destroy", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     await cleanSlate([PRE, POST]);
     tf?.remove();
@@ -60,16 +75,17 @@ describe("fault: the link between the hosts fails during a move", () => {
   it("cut during pre-copy: the move is aborted, the VM stays on a, state a; with the link back the next apply moves it", async () => {
     // 256 MiB at 10 MiB/s: pre-copy takes long enough to cut it mid-way.
     const vm: FaultVm = { name: PRE, host: "a", testMib: 32, rate: 0, migration: { mode: "precopy", bandwidth_mib: 10, timeout_s: 300 } };
-    const before = await deploy(tf, vm);
-    tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
+    const before = await deploy(tf, vm, HOSTS);
+    tf.writeConfig(await configFor([{ ...vm, host: "b" }], HOSTS));
     const apply = tf.run(APPLY, [0, 1]);
     let r: Awaited<typeof apply>;
     try {
       await waitForJob(PRE);
-      await setLink(false);
+      await expectStreamOnLink();
+      await setLink(false, LINK);
       r = await apply;
     } finally {
-      await setLink(true);
+      await setLink(true, LINK);
     }
     const text = r.stdout + r.stderr;
     console.log(
@@ -93,14 +109,15 @@ describe("fault: the link between the hosts fails during a move", () => {
     // Post-copy capped at 4 MiB/s: ~200 MiB left after the switch keep it in post-copy for long enough.
     const vm: FaultVm = { name: POST, host: "a", testMib: 128, rate: 40, migration: { bandwidth_mib: 10, postcopy_bandwidth_mib: 4, timeout_s: 300 } };
     await tf.run(["destroy", "-auto-approve", "-input=false", "-no-color"]);
-    const before = await deploy(tf, vm);
-    tf.writeConfig(await configFor([{ ...vm, host: "b" }]));
+    const before = await deploy(tf, vm, HOSTS);
+    tf.writeConfig(await configFor([{ ...vm, host: "b" }], HOSTS));
     tf.env.TF_LOG_PROVIDER = "INFO"; // the recovery's own account of what it saw and did
     const apply = tf.run(APPLY, [0, 1]).finally(() => delete tf.env.TF_LOG_PROVIDER);
     try {
       // The destination running the guest (the source's "post-copy" comes as it sends the switch).
       await waitForState("b", POST, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
-      await setLink(false);
+      await expectStreamOnLink();
+      await setLink(false, LINK);
       // Keep the link down until libvirt has given the move up (its keepalive), so the recovery
       // path runs — a shorter cut is absorbed by TCP without anyone noticing.
       const failed = await waitForState("a", POST, (s) => s?.reason === "post-copy failed", "marked post-copy failed");
@@ -108,7 +125,7 @@ describe("fault: the link between the hosts fails during a move", () => {
       console.log(`FAULT-LINK-POSTCOPY states while cut: a ${failed?.state} (${failed?.reason}), b ${dest?.state} (${dest?.reason})`);
       expect(dest).toEqual({ state: "running", reason: "post-copy" });
     } finally {
-      await setLink(true);
+      await setLink(true, LINK);
     }
     const r = await apply;
     console.log(

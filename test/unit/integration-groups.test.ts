@@ -22,8 +22,22 @@ describe("integration groups (scripts/test-groups.ts)", () => {
   });
 
   it("keep every file that cuts the link, restarts a daemon or switches a host's variant out of the concurrent group", () => {
-    const labWide = /\bsetLink\(|\bresetMigrationStreams\(|\brestartDaemon\(|\blabUp\(|\blabDown\(|noPostcopy/;
+    // setLink(up) cuts the main link; setLink(up, link) only a fault link of the file's own (below).
+    const labWide = /\bsetLink\([^,)]*\)|\bresetMigrationStreams\(|\brestartDaemon\(|\blabUp\(|\blabDown\(|noPostcopy/;
     const offenders = CONCURRENT.filter((f) => labWide.test(readFileSync(join(DIR, f), "utf8")));
     expect(offenders).toEqual([]);
+  });
+
+  it("give each concurrent file that cuts a fault link a link no other file uses", () => {
+    const users = new Map<string, string[]>();
+    for (const f of CONCURRENT) {
+      const text = readFileSync(join(DIR, f), "utf8");
+      if (!/\bsetLink\([^,)]*,/.test(text)) continue;
+      const link = /const LINK: FaultLink = "(\w+)"/.exec(text)?.[1];
+      expect(link, `${f} cuts a fault link: name it as const LINK: FaultLink = "…"`).toBeDefined();
+      users.set(link!, [...(users.get(link!) ?? []), f]);
+    }
+    expect(users.size).toBeGreaterThan(0);
+    for (const [link, files] of users) expect(files, `fault link ${link}`).toHaveLength(1);
   });
 });

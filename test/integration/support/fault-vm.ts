@@ -11,7 +11,7 @@ import { connect } from "../../../src/lab/lab.js";
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 import { DomainNotFoundError } from "../../../src/errors.js";
 import { resourceValues, TerraformDir } from "./terraform.js";
-import { labConfig, vmAddress, type LabHost, type LabVm } from "./lab-vms.js";
+import { labConfig, vmAddress, type HostExtra, type LabHost, type LabVm } from "./lab-vms.js";
 
 export type Host = LabHost;
 
@@ -32,16 +32,16 @@ export async function cleanSlate(names: string[]): Promise<void> {
   }
 }
 
-export async function newTerraform(): Promise<TerraformDir> {
+export async function newTerraform(hosts: HostExtra = {}): Promise<TerraformDir> {
   const tf = await TerraformDir.create();
-  tf.writeConfig(await configFor([]));
+  tf.writeConfig(await configFor([], hosts));
   await tf.run(["init", "-input=false", "-no-color"]);
   return tf;
 }
 
 /** Creates the VM through Terraform and returns its first heartbeats' last one. */
-export async function deploy(tf: TerraformDir, vm: FaultVm): Promise<Heartbeat> {
-  tf.writeConfig(await configFor([vm]));
+export async function deploy(tf: TerraformDir, vm: FaultVm, hosts: HostExtra = {}): Promise<Heartbeat> {
+  tf.writeConfig(await configFor([vm], hosts));
   await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
   return waitForHeartbeats(vm.host, vm.name, 3);
 }

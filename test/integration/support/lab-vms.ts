@@ -9,6 +9,7 @@ import { consolePath, consolePathInHost, guestImages, readConsole, removeGuest, 
 import { checkContinuity, guestCmdline, lastHeartbeat, type Continuity, type Heartbeat } from "../../../src/lab/guest/console.js";
 import { connect, hostUri, migrationUri } from "../../../src/lab/lab.js";
 import { labHostTarget } from "../../../src/lab/targets.js";
+import { faultLinkAddress, tlsUri, type FaultLink } from "../../../src/lab/topology.js";
 import { TerraformDir } from "./terraform.js";
 
 export type LabHost = "a" | "b";
@@ -46,6 +47,13 @@ export async function labConfig(vms: LabVm[], hostExtra: HostExtra = {}): Promis
 
 /** More attributes for a lab host's provider block, in HCL spelling (e.g. { b: { max_outbound_moves: 2 } }). */
 export type HostExtra = Partial<Record<LabHost, Record<string, unknown>>>;
+
+/**
+ * The lab's hosts declared on a fault link (src/lab/topology.ts FAULT_LINKS): the daemons dial
+ * each other and the data flows over that link only, so cutting it stops only this test's moves.
+ */
+export const onFaultLink = (link: FaultLink): HostExtra =>
+  Object.fromEntries((["a", "b"] as const).map((h) => [h, { migration_uri: tlsUri(h, link), migration_address: faultLinkAddress(link, h) }])) as HostExtra;
 
 /** The `terraform` and `provider` parts of a main.tf.json for the lab's two hosts. */
 export function labProviderConfig(hostExtra: HostExtra = {}): Record<string, unknown> {

@@ -17,12 +17,12 @@ function keys(conf: string): Map<string, string> {
 }
 
 describe("lab host configuration", () => {
-  it("gives each host a distinct host_uuid and listens on its own address", () => {
+  it("gives each host a distinct host_uuid and listens on every address of its namespace (main link and fault links)", () => {
     const a = keys(libvirtdConf(TOPOLOGY.a, ["CN=lab-b"]));
     const b = keys(libvirtdConf(TOPOLOGY.b, ["CN=lab-a"]));
     expect(a.get("host_uuid")).not.toBe(b.get("host_uuid"));
-    expect(a.get("listen_addr")).toBe(`"${TOPOLOGY.a.address}"`);
-    expect(b.get("listen_addr")).toBe(`"${TOPOLOGY.b.address}"`);
+    expect(a.get("listen_addr")).toBe('"0.0.0.0"');
+    expect(b.get("listen_addr")).toBe('"0.0.0.0"');
   });
 
   it("listens with TLS only, admitting the named client certificates, and has no TCP listener", () => {
