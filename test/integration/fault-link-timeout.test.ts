@@ -52,6 +52,7 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     tf.writeConfig(await configFor([{ ...vm, host: "b" }], HOSTS));
     const apply = tf.run(["apply", "-auto-approve", "-input=false", "-no-color"], [0, 1]);
     let r: Awaited<typeof apply>;
+    let cutAt = 0;
     try {
       // The destination running the guest, not the source's "paused (post-copy)": the source says
       // so as it sends the switch, and a cut in that instant left b "paused (migrating)" (seen once).
@@ -59,6 +60,7 @@ describe("fault: the link fails during post-copy and stays down past the move's 
       // Its data on this file's link (migration_address): the cut is this file's alone.
       const streams = await migrationStreams("a");
       expect(streams.some((x) => x.split(" → ")[1]!.startsWith(`${faultLinkAddress(LINK, "b")}:`))).toBe(true);
+      cutAt = Date.now();
       await setLink(false, LINK);
       r = await apply;
       // Still cut: this is the picture the error and the state must describe.
@@ -88,12 +90,13 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     // Link back: QEMU's stream resumes after TCP's back-off and libvirt completes the move.
     // The longer the cut, the longer TCP's retransmission back-off (up to 120 s between tries).
     await waitForState("b", STUCK, (s) => s?.state === "running" && s.reason === "migrated", "completed the move", 300_000);
+    const frozenMs = Date.now() - cutAt;
     console.log(`FAULT-LINK-STUCK completed by itself ${((Date.now() - linkBack) / 1000).toFixed(0)} s after the link came back`);
     // libvirt's unattended completion leaves a's definition (what --undefinesource would remove).
     // a passes through "in shutdown" first (seen once the destination already ran "migrated").
     const left = await waitForState("a", STUCK, (s) => s?.state !== "in shutdown", "settled after the completion", 60_000);
     expect(left).toEqual({ state: "shut off", reason: "migrated" });
-    await expectContinuous(STUCK, before, "b");
+    await expectContinuous(STUCK, before, "b", { frozenMs });
     // The refresh finds a's leftover; the plan shows its removal as an in-place update (nothing
     // else changes) and the apply removes it — a holds nothing of the VM afterwards.
     const p = await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [2]);
@@ -108,7 +111,7 @@ describe("fault: the link fails during post-copy and stays down past the move's 
     await tf.run(["apply", "-auto-approve", "-input=false", "-no-color"]);
     expect(await stateOn("a", STUCK)).toBeNull();
     expect((await stateOn("b", STUCK))?.state).toBe("running");
-    await expectContinuous(STUCK, before, "b");
+    await expectContinuous(STUCK, before, "b", { frozenMs });
     await expectConverged(tf);
   }, 480_000);
 });

@@ -113,10 +113,12 @@ describe("fault: the link between the hosts fails during a move", () => {
     tf.writeConfig(await configFor([{ ...vm, host: "b" }], HOSTS));
     tf.env.TF_LOG_PROVIDER = "INFO"; // the recovery's own account of what it saw and did
     const apply = tf.run(APPLY, [0, 1]).finally(() => delete tf.env.TF_LOG_PROVIDER);
+    let cutAt = 0;
     try {
       // The destination running the guest (the source's "post-copy" comes as it sends the switch).
       await waitForState("b", POST, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
       await expectStreamOnLink();
+      cutAt = Date.now();
       await setLink(false, LINK);
       // Keep the link down until libvirt has given the move up (its keepalive), so the recovery
       // path runs — a shorter cut is absorbed by TCP without anyone noticing.
@@ -128,6 +130,8 @@ describe("fault: the link between the hosts fails during a move", () => {
       await setLink(true, LINK);
     }
     const r = await apply;
+    // The guest waited for its pages from the cut until the move completed (at most until now).
+    const frozenMs = Date.now() - cutAt;
     console.log(
       `FAULT-LINK-POSTCOPY exit=${r.exitCode}\n${r.stderr
         .split("\n")
@@ -138,7 +142,7 @@ describe("fault: the link between the hosts fails during a move", () => {
     // libvirt finished the move unattended and left a's definition behind; livevirt removed it.
     expect(r.stderr).toMatch(/post-copy recovery: waiting/);
     expect(r.stderr).toMatch(/removing the stale definition on a/);
-    await expectOnlyOn(tf, { ...vm, host: "b" }, "b", before);
+    await expectOnlyOn(tf, { ...vm, host: "b" }, "b", before, { frozenMs });
     const move = resourceValues(await tf.stateJson(), address(POST))!.last_move as Record<string, unknown>;
     console.log(`MOVE-FIGURES ${JSON.stringify({ kind: "link-cut-postcopy", ...move })}`);
     expect(move.mode).toBe("postcopy");

@@ -74,20 +74,31 @@ export async function waitForState(
 }
 
 /** The VM runs on `h` only, the state says `h`, and the guest lived through it all (same boot, 0 errors). */
-export async function expectOnlyOn(tf: TerraformDir, vm: FaultVm, h: Host, before: Heartbeat): Promise<void> {
+export async function expectOnlyOn(tf: TerraformDir, vm: FaultVm, h: Host, before: Heartbeat, opts: { frozenMs?: number } = {}): Promise<void> {
   const other: Host = h === "a" ? "b" : "a";
   expect((await stateOn(h, vm.name))?.state).toBe("running");
   expect(await stateOn(other, vm.name)).toBeNull();
   expect(resourceValues(await tf.stateJson(), address(vm.name))!.host).toBe(h);
-  await expectContinuous(vm.name, before, h);
+  await expectContinuous(vm.name, before, h, opts);
 }
 
-/** Same boot as `before`, uptime and counters advanced, verifier at 0 errors — read on host `now`. */
-export async function expectContinuous(name: string, before: Heartbeat, now: Host) {
+/**
+ * Same boot as `before`, uptime and counters advanced, verifier at 0 errors — read on host `now`.
+ * `frozenMs`: the fault froze the guest that long (a post-copy guest waits for pages still on a cut
+ * link's other side); the guest kernel's soft-lockup watchdog then rightly reports its vCPU "stuck"
+ * for up to that long, which is accepted — a longer claim, or any other kernel problem, is not.
+ */
+export async function expectContinuous(name: string, before: Heartbeat, now: Host, opts: { frozenMs?: number } = {}) {
   const last = lastHeartbeat(readConsole(now, name)) ?? before;
   await waitForNewHeartbeat(now, name, last);
   const c = checkContinuity(before, readConsole(now, name));
-  expect(c.problems).toEqual([]);
+  const frozenS = (opts.frozenMs ?? 0) / 1000;
+  const explained = (p: string) => {
+    const stuck = /watchdog: BUG: soft lockup - CPU#\d+ stuck for (\d+)s!/.exec(p);
+    return stuck !== null && Number(stuck[1]) <= frozenS;
+  };
+  for (const p of c.problems.filter(explained)) console.log(`${name}: accepted, the guest was frozen ${frozenS.toFixed(0)} s by the fault: ${p}`);
+  expect(c.problems.filter((p) => !explained(p))).toEqual([]);
   expect(c.after!.boot).toBe(before.boot);
   expect(c.after!.errors).toBe(0);
   return c;
