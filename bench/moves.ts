@@ -198,7 +198,9 @@ async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSa
 const mib = (b: number | null) => (b === null ? "–" : (b / MiB).toFixed(1));
 const log1 = (s: MoveSample) =>
   console.log(
-    `  ${s.method.padEnd(8)} rate ${s.rateMibPerS} r${s.round} ${s.direction}: ${s.converged ? "ok" : "NOT CONVERGED"} wall ${fmtNum(s.wallS)} s (migrate ${fmtNum(s.migrateS)} s), hint ${s.hintMibPerS ?? "–"}, job ${fmtNum(s.jobS)} s, downtime ${s.downtimeMs ?? "–"} ms, ${mib(s.bytes)} MiB, pc-req ${s.postcopyRequests ?? "–"}, ${s.mode} ${s.note ? `(${s.note})` : ""}`,
+    `  ${s.method.padEnd(8)} rate ${s.rateMibPerS} r${s.round} ${s.direction}: ${s.converged ? "ok" : "NOT CONVERGED"} wall ${fmtNum(s.wallS)} s ` +
+      `(migrate ${fmtNum(s.migrateS)} s), hint ${s.hintMibPerS ?? "–"}, job ${fmtNum(s.jobS)} s, downtime ${s.downtimeMs ?? "–"} ms, ${mib(s.bytes)} MiB, ` +
+      `pc-req ${s.postcopyRequests ?? "–"}, ${s.mode} ${s.note ? `(${s.note})` : ""}`,
   );
 
 interface Ctx {
@@ -279,10 +281,13 @@ function writeReport(c: Ctx): void {
   if (c.sweep.length === 0) parts.push("_not run_\n");
   else {
     parts.push(
-      `Guest ${c.ramMib} MiB (memcheck keeps ${c.testMib} MiB under test), bandwidth cap ${c.bw} MiB/s (\`--bandwidth\`), RAM ÷ bandwidth = ${ideal.toFixed(1)} s. ` +
-        `Pre-copy only: engine with strategy "precopy", timeout ${c.timeoutFactor} × RAM ÷ bandwidth = ${Math.ceil(c.timeoutFactor * ideal)} s (aborted → not converged, guest stays on the source). ` +
+      `Guest ${c.ramMib} MiB (memcheck keeps ${c.testMib} MiB under test), bandwidth cap ${c.bw} MiB/s (\`--bandwidth\`), ` +
+        `RAM ÷ bandwidth = ${ideal.toFixed(1)} s. ` +
+        `Pre-copy only: engine with strategy "precopy", timeout ${c.timeoutFactor} × RAM ÷ bandwidth = ${Math.ceil(c.timeoutFactor * ideal)} s ` +
+        `(aborted → not converged, guest stays on the source). ` +
         `livevirt: engine with mode "postcopy", switch "auto". One move per cell (1 round), a fresh guest for each, a → b. ` +
-        `Time = wall clock of the whole call (livevirt's includes its checks, event stream and verification; its dirty-rate measurement runs during pass 1); job = libvirt's elapsed time.\n`,
+        `Time = wall clock of the whole call (livevirt's includes its checks, event stream and verification; its dirty-rate measurement runs during pass 1); ` +
+        `job = libvirt's elapsed time.\n`,
     );
     const header = ["dirty MiB/s", "mode", "converged", "total s (wall)", "job s", "downtime ms", "MiB sent", "post-copy requests", "total ÷ (RAM÷bw)", "how"];
     const rows = c.sweep.map((s) => [
@@ -326,7 +331,11 @@ function writeReport(c: Ctx): void {
     parts.push(`![move time vs dirty rate](moves-sweep.svg)\n`);
     parts.push(`### TCP gap vs libvirt downtime\n`);
     parts.push(
-      `Each swept guest also serves TCP echo on the lab's guest network (lab-net, one layer-2 segment across both hosts); a client in the lab's client namespace writes 512 B every 10 ms through the whole move and checks every byte that comes back. "TCP gap" is the longest time between two echoed chunks; libvirt's downtime is the guest's pause at the switch. The gap is what a connection feels: downtime plus the time the guest, now on the destination, waits for the pages its network path touches (post-copy) — and the bridge learning the guest's MAC on its new port.\n`,
+      `Each swept guest also serves TCP echo on the lab's guest network (lab-net, one layer-2 segment across both hosts); ` +
+        `a client in the lab's client namespace writes 512 B every 10 ms through the whole move and checks every byte that comes back. ` +
+        `"TCP gap" is the longest time between two echoed chunks; libvirt's downtime is the guest's pause at the switch. ` +
+        `The gap is what a connection feels: downtime plus the time the guest, now on the destination, ` +
+        `waits for the pages its network path touches (post-copy) — and the bridge learning the guest's MAC on its new port.\n`,
     );
     const tcpRows = c.sweep
       .filter((s) => s.tcpGapMs !== undefined)
@@ -349,9 +358,11 @@ function writeReport(c: Ctx): void {
   if (c.ab.length === 0) parts.push("_not run_\n");
   else {
     parts.push(
-      `Same guest per dirty rate, moved back and forth: raw \`virsh migrate --live --p2p --persistent --undefinesource --postcopy --postcopy-after-precopy --bandwidth ${c.bw}\` ` +
+      `Same guest per dirty rate, moved back and forth: raw \`virsh migrate --live --p2p --persistent --undefinesource --postcopy --postcopy-after-precopy ` +
+        `--bandwidth ${c.bw}\` ` +
         `(stats from the source's job-completed event) vs livevirt's engine (mode "postcopy", switch "auto", same bandwidth). ` +
-        `Alternated: odd rounds livevirt first, even rounds virsh first; each move goes the other way from the last. Up to ${c.abRounds} rounds per rate. Medians with (min–max).\n`,
+        `Alternated: odd rounds livevirt first, even rounds virsh first; each move goes the other way from the last. Up to ${c.abRounds} rounds per rate. ` +
+        `Medians with (min–max).\n`,
     );
     const rates = [...new Set(c.ab.map((s) => s.rateMibPerS))].sort((x, y) => x - y);
     const header = ["dirty MiB/s", "method", "n", "mode(s)", "time s (wall)", "virsh migrate s", "job s", "downtime ms", "MiB sent", "post-copy requests"];
@@ -509,17 +520,34 @@ export async function runMoves(args: string[] = process.argv.slice(2)): Promise<
     header: "",
     notes: [],
   };
-  c.header = `# Moves on the lab (benchmarks 1 and 2)
+  const machine = await machineLines([
+    versions,
+    `packages: ${status.packages ?? "?"}`,
+    `guest: ${c.ramMib} MiB, 1 vCPU, memcheck testing ${c.testMib} MiB; bandwidth cap ${c.bw} MiB/s`,
+    `rounds: sweep 1 per cell; A/B up to ${c.abRounds} per method per rate`,
+  ]);
+  c.header =
+    `# Moves on the lab (benchmarks 1 and 2)
 
 \`npm run bench:moves\` on the two-host lab (two libvirtd on one machine, veth link; see README). Guests run under **${accel.toUpperCase()}**.
 
-${await machineLines([versions, `packages: ${status.packages ?? "?"}`, `guest: ${c.ramMib} MiB, 1 vCPU, memcheck testing ${c.testMib} MiB; bandwidth cap ${c.bw} MiB/s`, `rounds: sweep 1 per cell; A/B up to ${c.abRounds} per method per rate`])}
+${machine}
 
-Both hosts share the same 2 CPUs: each TCG guest and the migration threads compete with each other, so absolute times are this machine's, not a real pair of hosts'.
+Both hosts share the same 2 CPUs: each TCG guest and the migration threads compete with each other, so absolute times are this machine's, ` +
+    `not a real pair of hosts'.
 
-**Caveat on the "link cap":** it is libvirt's migration bandwidth setting (\`--bandwidth\`), the only cap this lab has (the veth link itself is not shaped). libvirt applies it to pre-copy; neither arm sets \`--postcopy-bandwidth\`, so after the switch to post-copy pages flow uncapped (a 195 MiB post-copy move here takes ~2 s of job time). Both arms of the A/B have the same settings, so the comparison is fair between the tools, but on a physically capped link a post-copy move could not beat RAM ÷ bandwidth the way it does here, and livevirt's time advantage from switching early would be smaller.
+**Caveat on the "link cap":** it is libvirt's migration bandwidth setting (\`--bandwidth\`), the only cap this lab has (the veth link itself is not shaped). ` +
+    `libvirt applies it to pre-copy; neither arm sets \`--postcopy-bandwidth\`, so after the switch to post-copy pages flow uncapped (a 195 MiB post-copy ` +
+    `move here takes ~2 s of job time). Both arms of the A/B have the same settings, so the comparison is fair between the tools, ` +
+    `but on a physically capped link a post-copy move could not beat RAM ÷ bandwidth the way it does here, ` +
+    `and livevirt's time advantage from switching early would be smaller.
 
-**How livevirt's \`auto\` decides** (src/migration/decide.ts): a 2 s page-sampling dirty-rate calculation is started right before \`virsh migrate\` and runs in QEMU during pass 1 (nothing is measured before the move; its result is read ~2 s in). With it, a cost model: if what pre-copy would still need after pass 1 (the pages dirtied by then, re-sent at bandwidth − dirty rate) is more than max(1 s, 10 % of the move), it switches at once; otherwise pre-copy goes on. After pass 1 QEMU's own dirty-rate figure replaces the sample. The price of switching early is visible in the post-copy requests: the guest runs on the destination while most of its RAM is still on the source.
+**How livevirt's \`auto\` decides** (src/migration/decide.ts): a 2 s page-sampling dirty-rate calculation is started right before \`virsh migrate\` and runs ` +
+    `in QEMU during pass 1 (nothing is measured before the move; its result is read ~2 s in). ` +
+    `With it, a cost model: if what pre-copy would still need after pass 1 (the pages dirtied by then, re-sent at bandwidth − dirty rate) ` +
+    `is more than max(1 s, 10 % of the move), it switches at once; otherwise pre-copy goes on. ` +
+    `After pass 1 QEMU's own dirty-rate figure replaces the sample. The price of switching early is visible in the post-copy requests: ` +
+    `the guest runs on the destination while most of its RAM is still on the source.
 `;
   // Running one part keeps the other part's last results (from moves.json) in the report.
   const saved = join(OUT_DIR, "moves.json");
@@ -541,7 +569,8 @@ Both hosts share the same 2 CPUs: each TCG guest and the migration threads compe
       c.sweep = (prev.sweep ?? []).filter((s) => !(rerun.includes(s.rateMibPerS) && sweepMethods.includes(s.method as "precopy" | "livevirt")));
     }
     c.notes.push(
-      `this report merges several invocations (\`--only\` re-runs a part, some rates or some methods; the rest is kept from moves.json): the machine lines above are the last invocation's, each move's date is in moves.json`,
+      `this report merges several invocations (\`--only\` re-runs a part, some rates or some methods; the rest is kept from moves.json): ` +
+        `the machine lines above are the last invocation's, each move's date is in moves.json`,
     );
   }
   if (only === "all" || only === "sweep") await runSweep(c, nums(flag.rates), sweepMethods);

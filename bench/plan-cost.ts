@@ -113,7 +113,9 @@ async function writePlanReport(rows: PlanCostRow[], rounds: number): Promise<voi
   const fitLv = leastSquares(rows.flatMap((r) => r.livevirt.map((y) => ({ x: r.n, y }))));
   const fitTd = leastSquares(rows.flatMap((r) => r.data.map((y) => ({ x: r.n, y }))));
   printTable(header, table);
-  const growth = `livevirt_vm: ${fmtNum(fitLv.slope * 1000, 1)} ms per extra VM (intercept ${fmtNum(fitLv.intercept)} s); terraform_data: ${fmtNum(fitTd.slope * 1000, 1)} ms per extra resource (intercept ${fmtNum(fitTd.intercept)} s)`;
+  const growth =
+    `livevirt_vm: ${fmtNum(fitLv.slope * 1000, 1)} ms per extra VM (intercept ${fmtNum(fitLv.intercept)} s); ` +
+    `terraform_data: ${fmtNum(fitTd.slope * 1000, 1)} ms per extra resource (intercept ${fmtNum(fitTd.intercept)} s)`;
   console.log(`growth (least squares over all rounds): ${growth}`);
   mkdirSync(OUT_DIR, { recursive: true });
   const svg = linePlot(
@@ -124,6 +126,11 @@ async function writePlanReport(rows: PlanCostRow[], rounds: number): Promise<voi
     { title: "terraform plan -refresh=false, create of N resources", xLabel: "N resources", yLabel: "plan wall time (s)" },
   );
   writeFileSync(join(OUT_DIR, "plan-cost.svg"), svg);
+  const machine = await machineLines([
+    `rounds: ${rounds} per N per variant (plus 1 warm-up each)`,
+    "no libvirt, no KVM/TCG involved (plan only)",
+    'provider: bundled JS package from the project mirror (buildProvider("js"))',
+  ]);
   const md = `# Plan cost at scale (benchmark 4)
 
 \`npm run bench:plan\` — \`terraform plan -refresh=false -input=false -out=x\` of a **create** of N
@@ -134,7 +141,7 @@ gets one untimed warm-up plan of each, then ${rounds} timed rounds alternating A
 every round). Wall time of the whole \`terraform\` process, so Terraform's own start-up and the
 provider processes it starts are included.
 
-${await machineLines([`rounds: ${rounds} per N per variant (plus 1 warm-up each)`, "no libvirt, no KVM/TCG involved (plan only)", 'provider: bundled JS package from the project mirror (buildProvider("js"))'])}
+${machine}
 
 ${mdTable(header, table)}
 

@@ -167,8 +167,12 @@ function headline(rounds: Round[]): string[] {
       rounds.flatMap((r) => r.warm.map((w) => w.totalMs)),
       2,
     )} ms; cold ÷ warm = ${fmtNum(cold / warm, 0)}×`,
-    `new process: empty disk cache ${ms(rounds.map((r) => r.freshCold.totalMs))} ms vs probe from the disk cache ${ms(rounds.map((r) => r.freshDisk.totalMs))} ms (probe reused in ${rounds.filter((r) => r.freshDisk.probeSource === "disk").length}/${rounds.length}); cold ÷ warm-from-disk = ${fmtNum(freshCold / disk, 1)}×`,
-    `parts (cold, concurrent): facts a ${ms(rounds.map((r) => r.cold.factsAMs))} ms, facts b ${ms(rounds.map((r) => r.cold.factsBMs))} ms, probe move ${ms(rounds.map((r) => r.cold.probeMs))} ms; apply re-check (cold, no probe) ${ms(rounds.map((r) => r.coldNoProbe.totalMs))} ms`,
+    `new process: empty disk cache ${ms(rounds.map((r) => r.freshCold.totalMs))} ms ` +
+      `vs probe from the disk cache ${ms(rounds.map((r) => r.freshDisk.totalMs))} ms ` +
+      `(probe reused in ${rounds.filter((r) => r.freshDisk.probeSource === "disk").length}/${rounds.length}); ` +
+      `cold ÷ warm-from-disk = ${fmtNum(freshCold / disk, 1)}×`,
+    `parts (cold, concurrent): facts a ${ms(rounds.map((r) => r.cold.factsAMs))} ms, facts b ${ms(rounds.map((r) => r.cold.factsBMs))} ms, ` +
+      `probe move ${ms(rounds.map((r) => r.cold.probeMs))} ms; apply re-check (cold, no probe) ${ms(rounds.map((r) => r.coldNoProbe.totalMs))} ms`,
   ];
 }
 
@@ -195,7 +199,8 @@ function writeReport(header: string, rounds: Round[]): void {
     [`${label}: host b facts`, ms(rounds.map((r) => pick(r).factsBDoneMs)), ms(rounds.map((r) => pick(r).factsBMs))],
     [`${label}: probe verdict`, ms(rounds.map((r) => pick(r).probeDoneMs)), ms(rounds.map((r) => pick(r).probeMs))],
   ];
-  const md = `# Preflight cost per host pair (benchmark 4b)
+  const md =
+    `# Preflight cost per host pair (benchmark 4b)
 
 \`npm run bench:preflight\` — \`runPreflight\` (src/preflight) for a planned move of a 256 MiB TCG VM from lab host
 **a to b**: what \`terraform plan\` pays per host pair on top of the plan cost of [plan-cost.md](plan-cost.md).
@@ -242,8 +247,10 @@ ${mdTable(
 )}
 
 Ratios of medians:
-- **cold ÷ warm in-process = ${fmtNum(cold / warm, 0)}×** (${fmtNum(cold, 0)} ms vs ${fmtNum(warm, 2)} ms: a warm run awaits settled promises and re-runs the pure checks).
-- **new process: cold ÷ warm-from-disk = ${fmtNum(freshCold / freshDisk, 1)}×** (${fmtNum(freshCold, 0)} ms vs ${fmtNum(freshDisk, 0)} ms: the disk cache saves the probe move; the host facts remain).
+- **cold ÷ warm in-process = ${fmtNum(cold / warm, 0)}×** (${fmtNum(cold, 0)} ms vs ${fmtNum(warm, 2)} ms: a warm run awaits settled promises and re-runs ` +
+    `the pure checks).
+- **new process: cold ÷ warm-from-disk = ${fmtNum(freshCold / freshDisk, 1)}×** (${fmtNum(freshCold, 0)} ms vs ${fmtNum(freshDisk, 0)} ms: the disk cache ` +
+    `saves the probe move; the host facts remain).
 - cold with probe ÷ cold without = ${fmtNum(cold / coldNp, 2)}.
 - Child process wall (tsx start-up + imports + runPreflight): ${ms(rounds.flatMap((r) => [r.freshCold.processMs, r.freshDisk.processMs]))} ms.
 
@@ -308,8 +315,10 @@ export async function runPreflightCost(args: string[] = process.argv.slice(2)): 
       return oneRound(i);
     });
     console.log(
-      `  r${i}: cold ${r.cold.totalMs.toFixed(0)} ms (facts a ${r.cold.factsAMs ?? "–"}, b ${r.cold.factsBMs ?? "–"}, probe ${r.cold.probeMs ?? "–"}), warm ${r.warm.map((w) => w.totalMs.toFixed(2)).join("/")} ms, ` +
-        `cold no probe ${r.coldNoProbe.totalMs.toFixed(0)} ms, new process ${r.freshCold.totalMs.toFixed(0)} ms (${cachedText(r.freshCold)}), new process + disk ${r.freshDisk.totalMs.toFixed(0)} ms (${cachedText(r.freshDisk)})`,
+      `  r${i}: cold ${r.cold.totalMs.toFixed(0)} ms (facts a ${r.cold.factsAMs ?? "–"}, b ${r.cold.factsBMs ?? "–"}, probe ${r.cold.probeMs ?? "–"}), ` +
+        `warm ${r.warm.map((w) => w.totalMs.toFixed(2)).join("/")} ms, ` +
+        `cold no probe ${r.coldNoProbe.totalMs.toFixed(0)} ms, new process ${r.freshCold.totalMs.toFixed(0)} ms (${cachedText(r.freshCold)}), ` +
+        `new process + disk ${r.freshDisk.totalMs.toFixed(0)} ms (${cachedText(r.freshDisk)})`,
     );
     rounds.push(r);
     writeReport(header, rounds);

@@ -102,7 +102,8 @@ async function main(): Promise<void> {
   for (const cache of ["off", "on"]) {
     const ms = rows.filter((r) => r.cache === cache).map((r) => r.ms);
     console.log(
-      `cache ${cache}: mean ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(1)} s over ${ms.length} moves (${ms.map((m) => (m / 1000).toFixed(1)).join(", ")})`,
+      `cache ${cache}: mean ${(ms.reduce((a, b) => a + b, 0) / ms.length / 1000).toFixed(1)} s over ${ms.length} moves ` +
+        `(${ms.map((m) => (m / 1000).toFixed(1)).join(", ")})`,
     );
   }
 }

@@ -309,10 +309,13 @@ const sRange = (xs: (number | null)[]) =>
 
 function log1(s: OpSample): void {
   console.log(
-    `  r${s.round}.${s.order} ${s.kind.padEnd(8)} ${s.direction}: ${s.ok ? "ok" : `FAILED ${s.error ?? ""}`} interruption ${s.interruptionMs?.toFixed(0) ?? "–"} ms ` +
-      `(noise ${s.baselineMaxGapMs?.toFixed(0) ?? "–"} ms, stamp delay ≤ ${s.worstStampDelayMs?.toFixed(0) ?? "–"} ms, guest clock ${s.guestClockOverGapMs?.toFixed(0) ?? "–"} ms)` +
+    `  r${s.round}.${s.order} ${s.kind.padEnd(8)} ${s.direction}: ${s.ok ? "ok" : `FAILED ${s.error ?? ""}`} ` +
+      `interruption ${s.interruptionMs?.toFixed(0) ?? "–"} ms ` +
+      `(noise ${s.baselineMaxGapMs?.toFixed(0) ?? "–"} ms, stamp delay ≤ ${s.worstStampDelayMs?.toFixed(0) ?? "–"} ms, ` +
+      `guest clock ${s.guestClockOverGapMs?.toFixed(0) ?? "–"} ms)` +
       (s.kind === "recreate" ? `, LVINIT +${s1(s.initAfterMs)} s, LVREADY +${s1(s.readyAfterMs)} s` : `, downtime ${s.downtimeMs ?? "–"} ms, ${s.mode}`) +
-      `, continued ${s.continued ? "yes" : `no (${s.problems[0] ?? "?"})`}, wall ${s1(s.totalMs)} s${s.preflightMs !== null ? ` (preflight ${s1(s.preflightMs)} s)` : ""}`,
+      `, continued ${s.continued ? "yes" : `no (${s.problems[0] ?? "?"})`}, ` +
+      `wall ${s1(s.totalMs)} s${s.preflightMs !== null ? ` (preflight ${s1(s.preflightMs)} s)` : ""}`,
   );
 }
 
@@ -321,11 +324,19 @@ function headline(samples: OpSample[]): string[] {
   const mv = by("move");
   const rc = by("recreate");
   const medI = (ss: OpSample[]) => median(numsOf(ss.map((s) => s.interruptionMs)));
+  // The part of a move's interruption the guest's own clock did not see (it was not running).
+  const missedMs = (s: OpSample) => (s.interruptionMs !== null && s.guestClockOverGapMs !== null ? s.interruptionMs - s.guestClockOverGapMs : null);
   return [
-    `guest-visible interruption, median (min–max): move ${msRange(mv.map((s) => s.interruptionMs))} ms (n=${mv.length}) vs recreate ${sRange(rc.map((s) => s.interruptionMs))} s (n=${rc.length}); recreate ÷ move = ${fmtNum(medI(rc) / medI(mv), 0)}×`,
-    `recreate: memcheck serving again (LVREADY) ${sRange(rc.map((s) => s.readyAfterMs))} s after the last old heartbeat; boot id changed ${rc.filter((s) => s.bootBefore !== s.bootAfter).length}/${rc.length}; move: same boot, uptime continued ${mv.filter((s) => s.continued).length}/${mv.length}`,
-    `move: of the interruption, the guest's own clock saw ${msRange(mv.map((s) => s.guestClockOverGapMs))} ms (memcheck running but stalled, e.g. on post-copy page faults) and missed ${msRange(mv.map((s) => (s.interruptionMs !== null && s.guestClockOverGapMs !== null ? s.interruptionMs - s.guestClockOverGapMs : null)))} ms (guest not running: the handover, of which libvirt reports only its "downtime")`,
-    `move: libvirt downtime ${msRange(mv.map((s) => s.downtimeMs))} ms; wall (cold preflight + move) ${sRange(mv.map((s) => s.totalMs))} s vs recreate (delete + create) ${sRange(rc.map((s) => s.totalMs))} s`,
+    `guest-visible interruption, median (min–max): move ${msRange(mv.map((s) => s.interruptionMs))} ms (n=${mv.length}) ` +
+      `vs recreate ${sRange(rc.map((s) => s.interruptionMs))} s (n=${rc.length}); recreate ÷ move = ${fmtNum(medI(rc) / medI(mv), 0)}×`,
+    `recreate: memcheck serving again (LVREADY) ${sRange(rc.map((s) => s.readyAfterMs))} s after the last old heartbeat; ` +
+      `boot id changed ${rc.filter((s) => s.bootBefore !== s.bootAfter).length}/${rc.length}; ` +
+      `move: same boot, uptime continued ${mv.filter((s) => s.continued).length}/${mv.length}`,
+    `move: of the interruption, the guest's own clock saw ${msRange(mv.map((s) => s.guestClockOverGapMs))} ms ` +
+      `(memcheck running but stalled, e.g. on post-copy page faults) and missed ${msRange(mv.map(missedMs))} ms ` +
+      `(guest not running: the handover, of which libvirt reports only its "downtime")`,
+    `move: libvirt downtime ${msRange(mv.map((s) => s.downtimeMs))} ms; wall (cold preflight + move) ${sRange(mv.map((s) => s.totalMs))} s ` +
+      `vs recreate (delete + create) ${sRange(rc.map((s) => s.totalMs))} s`,
   ];
 }
 

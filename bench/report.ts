@@ -18,9 +18,10 @@ export async function machineLines(extra: string[] = []): Promise<string> {
   const tf = await execa("terraform", ["version"], { reject: false });
   const c = cpus();
   return [
-    `- machine: ${hostname()}, ${c.length} × ${c[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, load average at start ${loadavg()
-      .map((l) => l.toFixed(2))
-      .join(" ")}`,
+    `- machine: ${hostname()}, ${c.length} × ${c[0]?.model ?? "?"}, ${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM, Linux ${release()}, ` +
+      `load average at start ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(" ")}`,
     `- Node ${process.version}; ${String(tf.stdout).split("\n")[0] ?? "terraform ?"}`,
     ...extra.map((e) => `- ${e}`),
     `- date: ${new Date().toISOString()}`,

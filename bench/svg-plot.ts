@@ -140,7 +140,8 @@ export function barPlot(seriesNames: string[], groups: BarGroup[], o: PlotOption
         `<rect x="${r(x)}" y="${r(Math.min(top, base))}" width="${r(barW * 0.9)}" height="${r(Math.abs(base - top))}" fill="${COLOURS[si % COLOURS.length]}"/>`,
       );
       out.push(
-        `<text x="${r(x + barW * 0.45)}" y="${r(Math.min(top, base) - 3)}" text-anchor="middle" font-size="10">${escapeXml(v.toFixed(o.valueDigits ?? 0))}</text>`,
+        `<text x="${r(x + barW * 0.45)}" y="${r(Math.min(top, base) - 3)}" text-anchor="middle" ` +
+          `font-size="10">${escapeXml(v.toFixed(o.valueDigits ?? 0))}</text>`,
       );
     });
     out.push(`<text x="${r(m.l + gi * groupW + groupW / 2)}" y="${H - m.b + 16}" text-anchor="middle">${escapeXml(g.label)}</text>`);

@@ -117,7 +117,8 @@ export async function runTlsCost(args: string[]): Promise<TlsSample[]> {
             const s = { ...(await move(at, tls, bw)), rateMibPerS: rate, round };
             samples.push(s);
             console.log(
-              `  rate ${rate} MiB/s round ${round} ${tls ? "TLS  " : "clear"} ${s.direction}: ${s.ok ? `${fmtNum(s.moveS)} s, downtime ${s.downtimeMs ?? "?"} ms, CPU ${fmtNum(s.cpuS)} s, ${s.mode}` : `FAILED ${s.note}`}`,
+              `  rate ${rate} MiB/s round ${round} ${tls ? "TLS  " : "clear"} ${s.direction}: ` +
+                (s.ok ? `${fmtNum(s.moveS)} s, downtime ${s.downtimeMs ?? "?"} ms, CPU ${fmtNum(s.cpuS)} s, ${s.mode}` : `FAILED ${s.note}`),
             );
             if (s.ok) at = other(at);
           }
@@ -170,9 +171,11 @@ async function writeReport(samples: TlsSample[], o: { rounds: number; bw: number
   const md = [
     "# What encrypting a move costs (migration.tls)",
     "",
-    "`npm run bench:tls` — a 256 MiB TCG guest (128 MiB under test at the dirty rate shown) moved by livevirt's engine between the lab's two hosts, alternately with QEMU's TLS (`--tls`, the lab's certificates) and in clear, post-copy allowed (switch auto), " +
+    "`npm run bench:tls` — a 256 MiB TCG guest (128 MiB under test at the dirty rate shown) moved by livevirt's engine between the lab's two hosts, " +
+      "alternately with QEMU's TLS (`--tls`, the lab's certificates) and in clear, post-copy allowed (switch auto), " +
       `${o.bw > 0 ? `bandwidth capped at ${o.bw} MiB/s` : "no bandwidth cap"}; ${o.rounds} rounds per variant, interleaved. ` +
-      "CPU is the whole machine's busy time during each move (both hosts live on this machine), so TLS − clear is what encryption adds. Medians with [min–max]; nothing here is asserted by a test.",
+      "CPU is the whole machine's busy time during each move (both hosts live on this machine), so TLS − clear is what encryption adds. " +
+      "Medians with [min–max]; nothing here is asserted by a test.",
     "",
     await machineLines(),
     "",

@@ -134,7 +134,8 @@ export function prepareStackDir(stackDir: string, mirror = MIRROR_DIR): SetupRes
   const version = mirrorVersions(mirror).at(-1);
   if (!version) {
     throw new ProviderNotBuiltError(
-      `livevirt: the livevirt Terraform provider is not built (no package under ${join(mirror, PROVIDER_SOURCE)}). Fix: run \`npm run build\` in ${PROJECT_ROOT}.`,
+      `livevirt: the livevirt Terraform provider is not built (no package under ${join(mirror, PROVIDER_SOURCE)}). ` +
+        `Fix: run \`npm run build\` in ${PROJECT_ROOT}.`,
     );
   }
   ensureSymlink(join(stackDir, "terraform.d", "plugins"), mirror);

@@ -64,7 +64,8 @@ export async function generateBindings(): Promise<number> {
   const tf = await execa("terraform", ["version"], { reject: false, env: OFFLINE_ENV });
   if (tf.exitCode !== 0) {
     throw new Error(
-      "livevirt: `terraform` is not on PATH; cdktf needs it to generate bindings. Fix: install Terraform ≥ 1.5 (developed with 1.11.4), then run `npm run build`.",
+      "livevirt: `terraform` is not on PATH; cdktf needs it to generate bindings. Fix: install Terraform ≥ 1.5 (developed with 1.11.4), " +
+        "then run `npm run build`.",
     );
   }
   // --force: `cdktf get` skips a provider whose version it generated before (.gen/versions.json),

@@ -65,7 +65,8 @@ async function report(): Promise<void> {
   }
   const lines = vms.map(
     (v) =>
-      `  ${v.values.name.padEnd(8)} state says host ${v.values.host}, ${v.values.state ?? "?"}; libvirt sees it on: ${seen.get(v.values.name)?.join(", ") ?? "no host"}`,
+      `  ${v.values.name.padEnd(8)} state says host ${v.values.host}, ${v.values.state ?? "?"}; ` +
+      `libvirt sees it on: ${seen.get(v.values.name)?.join(", ") ?? "no host"}`,
   );
   process.stdout.write(`\nWhere the VMs run:\n${lines.length ? lines.join("\n") : "  (nothing in Terraform state yet)"}\n`);
   process.stdout.write(`Inspect: virsh -c ${sshUri("a")} list --all   (host b: ${sshUri("b")}; SSH host keys checked against the lab's known_hosts)\n`);
@@ -90,8 +91,10 @@ async function streamToWeb(host: HostName): Promise<{ stop: () => Promise<string
       if (!s) return `TCP stream to web (${ip}:${echoPort}) from namespace ${clientNetns}: no result (${stderr.trim().split("\n").pop() ?? "no output"})`;
       const intact = s.err === null && s.bad === 0 && s.recv === s.sent;
       return (
-        `TCP stream ${clientNetns} → web ${ip}:${echoPort} across the move: ${(s.sent / 1024).toFixed(0)} KiB sent, ${(s.recv / 1024).toFixed(0)} KiB echoed, ` +
-        `${s.bad} bytes wrong, longest gap ${s.maxGapMs} ms${s.err ? `, connection error: ${s.err}` : ""}. ${intact ? "The connection survived the move." : "THE CONNECTION DID NOT SURVIVE INTACT."}`
+        `TCP stream ${clientNetns} → web ${ip}:${echoPort} across the move: ` +
+        `${(s.sent / 1024).toFixed(0)} KiB sent, ${(s.recv / 1024).toFixed(0)} KiB echoed, ` +
+        `${s.bad} bytes wrong, longest gap ${s.maxGapMs} ms${s.err ? `, connection error: ${s.err}` : ""}. ` +
+        `${intact ? "The connection survived the move." : "THE CONNECTION DID NOT SURVIVE INTACT."}`
       );
     },
   };

@@ -1,4 +1,7 @@
-/** A throw-away Terraform working directory with the project's provider: shared by the integration tests and the benchmarks (bench/ must not import test code). */
+/**
+ * A throw-away Terraform working directory with the project's provider: shared by the integration tests and the benchmarks
+ * (bench/ must not import test code).
+ */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";

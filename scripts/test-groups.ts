@@ -61,7 +61,8 @@ export const EXCLUSIVE: Readonly<Record<string, string>> = {
   "host-capacity.test.ts": "its plan counts the memory of every domain defined on host b (other files' guests would change the figure it asserts)",
   "migration-tls-refused.test.ts": "breaks host b's QEMU TLS files for a while: another file's moves would plan encrypted and apply in clear (or the reverse)",
   "tls-refused.test.ts":
-    "swaps the lab's TLS certificates for seconds (host a's libvirtd client certificate, b's server certificate, b's QEMU certificate): every other move would be refused meanwhile",
+    "swaps the lab's TLS certificates for seconds (host a's libvirtd client certificate, b's server certificate, b's QEMU certificate): " +
+    "every other move would be refused meanwhile",
   "ssh-host-key-refused.test.ts": "rewrites the lab's known_hosts for a moment: every other SSH connection to the lab would be refused meanwhile",
   "provider-move-no-postcopy.test.ts": "restarts host b as the no-post-copy variant (its QEMUs are stopped with it)",
 };

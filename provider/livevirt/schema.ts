@@ -43,13 +43,15 @@ export const providerSchema: Schema = {
               type: "string",
               optional: true,
               description:
-                '"active" (default), "cordoned" (no VM may be placed or moved here; those here stay) or "draining" (every VM must leave: a plan keeping one here fails).',
+                '"active" (default), "cordoned" (no VM may be placed or moved here; those here stay) ' +
+                'or "draining" (every VM must leave: a plan keeping one here fails).',
             },
             capacity_memory_mib: {
               type: "number",
               optional: true,
               description:
-                "Memory (MiB) livevirt may place on this host, its VMs together; every plan's creates and moves landing here are checked together against it (and against the host's free memory).",
+                "Memory (MiB) livevirt may place on this host, its VMs together; every plan's creates and moves landing here are checked together against it " +
+                "(and against the host's free memory).",
             },
             capacity_vcpus: {
               type: "number",
@@ -70,7 +72,9 @@ export const providerSchema: Schema = {
               type: ["list", "string"],
               optional: true,
               description:
-                'argv prefix that runs a command on this host, for the host-local post-copy checks (sysctl, /dev/userfaultfd, qemu.conf), e.g. ["ssh", "root@kvm-a"]. Default: this machine for qemu:/// and qemu+unix URIs, ssh for qemu+ssh URIs; otherwise those checks report "unknown".',
+                "argv prefix that runs a command on this host, for the host-local post-copy checks (sysctl, /dev/userfaultfd, qemu.conf), e.g. " +
+                '["ssh", "root@kvm-a"]. Default: this machine for qemu:/// and qemu+unix URIs, ssh for qemu+ssh URIs; ' +
+                'otherwise those checks report "unknown".',
             },
           },
         },
@@ -109,7 +113,8 @@ const networkInterfaceBlock: BlockSchema = {
       optional: true,
       computed: true,
       description:
-        "Unicast MAC address, e.g. 52:54:00:12:34:56. Left out, libvirt assigns one at create and it is kept in state: the guest keeps its address across moves.",
+        "Unicast MAC address, e.g. 52:54:00:12:34:56. Left out, libvirt assigns one at create and it is kept in state: " +
+        "the guest keeps its address across moves.",
     },
     model: {
       type: "string",
@@ -168,7 +173,9 @@ const migrationBlock: BlockSchema = {
       optional: true,
       computed: true,
       default: M.tls,
-      description: `Encrypt the migration data with QEMU's TLS: "auto" (default: when both hosts are set up for it, checked at plan time), "required" (refuse a move in clear), or "off".`,
+      description:
+        `Encrypt the migration data with QEMU's TLS: "auto" (default: when both hosts are set up for it, checked at plan time), ` +
+        `"required" (refuse a move in clear), or "off".`,
     },
   },
 };
@@ -212,7 +219,8 @@ export const vmSchema: Schema = {
         type: "number",
         optional: true,
         description:
-          "Memory the VM may grow to without a restart (≥ memory_mib; default memory_mib). A change of memory_mib within it is live (balloon); beyond it, the VM restarts on its host.",
+          "Memory the VM may grow to without a restart (≥ memory_mib; default memory_mib). A change of memory_mib within it is live (balloon); " +
+          "beyond it, the VM restarts on its host.",
       },
       max_vcpus: {
         type: "number",
@@ -223,7 +231,8 @@ export const vmSchema: Schema = {
         type: "string",
         computed: true,
         description:
-          'What the planned (or last) change of memory_mib / vcpus does, in plain words: "live, no restart: …" or "restarts on the same host: …"; null until one.',
+          'What the planned (or last) change of memory_mib / vcpus does, in plain words: "live, no restart: …" or "restarts on the same host: …"; ' +
+          "null until one.",
       },
       domain_type: {
         type: "string",
@@ -235,7 +244,8 @@ export const vmSchema: Schema = {
         type: "string",
         optional: true,
         description:
-          'Guest CPU: "host-model" (default on kvm; migratable), "host-passthrough" (the host\'s exact CPU: moves only between hosts with identical CPUs; kvm only) or a named model every host offers, e.g. "Nehalem". Unset on a TCG (qemu) VM: QEMU\'s default model.',
+          'Guest CPU: "host-model" (default on kvm; migratable), "host-passthrough" (the host\'s exact CPU: moves only between hosts with identical CPUs; ' +
+          'kvm only) or a named model every host offers, e.g. "Nehalem". Unset on a TCG (qemu) VM: QEMU\'s default model.',
       },
       kernel: { type: "string", optional: true, description: "Path of a kernel on the host for direct boot." },
       initrd: { type: "string", optional: true, description: "Path of an initrd on the host for direct boot." },
@@ -246,13 +256,15 @@ export const vmSchema: Schema = {
         type: ["list", "string"],
         computed: true,
         description:
-          'Other hosts that still define this VM "shut off (migrated)": the source of a move libvirt finished on its own (a post-copy move that outlived its timeout and completed when the link came back). The next plan removes them (an in-place update); null when there are none.',
+          'Other hosts that still define this VM "shut off (migrated)": the source of a move libvirt finished on its own (a post-copy move that outlived its ' +
+          "timeout and completed when the link came back). The next plan removes them (an in-place update); null when there are none.",
       },
       adopted: {
         type: "bool",
         computed: true,
         description:
-          "true when the VM was adopted with an import (defined by another tool): livevirt never re-creates it from its partial model; a change that needs a re-create fails the plan.",
+          "true when the VM was adopted with an import (defined by another tool): livevirt never re-creates it from its partial model; " +
+          "a change that needs a re-create fails the plan.",
       },
       last_move: { type: lastMoveType, computed: true, description: "Facts about the most recent move; null until one happened." },
       preflight: { type: "string", computed: true, description: "Verdict of the move checks for a planned host change." },

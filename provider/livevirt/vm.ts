@@ -71,7 +71,9 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
           {
             field: String(res.requiresReplace[0]![0]),
             value: JSON.stringify(req.config[String(res.requiresReplace[0]![0])] ?? null),
-            fix: `${dropped.length ? `it has ${dropped.join(", ")} — ` : ""}change ${attrs} with the tool that defined it (or virsh edit), then \`terraform apply -refresh-only\`; or restore ${attrs} in the configuration to what the VM has`,
+            fix:
+              `${dropped.length ? `it has ${dropped.join(", ")} — ` : ""}change ${attrs} with the tool that defined it (or virsh edit), ` +
+              `then \`terraform apply -refresh-only\`; or restore ${attrs} in the configuration to what the VM has`,
           },
         );
       }

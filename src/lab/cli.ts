@@ -60,7 +60,8 @@ async function printStatus(json: boolean): Promise<void> {
   );
   for (const h of s.hosts) {
     const facts = h.answering
-      ? `${h.hostname}, libvirt ${h.libvirt}, ${h.hypervisor}, QEMU user ${h.qemu === "unprivileged" ? "libvirt-qemu (no post-copy)" : "root"}, domains: ${h.domains?.join(" ") || "none"}`
+      ? `${h.hostname}, libvirt ${h.libvirt}, ${h.hypervisor}, QEMU user ${h.qemu === "unprivileged" ? "libvirt-qemu (no post-copy)" : "root"}, ` +
+        `domains: ${h.domains?.join(" ") || "none"}`
       : (h.error ?? "not running");
     process.stdout.write(`  ${h.name}  ${h.address}  ${h.uri}\n     ${facts}\n`);
   }

@@ -52,7 +52,6 @@ async function namesAll(host: HostName): Promise<boolean> {
 }
 
 async function issue(host: HostName, kind: "server" | "client"): Promise<void> {
-  const t = TOPOLOGY[host];
   const { cert, key } = leaf(host, kind);
   const csr = `${cert}.csr`;
   const ext = `${cert}.ext`;

@@ -18,7 +18,8 @@ export interface StreamResult {
   err: string | null;
 }
 
-export const STREAM_CLIENT = `
+export const STREAM_CLIENT =
+  `
 const net = require("node:net");
 const [host, port, ms, until] = [process.argv[1], Number(process.argv[2]), Number(process.argv[3]), process.argv[4]];
 const s = net.connect(port, host);
@@ -30,7 +31,8 @@ s.on("close", () => { if (!done) err = err || "closed by peer"; });
 let done = false;
 const tick = setInterval(() => { const b = Buffer.alloc(512); for (let i = 0; i < b.length; i++) b[i] = (sent + i) % 251; sent += b.length; s.write(b); }, 10);
 let stopping = false;
-const stop = () => { if (stopping) return; stopping = true; clearInterval(tick); setTimeout(() => { done = true; process.stdout.write(JSON.stringify({ sent, recv, bad, maxGapMs: maxGap, err }) + "\\n"); s.destroy(); process.exit(0); }, 3000); };
+const stop = () => { if (stopping) return; stopping = true; clearInterval(tick); setTimeout(() => { done = true; ` +
+  `process.stdout.write(JSON.stringify({ sent, recv, bad, maxGapMs: maxGap, err }) + "\\n"); s.destroy(); process.exit(0); }, 3000); };
 setTimeout(stop, ms);
 if (until === "stdin") { process.stdin.on("end", stop); process.stdin.resume(); }
 `;

@@ -25,7 +25,10 @@ export async function startDirtyRateCalc(uri: string, domain: string, q: { secon
   await runVirsh(uri, args, opts);
 }
 
-/** The last calculation's state and result. domstats takes domains as trailing arguments (no --domain); "--" keeps a name starting with "-" from being read as an option. */
+/**
+ * The last calculation's state and result. domstats takes domains as trailing arguments (no --domain); "--" keeps a name
+ * starting with "-" from being read as an option.
+ */
 export async function readDirtyRate(uri: string, domain: string, opts?: RunOptions): Promise<DirtyRateStats> {
   return parseDirtyRateStats(await runVirsh(uri, ["domstats", "--dirtyrate", "--", domain], opts));
 }

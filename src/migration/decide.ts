@@ -103,12 +103,14 @@ export function decide(history: readonly JobSample[], ctx: DecideContext): Decis
     }
     if (!cur.memoryProcessedBytes) {
       return abort(
-        `timeout ${s.timeoutS} s reached before the memory transfer started${s.copyStorage ? " (storage still copying)" : ""}; post-copy cannot start yet, so aborting while the VM runs on the source`,
+        `timeout ${s.timeoutS} s reached before the memory transfer started${s.copyStorage ? " (storage still copying)" : ""}; ` +
+          `post-copy cannot start yet, so aborting while the VM runs on the source`,
       );
     }
     if (stalled) {
       return abort(
-        `timeout ${s.timeoutS} s reached but no data moved in the last ${formatSeconds(transfer.spanMs)}; switching would strand the guest on the destination, so aborting while it still runs on the source`,
+        `timeout ${s.timeoutS} s reached but no data moved in the last ${formatSeconds(transfer.spanMs)}; ` +
+          `switching would strand the guest on the destination, so aborting while it still runs on the source`,
       );
     }
     return sw(`pre-copy did not finish within the ${s.timeoutS} s timeout (${progress}); switching to post-copy ${at}`);
@@ -182,7 +184,8 @@ function decideStall(history: readonly JobSample[], s: MigrationSettings, progre
   const limit = s.stallProgressPercent ?? 10;
   if (madePct < limit) {
     return sw(
-      `pass ${older} took remaining from ${formatMiB(before)} to ${formatMiB(after)} (${madePct.toFixed(0)} % progress < ${limit} %): pre-copy stalls; switching to post-copy ${at}`,
+      `pass ${older} took remaining from ${formatMiB(before)} to ${formatMiB(after)} (${madePct.toFixed(0)} % progress < ${limit} %): pre-copy stalls; ` +
+        `switching to post-copy ${at}`,
     );
   }
   return cont(`${progress}; pass ${older} made ${madePct.toFixed(0)} % progress (≥ ${limit} %)`);
@@ -239,7 +242,8 @@ function decideAuto(
     const minMs = (remaining / b) * 1000;
     if (minMs > timeLeftMs) {
       return sw(
-        `even an idle guest needs ≥ ${formatSeconds(minMs)} more pre-copy at ${formatRate(b)} but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`,
+        `even an idle guest needs ≥ ${formatSeconds(minMs)} more pre-copy at ${formatRate(b)} ` +
+          `but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`,
       );
     }
     return ctx.dirtyRateHintPending
@@ -259,7 +263,8 @@ function decideAuto(
 
   if (o.precopyMs > timeLeftMs) {
     return sw(
-      `${rates}: pre-copy needs ~${formatSeconds(o.precopyMs)} more but only ${formatSeconds(timeLeftMs)} remain before the timeout; switching to post-copy ${at}`,
+      `${rates}: pre-copy needs ~${formatSeconds(o.precopyMs)} more but only ${formatSeconds(timeLeftMs)} remain before the timeout; ` +
+        `switching to post-copy ${at}`,
     );
   }
   const where = firstPass ? `after this pass (~${formatMiB(o.afterPassBytes)} dirtied by its end)` : "";
@@ -272,7 +277,8 @@ function decideAuto(
     return cont(`${progress}; ${rates}: pre-copy (~${formatSeconds(o.precopyMs)}) is no slower than post-copy (~${formatSeconds(o.postcopyMs)})`);
   }
   return sw(
-    `${rates}${firstPass ? "" : " after the first pass"}: pre-copy not about to finish (~${formatSeconds(o.afterPassMs)} more ${firstPass ? where : "to re-send what is left"}, ` +
+    `${rates}${firstPass ? "" : " after the first pass"}: ` +
+      `pre-copy not about to finish (~${formatSeconds(o.afterPassMs)} more ${firstPass ? where : "to re-send what is left"}, ` +
       `> ${formatSeconds(slackMs)}; ~${formatSeconds(o.precopyMs)} in all vs ~${formatSeconds(o.postcopyMs)} in post-copy); switching to post-copy ${at}`,
   );
 }

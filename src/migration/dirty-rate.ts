@@ -86,7 +86,8 @@ export function dirtyRateProbe(d: ProbeDeps): DirtyRateSource {
         settled = "unavailable";
         d.log(
           "warn",
-          `no dirty-rate result from ${d.hostName} ${Math.round(age / 1000)} s after starting it (${s ? `status ${s.status}` : lastError}); auto decides after the first pass`,
+          `no dirty-rate result from ${d.hostName} ${Math.round(age / 1000)} s after starting it (${s ? `status ${s.status}` : lastError}); ` +
+            `auto decides after the first pass`,
         );
         return settled;
       }

@@ -227,7 +227,9 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
   }
   log(
     "info",
-    `moving ${domain} from ${from.name} to ${to.name} (${req.strategy}${req.strategy === "postcopy" ? `, switch ${settings.switch}` : ""}, ${req.tls ? "TLS" : "in clear"}, ${formatMiB(guestRamBytes)} RAM${settings.bandwidthMib ? `, ${settings.bandwidthMib} MiB/s` : ""})`,
+    `moving ${domain} from ${from.name} to ${to.name} ` +
+      `(${req.strategy}${req.strategy === "postcopy" ? `, switch ${settings.switch}` : ""}, ${req.tls ? "TLS" : "in clear"}, ` +
+      `${formatMiB(guestRamBytes)} RAM${settings.bandwidthMib ? `, ${settings.bandwidthMib} MiB/s` : ""})`,
     {
       command: handle.command.join(" "),
     },
@@ -370,7 +372,8 @@ function adoptedMove(
   };
   log(
     "info",
-    `${domain} is already on ${to.name}: an earlier, interrupted migration from ${from.name} completed the move (no statistics: they went to the process that started it)`,
+    `${domain} is already on ${to.name}: an earlier, interrupted migration from ${from.name} completed the move ` +
+      `(no statistics: they went to the process that started it)`,
     recordFields(outcome),
   );
   return outcome;

@@ -66,14 +66,18 @@ export function decideOrphan(views: readonly [CopyView, CopyView]): OrphanAction
     if (reasonOf(out) === "post-copy" || reasonOf(peer) === "post-copy") {
       return {
         kind: "wait",
-        why: `a post-copy move from ${out.host} to ${peer.host} is in flight (${out.host}: ${describe(out)}, ${peer.host}: ${describe(peer)}); it cannot be aborted and finishes on its own`,
+        why:
+          `a post-copy move from ${out.host} to ${peer.host} is in flight (${out.host}: ${describe(out)}, ${peer.host}: ${describe(peer)}); ` +
+          `it cannot be aborted and finishes on its own`,
       };
     }
     return {
       kind: "abort",
       source: out.host,
       destination: peer.host,
-      why: `a pre-copy move from ${out.host} to ${peer.host} is still running with nobody driving it (left by an interrupted apply); aborting it is safe: in pre-copy the VM keeps running on ${out.host}`,
+      why:
+        `a pre-copy move from ${out.host} to ${peer.host} is still running with nobody driving it (left by an interrupted apply); ` +
+        `aborting it is safe: in pre-copy the VM keeps running on ${out.host}`,
     };
   }
   if (inc) {

@@ -132,7 +132,8 @@ export async function resumePostcopy(o: ResumeOptions): Promise<RecoveryResult> 
       const recovery: Recovery = { by: issued > 0 ? "resume" : "stream", ms: Date.now() - t0, attempts: issued };
       o.log(
         "info",
-        `post-copy move recovered ${issued > 0 ? `by --postcopy-resume (${issued} ${issued === 1 ? "call" : "calls"})` : "by its own stream"} in ${(recovery.ms / 1000).toFixed(1)} s`,
+        `post-copy move recovered ${issued > 0 ? `by --postcopy-resume (${issued} ${issued === 1 ? "call" : "calls"})` : "by its own stream"} ` +
+          `in ${(recovery.ms / 1000).toFixed(1)} s`,
       );
       return { ok: true, recovery };
     }

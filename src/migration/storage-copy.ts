@@ -100,7 +100,8 @@ export async function prepareDestinationImages(o: {
       const have = parseQemuImgInfo(info.stdout);
       if (have.format !== format || have.virtualSizeBytes !== capacityBytes) {
         refuse(
-          `${domain}: host ${to.name} already has ${path} (${have.format}, ${formatMiB(have.virtualSizeBytes)} = ${have.virtualSizeBytes} bytes), which is not a copy target for disk ${target} (${want}); livevirt never overwrites it`,
+          `${domain}: host ${to.name} already has ${path} (${have.format}, ${formatMiB(have.virtualSizeBytes)} = ${have.virtualSizeBytes} bytes), ` +
+            `which is not a copy target for disk ${target} (${want}); livevirt never overwrites it`,
           to.name,
           `move or remove ${path} on host ${to.name} if it is not needed, or give the VM's disk another path`,
         );

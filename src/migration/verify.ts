@@ -126,7 +126,8 @@ export function fixFor(views: HostViews, location: VmLocation, from: Host, to: H
   if (location === "destination" && d.state?.reason === "post-copy failed") {
     return (
       `the guest's memory is split between ${from.name} and ${to.name}: do NOT destroy ${domain} on either host. ` +
-      `Restore the link between them, then resume with: virsh -c <${from.name} uri> migrate --live --p2p --persistent --undefinesource --postcopy --postcopy-resume --domain ${domain} --desturi <${to.name} migration uri> ` +
+      `Restore the link between them, then resume with: virsh -c <${from.name} uri> migrate --live --p2p --persistent --undefinesource --postcopy ` +
+      `--postcopy-resume --domain ${domain} --desturi <${to.name} migration uri> ` +
       `(not with libvirt 11.3.0 on ${to.name}: its daemon crashed on every resume in our lab); then apply again`
     );
   }
@@ -137,7 +138,8 @@ export function fixFor(views: HostViews, location: VmLocation, from: Host, to: H
     return (
       `the guest runs on ${to.name} but waits for memory that is still on ${from.name}: do NOT destroy ${domain} on either host. ` +
       `Restore the link between ${from.name} and ${to.name}; QEMU then finishes the move by itself (${to.name} shows "running (migrated)"). ` +
-      `libvirt then leaves a stale definition on ${from.name} ("shut off (migrated)"): undefine it there (virsh undefine ${domain}) once ${to.name} runs the guest`
+      `libvirt then leaves a stale definition on ${from.name} ("shut off (migrated)"): ` +
+      `undefine it there (virsh undefine ${domain}) once ${to.name} runs the guest`
     );
   }
   if (location === "destination" && s.present === true && !isActive(s)) {

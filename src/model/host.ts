@@ -245,7 +245,9 @@ export function capacityProblem(
   return {
     field,
     value: host.name,
-    reason: `host ${host.name} cannot take ${landing.length === 1 ? "this VM" : `these ${landing.length} VMs together`}: ${names} need ${mem} MiB, ${short.join("; ")}`,
+    reason:
+      `host ${host.name} cannot take ${landing.length === 1 ? "this VM" : `these ${landing.length} VMs together`}: ` +
+      `${names} need ${mem} MiB, ${short.join("; ")}`,
     fix: `place some of them on another host, make them smaller, or raise host ${host.name}'s capacity`,
   };
 }

@@ -53,7 +53,9 @@ export function networkInterfacesProblems(nics: readonly unknown[]): Problem[] {
     const f = (k: string) => `networkInterfaces.${i}.${k}`;
     const hasNet = !absent(n.network);
     const hasBridge = !absent(n.bridge);
-    const either = `attach the interface to a libvirt network (${ref(f("network"))}, e.g. "default") or to a host bridge (${ref(f("bridge"))}, e.g. "br0"): exactly one of them`;
+    const either =
+      `attach the interface to a libvirt network (${ref(f("network"))}, e.g. "default") or to a host bridge (${ref(f("bridge"))}, e.g. "br0"): ` +
+      `exactly one of them`;
     if (!hasNet && !hasBridge)
       out.push({ field: f("network"), value: undefined, reason: `an interface needs a libvirt network or a host bridge (${ref(f("bridge"))})`, fix: either });
     if (hasNet && hasBridge) out.push({ field: f("bridge"), value: n.bridge, reason: `cannot be set together with ${ref(f("network"))}`, fix: either });

@@ -61,7 +61,10 @@ export function spellProblem(p: Problem, s: Spelling): Problem {
   return { ...p, reason: spell(p.reason, s), fix: spell(p.fix, s) };
 }
 
-/** Values that are absent. Anything else that is not of a rule's type is not checked by it: a value known only later, or a type error the layer's own shape check reports. */
+/**
+ * Values that are absent. Anything else that is not of a rule's type is not checked by it: a value known only later, or a
+ * type error the layer's own shape check reports.
+ */
 export const absent = (v: unknown): v is null | undefined => v === null || v === undefined;
 
 /** An input's fields that are present (not absent), as given: spread over a record of defaults. */

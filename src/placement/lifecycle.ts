@@ -61,7 +61,9 @@ export class VmLifecycle {
           field: "‹cpu›",
           value: def.cpu,
           host: def.host,
-          fix: `pick a model \`virsh domcapabilities --virttype ${type}\` lists as usable on host ${def.host}${near.length ? ` (e.g. ${near.join(", ")})` : ""}, or ‹cpu=${JSON.stringify("host-model")}›`,
+          fix:
+            `pick a model \`virsh domcapabilities --virttype ${type}\` lists as usable on host ${def.host}` +
+            `${near.length ? ` (e.g. ${near.join(", ")})` : ""}, or ‹cpu=${JSON.stringify("host-model")}›`,
         });
       }
     }
@@ -296,7 +298,8 @@ export class VmLifecycle {
     if (!st) return;
     if (!isLeftover(st) || !home || home.host === host || home.state !== "running") {
       throw new LivevirtError(
-        `domain ${uuid} on host ${host} is no longer a leftover of a move (${st.state} (${st.reason}); the VM ${home ? `is ${home.state} on ${home.host}` : "runs nowhere"}): not removed`,
+        `domain ${uuid} on host ${host} is no longer a leftover of a move (${st.state} (${st.reason}); ` +
+          `the VM ${home ? `is ${home.state} on ${home.host}` : "runs nowhere"}): not removed`,
         {
           host,
           fix: "plan again: the refresh shows what is there now",

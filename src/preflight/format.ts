@@ -45,7 +45,8 @@ export function summarize(r: Omit<PreflightReport, "summary">, policy: string, m
   const sourceUffd = r.checks.filter((c) => c.advisory && c.host === r.from && c.status !== "pass" && c.id !== "libvirt.postcopy-recovery");
   if (sourceUffd.length > 0) {
     parts.push(
-      `Host ${r.from} itself could not receive a post-copy move (${sourceUffd.map((c) => `${c.id}: ${c.status}`).join(", ")}): moving VMs back to it needs pre-copy.`,
+      `Host ${r.from} itself could not receive a post-copy move (${sourceUffd.map((c) => `${c.id}: ${c.status}`).join(", ")}): ` +
+        `moving VMs back to it needs pre-copy.`,
     );
   }
   const recovery = r.checks.filter((c) => c.id === "libvirt.postcopy-recovery");
@@ -70,7 +71,9 @@ export function formatCheck(c: CheckResult): string {
 
 export function formatReport(r: PreflightReport): string {
   const cached = [r.timing.cached.from && "source facts", r.timing.cached.to && "destination facts", r.timing.cached.probe && "probe"].filter(Boolean);
-  const timing = `${r.timing.totalMs} ms${r.timing.probeMs !== undefined ? `, probe move ${r.timing.probeMs} ms` : ""}${cached.length ? ` (cached: ${cached.join(", ")})` : ""}`;
+  const timing =
+    `${r.timing.totalMs} ms${r.timing.probeMs !== undefined ? `, probe move ${r.timing.probeMs} ms` : ""}` +
+    `${cached.length ? ` (cached: ${cached.join(", ")})` : ""}`;
   return [
     `preflight ${r.vm}: ${r.from} → ${r.to}: strategy ${r.strategy}, post-copy ${r.postcopy}, ${r.tls ? "TLS" : "in clear"} [${timing}]`,
     r.summary,

@@ -35,7 +35,9 @@ function recoveryCheck(host: string, v: HostFacts["libvirtVersion"]): CheckResul
   return {
     ...c,
     status: "fail",
-    found: `${v.value}: its daemon crashes when it resumes an incoming post-copy move (SIGSEGV, measured); livevirt never asks it to and waits for the migration stream to recover by itself`,
+    found:
+      `${v.value}: its daemon crashes when it resumes an incoming post-copy move (SIGSEGV, measured); ` +
+      `livevirt never asks it to and waits for the migration stream to recover by itself`,
     brief: `libvirt ${v.value} crashes on a post-copy resume`,
     fix: `upgrade libvirt on host ${host} to a version other than ${RESUME_CRASHES_DESTINATION.join(", ")} (e.g. 9.0 from bookworm, or a newer backport)`,
   };

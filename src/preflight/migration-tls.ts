@@ -159,7 +159,13 @@ function side(
     id: TLS_CHECK_ID,
     host: h,
     title: `QEMU migration TLS material (as the ${role === "source" ? "source: client side" : "destination: server side"})`,
-    required: `${files.map((x) => `${x}.pem`).join(", ")} in the migration TLS directory, readable by QEMU${role === "destination" ? `, the server certificate valid, signed by a CA host ${peer.f.host} trusts, naming the address ${peer.f.host} connects to` : dstVerifies ? `, the client certificate valid and signed by a CA host ${peer.f.host} trusts` : ""}`,
+    required:
+      `${files.map((x) => `${x}.pem`).join(", ")} in the migration TLS directory, readable by QEMU` +
+      (role === "destination"
+        ? `, the server certificate valid, signed by a CA host ${peer.f.host} trusts, naming the address ${peer.f.host} connects to`
+        : dstVerifies
+          ? `, the client certificate valid and signed by a CA host ${peer.f.host} trusts`
+          : ""),
     requiredFor: "move" as const,
     ...(required ? {} : { advisory: true as const }),
   };
@@ -196,8 +202,11 @@ function side(
     const unreadable = files.filter((x) => !readableBy(mat.value.files[x]!, id.value.uid, groups));
     if (unreadable.length > 0) {
       const who = f.qemuUserName.known ? f.qemuUserName.value : `uid ${id.value.uid}`;
+      const modes = unreadable.map(
+        (x) => `${dir}/${x}.pem (mode ${mat.value.files[x]!.mode.toString(8)}, owner ${mat.value.files[x]!.uid}:${mat.value.files[x]!.gid})`,
+      );
       return fail(
-        `${unreadable.map((x) => `${dir}/${x}.pem (mode ${mat.value.files[x]!.mode.toString(8)}, owner ${mat.value.files[x]!.uid}:${mat.value.files[x]!.gid})`).join(", ")} not readable by QEMU's user ${who}`,
+        `${modes.join(", ")} not readable by QEMU's user ${who}`,
         `${unreadable[0]}.pem not readable by QEMU`,
         `on host ${h}, let ${who} read ${unreadable.map((x) => `${dir}/${x}.pem`).join(", ")} (e.g. chgrp ${who} and chmod 0640)`,
       );
@@ -249,7 +258,8 @@ function side(
     return fail(
       `${dir}/${leafName}.pem ${problem}`,
       `${leafName}.pem ${problem.split(" (")[0]}`,
-      `on host ${h}, issue a new ${leafName === "server-cert" ? "server" : "client"} certificate from the CA that host ${peer.f.host} trusts and put it into ${dir}/${leafName}.pem`,
+      `on host ${h}, issue a new ${leafName === "server-cert" ? "server" : "client"} certificate from the CA that host ${peer.f.host} trusts ` +
+        `and put it into ${dir}/${leafName}.pem`,
     );
   }
   if (role === "destination") {
@@ -260,7 +270,7 @@ function side(
     const names = certificateNames(cert);
     if (!names.some((n) => n.toLowerCase() === name.toLowerCase())) {
       return fail(
-        `${dir}/server-cert.pem names ${names.join(", ") || "nothing"}, not ${name}, the address host ${peer.f.host} connects to (${whence})`,
+        `${dir}/server-cert.pem names ${names.join(", ") || "nothing"}, not ${name}, ` + `the address host ${peer.f.host} connects to (${whence})`,
         `server-cert.pem does not name ${name}`,
         `on host ${h}, issue a server certificate whose subjectAltName includes ${name}`,
       );

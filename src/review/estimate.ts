@@ -97,7 +97,8 @@ const NOTE: Record<"postcopy" | "precopy", string> = {
   postcopy:
     "post-copy: the total is about RAM ÷ bandwidth — every page crosses the link once; the guest keeps running, pages it touches first are fetched on demand",
   precopy:
-    "pre-copy: at least RAM ÷ bandwidth — pages the guest dirties are sent again, and a guest that dirties memory faster than the bandwidth may never converge (the move is aborted at timeout_s and the VM stays on the source)",
+    "pre-copy: at least RAM ÷ bandwidth — pages the guest dirties are sent again, and a guest that dirties memory faster than the bandwidth may never " +
+    "converge (the move is aborted at timeout_s and the VM stays on the source)",
 };
 
 export function estimateMove(i: EstimateInput): Estimate {
@@ -117,7 +118,8 @@ export function estimateMove(i: EstimateInput): Estimate {
   const over = i.timeoutS !== undefined && seconds > i.timeoutS ? { overTimeout: i.timeoutS } : {};
   const shown = rate >= 10 ? Math.round(rate) : Math.round(rate * 10) / 10;
   const source = measured
-    ? ` (measured: the median of ${measured.moves} earlier ${measured.moves === 1 ? "move" : "moves"} between these hosts${cap !== undefined ? `, below the ${cap} MiB/s cap` : ", no bandwidth_mib set"})`
+    ? ` (measured: the median of ${measured.moves} earlier ${measured.moves === 1 ? "move" : "moves"} between these hosts` +
+      `${cap !== undefined ? `, below the ${cap} MiB/s cap` : ", no bandwidth_mib set"})`
     : " of bandwidth";
   return {
     kind: "bounded",

@@ -78,15 +78,20 @@ function checkRow(c: ParsedCheck): string {
 function verdictHtml(m: Move): string {
   const v = m.verdict;
   if (v.kind === "after-apply")
-    return `<p class="verdict-unknown"><strong>Preflight: ${VERDICT_AFTER_APPLY}.</strong> The provider could not run the checks at plan time; they run at apply, before anything moves, and a failing one stops the move.</p>`;
+    return (
+      `<p class="verdict-unknown"><strong>Preflight: ${VERDICT_AFTER_APPLY}.</strong> The provider could not run the checks at plan time; ` +
+      `they run at apply, before anything moves, and a failing one stops the move.</p>`
+    );
   if (v.kind === "absent") return `<p><strong>Preflight: no verdict in the plan</strong> (this provider reported none).</p>`;
   if (v.kind === "unreadable") return `<p class="warn">Preflight text not understood (${h(v.error)}); as planned:</p><pre>${h(v.text)}</pre>`;
   const p = v.parsed;
   const table = (rows: readonly ParsedCheck[]) =>
-    `<table class="checks"><thead><tr><th>verdict</th><th>host</th><th>check</th><th>what it checks</th><th>required</th><th>fix</th></tr></thead><tbody>\n${rows.map(checkRow).join("\n")}\n</tbody></table>`;
+    `<table class="checks"><thead><tr><th>verdict</th><th>host</th><th>check</th><th>what it checks</th><th>required</th><th>fix</th></tr></thead>` +
+    `<tbody>\n${rows.map(checkRow).join("\n")}\n</tbody></table>`;
   const { open, passing, summary: fold } = foldChecks(p.checks);
   return [
-    `<p>Preflight: ${h(p.from)} → ${h(p.to)} ${h(p.strategyText)}; ${h(POSTCOPY_LABEL[p.postcopy])} (post-copy: ${p.postcopy}). Checks: ${h(checkCounts(p.checks))}.</p>`,
+    `<p>Preflight: ${h(p.from)} → ${h(p.to)} ${h(p.strategyText)}; ${h(POSTCOPY_LABEL[p.postcopy])} (post-copy: ${p.postcopy}). ` +
+      `Checks: ${h(checkCounts(p.checks))}.</p>`,
     ...(open.length ? [table(open)] : []),
     ...(passing.length ? [`<details class="passing"><summary>${h(fold)}</summary>\n${table(passing)}\n</details>`] : []),
     ...(p.unparsed.length ? [`<p>Other lines of the verdict:</p><pre>${h(p.unparsed.join("\n"))}</pre>`] : []),
@@ -98,7 +103,8 @@ function moveHtml(m: Move): string {
   const bw = m.migration?.bandwidthMib !== undefined ? `${m.migration.bandwidthMib} MiB/s` : "none (unlimited)";
   return [
     `<section class="move" data-vm="${h(m.vm)}" data-strategy="${m.strategy}">`,
-    `<h2><span class="vm">${h(m.vm)}</span>: <span class="route">${h(m.from)} → ${h(m.to)}</span> <span class="strategy s-${m.strategy}">${h(strategyPhrase(m))}</span></h2>`,
+    `<h2><span class="vm">${h(m.vm)}</span>: <span class="route">${h(m.from)} → ${h(m.to)}</span> ` +
+      `<span class="strategy s-${m.strategy}">${h(strategyPhrase(m))}</span></h2>`,
     `<dl><dt>Strategy</dt><dd>${STRATEGY_LABEL[m.strategy]}${m.strategyKnown ? "" : ` (declared mode; ${VERDICT_AFTER_APPLY})`}</dd>`,
     `<dt>Memory</dt><dd>${m.memoryMib !== undefined ? `${m.memoryMib} MiB` : "known after apply"}</dd>`,
     `<dt>Bandwidth cap</dt><dd>${h(bw)}${m.migration?.onUnsupported ? `; on_unsupported = "${h(m.migration.onUnsupported)}"` : ""}</dd>`,
@@ -119,7 +125,10 @@ function listHtml(id: string, title: string, items: string[]): string {
 export function renderHtml(r: ReviewReport, opts: { svg?: string } = {}): string {
   const summaryRows = r.moves.map((m) => {
     const checks = m.verdict.kind === "known" ? checkCounts(m.verdict.parsed.checks) : m.verdict.kind === "after-apply" ? VERDICT_AFTER_APPLY : "—";
-    return `<tr><td>${h(m.vm)}</td><td>${h(m.from)} → ${h(m.to)}</td><td><span class="strategy s-${m.strategy}">${h(strategyPhrase(m))}</span></td><td>${h(checks)}</td><td>${h(estimateShort(m.estimate))}</td></tr>`;
+    return (
+      `<tr><td>${h(m.vm)}</td><td>${h(m.from)} → ${h(m.to)}</td><td><span class="strategy s-${m.strategy}">${h(strategyPhrase(m))}</span></td>` +
+      `<td>${h(checks)}</td><td>${h(estimateShort(m.estimate))}</td></tr>`
+    );
   });
   const hostsNow = hostsLine(r.hostTotals);
   const body = [
@@ -128,7 +137,8 @@ export function renderHtml(r: ReviewReport, opts: { svg?: string } = {}): string
     r.source ? `<p class="source muted"><small>${h(sourceLine(r.source))}</small></p>` : "",
     r.errored ? `<p class="warn">Terraform reported this plan as errored: it is incomplete and cannot be applied.</p>` : "",
     r.moves.length
-      ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead><tbody>${summaryRows.join("")}</tbody></table>`
+      ? `<table class="summary"><thead><tr><th>VM</th><th>move</th><th>strategy</th><th>checks</th><th>estimated move time</th></tr></thead>` +
+        `<tbody>${summaryRows.join("")}</tbody></table>`
       : "",
     `</header>`,
     // What stops a guest comes first: replaced and restarted VMs reboot, destroyed ones are gone.

@@ -33,7 +33,8 @@ function verdictSection(m: Move): string[] {
   const v = m.verdict;
   if (v.kind === "after-apply") {
     return [
-      `**Preflight: ${VERDICT_AFTER_APPLY}.** The provider could not run the checks at plan time; they run at apply, before anything moves, and a failing one stops the move.`,
+      `**Preflight: ${VERDICT_AFTER_APPLY}.** The provider could not run the checks at plan time; ` +
+        `they run at apply, before anything moves, and a failing one stops the move.`,
     ];
   }
   if (v.kind === "absent") return ["**Preflight: no verdict in the plan** (this provider reported none)."];
@@ -57,7 +58,8 @@ function moveSection(m: Move): string[] {
     `### ${md(m.vm)}: ${md(m.from)} → ${md(m.to)}, ${strategyPhrase(m)}`,
     "",
     `- Strategy: **${STRATEGY_LABEL[m.strategy]}**${m.strategyKnown ? "" : ` (declared mode; ${VERDICT_AFTER_APPLY})`}`,
-    `- Memory: ${m.memoryMib !== undefined ? `${m.memoryMib} MiB` : "known after apply"}; bandwidth cap (migration.bandwidth_mib): ${bw}${m.migration?.onUnsupported ? `; on_unsupported = "${md(m.migration.onUnsupported)}"` : ""}`,
+    `- Memory: ${m.memoryMib !== undefined ? `${m.memoryMib} MiB` : "known after apply"}; ` +
+      `bandwidth cap (migration.bandwidth_mib): ${bw}${m.migration?.onUnsupported ? `; on_unsupported = "${md(m.migration.onUnsupported)}"` : ""}`,
     `- Estimated move time: ${estimateText(m.estimate)}`,
     "",
     ...verdictSection(m),

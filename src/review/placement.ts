@@ -135,7 +135,8 @@ export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostT
   const W = GAP + totals.length * (COL + GAP);
   const H = 40 + 2 * (panelH + 30);
   const out: string[] = [
-    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" role="img" aria-label="placement before and after the plan">`,
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="sans-serif" font-size="11" role="img" ` +
+      `aria-label="placement before and after the plan">`,
     `<rect width="${W}" height="${H}" fill="#fff"/>`,
   ];
   const panel = (label: "before" | "after", top: number) => {
@@ -144,7 +145,8 @@ export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostT
       const x = GAP + i * (COL + GAP);
       const marked = t.state === "draining" || t.state === "cordoned";
       out.push(
-        `<rect class="host" data-host="${esc(t.name)}" x="${x}" y="${top}" width="${COL}" height="${panelH}" fill="${marked ? "#fdf2e9" : "#f8f9f9"}" stroke="${marked ? "#d68910" : "#aab"}"${marked ? ' stroke-dasharray="5 3"' : ""}/>`,
+        `<rect class="host" data-host="${esc(t.name)}" x="${x}" y="${top}" width="${COL}" height="${panelH}" fill="${marked ? "#fdf2e9" : "#f8f9f9"}" ` +
+          `stroke="${marked ? "#d68910" : "#aab"}"${marked ? ' stroke-dasharray="5 3"' : ""}/>`,
       );
       out.push(`<text x="${x + 6}" y="${top + 14}" font-weight="bold">${esc(t.name)}${marked ? ` (${esc(t.state!)})` : ""}</text>`);
       const used = label === "before" ? t.beforeMib : t.afterMib;
@@ -152,7 +154,8 @@ export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostT
       const barW = COL - 12;
       out.push(`<rect x="${x + 6}" y="${top + 20}" width="${barW}" height="8" fill="#eee"/>`);
       out.push(
-        `<rect x="${x + 6}" y="${top + 20}" width="${((Math.min(used, cap ?? maxMib) / (cap ?? maxMib)) * barW).toFixed(1)}" height="8" fill="${cap !== undefined && used > cap ? "#c0392b" : "#5d6d7e"}"/>`,
+        `<rect x="${x + 6}" y="${top + 20}" width="${((Math.min(used, cap ?? maxMib) / (cap ?? maxMib)) * barW).toFixed(1)}" height="8" ` +
+          `fill="${cap !== undefined && used > cap ? "#c0392b" : "#5d6d7e"}"/>`,
       );
       out.push(`<text x="${x + 6}" y="${top + 40}" fill="#555">${used} MiB${cap !== undefined ? ` of ${cap}` : ""}</text>`);
       const here = placed.filter((p) => (label === "before" ? p.before?.host : p.after?.host) === t.name);
@@ -169,7 +172,8 @@ export function placementSvg(placed: readonly PlacedVm[], totals: readonly HostT
               ? ` (${p.change})`
               : "";
         out.push(
-          `<rect class="vm" data-placed-vm="${esc(p.vm)}" data-change="${p.change}" x="${x + 6}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}" fill="${COLOR[p.change]}" opacity="0.25"/>`,
+          `<rect class="vm" data-placed-vm="${esc(p.vm)}" data-change="${p.change}" x="${x + 6}" y="${y}" width="${w.toFixed(1)}" height="${ROW - 4}" ` +
+            `fill="${COLOR[p.change]}" opacity="0.25"/>`,
         );
         out.push(`<text x="${x + 9}" y="${y + 12}" fill="${COLOR[p.change]}">${esc(p.vm)} · ${s.memoryMib} MiB${esc(other)}</text>`);
       });

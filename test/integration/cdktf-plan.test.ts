@@ -129,7 +129,8 @@ describe("cdktf + Terraform offline, as users type it", () => {
     const r = await run("npx cdktf synth (invalid host)", "npx", ["cdktf", "synth"], { env: userEnv({ LIVEVIRT_DEMO_WEB_HOST: "c" }), expectFail: true });
     expect(r.exitCode).not.toBe(0);
     expect(r.out).toContain(
-      'livevirt: livevirt-example/web: host = "c" is invalid: is not a declared host in livevirt-example/hosts. Fix: use one of the declared hosts: "a", "b" — or declare a host named "c".',
+      'livevirt: livevirt-example/web: host = "c" is invalid: is not a declared host in livevirt-example/hosts. ' +
+        'Fix: use one of the declared hosts: "a", "b" — or declare a host named "c".',
     );
     expect(r.out).not.toContain("skipValidation"); // cdktf's advice to switch validation off is not shown
   }, 120_000);

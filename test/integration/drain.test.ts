@@ -84,9 +84,15 @@ describe("draining host a: three VMs leave it one at a time, as the review said"
     }
     const drainS = (moves.at(-1)!.end - moves[0]!.start) / 1000;
     const moveS = moves.reduce((s, m) => s + m.total_ms, 0) / 1000;
-    console.log(
-      `DRAIN-FIGURES ${JSON.stringify({ vms: moves.length, estimate_s: estimateS, drain_s: drainS, sum_of_moves_s: moveS, ratio: +(drainS / estimateS).toFixed(2), modes: moves.map((m) => m.mode) })}`,
-    );
+    const figures = {
+      vms: moves.length,
+      estimate_s: estimateS,
+      drain_s: drainS,
+      sum_of_moves_s: moveS,
+      ratio: +(drainS / estimateS).toFixed(2),
+      modes: moves.map((m) => m.mode),
+    };
+    console.log(`DRAIN-FIGURES ${JSON.stringify(figures)}`);
     // Nothing left to do.
     expect((await tf.run(["plan", "-detailed-exitcode", "-input=false", "-no-color"], [0, 2])).exitCode).toBe(0);
   }, 300_000);

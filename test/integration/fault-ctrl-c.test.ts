@@ -69,7 +69,10 @@ describe("Ctrl-C during a move", () => {
     expect(r.exitCode).toBe(1);
     expect(r.stdout).toMatch(/Interrupt received/);
     expect(r.stderr).toMatch(
-      /f1-ctrlc-pre: move from a to b failed: stopped by the user \(StopProvider\) during pre-copy; the VM keeps running on the source\. f1-ctrlc-pre is on host a: running/,
+      new RegExp(
+        /f1-ctrlc-pre: move from a to b failed: stopped by the user \(StopProvider\) during pre-copy; the VM keeps running on the source\. /.source +
+          /f1-ctrlc-pre is on host a: running/.source,
+      ),
     );
 
     // Aborted, not orphaned: no job left on a, nothing on b, no virsh left behind.

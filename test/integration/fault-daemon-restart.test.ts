@@ -113,7 +113,9 @@ describe("fault: the source's libvirtd restarts mid-move", () => {
     const r = await apply;
     const text = r.stdout + r.stderr;
     console.log(
-      `FAULT-DAEMON-POSTCOPY exit=${r.exitCode} (new libvirtd ${pid}); right after the restart: a ${after[0] ? `${after[0].state} (${after[0].reason})` : "absent"}, b ${after[1] ? `${after[1].state} (${after[1].reason})` : "absent"}\n` +
+      `FAULT-DAEMON-POSTCOPY exit=${r.exitCode} (new libvirtd ${pid}); ` +
+        `right after the restart: a ${after[0] ? `${after[0].state} (${after[0].reason})` : "absent"}, ` +
+        `b ${after[1] ? `${after[1].state} (${after[1].reason})` : "absent"}\n` +
         text
           .split("\n")
           .filter((l) => /Error|is on host|post-copy|recover|stale|leftover/.test(l))

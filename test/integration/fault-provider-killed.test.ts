@@ -106,8 +106,10 @@ describe("the provider process is killed mid-move", () => {
     });
     const orphans = migrateProcesses(PRE);
     console.log(
-      `FINDING pre-copy orphan: job ${later.type} iteration ${later.iteration}, ${later.memoryProcessedBytes} B processed (${atKill.memoryProcessedBytes} B at the kill); ` +
-        `orphaned virsh migrate: ${orphans.map((p) => `pid ${p.pid} ppid ${p.ppid}`).join(", ") || "none"}; a ${shown(await stateOn("a", PRE))}, b ${shown(await stateOn("b", PRE))}`,
+      `FINDING pre-copy orphan: job ${later.type} iteration ${later.iteration}, ` +
+        `${later.memoryProcessedBytes} B processed (${atKill.memoryProcessedBytes} B at the kill); ` +
+        `orphaned virsh migrate: ${orphans.map((p) => `pid ${p.pid} ppid ${p.ppid}`).join(", ") || "none"}; ` +
+        `a ${shown(await stateOn("a", PRE))}, b ${shown(await stateOn("b", PRE))}`,
     );
     expect((await connect("a").domainState(PRE)).state).toBe("running");
     expect(await stateOn("b", PRE)).toEqual({ state: "paused", reason: "migrating" });
@@ -183,7 +185,8 @@ describe("the provider process is killed mid-move", () => {
     expect(where?.host).toBe("b");
     const orphanEnd = logs.findIndex((l) => l.includes("moving f1-kill-post from b to a"));
     console.log(
-      `FINDING post-copy orphan: a was ${shown(aAtRead)} when the read started, which answered b at ${readAt} after the switch; ${logs.slice(0, orphanEnd + 1).join(" | ")}`,
+      `FINDING post-copy orphan: a was ${shown(aAtRead)} when the read started, ` +
+        `which answered b at ${readAt} after the switch; ${logs.slice(0, orphanEnd + 1).join(" | ")}`,
     );
     expect(orphanFound()).toBe(true);
     expect(orphanEnd).toBeGreaterThan(0);

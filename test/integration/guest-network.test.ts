@@ -83,7 +83,8 @@ describe("lab guest network: a TCP stream through a post-copy move", () => {
     expect(lines[0]).toBe("connected");
     const stream = JSON.parse(lines[lines.length - 1]!) as StreamResult;
     process.stdout.write(
-      `[guest-network] stream ${stream.sent} bytes echoed ${stream.recv}, longest gap ${stream.maxGapMs} ms; libvirt downtime ${job.downtimeMs ?? "unknown"} ms\n`,
+      `[guest-network] stream ${stream.sent} bytes echoed ${stream.recv}, longest gap ${stream.maxGapMs} ms; ` +
+        `libvirt downtime ${job.downtimeMs ?? "unknown"} ms\n`,
     );
     expect(stream.err).toBeNull();
     expect(stream.bad).toBe(0);

@@ -123,7 +123,8 @@ describe("network interfaces through Terraform", () => {
     const after = resourceValues(await tf.stateJson(), addr(WEB))!;
     const move = after.last_move as Record<string, unknown>;
     process.stdout.write(
-      `[provider-network] stream ${stream.sent} B sent, ${stream.recv} B echoed, longest gap ${stream.maxGapMs} ms; move ${String(move.mode)} ${String(move.total_ms)} ms, libvirt downtime ${String(move.downtime_ms)} ms\n`,
+      `[provider-network] stream ${stream.sent} B sent, ${stream.recv} B echoed, longest gap ${stream.maxGapMs} ms; ` +
+        `move ${String(move.mode)} ${String(move.total_ms)} ms, libvirt downtime ${String(move.downtime_ms)} ms\n`,
     );
     expect(stream.err).toBeNull();
     expect(stream.bad).toBe(0);

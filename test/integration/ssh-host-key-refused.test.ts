@@ -66,7 +66,8 @@ describe("a host whose SSH key does not match: the plan refuses it in one line, 
     console.log(`SSH-HOST-KEY changed: ${text.split("\n").find((l) => l.startsWith("Error:"))}`);
     expect(r.exitCode).toBe(1);
     expect(text).toContain(
-      `Error: cannot connect to qemu+ssh://root@${A}/system: the SSH host key of ${A} does not match the one in known_hosts (REMOTE HOST IDENTIFICATION HAS CHANGED)`,
+      `Error: cannot connect to qemu+ssh://root@${A}/system: ` +
+        `the SSH host key of ${A} does not match the one in known_hosts (REMOTE HOST IDENTIFICATION HAS CHANGED)`,
     );
     // Terraform wraps the fix.
     expect(text.replace(/\s+/g, " ")).toContain(`Fix: make sure ${A} is the machine you mean;`);

@@ -167,10 +167,16 @@ beforeAll(async () => {
   for (const m of MEMBERS) {
     copies[m] = mkdtempSync(join(tmpdir(), `livevirt-team-${m}-`));
     writeFileSync(join(copies[m], "package.json"), `${JSON.stringify({ name: `infra-${m}`, private: true, type: "module" }, null, 2)}\n`);
-    writeFileSync(
-      join(copies[m], "cdktf.json"),
-      `${JSON.stringify({ language: "typescript", app: "npx tsx main.ts", projectId: "livevirt-team-state", sendCrashReports: "false", terraformProviders: [], terraformModules: [], context: {} }, null, 2)}\n`,
-    );
+    const cdktf = {
+      language: "typescript",
+      app: "npx tsx main.ts",
+      projectId: "livevirt-team-state",
+      sendCrashReports: "false",
+      terraformProviders: [],
+      terraformModules: [],
+      context: {},
+    };
+    writeFileSync(join(copies[m], "cdktf.json"), `${JSON.stringify(cdktf, null, 2)}\n`);
     writeFileSync(join(copies[m], "main.ts"), appSource());
     symlinkSync(join(ROOT, "node_modules"), join(copies[m], "node_modules"), "dir");
   }

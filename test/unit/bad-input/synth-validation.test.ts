@@ -94,13 +94,15 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
     [
       "host-passthrough on an emulated VM",
       { domainType: "qemu", cpu: "host-passthrough" },
-      'cpu = "host-passthrough" is invalid: needs KVM: an emulated (domainType "qemu") guest has no host CPU to pass through. Fix: set domainType: "kvm", or cpu: "host-model" or a named model.',
+      'cpu = "host-passthrough" is invalid: needs KVM: an emulated (domainType "qemu") guest has no host CPU to pass through. ' +
+        'Fix: set domainType: "kvm", or cpu: "host-model" or a named model.',
     ],
     ["a CPU model with a space", { cpu: "Skylake Server" }, 'cpu = "Skylake Server" is invalid: is neither host-model, host-passthrough nor a CPU model name'],
     [
       "maxMemoryMib below memoryMib",
       { memoryMib: 1024, maxMemoryMib: 512 },
-      "maxMemoryMib = 512 is invalid: is below memoryMib (1024 MiB). Fix: set maxMemoryMib to at least 1024, or leave it out (no headroom: a change of memoryMib restarts the VM).",
+      "maxMemoryMib = 512 is invalid: is below memoryMib (1024 MiB). Fix: set maxMemoryMib to at least 1024, " +
+        "or leave it out (no headroom: a change of memoryMib restarts the VM).",
     ],
     ["maxVcpus below the default vcpus", { maxVcpus: 0 }, "maxVcpus = 0 is invalid: must be at least 1"],
     ["maxDowntimeMs 10^9", { migration: { maxDowntimeMs: 1e9 } }, "migration.maxDowntimeMs = 1000000000 is invalid: must be at most 60000"],
@@ -114,7 +116,8 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
     [
       "postcopyBandwidthMib with precopy",
       { migration: { mode: "precopy", postcopyBandwidthMib: 100 } },
-      'migration.postcopyBandwidthMib = 100 is invalid: only applies to post-copy moves. Fix: remove migration.postcopyBandwidthMib, or set migration: { mode: "postcopy" }.',
+      "migration.postcopyBandwidthMib = 100 is invalid: only applies to post-copy moves. " +
+        'Fix: remove migration.postcopyBandwidthMib, or set migration: { mode: "postcopy" }.',
     ],
   ])("%s", (_what, vm, text) => {
     const all = problems({ vm });
@@ -138,7 +141,8 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
       .flatMap((n) => n.node.validate())
       .filter((m) => m.startsWith("livevirt:"));
     expect(all).toEqual([
-      'livevirt: s/db: networkInterfaces[1].mac = "52:54:00:aa:00:01" is invalid: is already the address of an interface of s/web. Fix: give each VM\'s interfaces their own addresses, or leave networkInterfaces[1].mac out and libvirt assigns one.',
+      'livevirt: s/db: networkInterfaces[1].mac = "52:54:00:aa:00:01" is invalid: is already the address of an interface of s/web. ' +
+        "Fix: give each VM's interfaces their own addresses, or leave networkInterfaces[1].mac out and libvirt assigns one.",
     ]);
   });
 
@@ -163,7 +167,8 @@ describe("LivevirtHosts: shell words must not be blank", () => {
     expect(all, all.join("\n")).toHaveLength(1);
     // The model's one shell rule (the provider reports it for host.0.shell alike).
     expect(all[0]).toBe(
-      `livevirt: s/hosts: hosts[0].shell = ${JSON.stringify(shell)} is invalid: must be a non-empty argv without empty or blank words. Fix: give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave it out for the default.`,
+      `livevirt: s/hosts: hosts[0].shell = ${JSON.stringify(shell)} is invalid: must be a non-empty argv without empty or blank words. ` +
+        `Fix: give the command as argv words, e.g. ["ssh", "root@kvm-a"], or leave it out for the default.`,
     );
   });
 });

@@ -48,7 +48,8 @@ describe("parseCapabilities", () => {
 
   it("reports a host without kvm", () => {
     const xml =
-      "<capabilities><host><uuid>u</uuid><cpu><arch>x86_64</arch></cpu></host><guest><os_type>hvm</os_type><arch name='x86_64'><domain type='qemu'/></arch></guest></capabilities>";
+      "<capabilities><host><uuid>u</uuid><cpu><arch>x86_64</arch></cpu></host><guest><os_type>hvm</os_type><arch name='x86_64'><domain type='qemu'/></arch>" +
+      "</guest></capabilities>";
     const c = parseCapabilities(xml);
     expect(hostSupportsKvm(c)).toBe(false);
     expect(c.guests[0]!.domainTypes).toEqual(["qemu"]);

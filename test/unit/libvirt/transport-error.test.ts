@@ -16,7 +16,8 @@ describe("virshFailure on a transport that refused the connection", () => {
     const e = virshFailure(URI, ["hostname"], { stdout: "", stderr, exitCode: 1 });
     expect(e).toBeInstanceOf(LibvirtError);
     expect(e.message).toBe(
-      "cannot connect to qemu+ssh://root@10.231.1.1/system: the SSH host key of 10.231.1.1 does not match the one in known_hosts (REMOTE HOST IDENTIFICATION HAS CHANGED)",
+      "cannot connect to qemu+ssh://root@10.231.1.1/system: " +
+        "the SSH host key of 10.231.1.1 does not match the one in known_hosts (REMOTE HOST IDENTIFICATION HAS CHANGED)",
     );
     expect(e.message).not.toContain("\n");
     expect(e.detail.fix).toMatch(/^make sure 10\.231\.1\.1 is the machine you mean; .*ssh-keygen -R 10\.231\.1\.1.*never turn host key checking off$/);

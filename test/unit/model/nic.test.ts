@@ -65,12 +65,16 @@ describe("interfaces in libvirt's words", () => {
   });
 
   it("what a running domain reports maps back to the model (a network NIC also names its bridge; other kinds are not livevirt's)", () => {
-    const found =
-      parseDomainXml(`<domain type='qemu' id='3'><name>x</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid><memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>
-      <interface type='network'><mac address='52:54:00:4c:56:15'/><source network='lab-net' portid='0b0c' bridge='lvbr0'/><target dev='vnet0'/><model type='virtio'/></interface>
+    const found = parseDomainXml(
+      `<domain type='qemu' id='3'><name>x</name><uuid>6695eb01-f6a4-8304-79aa-97f2502e193f</uuid>` +
+        `<memory unit='KiB'>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>
+      <interface type='network'><mac address='52:54:00:4c:56:15'/>` +
+        `<source network='lab-net' portid='0b0c' bridge='lvbr0'/><target dev='vnet0'/><model type='virtio'/></interface>
       <interface type='bridge'><mac address='52:54:00:4c:56:16'/><source bridge='br0'/><target dev='vnet1'/></interface>
-      <interface type='bridge'><mac address='52:54:00:4c:56:18'/><source network='lab-net' portid='0c0d' bridge='lvbr0'/><target dev='vnet2'/><model type='virtio'/></interface>
-      <interface type='user'><mac address='52:54:00:4c:56:17'/><model type='e1000'/></interface></devices></domain>`).interfaces;
+      <interface type='bridge'><mac address='52:54:00:4c:56:18'/>` +
+        `<source network='lab-net' portid='0c0d' bridge='lvbr0'/><target dev='vnet2'/><model type='virtio'/></interface>
+      <interface type='user'><mac address='52:54:00:4c:56:17'/><model type='e1000'/></interface></devices></domain>`,
+    ).interfaces;
     expect(found[0]).toMatchObject({ type: "network", network: "lab-net", bridge: "lvbr0", tap: "vnet0" });
     // A bridge-mode network's interface reads type='bridge' on a running domain (libvirt 11.3): still on the network.
     expect(modelInterfaces(found)).toEqual([

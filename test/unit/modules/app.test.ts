@@ -62,7 +62,8 @@ describe("LivevirtApp", () => {
       message = (e as Error).message;
     }
     expect(message).toBe(
-      'livevirt: the stack is not valid (1 problem):\n  livevirt: ex/web: host = "nowhere" is invalid: is not a declared host in ex/hosts. Fix: use one of the declared hosts: "a", "b" — or declare a host named "nowhere".',
+      'livevirt: the stack is not valid (1 problem):\n  livevirt: ex/web: host = "nowhere" is invalid: is not a declared host in ex/hosts. ' +
+        'Fix: use one of the declared hosts: "a", "b" — or declare a host named "nowhere".',
     );
     expect(existsSync(join(dir, "out/stacks/ex/.terraform.lock.hcl"))).toBe(false);
   });

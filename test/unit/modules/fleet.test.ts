@@ -57,7 +57,8 @@ describe("VmFleet", () => {
   it("a rule that cannot hold fails synth with the construct path, the field, the value and the fix", () => {
     const s = synth(hostsOf({ b: "cordoned", c: "draining" }), { vms: { pg1: { group: "pg" }, pg2: { group: "pg" } } });
     expect(s.errors).toEqual([
-      'livevirt: s/fleet: vms.pg2.group = "pg" is invalid: no host can take VM pg2: a already runs a VM of group "pg"; b is cordoned; c is draining. Fix: declare another active host, mark a cordoned or draining host active, raise a capacity, or take pg2 out of group "pg".',
+      'livevirt: s/fleet: vms.pg2.group = "pg" is invalid: no host can take VM pg2: a already runs a VM of group "pg"; b is cordoned; c is draining. ' +
+        'Fix: declare another active host, mark a cordoned or draining host active, raise a capacity, or take pg2 out of group "pg".',
     ]);
   });
 

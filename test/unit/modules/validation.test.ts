@@ -223,7 +223,8 @@ describe("LivevirtHosts validation", () => {
     const stack = stackWith({ hosts: [{ name: "A", uri: "qemu:///system" }], vm: { host: "A" } });
     const all = problems(stack);
     expect(all).toContain(
-      'livevirt: s/hosts: hosts[0].name = "A" is invalid: must be 1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -. Fix: name the host like "a", "kvm-b" or "rack1_host3" (1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -).',
+      'livevirt: s/hosts: hosts[0].name = "A" is invalid: must be 1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -. ' +
+        'Fix: name the host like "a", "kvm-b" or "rack1_host3" (1–32 characters: a lowercase letter first, then lowercase letters, digits, _ or -).',
     );
   });
 

@@ -10,7 +10,8 @@ describe("libvirt's DAC base label = the uid:gid QEMU runs as", () => {
   });
   it("an unprivileged QEMU user", () => {
     const xml =
-      "<capabilities><host><cpu><arch>x86_64</arch></cpu><secmodel><model>none</model><doi>0</doi></secmodel><secmodel><model>dac</model><doi>0</doi><baselabel type='kvm'>+64055:+107</baselabel></secmodel></host></capabilities>";
+      "<capabilities><host><cpu><arch>x86_64</arch></cpu><secmodel><model>none</model><doi>0</doi></secmodel><secmodel><model>dac</model><doi>0</doi>" +
+      "<baselabel type='kvm'>+64055:+107</baselabel></secmodel></host></capabilities>";
     expect(parseDacBaseLabels(xml).get("kvm")).toEqual({ uid: 64055, gid: 107 });
     expect(parseDacBaseLabels(xml).get("qemu")).toBeUndefined();
   });

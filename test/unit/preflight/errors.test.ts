@@ -74,7 +74,8 @@ describe("PreflightError", () => {
     const more = ["qemu.postcopy-ram", "migration.postcopy-probe", "fit.memory", "fit.cpu"].map((id) => failed(id, "b", `${id} failed`));
     const e = new PreflightError(report, [uffd, ...more]);
     expect(e.message).toBe(
-      "VM web cannot move from host a to host b: kernel.userfaultfd on host b: QEMU, as libvirt runs it, cannot open userfaultfd (and 4 more: qemu.postcopy-ram on b, migration.postcopy-probe on b, fit.memory on b, …)",
+      "VM web cannot move from host a to host b: kernel.userfaultfd on host b: QEMU, as libvirt runs it, " +
+        "cannot open userfaultfd (and 4 more: qemu.postcopy-ram on b, migration.postcopy-probe on b, fit.memory on b, …)",
     );
     expect(e.detail.explain).toContain("  fix: set vm.unprivileged_userfaultfd=1");
     expect(e.detail.explain).toContain("host b, check fit.cpu (title of fit.cpu):");

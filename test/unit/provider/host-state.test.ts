@@ -112,7 +112,8 @@ describe("at plan", () => {
     await create(vm, { name: "x", host: "b", memory_mib: 512 });
     await create(vm, { name: "y", host: "b", memory_mib: 512 });
     await expect(create(vm, { name: "z", host: "b", memory_mib: 512 })).rejects.toThrow(
-      'host = "b" is invalid: host b cannot take these 3 VMs together: x (512 MiB), y (512 MiB), z (512 MiB) need 1536 MiB, 336 MiB over its declared capacity (1200 MiB)',
+      'host = "b" is invalid: host b cannot take these 3 VMs together: x (512 MiB), y (512 MiB), z (512 MiB) need 1536 MiB, ' +
+        "336 MiB over its declared capacity (1200 MiB)",
     );
     // The same VM planned again is not counted twice (still three VMs), and all three plans now fail alike.
     await expect(create(vm, { name: "y", host: "b", memory_mib: 512 })).rejects.toThrow("these 3 VMs together");
@@ -146,7 +147,8 @@ describe("at synth", () => {
 
   it("a VM declared on a draining host fails synth, naming the active hosts", () => {
     expect(synth(H({ state: "draining" }), [{ id: "web", host: "a" }])).toEqual([
-      'livevirt: s/web: host = "a" is invalid: host a is draining: every VM must leave it. Fix: place web on an active host ("b"), or set host a\'s state to "active".',
+      'livevirt: s/web: host = "a" is invalid: host a is draining: every VM must leave it. ' +
+        'Fix: place web on an active host ("b"), or set host a\'s state to "active".',
     ]);
   });
 
@@ -158,7 +160,8 @@ describe("at synth", () => {
       { id: "w", host: "b" },
     ]);
     expect(out).toEqual([
-      'livevirt: s/y: host = "a" is invalid: host a cannot take these 2 VMs together: x (512 MiB), y (512 MiB) need 1024 MiB, 24 MiB over its declared capacity (1000 MiB). Fix: place some of them on another host, make them smaller, or raise host a\'s capacity.',
+      'livevirt: s/y: host = "a" is invalid: host a cannot take these 2 VMs together: x (512 MiB), y (512 MiB) need 1024 MiB, ' +
+        "24 MiB over its declared capacity (1000 MiB). Fix: place some of them on another host, make them smaller, or raise host a's capacity.",
     ]);
   });
 });

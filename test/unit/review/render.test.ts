@@ -115,7 +115,8 @@ describe("Move order: the provider's per-host queues, with the plan's own host l
     const { markdown, html } = review(examplePlan());
     expect(markdown).toContain("### Move order");
     expect(markdown).toContain(
-      "2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move has neither bandwidth\\_mib nor an earlier move between its hosts to measure the link from",
+      "2 moves: 2 out of a (1 at a time); at most 1 at once; no total estimate: a move has neither bandwidth\\_mib nor an earlier move between its hosts to " +
+        "measure the link from",
     );
     expect(markdown).toContain("| 2 | rv-web | a → b | — | ≈ 4 s | rv-db |");
     expect(html).toContain('<section class="order"><h2>Move order</h2>');
