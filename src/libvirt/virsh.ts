@@ -19,6 +19,7 @@ import { parseDomainXml, type DomainXmlInfo } from "./parse/dumpxml.js";
 import { parseMigrateHelp, type MigrateHelp } from "./parse/migrate-help.js";
 import { parseNetworkList, type NetworkListEntry } from "./parse/network-list.js";
 import { parseNodeInfo, type NodeInfo } from "./parse/nodeinfo.js";
+import { isNoSuchVolume, parsePoolInfo, parsePoolList, parseVolumeXml, type PoolInfo, type PoolListEntry, type VolumeInfo } from "./parse/storage.js";
 import { parseFreecellTotal, parseInteger, parseSingleLine, parseUuid } from "./parse/scalar.js";
 import { parseVersion, type VirshVersion } from "./parse/version.js";
 import { isDomainNotRunning, libvirtMessages } from "./parse/virsh-error.js";
@@ -133,6 +134,56 @@ export class Connection {
 
   async autostartNetwork(name: string, opts?: RunOptions): Promise<void> {
     await this.run(["net-autostart", "--network", name], opts);
+  }
+
+  /** Storage pools on the host, active or not (`pool-list --all`). Needs libvirt's storage driver. */
+  async listPools(opts?: RunOptions): Promise<PoolListEntry[]> {
+    return parsePoolList(await this.run(["pool-list", "--all"], opts));
+  }
+
+  /** State and sizes (bytes) of a pool; sizes only while it is active. */
+  async poolInfo(pool: string, opts?: RunOptions): Promise<PoolInfo> {
+    return parsePoolInfo(await this.run(["pool-info", "--pool", pool, "--bytes"], opts));
+  }
+
+  /** A volume of a pool (format, capacity, path), or null when the pool has no volume of that name. */
+  async volumeInfo(pool: string, volume: string, opts?: RunOptions): Promise<VolumeInfo | null> {
+    const args = ["vol-dumpxml", "--pool", pool, "--vol", volume];
+    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+    if (r.exitCode === 0) return parseVolumeXml(r.stdout);
+    if (libvirtMessages(r.stderr).some(isNoSuchVolume)) return null;
+    throw virshFailure(this.uri, args, r);
+  }
+
+  /** Creates an empty volume (`vol-create-as`); qcow2 with metadata preallocation, as libvirt's own migration pre-creation does. */
+  async createVolume(pool: string, volume: string, capacityBytes: number, format: "raw" | "qcow2", opts?: RunOptions): Promise<void> {
+    assertNonNegativeInt("capacity", capacityBytes, 1);
+    const args = ["vol-create-as", "--pool", pool, "--name", volume, "--capacity", `${capacityBytes}b`, "--format", format];
+    await this.run(format === "qcow2" ? [...args, "--prealloc-metadata"] : args, opts);
+  }
+
+  /** Deletes a volume; one that is not there is no error. */
+  async deleteVolume(pool: string, volume: string, opts?: RunOptions): Promise<"deleted" | "not-found"> {
+    const args = ["vol-delete", "--pool", pool, "--vol", volume];
+    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+    if (r.exitCode === 0) return "deleted";
+    if (libvirtMessages(r.stderr).some(isNoSuchVolume)) return "not-found";
+    throw virshFailure(this.uri, args, r);
+  }
+
+  /** Defines, builds (creates the directory) and starts a persistent `dir` pool at `path`. */
+  async createDirPool(pool: string, path: string, opts?: RunOptions): Promise<void> {
+    await this.run(["pool-define-as", "--name", pool, "--type", "dir", "--target", path], opts);
+    await this.run(["pool-build", "--pool", pool], opts);
+    await this.run(["pool-start", "--pool", pool], opts);
+  }
+
+  /** Stops and undefines a pool (its volumes stay on disk); one that does not exist is no error. */
+  async removePool(pool: string, opts?: RunOptions): Promise<void> {
+    const present = (await this.listPools(opts)).find((p) => p.name === pool);
+    if (!present) return;
+    if (present.active) await this.run(["pool-destroy", "--pool", pool], opts);
+    await this.run(["pool-undefine", "--pool", pool], opts);
   }
 
   /**
