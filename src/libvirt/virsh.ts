@@ -59,6 +59,14 @@ export class Connection {
     return runVirsh(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
   }
 
+  /** stdout of a command that succeeded; null when it failed with a libvirt message `expected` matches (e.g. "no such volume"); any other failure throws. */
+  private async runUnless(args: string[], expected: (message: string) => boolean, opts: RunOptions = {}): Promise<string | null> {
+    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+    if (r.exitCode === 0) return r.stdout;
+    if (libvirtMessages(r.stderr).some(expected)) return null;
+    throw virshFailure(this.uri, args, r);
+  }
+
   /** libvirt client/daemon and hypervisor versions (`version --daemon`). */
   async version(opts?: RunOptions): Promise<VirshVersion> {
     return parseVersion(await this.run(["version", "--daemon"], opts));
@@ -148,11 +156,8 @@ export class Connection {
 
   /** A volume of a pool (format, capacity, path), or null when the pool has no volume of that name. */
   async volumeInfo(pool: string, volume: string, opts?: RunOptions): Promise<VolumeInfo | null> {
-    const args = ["vol-dumpxml", "--pool", pool, "--vol", volume];
-    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
-    if (r.exitCode === 0) return parseVolumeXml(r.stdout);
-    if (libvirtMessages(r.stderr).some(isNoSuchVolume)) return null;
-    throw virshFailure(this.uri, args, r);
+    const out = await this.runUnless(["vol-dumpxml", "--pool", pool, "--vol", volume], isNoSuchVolume, opts);
+    return out === null ? null : parseVolumeXml(out);
   }
 
   /** Creates an empty volume (`vol-create-as`); qcow2 with metadata preallocation, as libvirt's own migration pre-creation does. */
@@ -164,11 +169,7 @@ export class Connection {
 
   /** Deletes a volume; one that is not there is no error. */
   async deleteVolume(pool: string, volume: string, opts?: RunOptions): Promise<"deleted" | "not-found"> {
-    const args = ["vol-delete", "--pool", pool, "--vol", volume];
-    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
-    if (r.exitCode === 0) return "deleted";
-    if (libvirtMessages(r.stderr).some(isNoSuchVolume)) return "not-found";
-    throw virshFailure(this.uri, args, r);
+    return (await this.runUnless(["vol-delete", "--pool", pool, "--vol", volume], isNoSuchVolume, opts)) === null ? "not-found" : "deleted";
   }
 
   /** Defines, builds (creates the directory) and starts a persistent `dir` pool at `path`. */
@@ -176,6 +177,11 @@ export class Connection {
     await this.run(["pool-define-as", "--name", pool, "--type", "dir", "--target", path], opts);
     await this.run(["pool-build", "--pool", pool], opts);
     await this.run(["pool-start", "--pool", pool], opts);
+  }
+
+  /** Re-reads the pool's volumes from its storage (a dir pool's list is what libvirt saw last, not what is there now). */
+  async refreshPool(pool: string, opts?: RunOptions): Promise<void> {
+    await this.run(["pool-refresh", "--pool", pool], opts);
   }
 
   /** Stops and undefines a pool (its volumes stay on disk); one that does not exist is no error. */

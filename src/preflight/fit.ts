@@ -244,7 +244,9 @@ const NO_STORAGE_DRIVER = /not supported by the connection driver/;
  * the source's allocation, or present as a copy target of the same format and size (what an
  * earlier move left behind: the copy overwrites it; anything else is someone's data, refused).
  * `from` null: a VM about to be created there, whose volumes must all exist with the declared
- * format. null when the VM has no pool volumes.
+ * format. A volume not found is looked for again after a `pool-refresh` (libvirt's list of a pool
+ * is from its last scan: a shared pool's volume made on another host is not in it). null when the
+ * VM has no pool volumes.
  */
 export async function storageCheck(
   vm: Pick<PreflightVm, "name" | "disks"> & { migration?: Pick<PreflightVm["migration"], "copyStorage"> },
@@ -296,7 +298,14 @@ export async function storageCheck(
     const room = new Map<string, number>();
     for (const d of volumes.filter((x) => usable.has(x.pool))) {
       const name = `volume ${d.volume} in pool ${d.pool}`;
-      const there = await dest.volumeInfo(d.pool, d.volume, { signal });
+      let there = await dest.volumeInfo(d.pool, d.volume, { signal });
+      if (!there && !copied(d)) {
+        // libvirt lists a pool's volumes as it last scanned them: a volume another host (a shared
+        // pool) or another tool put there since is missing until the pool is refreshed. A refresh
+        // only re-reads the directory (nothing is written).
+        await dest.refreshPool(d.pool, { signal });
+        there = await dest.volumeInfo(d.pool, d.volume, { signal });
+      }
       if (!copied(d)) {
         if (!there) {
           problems.push(`no ${name} on host ${to.name}`);

@@ -1,6 +1,7 @@
 /** Storage pools and volumes: `virsh pool-list --all`, `pool-info --bytes`, `vol-dumpxml`. */
 import { ParseError } from "../../errors.js";
 import { keyValueLines } from "./key-value.js";
+import { tableRows } from "./table.js";
 import { attr, child, parseXmlRoot, text } from "./xml.js";
 import { xmlMemoryToBytes } from "./units.js";
 
@@ -10,24 +11,13 @@ export interface PoolListEntry {
   autostart: boolean;
 }
 
-/** `virsh pool-list --all`: columns cut at the header's offsets, as `parseNetworkList` does. */
+/** `virsh pool-list --all`. */
 export function parsePoolList(out: string): PoolListEntry[] {
-  const lines = out.split(/\r?\n/);
-  const headerIdx = lines.findIndex((l) => /^\s*Name\s+State\s+Autostart\s*$/.test(l));
-  if (headerIdx < 0) throw new ParseError("virsh pool-list: no header line", "virsh pool-list", out.slice(0, 300));
-  const header = lines[headerIdx]!;
-  const [stateAt, autoAt] = [header.indexOf("State"), header.indexOf("Autostart")];
-  const rows: PoolListEntry[] = [];
-  for (const line of lines.slice(headerIdx + 1)) {
-    if (line.trim() === "" || /^-+$/.test(line.trim())) continue;
-    const name = line.slice(0, stateAt).trim();
-    const state = line.slice(stateAt, autoAt).trim();
-    const auto = line.slice(autoAt).trim();
-    if (name === "" || (state !== "active" && state !== "inactive") || (auto !== "yes" && auto !== "no"))
-      throw new ParseError(`virsh pool-list: cannot read row "${line}"`, "virsh pool-list", line);
-    rows.push({ name, active: state === "active", autostart: auto === "yes" });
-  }
-  return rows;
+  return tableRows(out, "virsh pool-list", /^\s*Name\s+State\s+Autostart\s*$/, ["Name", "State", "Autostart"]).map(([name, state, auto]) => {
+    if (!name || (state !== "active" && state !== "inactive") || (auto !== "yes" && auto !== "no"))
+      throw new ParseError(`virsh pool-list: cannot read row "${[name, state, auto].join(" ")}"`, "virsh pool-list", out.slice(0, 300));
+    return { name, active: state === "active", autostart: auto === "yes" };
+  });
 }
 
 export interface PoolInfo {

@@ -12,6 +12,9 @@ interface FakeHost {
   pools: PoolListEntry[] | Error;
   volumes: Record<string, VolumeInfo>;
   availableBytes?: number;
+  /** Volumes on storage that libvirt lists only after a pool-refresh (a shared pool's volume made elsewhere). */
+  onDisk?: Record<string, VolumeInfo>;
+  refreshed?: number;
 }
 const hosts: Record<string, FakeHost> = {};
 vi.mock("../../../src/hosts/registry.js", () => ({
@@ -23,6 +26,10 @@ vi.mock("../../../src/hosts/registry.js", () => ({
         return f.pools;
       },
       volumeInfo: async (pool: string, volume: string) => f.volumes[`${pool}/${volume}`] ?? null,
+      refreshPool: async () => {
+        f.refreshed = (f.refreshed ?? 0) + 1;
+        Object.assign(f.volumes, f.onDisk ?? {});
+      },
       poolInfo: async (pool: string) => ({ ...parsePoolInfo(sample(V11, "pool-info-bytes.txt")), name: pool, availableBytes: f.availableBytes }),
     };
   },
@@ -75,6 +82,12 @@ describe("fit.storage", () => {
     expect(spell(miss.fix!, MODEL_SPELLING)).toContain("mark the disk shared = false and set migration.copyStorage = true");
     hosts.b!.volumes = vol("vms");
     expect(await storageCheck(vm([disk()]), a, b)).toMatchObject({ status: "pass", found: "vms/web1.qcow2 present (qcow2)" });
+  });
+
+  it("a shared volume libvirt has not listed yet is found after a pool-refresh (a shared pool's volume made on another host)", async () => {
+    hosts.b!.onDisk = vol("vms");
+    expect(await storageCheck(vm([disk()]), a, b)).toMatchObject({ status: "pass", found: "vms/web1.qcow2 present (qcow2)" });
+    expect(hosts.b!.refreshed).toBe(1);
   });
 
   it("a copied volume: absent on the destination (libvirt creates it) with room for its virtual size", async () => {
