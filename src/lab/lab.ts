@@ -1,4 +1,4 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { LabError, LivevirtError } from "../errors.js";
 import { Connection } from "../libvirt/virsh.js";
@@ -7,7 +7,7 @@ import { isAlive, prepareHostDirs, readPid, restartDaemon, saveCapsSeed, startDa
 import type { QemuIdentity } from "./host-config.js";
 import { ensureMountNamespace, removeMountNamespace, removeNsDir } from "./mountns.js";
 import { ensureNetwork, removeNetwork } from "./netns.js";
-import { ensurePackages, type PackageSet } from "./packages.js";
+import { ensurePackages, STORAGE_DRIVER, type PackageSet } from "./packages.js";
 import { HOST_NAMES, LAB_ROOT, hostPaths, type HostName } from "./paths.js";
 import { checkLabPreconditions } from "./preconditions.js";
 import { ensurePki, installPki } from "./pki.js";
@@ -107,7 +107,8 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     if (running !== undefined && state.hosts[host]?.qemu === identity) {
       // A daemon started before the storage driver was installed has no pools: libvirtd loads its
       // drivers at start-up only. Its QEMUs keep running through the restart.
-      const pid = (await storageDriverLoaded(host)) ? running : await restartForStorageDriver(host, log);
+      // Only when the driver is installed now: a package set without it would restart on every up.
+      const pid = !existsSync(STORAGE_DRIVER) || (await storageDriverLoaded(host)) ? running : await restartForStorageDriver(host, log);
       state.hosts[host] = { pid, qemu: identity };
       installPki(host); // renewed certificates reach a running host too
       await ensureSshd(host);
