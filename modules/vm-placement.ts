@@ -34,8 +34,11 @@ export interface BootProps {
   readonly cmdline?: string;
 }
 
-/** A disk of the model (src/model/vm.ts), every field but its path optional. */
-export type DiskProps = Pick<Disk, "path"> & Partial<Omit<Disk, "path">>;
+/**
+ * A disk of the model (src/model/vm.ts): an image file (`path`) or a volume of a libvirt storage
+ * pool (`pool` + `volume`), exactly one of the two; the rest optional.
+ */
+export type DiskProps = { readonly [K in keyof Disk]?: Disk[K] };
 
 /** A network interface of the model (src/model/nic.ts): `network` or `bridge`, the rest optional. */
 export type NetworkInterfaceProps = { readonly [K in keyof NetworkInterface]?: NetworkInterface[K] };
@@ -97,13 +100,19 @@ export const vmPlacementSchema: PropsSchema = {
     consoleLog: { type: "string" },
     disks: {
       type: "array",
-      fix: 'write disks as [{ path: "/var/lib/livevirt/web1.img" }]',
+      fix: 'write disks as [{ path: "/var/lib/livevirt/web1.img" }] or [{ pool: "default", volume: "web1.qcow2", format: "qcow2" }]',
       items: {
         type: "object",
         additionalProperties: false,
-        required: ["path"],
-        fix: 'write each disk as { path: "/var/lib/livevirt/web1.img" }',
-        properties: { path: { type: "string" }, format: { type: "string" }, target: { type: "string" }, shared: { type: "boolean" } },
+        fix: 'write each disk as { path: "/var/lib/livevirt/web1.img" } or { pool: "default", volume: "web1.qcow2" }',
+        properties: {
+          path: { type: "string" },
+          pool: { type: "string" },
+          volume: { type: "string" },
+          format: { type: "string" },
+          target: { type: "string" },
+          shared: { type: "boolean" },
+        },
       },
     },
     networkInterfaces: {
@@ -166,7 +175,14 @@ export class VmPlacement extends Construct {
       initrd: props.boot?.initrd,
       cmdline: props.boot?.cmdline,
       consoleLog: props.consoleLog,
-      disk: props.disks?.map((d) => ({ path: d.path, format: d.format, target: d.target ?? undefined, shared: d.shared })),
+      disk: props.disks?.map((d) => ({
+        path: d.path ?? undefined,
+        pool: d.pool ?? undefined,
+        volume: d.volume ?? undefined,
+        format: d.format,
+        target: d.target ?? undefined,
+        shared: d.shared,
+      })),
       networkInterface: props.networkInterfaces?.map((n) => ({
         network: n.network ?? undefined,
         bridge: n.bridge ?? undefined,

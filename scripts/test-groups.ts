@@ -51,6 +51,7 @@ export const CONCURRENT: readonly string[] = [
   "provider-resize.test.ts",
   "drain.test.ts",
   "migration-tls.test.ts",
+  "storage-pool.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

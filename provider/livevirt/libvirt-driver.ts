@@ -5,9 +5,9 @@
  */
 import type { Logger } from "../plugin/log.js";
 import { HostRegistry } from "../../src/hosts/registry.js";
-import { VmLifecycle, declaredCpu, unmodeledDevices } from "../../src/placement/lifecycle.js";
+import { VmLifecycle, declaredCpu, modelDisks, unmodeledDevices } from "../../src/placement/lifecycle.js";
 import type { MoveLog } from "../../src/migration/engine.js";
-import { resolveMigration, type Disk, type HostList, type Vm } from "../../src/model/index.js";
+import { resolveMigration, type HostList, type Vm } from "../../src/model/index.js";
 import { formatReport, formatVerdict } from "../../src/preflight/index.js";
 import { MoveService } from "../../src/placement/move.js";
 import type { Drivers, HostInfo } from "./driver.js";
@@ -99,9 +99,7 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
           kernel: x.os.kernel ?? null,
           initrd: x.os.initrd ?? null,
           cmdline: x.os.cmdline ?? null,
-          disks: x.disks
-            .filter((d) => d.device === "disk" && d.path)
-            .map((d): Disk => ({ path: d.path!, format: d.format === "qcow2" ? "qcow2" : "raw", target: d.target ?? null, shared: true })),
+          disks: modelDisks(x.disks),
           networkInterfaces: placement.networkInterfaces ?? [],
           consoleLog: x.serials.find((s) => s.type === "file")?.path ?? null,
           migration: resolveMigration(null),

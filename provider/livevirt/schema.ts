@@ -84,10 +84,23 @@ export const providerSchema: Schema = {
 };
 
 const diskBlock: BlockSchema = {
-  description: "A disk image on the host.",
+  description: "A disk: an image file on the host (path) or a volume of a libvirt storage pool (pool and volume), exactly one of the two.",
   attributes: {
-    path: { type: "string", required: true, description: "Path of the image on the host." },
-    format: { type: "string", optional: true, computed: true, default: DISK_DEFAULTS.format, description: '"raw" (default) or "qcow2".' },
+    path: { type: "string", optional: true, description: "Absolute path of the image on the host. Exactly one of path and pool + volume." },
+    pool: {
+      type: "string",
+      optional: true,
+      description:
+        "A libvirt storage pool on the host (virsh pool-list), with volume. Every host the VM moves to needs a pool of that name, active; with shared = false, copy_storage creates the volume there.",
+    },
+    volume: { type: "string", optional: true, description: "The volume's name in pool (virsh vol-list POOL), e.g. web1.qcow2." },
+    format: {
+      type: "string",
+      optional: true,
+      computed: true,
+      default: DISK_DEFAULTS.format,
+      description: '"raw" (default) or "qcow2"; for a pool volume, the volume\'s own format (checked at plan).',
+    },
     target: { type: "string", optional: true, description: "Guest device name, e.g. vda (default: assigned in order)." },
     shared: {
       type: "bool",

@@ -1,13 +1,13 @@
-import { rmSync } from "node:fs";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { LabError } from "../errors.js";
+import { LabError, LivevirtError } from "../errors.js";
 import { Connection } from "../libvirt/virsh.js";
 import { detectAccel } from "./accel.js";
-import { isAlive, prepareHostDirs, readPid, saveCapsSeed, startDaemon, stopHost } from "./daemon.js";
+import { isAlive, prepareHostDirs, readPid, restartDaemon, saveCapsSeed, startDaemon, stopHost } from "./daemon.js";
 import type { QemuIdentity } from "./host-config.js";
 import { ensureMountNamespace, removeMountNamespace, removeNsDir } from "./mountns.js";
 import { ensureNetwork, removeNetwork } from "./netns.js";
-import { ensurePackages, type PackageSet } from "./packages.js";
+import { ensurePackages, STORAGE_DRIVER, type PackageSet } from "./packages.js";
 import { HOST_NAMES, LAB_ROOT, hostPaths, type HostName } from "./paths.js";
 import { checkLabPreconditions } from "./preconditions.js";
 import { ensurePki, installPki } from "./pki.js";
@@ -105,7 +105,11 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     const identity: QemuIdentity = noPostcopy.has(host) ? "unprivileged" : "root";
     const running = readPid(host);
     if (running !== undefined && state.hosts[host]?.qemu === identity) {
-      state.hosts[host] = { pid: running, qemu: identity };
+      // A daemon started before the storage driver was installed has no pools: libvirtd loads its
+      // drivers at start-up only. Its QEMUs keep running through the restart.
+      // Only when the driver is installed now: a package set without it would restart on every up.
+      const pid = !existsSync(STORAGE_DRIVER) || (await storageDriverLoaded(host)) ? running : await restartForStorageDriver(host, log);
+      state.hosts[host] = { pid, qemu: identity };
       installPki(host); // renewed certificates reach a running host too
       await ensureSshd(host);
       await ensureGuestLibvirtNetwork(host);
@@ -128,6 +132,22 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
   }
   saveState(state);
   return state;
+}
+
+/** Whether the host's daemon answers storage-pool calls (its storage driver is loaded). */
+export async function storageDriverLoaded(host: HostName): Promise<boolean> {
+  try {
+    await connect(host).listPools();
+    return true;
+  } catch (e) {
+    if (e instanceof LivevirtError && /not supported by the connection driver/.test(e.message)) return false;
+    throw e;
+  }
+}
+
+async function restartForStorageDriver(host: HostName, log: (m: string) => void): Promise<number> {
+  log(`host ${host}: restarting libvirtd to load the storage driver (its guests keep running)`);
+  return restartDaemon(host);
 }
 
 /** The guest network as a libvirt network on the host (bridge mode on GUEST_NET.bridge). Idempotent. */

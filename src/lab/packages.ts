@@ -16,11 +16,13 @@ const VIRT_PACKAGES = ["libvirt-daemon", "libvirt-daemon-driver-qemu", "libvirt-
 /** QEMU and libvirt pin these at their own versions: they must come from the same suite. */
 const COMPANIONS = ["qemu-system-common", "qemu-system-data", "seabios", "libvirt0"];
 /** Split out of libvirt-daemon after 9.0: only backports has them; going to stock removes them. */
-const BACKPORTS_ONLY = ["libvirt-common", "libvirt-daemon-common", "libvirt-daemon-log", "libvirt-daemon-driver-network"];
-/** Installed with the backports set only: in 9.0 the network driver is part of libvirt-daemon. */
-const BACKPORTS_EXTRA = ["libvirt-daemon-driver-network"];
+const BACKPORTS_ONLY = ["libvirt-common", "libvirt-daemon-common", "libvirt-daemon-log", "libvirt-daemon-driver-network", "libvirt-daemon-driver-storage"];
+/** Installed with the backports set only: in 9.0 the network and storage drivers are part of libvirt-daemon. */
+const BACKPORTS_EXTRA = ["libvirt-daemon-driver-network", "libvirt-daemon-driver-storage"];
 /** libvirt's network driver (the lab's guest network is a libvirt network on each host). */
 const NETWORK_DRIVER = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_network.so";
+/** libvirt's storage driver with its dir/fs backends (disks from storage pools; libvirt's own volume pre-creation in moves). */
+export const STORAGE_DRIVER = "/usr/lib/x86_64-linux-gnu/libvirt/connection-driver/libvirt_driver_storage.so";
 const TOOLS = ["busybox-static", "cpio", "gcc", "libc6-dev", "iproute2", "util-linux", "procps", "openssh-server", "openssh-client", "openssl"];
 const TOOL_BINARIES = [
   "/bin/busybox",
@@ -88,7 +90,7 @@ async function apt(args: string[]): Promise<void> {
  */
 export async function ensurePackages(set: PackageSet, log: (m: string) => void): Promise<void> {
   const current = await currentPackageSet();
-  const toolsMissing = [...TOOL_BINARIES, NETWORK_DRIVER].some((b) => !existsSync(b));
+  const toolsMissing = [...TOOL_BINARIES, NETWORK_DRIVER, ...(set === "backports" ? [STORAGE_DRIVER] : [])].some((b) => !existsSync(b));
   if (current === set && !toolsMissing) return;
   const sourceAdded = set === "backports" && ensureBackportsSource();
   log(`installing Debian packages (${set}; found ${current ?? "none"})…`);

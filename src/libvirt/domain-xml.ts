@@ -5,13 +5,13 @@
  */
 import { XMLBuilder, XMLParser } from "fast-xml-parser";
 import { ValidationError } from "../errors.js";
-import { CPU_MODEL, MODEL_SPELLING, spell, vmProblems, type AttachedDisk, type Disk, type NetworkInterface } from "../model/index.js";
+import { CPU_MODEL, MODEL_SPELLING, isVolumeDisk, spell, vmProblems, type AttachedDisk, type Disk, type NetworkInterface } from "../model/index.js";
 
 /**
  * A disk as libvirt attaches it: the model's disk with its device decided (attachDisks), plus
  * XML-only knobs. `shared` is livevirt's own flag and is not written to the XML.
  */
-export type DiskDevice = Pick<AttachedDisk, "path" | "format" | "target"> & Partial<Pick<Disk, "shared">> & { readonly?: boolean };
+export type DiskDevice = Pick<AttachedDisk, "path" | "format" | "target"> & Partial<Pick<Disk, "shared" | "pool" | "volume">> & { readonly?: boolean };
 
 /**
  * A libvirt domain definition: a VM of the model after resolution (domain type decided, disk
@@ -108,10 +108,12 @@ export function domainObject(s: DomainSpec): Record<string, unknown> {
   const devices: Record<string, unknown> = {};
   if (s.disks && s.disks.length > 0) {
     devices.disk = s.disks.map((d) => ({
-      "@_type": "file",
+      // A pool volume is named by pool and volume: libvirt finds its path on each host, and a
+      // move with copy_storage creates it in the destination's pool of the same name.
+      "@_type": isVolumeDisk(d) ? "volume" : "file",
       "@_device": "disk",
       driver: { "@_name": "qemu", "@_type": d.format },
-      source: { "@_file": d.path },
+      source: isVolumeDisk(d) ? { "@_pool": d.pool, "@_volume": d.volume } : { "@_file": d.path },
       target: { "@_dev": d.target, "@_bus": BUS[d.target.slice(0, 2)] ?? "virtio" },
       ...(d.readonly ? { readonly: "" } : {}),
     }));

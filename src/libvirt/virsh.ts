@@ -19,6 +19,7 @@ import { parseDomainXml, type DomainXmlInfo } from "./parse/dumpxml.js";
 import { parseMigrateHelp, type MigrateHelp } from "./parse/migrate-help.js";
 import { parseNetworkList, type NetworkListEntry } from "./parse/network-list.js";
 import { parseNodeInfo, type NodeInfo } from "./parse/nodeinfo.js";
+import { isNoSuchVolume, parsePoolInfo, parsePoolList, parseVolumeXml, type PoolInfo, type PoolListEntry, type VolumeInfo } from "./parse/storage.js";
 import { parseFreecellTotal, parseInteger, parseSingleLine, parseUuid } from "./parse/scalar.js";
 import { parseVersion, type VirshVersion } from "./parse/version.js";
 import { isDomainNotRunning, libvirtMessages } from "./parse/virsh-error.js";
@@ -56,6 +57,14 @@ export class Connection {
 
   private run(args: string[], opts: RunOptions = {}): Promise<string> {
     return runVirsh(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+  }
+
+  /** stdout of a command that succeeded; null when it failed with a libvirt message `expected` matches (e.g. "no such volume"); any other failure throws. */
+  private async runUnless(args: string[], expected: (message: string) => boolean, opts: RunOptions = {}): Promise<string | null> {
+    const r = await runVirshResult(this.uri, args, { timeoutMs: this.options.timeoutMs, ...opts });
+    if (r.exitCode === 0) return r.stdout;
+    if (libvirtMessages(r.stderr).some(expected)) return null;
+    throw virshFailure(this.uri, args, r);
   }
 
   /** libvirt client/daemon and hypervisor versions (`version --daemon`). */
@@ -133,6 +142,54 @@ export class Connection {
 
   async autostartNetwork(name: string, opts?: RunOptions): Promise<void> {
     await this.run(["net-autostart", "--network", name], opts);
+  }
+
+  /** Storage pools on the host, active or not (`pool-list --all`). Needs libvirt's storage driver. */
+  async listPools(opts?: RunOptions): Promise<PoolListEntry[]> {
+    return parsePoolList(await this.run(["pool-list", "--all"], opts));
+  }
+
+  /** State and sizes (bytes) of a pool; sizes only while it is active. */
+  async poolInfo(pool: string, opts?: RunOptions): Promise<PoolInfo> {
+    return parsePoolInfo(await this.run(["pool-info", "--pool", pool, "--bytes"], opts));
+  }
+
+  /** A volume of a pool (format, capacity, path), or null when the pool has no volume of that name. */
+  async volumeInfo(pool: string, volume: string, opts?: RunOptions): Promise<VolumeInfo | null> {
+    const out = await this.runUnless(["vol-dumpxml", "--pool", pool, "--vol", volume], isNoSuchVolume, opts);
+    return out === null ? null : parseVolumeXml(out);
+  }
+
+  /** Creates an empty volume (`vol-create-as`); qcow2 with metadata preallocation, as libvirt's own migration pre-creation does. */
+  async createVolume(pool: string, volume: string, capacityBytes: number, format: "raw" | "qcow2", opts?: RunOptions): Promise<void> {
+    assertNonNegativeInt("capacity", capacityBytes, 1);
+    const args = ["vol-create-as", "--pool", pool, "--name", volume, "--capacity", `${capacityBytes}b`, "--format", format];
+    await this.run(format === "qcow2" ? [...args, "--prealloc-metadata"] : args, opts);
+  }
+
+  /** Deletes a volume; one that is not there is no error. */
+  async deleteVolume(pool: string, volume: string, opts?: RunOptions): Promise<"deleted" | "not-found"> {
+    return (await this.runUnless(["vol-delete", "--pool", pool, "--vol", volume], isNoSuchVolume, opts)) === null ? "not-found" : "deleted";
+  }
+
+  /** Defines, builds (creates the directory) and starts a persistent `dir` pool at `path`. */
+  async createDirPool(pool: string, path: string, opts?: RunOptions): Promise<void> {
+    await this.run(["pool-define-as", "--name", pool, "--type", "dir", "--target", path], opts);
+    await this.run(["pool-build", "--pool", pool], opts);
+    await this.run(["pool-start", "--pool", pool], opts);
+  }
+
+  /** Re-reads the pool's volumes from its storage (a dir pool's list is what libvirt saw last, not what is there now). */
+  async refreshPool(pool: string, opts?: RunOptions): Promise<void> {
+    await this.run(["pool-refresh", "--pool", pool], opts);
+  }
+
+  /** Stops and undefines a pool (its volumes stay on disk); one that does not exist is no error. */
+  async removePool(pool: string, opts?: RunOptions): Promise<void> {
+    const present = (await this.listPools(opts)).find((p) => p.name === pool);
+    if (!present) return;
+    if (present.active) await this.run(["pool-destroy", "--pool", pool], opts);
+    await this.run(["pool-undefine", "--pool", pool], opts);
   }
 
   /**

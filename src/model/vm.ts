@@ -22,10 +22,21 @@ export const isCpuMode = (cpu: string): cpu is CpuMode => (CPU_MODES as readonly
 export const DISK_FORMATS = ["raw", "qcow2"] as const;
 export type DiskFormat = (typeof DISK_FORMATS)[number];
 
+/**
+ * A disk is either an image file (`path`) or a volume of a libvirt storage pool (`pool` +
+ * `volume`): exactly one of the two forms.
+ */
 export interface Disk {
-  /** Absolute path of the image on the host. */
-  readonly path: string;
-  /** @default "raw" */
+  /** Absolute path of the image on the host. null: the disk is a pool volume. */
+  readonly path: string | null;
+  /** A libvirt storage pool on the host (`virsh pool-list`), e.g. "default"; with `volume`. null: the disk is a path. */
+  readonly pool: string | null;
+  /** The volume's name in `pool` (`virsh vol-list POOL`), e.g. "web1.qcow2"; with `pool`. */
+  readonly volume: string | null;
+  /**
+   * The image's format; for a pool volume it must be the volume's own format (checked at plan
+   * time against `virsh vol-dumpxml`). @default "raw"
+   */
   readonly format: DiskFormat;
   /** Guest device: vdX (virtio), sdX (SATA) or hdX (IDE). null = assigned in order (vda, vdb, …). */
   readonly target: string | null;
@@ -94,7 +105,7 @@ const VM_ABSENT: Omit<Vm, "name" | "host" | "migration"> = {
   networkInterfaces: [],
   consoleLog: null,
 };
-const DISK_ABSENT: Omit<Disk, "path"> = { ...DISK_DEFAULTS, target: null };
+const DISK_ABSENT: Disk = { ...DISK_DEFAULTS, path: null, pool: null, volume: null, target: null };
 
 const list = (x: unknown): object[] => (Array.isArray(x) ? (x as object[]) : []);
 
@@ -108,11 +119,24 @@ export function resolveVm(v: Input<Vm>): Vm {
     ...pick(present(v), VM_ABSENT),
     name: String(v.name),
     host: String(v.host),
-    disks: list(v.disks).map((d) => ({ ...DISK_ABSENT, ...pick(present(d), { path: "", ...DISK_ABSENT }) }) as Disk),
+    disks: list(v.disks).map((d) => ({ ...DISK_ABSENT, ...pick(present(d), DISK_ABSENT) }) as Disk),
     networkInterfaces: list(v.networkInterfaces).map(resolveNic),
     migration: resolveMigration(v.migration as Partial<MigrationPolicy> | null | undefined),
   } as Vm;
 }
+
+/** libvirt storage pool names: no "/" (file names), no whitespace or control characters. */
+export const POOL_NAME = /^[A-Za-z0-9_][A-Za-z0-9_.+-]{0,63}$/;
+/** Volume names: a file name in a dir pool (no "/", not "." or ".."), at most 255 bytes. */
+export const VOLUME_NAME = /^[A-Za-z0-9_+][A-Za-z0-9_.+-]{0,254}$/;
+
+/** How a disk is named in messages: its path, or "volume V in pool P". */
+export const diskSource = (d: { readonly path?: string | null; readonly pool?: string | null; readonly volume?: string | null }): string =>
+  d.path ?? `volume ${d.volume ?? "?"} in pool ${d.pool ?? "?"}`;
+
+/** A disk that is a pool volume (pool and volume set). */
+export const isVolumeDisk = <D extends { readonly pool?: string | null; readonly volume?: string | null }>(d: D): d is D & { pool: string; volume: string } =>
+  typeof d.pool === "string" && typeof d.volume === "string";
 
 /** libvirt accepts almost any name, but "/" breaks file names and whitespace breaks virsh use. */
 export const VM_NAME = /^[A-Za-z0-9][A-Za-z0-9_.+-]{0,63}$/;
@@ -210,13 +234,14 @@ export function vmProblems(vm: Input<Vm>): Problem[] {
 function disksProblems(disks: readonly unknown[]): Problem[] {
   const out: Problem[] = [];
   const targets = new Map<string, { index: number; assigned: boolean }>();
-  const paths = new Map<string, number>();
+  const images = new Map<string, number>();
   disks.forEach((raw, i) => {
     if (raw === null || typeof raw !== "object") return;
     const d = raw as Input<Disk>;
     const f = (k: string) => `disks.${i}.${k}`;
     oneOf(out, f("format"), d.format, DISK_FORMATS);
     absolutePath(out, f("path"), d.path, "/var/lib/livevirt/web1.img");
+    sourceProblems(out, i, d);
     if (typeof d.target === "string" && !DISK_TARGET.test(d.target)) {
       out.push({
         field: f("target"),
@@ -241,17 +266,56 @@ function disksProblems(disks: readonly unknown[]): Problem[] {
       } else targets.set(target, { index: i, assigned });
     }
     // One image attached twice: two writers corrupt it, and a move would copy it twice.
-    if (typeof d.path === "string") {
-      const first = paths.get(d.path);
+    const image = typeof d.path === "string" ? d.path : typeof d.pool === "string" && typeof d.volume === "string" ? `${d.pool}/${d.volume}` : undefined;
+    if (image !== undefined) {
+      const first = images.get(image);
+      const field = typeof d.path === "string" ? f("path") : f("volume");
       if (first !== undefined) {
         out.push({
-          field: f("path"),
-          value: d.path,
+          field,
+          value: typeof d.path === "string" ? d.path : d.volume,
           reason: `is already attached as ${ref(`disks.${first}`)}`,
-          fix: `attach each image once: remove ${ref(`disks.${i}`)} or point it at another image`,
+          fix: `attach each image once: remove ${ref(`disks.${i}`)} or point it at another ${typeof d.path === "string" ? "image" : "volume"}`,
         });
-      } else paths.set(d.path, i);
+      } else images.set(image, i);
     }
   });
   return out;
+}
+
+/** Exactly one form: `path`, or `pool` with `volume`; names libvirt can take. */
+function sourceProblems(out: Problem[], i: number, d: Input<Disk>): void {
+  const f = (k: string) => `disks.${i}.${k}`;
+  const [hasPath, hasPool, hasVolume] = [!absent(d.path), !absent(d.pool), !absent(d.volume)];
+  const either = `give the disk an image file (${ref(f("path"))}, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool (${ref(f("pool"))} and ${ref(f("volume"))}, e.g. "default" and "web1.qcow2"): exactly one of the two`;
+  if (!hasPath && !hasPool && !hasVolume)
+    out.push({ field: f("path"), value: undefined, reason: `a disk needs an image: a path, or a pool and a volume`, fix: either });
+  else if (hasPath && (hasPool || hasVolume)) {
+    const k = hasPool ? "pool" : "volume";
+    out.push({ field: f(k), value: d[k], reason: `cannot be set together with ${ref(f("path"))}`, fix: either });
+  } else if (hasPool !== hasVolume) {
+    const [missing, given] = hasPool ? (["volume", "pool"] as const) : (["pool", "volume"] as const);
+    out.push({
+      field: f(missing),
+      value: undefined,
+      reason: `a disk from a storage pool needs both ${ref(f("pool"))} and ${ref(f("volume"))} (${ref(f(given))} is set)`,
+      fix: `set ${ref(f(missing))} too (${missing === "volume" ? 'a volume of the pool, e.g. "web1.qcow2"' : 'the pool the volume is in, e.g. "default"'}), or use ${ref(f("path"))} instead`,
+    });
+  }
+  if (typeof d.pool === "string" && !POOL_NAME.test(d.pool)) {
+    out.push({
+      field: f("pool"),
+      value: d.pool,
+      reason: "is not a storage pool name (1–64 characters: letters, digits, _ . + -)",
+      fix: 'name a pool from `virsh pool-list --all` on the host, e.g. "default"',
+    });
+  }
+  if (typeof d.volume === "string" && !VOLUME_NAME.test(d.volume)) {
+    out.push({
+      field: f("volume"),
+      value: d.volume,
+      reason: "is not a volume name (a file name: letters, digits, _ . + -, not starting with . or -; no /)",
+      fix: `name a volume from \`virsh vol-list ${typeof d.pool === "string" && POOL_NAME.test(d.pool) ? d.pool : "POOL"}\` on the host, e.g. "web1.qcow2"`,
+    });
+  }
 }

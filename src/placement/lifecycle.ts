@@ -4,18 +4,21 @@ import type { DomainState } from "../libvirt/parse/domstate.js";
 import { inspectCopy } from "../migration/orphan-job.js";
 import type { HostRegistry } from "../hosts/registry.js";
 import {
+  DISK_DEFAULTS,
   InterfaceUpdateFailed,
   NIC_DEFAULTS,
   attachDisks,
   isCpuMode,
+  isVolumeDisk,
+  type Disk,
   type NetworkInterface,
   type Placement,
   type ResolvedDomainType,
   type Vm,
 } from "../model/index.js";
 import { homeCopy, needsSides, type Copy } from "./which-copy.js";
-import { networkCheck } from "../preflight/fit.js";
-import type { DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
+import { networkCheck, storageCheck } from "../preflight/fit.js";
+import type { DomainDisk, DomainInterface, DomainXmlInfo } from "../libvirt/parse/dumpxml.js";
 
 const MIB = 1024 * 1024;
 /** How long a restart waits for the guest to shut down on its own (ACPI) before it is destroyed. */
@@ -47,9 +50,11 @@ export class VmLifecycle {
   }
 
   /**
-   * Plan-time check of a VM about to be created on def.host: the host has the VM's networks and
-   * bridges (fit.network). A miss is a LivevirtError naming VM, host, network and fix; "unknown"
-   * (list or shell unreadable) lets the plan through — libvirt's own error at create stays.
+   * Plan-time check of a VM about to be created on def.host: the host offers its CPU model, has
+   * its pool volumes (fit.storage: pool active, volume there, of the declared format) and its
+   * networks and bridges (fit.network). A miss is a LivevirtError naming VM, host, the pool or
+   * network and a fix; "unknown" (list or shell unreadable) lets the plan through — libvirt's own
+   * error at create stays.
    */
   async placeCheck(def: Vm, signal?: AbortSignal): Promise<void> {
     if (def.cpu !== null && !isCpuMode(def.cpu)) {
@@ -66,6 +71,21 @@ export class VmLifecycle {
             `${near.length ? ` (e.g. ${near.join(", ")})` : ""}, or ‹cpu=${JSON.stringify("host-model")}›`,
         });
       }
+    }
+    const s = await storageCheck(def, null, this.hosts.target(def.host), signal);
+    if (s?.status === "fail") {
+      // The first disk the finding names: its pool (missing, inactive) or its volume (missing, wrong format).
+      const named = def.disks.findIndex(
+        (d) => isVolumeDisk(d) && (s.found.includes(`"${d.pool}"`) || s.found.includes(`volume ${d.volume} in pool ${d.pool}`)),
+      );
+      const at = named >= 0 ? named : def.disks.findIndex(isVolumeDisk);
+      const pool: "pool" | "volume" = s.found.includes(`"${def.disks[at]?.pool}"`) ? "pool" : "volume";
+      throw new LivevirtError(`VM ${def.name} cannot be created on host ${def.host}: ${s.found}`, {
+        field: `‹disks.${at}.${pool}›`,
+        value: def.disks[at]?.[pool] ?? "",
+        host: def.host,
+        fix: s.fix ?? "",
+      });
     }
     if (def.networkInterfaces.length === 0) return;
     const c = await networkCheck(def, this.hosts.target(def.host), signal);
@@ -344,6 +364,23 @@ export function modelInterfaces(found: readonly DomainInterface[]): NetworkInter
 }
 
 /**
+ * The disks the model can describe, as the model's Disk (import): image files (`type='file'`)
+ * and pool volumes (`type='volume'`, back to pool + volume). Block devices, network disks, CD-ROMs
+ * and the like are not livevirt's to describe (unmodeledDevices lists them). Imported disks are
+ * assumed shared, as every disk is by default.
+ */
+export function modelDisks(found: readonly DomainDisk[]): Disk[] {
+  return found.flatMap((d): Disk[] => {
+    if (d.device !== "disk") return [];
+    const format = d.format === "qcow2" ? "qcow2" : "raw";
+    const base = { format, target: d.target ?? null, shared: DISK_DEFAULTS.shared } as const;
+    if (d.type === "volume" && d.pool && d.volume) return [{ path: null, pool: d.pool, volume: d.volume, ...base }];
+    if ((d.type === "file" || d.type === undefined) && d.path) return [{ path: d.path, pool: null, volume: null, ...base }];
+    return [];
+  });
+}
+
+/**
  * The VM's `cpu` as a domain's XML says it (import): a mode, a named model — or null for what
  * libvirt writes itself when none was asked for (on x86 TCG `<cpu mode='custom' check='none'>`
  * with qemu64), so an adopted VM's configuration leaves `cpu` out as it would for its own VMs.
@@ -371,7 +408,7 @@ const LIBVIRT_DEFAULTS = new Set(["emulator", "controller", "input mouse", "inpu
  */
 export function unmodeledDevices(x: Pick<DomainXmlInfo, "devices" | "disks" | "interfaces" | "serials" | "consoles">): string[] {
   const out: string[] = [];
-  for (const d of x.disks) if (!(d.device === "disk" && d.path && (d.type === "file" || d.type === undefined))) out.push(`disk ${d.device ?? d.type ?? "?"}`);
+  for (const d of x.disks) if (modelDisks([d]).length === 0) out.push(`disk ${d.device ?? d.type ?? "?"}`);
   for (const n of x.interfaces) if (modelInterfaces([n]).length === 0) out.push(`interface ${n.type || "?"}`);
   for (const c of [...x.serials.map((c) => ["serial", c] as const), ...x.consoles.map((c) => ["console", c] as const)])
     if (c[1].type !== "file") out.push(`${c[0]} ${c[1].type}`);

@@ -47,7 +47,7 @@ export class MoveService {
         cpu: def.cpu,
         ...(cpuXml !== undefined ? { cpuXml } : {}),
         // Each disk's own flag: copy_storage is how non-shared disks move, not a claim that they are shared.
-        disks: def.disks.map((d) => ({ path: d.path, shared: d.shared ?? true })),
+        disks: def.disks.map((d) => ({ path: d.path, pool: d.pool, volume: d.volume, format: d.format, shared: d.shared ?? true })),
         // What the domain really has (an adopted VM may have more than it declares) and what the
         // same apply plugs in after the move: the destination needs both.
         networkInterfaces: [...(current.networkInterfaces ?? []), ...def.networkInterfaces],

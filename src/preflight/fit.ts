@@ -3,7 +3,7 @@
  * the transport rule post-copy adds. CPU compatibility uses libvirt's hypervisor CPU compare on
  * the destination; machine types and free memory come from the cached destination facts.
  */
-import { assign, ref, type Host } from "../model/index.js";
+import { assign, diskSource, isVolumeDisk, ref, type Host } from "../model/index.js";
 import { hostSupportsKvm } from "../libvirt/parse/capabilities.js";
 import { connect } from "../hosts/registry.js";
 import { runOnHost } from "../hosts/shell.js";
@@ -63,7 +63,7 @@ export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
   return {
     ...base,
     status: "fail",
-    found: `non-shared disk(s) without ${ref("migration.copyStorage")}: ${local.map((d) => d.path).join(", ")}`,
+    found: `non-shared disk(s) without ${ref("migration.copyStorage")}: ${local.map(diskSource).join(", ")}`,
     required,
     fix: `set ${assign("migration.copyStorage", true)}, or put the disk on shared storage and mark it ${assign("shared", true)}`,
   };
@@ -230,4 +230,142 @@ export async function networkCheck(vm: Pick<PreflightVm, "name" | "networkInterf
     return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or choose a host that has it for ${vm.name}` };
   if (unknowns.length > 0) return { ...base, status: "unknown", found: unknowns.join("; "), required };
   return { ...base, status: "pass", found: [...networks.map((n) => `network ${n} active`), ...bridges.map((b) => `bridge ${b} present`)].join(", "), required };
+}
+
+const mib = (bytes: number) => `${Math.ceil(bytes / MIB)} MiB`;
+
+/** The storage driver is missing on a host: libvirt answers every pool call with this. */
+const NO_STORAGE_DRIVER = /not supported by the connection driver/;
+
+/**
+ * The VM's pool volumes on `to`: each pool defined and active there; a shared (not copied)
+ * volume present in it; a volume the move copies (`shared = false` with copy_storage) absent —
+ * libvirt then creates it in the pool of the same name, with the source's size — with room for
+ * the source's allocation, or present as a copy target of the same format and size (what an
+ * earlier move left behind: the copy overwrites it; anything else is someone's data, refused).
+ * `from` null: a VM about to be created there, whose volumes must all exist with the declared
+ * format. A volume not found is looked for again after a `pool-refresh` (libvirt's list of a pool
+ * is from its last scan: a shared pool's volume made on another host is not in it). null when the
+ * VM has no pool volumes.
+ */
+export async function storageCheck(
+  vm: Pick<PreflightVm, "name" | "disks"> & { migration?: Pick<PreflightVm["migration"], "copyStorage"> },
+  from: Host | null,
+  to: Host,
+  signal?: AbortSignal,
+): Promise<CheckResult | null> {
+  const volumes = vm.disks.filter(isVolumeDisk);
+  if (volumes.length === 0) return null;
+  const copied = (d: { shared?: boolean }) => from !== null && vm.migration?.copyStorage === true && d.shared === false;
+  const pools = [...new Set(volumes.map((d) => d.pool))];
+  const base = { id: "fit.storage", host: to.name, title: "the VM's storage pools on the destination", requiredFor: "move" as const };
+  const required = [
+    `pool ${pools.join(", ")} defined and active`,
+    volumes.some((d) => !copied(d))
+      ? `volume ${volumes
+          .filter((d) => !copied(d))
+          .map((d) => `${d.pool}/${d.volume}`)
+          .join(", ")} present`
+      : "",
+    volumes.some(copied)
+      ? `room for ${volumes
+          .filter(copied)
+          .map((d) => `${d.pool}/${d.volume}`)
+          .join(", ")} (created by the copy)`
+      : "",
+  ]
+    .filter(Boolean)
+    .join("; ");
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  const found: string[] = [];
+  const dest = connect(to);
+  try {
+    const defined = await dest.listPools({ signal });
+    const usable = new Set<string>();
+    for (const p of pools) {
+      const d = defined.find((x) => x.name === p);
+      if (!d) {
+        problems.push(`no storage pool "${p}" on host ${to.name}`);
+        fixes.push(
+          `define and start pool "${p}" on host ${to.name} (virsh pool-define-as ${p} dir --target DIR, pool-build ${p}, pool-start ${p}, pool-autostart ${p})`,
+        );
+      } else if (!d.active) {
+        problems.push(`storage pool "${p}" is not active on host ${to.name}`);
+        fixes.push(`start it on host ${to.name}: virsh pool-start ${p} (and pool-autostart ${p} so it comes back after a reboot)`);
+      } else usable.add(p);
+    }
+    const room = new Map<string, number>();
+    for (const d of volumes.filter((x) => usable.has(x.pool))) {
+      const name = `volume ${d.volume} in pool ${d.pool}`;
+      let there = await dest.volumeInfo(d.pool, d.volume, { signal });
+      if (!there && !copied(d)) {
+        // libvirt lists a pool's volumes as it last scanned them: a volume another host (a shared
+        // pool) or another tool put there since is missing until the pool is refreshed. A refresh
+        // only re-reads the directory (nothing is written).
+        await dest.refreshPool(d.pool, { signal });
+        there = await dest.volumeInfo(d.pool, d.volume, { signal });
+      }
+      if (!copied(d)) {
+        if (!there) {
+          problems.push(`no ${name} on host ${to.name}`);
+          fixes.push(
+            from === null
+              ? `create it on host ${to.name} (virsh vol-create-as ${d.pool} ${d.volume} SIZE --format ${d.format ?? "raw"}) or name an existing volume`
+              : `put pool "${d.pool}" of host ${to.name} on the storage host ${from.name}'s pool uses, or mark the disk ${assign("shared", false)} and set ${assign("migration.copyStorage", true)} to copy it`,
+          );
+        } else if (from === null && d.format !== undefined && there.format !== undefined && there.format !== d.format) {
+          problems.push(`${name} on host ${to.name} is ${there.format}, the disk says ${d.format}`);
+          fixes.push(`set the disk's ${assign("format", there.format)}`);
+        } else found.push(`${d.pool}/${d.volume} present${there.format ? ` (${there.format})` : ""}`);
+        continue;
+      }
+      const src = await connect(from!).volumeInfo(d.pool, d.volume, { signal });
+      if (!src) {
+        problems.push(`no ${name} on the source host ${from!.name} to copy`);
+        fixes.push(`check the VM's disks on host ${from!.name} (virsh domblklist ${vm.name})`);
+        continue;
+      }
+      if (there) {
+        if (there.format === src.format && there.capacityBytes === src.capacityBytes) {
+          found.push(
+            `${d.pool}/${d.volume} already on ${to.name} with the same format and size (${src.format}, ${mib(src.capacityBytes)}): the copy overwrites it`,
+          );
+        } else {
+          problems.push(
+            `host ${to.name} already has ${name} (${there.format ?? "?"}, ${mib(there.capacityBytes)}), which is not a copy target for ${src.format ?? "?"}, ${mib(src.capacityBytes)}; livevirt never overwrites it`,
+          );
+          fixes.push(
+            `remove or rename volume ${d.volume} in pool ${d.pool} on host ${to.name} if it is not needed (virsh vol-delete ${d.volume} --pool ${d.pool})`,
+          );
+        }
+        continue;
+      }
+      // The full virtual size: --copy-storage-all writes every block (measured: a new 64 MiB qcow2 took 64.3 MiB on the destination).
+      room.set(d.pool, (room.get(d.pool) ?? 0) + src.capacityBytes);
+      found.push(`${d.pool}/${d.volume} created in ${to.name}'s pool by the copy (${src.format ?? "?"}, ${mib(src.capacityBytes)})`);
+    }
+    for (const [p, need] of room) {
+      const info = await dest.poolInfo(p, { signal });
+      if (info.availableBytes !== undefined && info.availableBytes < need) {
+        problems.push(`storage pool "${p}" on host ${to.name} has ${mib(info.availableBytes)} free, the copy needs ${mib(need)}`);
+        fixes.push(`free space in pool "${p}" on host ${to.name}`);
+      }
+    }
+  } catch (e) {
+    const why = errorText(e);
+    if (NO_STORAGE_DRIVER.test(why)) {
+      return {
+        ...base,
+        status: "fail",
+        found: `libvirt on host ${to.name} has no storage driver (no pools at all)`,
+        required,
+        fix: `install libvirt's storage driver on host ${to.name} (Debian: libvirt-daemon-driver-storage) and restart libvirtd — or choose another host for ${vm.name}`,
+      };
+    }
+    return { ...base, status: "unknown", found: `reading the storage pools of host ${to.name} failed: ${why}`, required };
+  }
+  if (problems.length > 0)
+    return { ...base, status: "fail", found: problems.join("; "), required, fix: `${fixes.join("; ")} — or choose a host that has it for ${vm.name}` };
+  return { ...base, status: "pass", found: found.join(", ") || `pool ${pools.join(", ")} active`, required };
 }

@@ -45,8 +45,11 @@ export interface PreflightVm extends Pick<Vm, "name" | "memoryMib"> {
   cpu?: string | null;
   /** The guest's `<cpu>` element (kvm); read from the running domain on the source when omitted. */
   cpuXml?: string;
-  /** Each disk's `shared` flag: livevirt cannot verify shared storage, it is assumed. */
-  disks: readonly Pick<Disk, "path" | "shared">[];
+  /**
+   * Each disk's `shared` flag (livevirt cannot verify shared storage of a path: it is assumed)
+   * and, for a pool volume, its pool and volume (fit.storage looks for them on the destination).
+   */
+  disks: readonly (Pick<Disk, "path" | "shared"> & Partial<Pick<Disk, "pool" | "volume" | "format">>)[];
   /** Where the VM's interfaces are attached (the destination must have each network and bridge). @default none */
   networkInterfaces?: readonly Pick<NetworkInterface, "network" | "bridge">[];
   /** "precopy" VMs never use post-copy: only the destination-fit checks apply. */

@@ -16,6 +16,7 @@ import { connect, hostUri, migrationUri } from "../../src/lab/lab.js";
 import { hostPaths, PRIVATE_DIRS } from "../../src/lab/paths.js";
 import { labHostTarget } from "../../src/lab/targets.js";
 import { requireLab } from "./lab-setup.js";
+import { expectCopyOf, writePatterns } from "./support/images.js";
 import { actionsOf, resourceValues, TerraformDir } from "./support/terraform.js";
 
 const NAME = "tf-cs";
@@ -30,10 +31,6 @@ const PATTERNS = [
   { byte: 0xab, offset: 0, length: 1024 * 1024 },
   { byte: 0x5c, offset: 60 * 1024 * 1024, length: 1024 * 1024 },
 ];
-
-async function qemuIo(file: string, cmd: string, extra: string[] = []) {
-  return execa("qemu-io", [...extra, "-f", "qcow2", "-c", cmd, file]);
-}
 
 async function configFor(host: "a" | "b", migration: Record<string, unknown>) {
   const img = await guestImages();
@@ -80,7 +77,7 @@ describe("copy_storage through Terraform: a non-shared qcow2 disk moves with the
     cleanImages();
     // The disk exists on host a only, with known content.
     await execa("qemu-img", ["create", "-q", "-f", "qcow2", imageOn("a"), String(IMAGE_BYTES)]);
-    for (const p of PATTERNS) await qemuIo(imageOn("a"), `write -P ${p.byte} ${p.offset} ${p.length}`);
+    await writePatterns(imageOn("a"), PATTERNS);
     tf = await TerraformDir.create();
     tf.writeConfig(await configFor("a", {}));
     await tf.run(["init", "-input=false", "-no-color"]);
@@ -130,13 +127,7 @@ describe("copy_storage through Terraform: a non-shared qcow2 disk moves with the
     // …which has the source's format and virtual size and, byte for byte, its content (-U: in use).
     const info = JSON.parse((await execa("qemu-img", ["info", "--output=json", "-U", imageOn("b")])).stdout) as Record<string, unknown>;
     expect([info.format, info["virtual-size"]]).toEqual(["qcow2", IMAGE_BYTES]);
-    const cmp = await execa("qemu-img", ["compare", "-U", imageOn("a"), imageOn("b")], { reject: false });
-    expect([cmp.exitCode, cmp.stdout.trim()]).toEqual([0, "Images are identical."]);
-    for (const p of PATTERNS) {
-      const r = await qemuIo(imageOn("b"), `read -P ${p.byte} ${p.offset} ${p.length}`, ["-U", "-r"]);
-      expect(r.stdout).not.toMatch(/Pattern verification failed/);
-      expect(r.stdout).toContain(`read ${p.length}/${p.length} bytes at offset ${p.offset}`);
-    }
+    await expectCopyOf(imageOn("a"), imageOn("b"), PATTERNS);
     // And the guest lived through it: same boot, verifier clean.
     await waitForNewHeartbeat("b", NAME, lastHeartbeat(readConsole("b", NAME)) ?? before);
     expect(checkContinuity(before, readConsole("b", NAME)).problems).toEqual([]);

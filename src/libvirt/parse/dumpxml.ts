@@ -10,6 +10,9 @@ export interface DomainDisk {
   format?: string;
   /** `<source file=…>` (or dev= for block disks). */
   path?: string;
+  /** `<source pool=… volume=…>` of a type='volume' disk. */
+  pool?: string;
+  volume?: string;
   target?: string;
   bus?: string;
 }
@@ -122,6 +125,8 @@ export function parseDomainXml(xml: string): DomainXmlInfo {
         device: attr(k, "device"),
         format: attr(child(k, "driver"), "type"),
         path: attr(source, "file") ?? attr(source, "dev"),
+        pool: attr(source, "pool"),
+        volume: attr(source, "volume"),
         target: attr(target, "dev"),
         bus: attr(target, "bus"),
       };

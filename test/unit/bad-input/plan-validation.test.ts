@@ -25,6 +25,16 @@ const problems = (partial: Record<string, unknown>) => validateVm(fullConfig(blo
 const fields = (partial: Record<string, unknown>) => problems(partial).map((e) => e.detail.field);
 
 describe("livevirt_vm: what create would refuse is refused at plan", () => {
+  it("a disk with neither form, or half a pool volume: the missing field is named (no value), with the fix", () => {
+    const neither = problems({ disk: [{ format: "raw" }] });
+    expect(neither.map((e) => e.detail.field)).toEqual(["disk.0.path"]);
+    expect(neither[0]!.detail.fix).toMatch(/image file \(disk\.0\.path.*disk\.0\.pool and disk\.0\.volume.*exactly one of the two/);
+    const half = problems({ disk: [{ pool: "vms" }] });
+    expect(half.map((e) => e.detail.field)).toEqual(["disk.0.volume"]);
+    expect(half[0]!.message).toMatch(/needs both disk\.0\.pool and disk\.0\.volume \(disk\.0\.pool is set\)/);
+    expect(half[0]!.detail.fix).toMatch(/^set disk\.0\.volume too/);
+  });
+
   it.each([
     ["memory_mib above the domain maximum", { memory_mib: MEMORY_MIB_RANGE[1] + 1 }, "memory_mib", /between 16 and 1048576/],
     ["memory_mib 10^9", { memory_mib: 1e9 }, "memory_mib", /between 16 and 1048576/],
@@ -38,6 +48,21 @@ describe("livevirt_vm: what create would refuse is refused at plan", () => {
     // What libvirt would refuse at create (or corrupt at run time), refused at plan too.
     ["two disks on one device", { disk: [{ path: "/a.img" }, { path: "/b.img", target: "vda" }] }, "disk.1.target", /give each disk its own target/],
     ["one image attached twice", { disk: [{ path: "/a.img" }, { path: "/a.img", target: "vdc" }] }, "disk.1.path", /attach each image once: remove disk\.1/],
+    // A disk is a path or a pool volume: exactly one form, names libvirt can take.
+    ["a disk with a path and a pool volume", { disk: [{ path: "/a.img", pool: "vms", volume: "a.qcow2" }] }, "disk.0.pool", /exactly one of the two/],
+    ["a pool name with a space", { disk: [{ pool: "my vms", volume: "a.qcow2" }] }, "disk.0.pool", /virsh pool-list --all/],
+    ["a volume name with a slash", { disk: [{ pool: "vms", volume: "../a.qcow2" }] }, "disk.0.volume", /virsh vol-list vms/],
+    [
+      "one volume attached twice",
+      {
+        disk: [
+          { pool: "vms", volume: "a.qcow2" },
+          { pool: "vms", volume: "a.qcow2" },
+        ],
+      },
+      "disk.1.volume",
+      /attach each image once/,
+    ],
     [
       "an interface on a network and a bridge",
       { network_interface: [{ network: "default", bridge: "br0" }] },

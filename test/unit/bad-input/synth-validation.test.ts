@@ -52,6 +52,16 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
       'disks[1].path = "/a.img" is invalid: is already attached as disks[0]. Fix: attach each image once: remove disks[1] or point it at another image',
     ],
     [
+      "a disk with a path and a pool volume",
+      { disks: [{ path: "/a.img", pool: "vms", volume: "a.qcow2" }] },
+      'disks[0].pool = "vms" is invalid: cannot be set together with disks[0].path. Fix: give the disk an image file (disks[0].path, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool (disks[0].pool and disks[0].volume, e.g. "default" and "web1.qcow2"): exactly one of the two',
+    ],
+    [
+      "a pool volume without its pool",
+      { disks: [{ volume: "a.qcow2" }] },
+      "disks[0].pool is missing: a disk from a storage pool needs both disks[0].pool and disks[0].volume",
+    ],
+    [
       "an interface on neither a network nor a bridge",
       { networkInterfaces: [{ model: "virtio" }] },
       "networkInterfaces[0].network is missing: an interface needs a libvirt network or a host bridge (networkInterfaces[0].bridge)",

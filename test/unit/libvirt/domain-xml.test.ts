@@ -134,3 +134,46 @@ describe("validation names field, value and fix", () => {
     expect(() => buildDomainXml({ ...base, name: "a_b.c-1", memoryMib: 16, vcpus: 1 })).not.toThrow();
   });
 });
+
+describe("disks from storage pools", () => {
+  const pooled: DomainSpec = { ...base, disks: [{ path: null, pool: "vms", volume: "web-1.qcow2", format: "qcow2", target: "vda" }] };
+
+  it("a pool volume is <disk type='volume'> with <source pool volume>, and reads back as such", () => {
+    const xml = buildDomainXml(pooled);
+    expect(xml).toContain(`<disk type="volume" device="disk">`);
+    expect(xml).toMatch(/<source pool="vms" volume="web-1.qcow2"\s*\/>/);
+    expect(xml).not.toContain("file=");
+    const d = parseDomainXml(xml).disks;
+    expect(d).toEqual([{ type: "volume", device: "disk", format: "qcow2", path: undefined, pool: "vms", volume: "web-1.qcow2", target: "vda", bus: "virtio" }]);
+  });
+
+  it("a path disk stays a file disk beside it", () => {
+    const xml = buildDomainXml({ ...pooled, disks: [...pooled.disks!, { path: "/x.img", pool: null, volume: null, format: "raw", target: "vdb" }] });
+    expect(parseDomainXml(xml).disks.map((d) => [d.type, d.path ?? `${d.pool}/${d.volume}`])).toEqual([
+      ["volume", "vms/web-1.qcow2"],
+      ["file", "/x.img"],
+    ]);
+  });
+
+  it("the model's disk rules apply: both forms, half a volume, a bad pool name", () => {
+    expect(invalid({ ...base, disks: [{ path: "/x", pool: "vms", volume: "x", format: "raw", target: "vda" }] }).detail.field).toBe("disks.0.pool");
+    expect(invalid({ ...base, disks: [{ path: null, pool: "vms", volume: null, format: "raw", target: "vda" }] }).detail.field).toBe("disks.0.volume");
+    expect(invalid({ ...base, disks: [{ path: null, pool: "a pool", volume: "x", format: "raw", target: "vda" }] }).detail.field).toBe("disks.0.pool");
+  });
+
+  it("reads the running domain's volume disk as libvirt 11.3 writes it (index, backingStore, alias)", () => {
+    // Captured on the lab: dumpxml of a running TCG guest with a qcow2 volume of a dir pool.
+    const running = `<domain type='qemu' id='3'><name>pool-exp-vm</name><uuid>${UUID}</uuid><memory unit='KiB'>131072</memory><vcpu placement='static'>1</vcpu><os><type arch='x86_64' machine='pc-i440fx-10.0'>hvm</type></os><devices>
+    <disk type='volume' device='disk'>
+      <driver name='qemu' type='qcow2'/>
+      <source pool='pool-exp' volume='d.qcow2' index='1'/>
+      <backingStore/>
+      <target dev='vda' bus='virtio'/>
+      <alias name='virtio-disk0'/>
+      <address type='pci' domain='0x0000' bus='0x00' slot='0x02' function='0x0'/>
+    </disk></devices></domain>`;
+    expect(parseDomainXml(running).disks).toEqual([
+      { type: "volume", device: "disk", format: "qcow2", path: undefined, pool: "pool-exp", volume: "d.qcow2", target: "vda", bus: "virtio" },
+    ]);
+  });
+});

@@ -53,8 +53,8 @@ describe("VM rules", () => {
     expect(fields({ disks: [{ path: "/a" }, { path: "/b" }, { path: "/c", target: "sda" }] })).toEqual([]);
     expect(
       attachDisks([
-        { path: "/a", format: "raw", target: null, shared: true },
-        { path: "/b", format: "raw", target: "sdb", shared: true },
+        { path: "/a", pool: null, volume: null, format: "raw", target: null, shared: true },
+        { path: "/b", pool: null, volume: null, format: "raw", target: "sdb", shared: true },
       ]).map((d) => d.target),
     ).toEqual(["vda", "sdb"]);
   });

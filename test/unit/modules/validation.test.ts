@@ -297,3 +297,23 @@ describe("how validation surfaces", () => {
     ).toEqual([]);
   });
 });
+
+describe("VmPlacement disks from storage pools", () => {
+  it("a pool volume synthesizes disk { pool, volume } and passes validation", () => {
+    const stack = stackWith({ vm: { disks: [{ pool: "vms", volume: "web.qcow2", format: "qcow2", shared: false }], migration: { copyStorage: true } } });
+    expect(problems(stack).filter((m) => m.startsWith("livevirt:"))).toEqual([]);
+    const vm = Object.values((JSON.parse(Testing.synth(stack)) as { resource: { livevirt_vm: Record<string, { disk: unknown[] }> } }).resource.livevirt_vm)[0]!;
+    expect(vm.disk).toEqual([{ pool: "vms", volume: "web.qcow2", format: "qcow2", shared: false }]);
+  });
+
+  it("a path and a pool volume in one disk, or a volume without its pool: one line naming field, value and fix", () => {
+    expectOne(
+      stackWith({ vm: { disks: [{ path: "/var/lib/livevirt/web.img", pool: "vms", volume: "web.qcow2" }] } }),
+      "s/web",
+      "disks[0].pool",
+      '"vms"',
+      /cannot be set together with disks\[0\]\.path\. Fix: give the disk an image file \(disks\[0\]\.path.*exactly one of the two\.$/,
+    );
+    expectOne(stackWith({ vm: { disks: [{ volume: "web.qcow2" }] } }), "s/web", "disks[0].pool", null, /Fix: set disks\[0\]\.pool too/);
+  });
+});

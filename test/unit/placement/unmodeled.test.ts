@@ -1,7 +1,7 @@
 /** What a re-create from livevirt's model would drop from a domain defined by another tool. */
 import { describe, expect, it } from "vitest";
 import { parseDomainXml } from "../../../src/libvirt/parse/dumpxml.js";
-import { unmodeledDevices } from "../../../src/placement/lifecycle.js";
+import { modelDisks, unmodeledDevices } from "../../../src/placement/lifecycle.js";
 import { renderDomainXml } from "../../../src/libvirt/domain-xml.js";
 
 const UUID = "6695eb01-f6a4-8304-79aa-97f2502e193f";
@@ -43,5 +43,46 @@ describe("unmodeledDevices", () => {
       ],
     });
     expect(unmodeledDevices(parseDomainXml(xml))).toEqual([]);
+  });
+});
+
+describe("modelDisks (import)", () => {
+  const xml = (disks: string) =>
+    parseDomainXml(
+      `<domain type='kvm'><name>vm1</name><uuid>${UUID}</uuid><memory unit='KiB'>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>${disks}</devices></domain>`,
+    );
+
+  it("a type='volume' disk maps back to pool + volume, a file disk to its path; both are modeled", () => {
+    const x = xml(`
+      <disk type='volume' device='disk'><driver name='qemu' type='qcow2'/><source pool='vms' volume='db.qcow2'/><target dev='vda' bus='virtio'/></disk>
+      <disk type='file' device='disk'><driver name='qemu' type='raw'/><source file='/srv/data.img'/><target dev='vdb' bus='virtio'/></disk>`);
+    expect(modelDisks(x.disks)).toEqual([
+      { path: null, pool: "vms", volume: "db.qcow2", format: "qcow2", target: "vda", shared: true },
+      { path: "/srv/data.img", pool: null, volume: null, format: "raw", target: "vdb", shared: true },
+    ]);
+    expect(unmodeledDevices(x)).toEqual([]);
+  });
+
+  it("block, network and CD-ROM disks are not the model's: left to the domain, listed as unmodeled", () => {
+    const x = xml(`
+      <disk type='block' device='disk'><driver name='qemu' type='raw'/><source dev='/dev/sdb'/><target dev='vda' bus='virtio'/></disk>
+      <disk type='network' device='disk'><driver name='qemu' type='raw'/><source protocol='rbd' name='pool/img'/><target dev='vdb' bus='virtio'/></disk>
+      <disk type='volume' device='cdrom'><source pool='isos' volume='x.iso'/><target dev='sda' bus='sata'/></disk>`);
+    expect(modelDisks(x.disks)).toEqual([]);
+    expect(unmodeledDevices(x)).toEqual(["disk disk", "disk disk", "disk cdrom"]);
+  });
+
+  it("a domain livevirt builds with a pool volume reads back as the same disk", () => {
+    const x = parseDomainXml(
+      renderDomainXml({
+        name: "w",
+        uuid: UUID,
+        memoryMib: 256,
+        vcpus: 1,
+        type: "qemu",
+        disks: [{ path: null, pool: "p", volume: "w.raw", format: "raw", target: "vda" }],
+      }),
+    );
+    expect(modelDisks(x.disks)).toEqual([{ path: null, pool: "p", volume: "w.raw", format: "raw", target: "vda", shared: true }]);
   });
 });

@@ -78,7 +78,7 @@ describe("msgpack codec", () => {
     const json = Buffer.from(JSON.stringify({ id: "u-1", name: "web", host: "a", disk: [{ path: "/i" }], migration: null, extra: 1 }));
     const v = decodeJson(json, vmSchema.block)!;
     expect(v).toMatchObject({ id: "u-1", name: "web", host: "a", memory_mib: null, last_move: null, migration: null });
-    expect(v.disk).toEqual([{ path: "/i", format: null, target: null, shared: null }]);
+    expect(v.disk).toEqual([{ path: "/i", pool: null, volume: null, format: null, target: null, shared: null }]);
     expect(v).not.toHaveProperty("extra");
     expect(decodeMsgpack(encodeMsgpack(v, vmSchema.block), vmSchema.block)).toEqual(v);
   });

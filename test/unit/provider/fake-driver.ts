@@ -99,7 +99,7 @@ export function fakeLibvirt(): FakeLibvirt {
         kernel: null,
         initrd: null,
         cmdline: null,
-        disks: [{ path: "/img", format: "qcow2", target: "vda", shared: true }],
+        disks: [{ path: "/img", pool: null, volume: null, format: "qcow2", target: "vda", shared: true }],
         networkInterfaces: [],
         cpu: null,
         consoleLog: null,

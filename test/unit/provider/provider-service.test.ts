@@ -101,7 +101,11 @@ describe("provider service with a fake driver", () => {
     expect(created).toMatchObject({ id: "uuid-1", domain_type: "kvm", state: "running", last_move: null, preflight: null });
     expect(fake.calls[0]).toEqual([
       "create",
-      expect.objectContaining({ host: "a", memoryMib: 512, disks: [{ path: "/var/lib/livevirt/web1.img", format: "raw", target: null, shared: true }] }),
+      expect.objectContaining({
+        host: "a",
+        memoryMib: 512,
+        disks: [{ path: "/var/lib/livevirt/web1.img", pool: null, volume: null, format: "raw", target: null, shared: true }],
+      }),
     ]);
 
     const p2 = await plan(created, { ...vm, host: "b" });

@@ -58,7 +58,7 @@ describe("schemas", () => {
     };
     const computed = ["id", "state", "leftover_definitions", "adopted", "resize", "last_move", "preflight"];
     expect(keys(vmSchema.block)).toEqual([...hcl(vm), ...computed].sort());
-    const disk: Record<keyof Disk, true> = { path: true, format: true, target: true, shared: true };
+    const disk: Record<keyof Disk, true> = { path: true, pool: true, volume: true, format: true, target: true, shared: true };
     expect(keys(vmSchema.block.blocks!.disk!.block)).toEqual(hcl(disk));
     const migration: Record<keyof MigrationPolicy, true> = {
       mode: true,

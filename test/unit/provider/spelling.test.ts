@@ -65,14 +65,19 @@ describe("one model field, each layer's spelling", () => {
       kernel: null,
       initrd: null,
       cmdline: null,
-      disks: [{ path: "/img", format: "raw", target: null, shared: false }],
+      disks: [{ path: "/img", pool: null, volume: null, format: "raw", target: null, shared: false }],
       networkInterfaces: [{ network: "lab-net", bridge: null, mac: null, model: "virtio" }],
       consoleLog: null,
       migration: MIGRATION_DEFAULTS,
     });
     // And back: an imported VM's state holds every model field in HCL, nothing invented.
     const state = importedState({ uuid: "u1", name: "web", host: "a", domainType: "qemu", state: "running", reason: "booted" }, vm);
-    expect(state).toMatchObject({ id: "u1", memory_mib: 256, disk: [{ path: "/img", format: "raw", target: null, shared: false }], migration: null });
+    expect(state).toMatchObject({
+      id: "u1",
+      memory_mib: 256,
+      disk: [{ path: "/img", pool: null, volume: null, format: "raw", target: null, shared: false }],
+      migration: null,
+    });
     expect(resolveVm(modelInput(state, "leave out"))).toEqual({ ...vm, domainType: "qemu" });
   });
 });

@@ -15,7 +15,7 @@ const priorState: ObjectValue = {
   memory_mib: 512,
   vcpus: 1,
   domain_type: "kvm",
-  disk: [{ path: "/var/lib/livevirt/web1.img", format: "raw", target: null, shared: true }],
+  disk: [{ path: "/var/lib/livevirt/web1.img", pool: null, volume: null, format: "raw", target: null, shared: true }],
   state: "running",
   last_move: null,
   preflight: null,

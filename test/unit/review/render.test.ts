@@ -1,7 +1,8 @@
 /** Markdown and HTML renderings: assertions on content, no snapshots. */
 import { describe, expect, it } from "vitest";
 import { review } from "../../../src/review/index.js";
-import { change, examplePlan, realPlan } from "./fixtures/plans.js";
+import type { CheckResult } from "../../../src/preflight/types.js";
+import { change, examplePlan, planWithVerdict, realPlan, report, verdictText } from "./fixtures/plans.js";
 
 const verdictLines = (plan: ReturnType<typeof realPlan>, address: string) => String(change(plan, address).after!.preflight).split("\n");
 
@@ -131,5 +132,34 @@ describe("Move order: the provider's per-host queues, with the plan's own host l
     expect(markdown).toContain("2 moves: 2 out of a (2 at once); at most 2 at once; estimated at least 6 s in all.");
     expect(markdown).toContain("| 1 | rv-db | a → b | at once | ≥ 6 s | — |");
     expect(markdown).toContain("| 2 | rv-web | a → b | at once | ≈ 4 s | — |");
+  });
+});
+
+describe("fit.storage in the review (a VM whose disk is a pool volume copied with the move)", () => {
+  // What src/preflight/fit.ts storageCheck says for a copied volume (unit-tested there).
+  const storage = (status: "pass" | "unknown"): CheckResult => ({
+    id: "fit.storage",
+    host: "b",
+    title: "the VM's storage pools on the destination",
+    status,
+    found: status === "pass" ? "vms/db.qcow2 created in b's pool by the copy (qcow2, 64 MiB)" : "reading the storage pools of host b failed: timeout",
+    required: "pool vms defined and active; room for vms/db.qcow2 (created by the copy)",
+    requiredFor: "move",
+  });
+  const reviewed = (status: "pass" | "unknown") =>
+    review(
+      planWithVerdict("livevirt_vm.rv_db", verdictText(report({ probe: "pass", extra: [storage(status)], onUnsupported: "precopy" })), { copy_storage: true }),
+    );
+
+  it("a passing check is one of the passing rows, in both renderings", () => {
+    const { markdown, html } = reviewed("pass");
+    expect(markdown).toMatch(/\| ✅ pass \| b \| `fit\.storage` \| the VM's storage pools on the destination \|/);
+    expect(markdown).toContain("[pass] b fit.storage — the VM's storage pools on the destination");
+    expect(html).toContain("fit.storage");
+  });
+
+  it("one that could not be read stands open with what it requires", () => {
+    const { markdown } = reviewed("unknown");
+    expect(markdown).toMatch(/\| ❔ unknown \| b \| `fit\.storage` \|.*pool vms defined and active; room for vms\/db\.qcow2/);
   });
 });
