@@ -63,6 +63,12 @@ export interface HostFacts {
   qemuConf: Known<QemuConfFacts>;
   /** The migration TLS directory's files (keys stat'ed only) and the hostname. */
   migrationTls: Known<TlsMaterial>;
+  /**
+   * The libvirt daemon's own TLS files (CA, server and client certificates and keys; libvirtd.conf's
+   * ca_file/cert_file/key_file when set) as `stat` sees them — name, size, mtime, mode, owner — and
+   * which are absent. Nothing is read: this only tells a cached probe that a certificate changed.
+   */
+  libvirtTls: Known<string>;
   kernel: KernelFacts;
   qemuProbe: Known<QemuProbeFact>;
   freeMemoryBytes: Known<number>;
@@ -140,6 +146,38 @@ async function readDevice(t: Host, signal?: AbortSignal): Promise<Known<DeviceSt
   return unknown(why(r, `stat ${UFFD_DEVICE}`));
 }
 
+const LIBVIRTD_CONF_PATH = "/etc/libvirt/libvirtd.conf";
+/** libvirt's default TLS files (the daemon's and, for peer-to-peer moves, its client side). */
+const LIBVIRT_TLS_FILES = [
+  "/etc/pki/CA/cacert.pem",
+  "/etc/pki/libvirt/servercert.pem",
+  "/etc/pki/libvirt/private/serverkey.pem",
+  "/etc/pki/libvirt/clientcert.pem",
+  "/etc/pki/libvirt/private/clientkey.pem",
+];
+
+async function readLibvirtTls(t: Host, signal?: AbortSignal): Promise<Known<string>> {
+  const conf = await cmd(t, ["cat", LIBVIRTD_CONF_PATH], signal);
+  const extra: string[] = [];
+  if (ran(conf) && conf.exitCode === 0) {
+    try {
+      const c = parseLibvirtConf(conf.stdout, LIBVIRTD_CONF_PATH);
+      for (const k of ["ca_file", "cert_file", "key_file"]) {
+        const v = c.get(k);
+        if (typeof v === "string") extra.push(v);
+      }
+    } catch (e) {
+      return unknown(`${LIBVIRTD_CONF_PATH}: ${(e as Error).message}`);
+    }
+  } else if (!(ran(conf) && /No such file/i.test(conf.stderr))) return unknown(why(conf, `cat ${LIBVIRTD_CONF_PATH}`));
+  const files = [...LIBVIRT_TLS_FILES, ...extra];
+  const r = await cmd(t, ["stat", "-L", "-c", "%n|%s|%Y|%a|%u|%g", ...files], signal);
+  // stat exits 1 when a file is absent: the ones it found are on stdout, the absent ones named on stderr.
+  if (!ran(r) || (r.exitCode !== 0 && !/No such file/i.test(r.stderr))) return unknown(why(r, "stat of the libvirt TLS files"));
+  const absent = files.filter((f) => r.stderr.includes(`'${f}'`) || r.stderr.includes(`‘${f}’`)).map((f) => `${f}|absent`);
+  return known([...r.stdout.trim().split("\n").filter(Boolean), ...absent].sort().join("\n"), `stat ${files.join(" ")}`);
+}
+
 async function readQemuConf(t: Host, signal?: AbortSignal): Promise<Known<QemuConfFacts>> {
   const r = await cmd(t, ["cat", QEMU_CONF_PATH], signal);
   if (ran(r) && r.exitCode === 0) return attempt(QEMU_CONF_PATH, async () => qemuConfFacts(parseLibvirtConf(r.stdout, QEMU_CONF_PATH)));
@@ -205,7 +243,11 @@ async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): P
     readDevice(target, signal),
     readQemuConf(target, signal),
   ]);
-  const [userfaultfd, migrationTls] = await Promise.all([readUserfaultfdBuilt(target, release, signal), readMigrationTls(target, qemuConf, signal)]);
+  const [userfaultfd, migrationTls, libvirtTls] = await Promise.all([
+    readUserfaultfdBuilt(target, release, signal),
+    readMigrationTls(target, qemuConf, signal),
+    readLibvirtTls(target, signal),
+  ]);
   const dac: Known<Map<string, QemuProcessIdentity>> = capsDac.known ? known(capsDac.value.dac, capsDac.source) : unknown(capsDac.why);
   const qemuIdentity = resolveIdentity(dac, qemuConf);
 
@@ -252,6 +294,7 @@ async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): P
     qemuGroups,
     qemuConf,
     migrationTls,
+    libvirtTls,
     kernel: { release, userfaultfd, unprivilegedSysctl: sysctl, device },
     qemuProbe,
     freeMemoryBytes,

@@ -35,6 +35,7 @@ function hostPart(t: Host, f: HostFacts, missing: string[]): unknown {
   const dev = need("/dev/userfaultfd", f.kernel.device);
   const conf = need("qemu.conf", f.qemuConf);
   const probe = need("bare QEMU post-copy probe", f.qemuProbe);
+  const tlsMaterial = need("migration TLS files", f.migrationTls);
   return {
     uri: t.uri,
     migrationUri: t.migrationUri ?? null,
@@ -58,6 +59,15 @@ function hostPart(t: Host, f: HostFacts, missing: string[]): unknown {
       cgroupControllers: conf.cgroupControllers ?? null,
       namespaces: conf.namespaces ?? null,
     },
+    // The certificates the probe's connections use (QEMU's migration TLS, the daemons' own TLS):
+    // a certificate swapped since the probe passed invalidates it.
+    migrationTls: tlsMaterial && {
+      dir: tlsMaterial.dir,
+      files: Object.entries(tlsMaterial.files)
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([n, v]) => [n, v!.mode, v!.uid, v!.gid, v!.pem ? createHash("sha256").update(v!.pem).digest("hex") : null]),
+    },
+    libvirtTls: need("libvirt TLS files", f.libvirtTls),
     // The bare QEMU's own answer: its verdict only (its timing and wording vary between runs).
     bareQemuPostcopy: probe && { postcopy: probe.postcopy, representative: probe.representative },
   };

@@ -32,7 +32,8 @@ export function rootHost(host = "a"): HostFacts {
     qemuUserName: known("root", "test"),
     qemuGroups: known([0], "test"),
     qemuConf: known(LAB_CONF, "test"),
-    migrationTls: unknown("not read in this table"),
+    migrationTls: known({ dir: "/etc/pki/qemu", files: {} }, "test"),
+    libvirtTls: known("/etc/pki/CA/cacert.pem|1310|1764806400|644|0|0", "test"),
     kernel: {
       release: known("6.18.44-fc-v782", "test"),
       userfaultfd: known(true, "test"),

@@ -38,6 +38,28 @@ describe("probe cache key", () => {
     ["destination migration URI", () => probeCacheKey(A, { ...B, migrationUri: "qemu+tcp://10.0.0.3/system" }, fa, fb, PARAMS)],
     ["no migration URI (not p2p)", () => probeCacheKey(A, { name: "b", uri: B.uri, shell: [] }, fa, fb, PARAMS)],
     ["destination host UUID (host reinstalled)", () => probeCacheKey(A, B, fa, host("b", "33333333-3333-3333-3333-333333333333"), PARAMS)],
+    ["destination migration address", () => probeCacheKey(A, { ...B, migrationAddress: "10.0.9.2" }, fa, fb, PARAMS)],
+    [
+      "source's libvirt client certificate swapped (new mtime and size)",
+      () => probeCacheKey(A, B, { ...fa, libvirtTls: known("/etc/pki/libvirt/clientcert.pem|1400|1764900000|644|0|0", "t") }, fb, PARAMS),
+    ],
+    [
+      "destination's QEMU server certificate swapped",
+      () =>
+        probeCacheKey(
+          A,
+          B,
+          fa,
+          {
+            ...fb,
+            migrationTls: known(
+              { dir: "/etc/pki/qemu", files: { "server-cert": { mode: 0o644, uid: 0, gid: 0, pem: "-----BEGIN CERTIFICATE-----\nnew" } } },
+              "t",
+            ),
+          },
+          PARAMS,
+        ),
+    ],
     ["destination libvirt version", () => probeCacheKey(A, B, fa, { ...fb, libvirtVersion: known("11.4.0", "t") }, PARAMS)],
     ["source QEMU version", () => probeCacheKey(A, B, { ...fa, qemuVersion: known("10.1.0", "t") }, fb, PARAMS)],
     ["kernel release", () => probeCacheKey(A, B, fa, withKernel(fb, { release: known("6.19.0", "t") }), PARAMS)],
