@@ -91,7 +91,8 @@ const diskBlock: BlockSchema = {
       type: "string",
       optional: true,
       description:
-        "A libvirt storage pool on the host (virsh pool-list), with volume. Every host the VM moves to needs a pool of that name, active; with shared = false, copy_storage creates the volume there.",
+        "A libvirt storage pool on the host (virsh pool-list), with volume. Every host the VM moves to needs a pool of " +
+        "that name, active; with shared = false, copy_storage creates the volume there.",
     },
     volume: { type: "string", optional: true, description: "The volume's name in pool (virsh vol-list POOL), e.g. web1.qcow2." },
     format: {

@@ -187,7 +187,8 @@ async function prepareDestinationVolume(o: {
   if (there) {
     if (there.format !== format || there.capacityBytes !== src.capacityBytes)
       refuse(
-        `${domain}: host ${to.name} already has ${name} (${there.format ?? "?"}, ${formatMiB(there.capacityBytes)} = ${there.capacityBytes} bytes), which is not a copy target for disk ${target} (${want}); livevirt never overwrites it`,
+        `${domain}: host ${to.name} already has ${name} (${there.format ?? "?"}, ${formatMiB(there.capacityBytes)} = ${there.capacityBytes} bytes), ` +
+          `which is not a copy target for disk ${target} (${want}); livevirt never overwrites it`,
         to.name,
         `remove or rename volume ${volume} in pool ${pool} on host ${to.name} if it is not needed`,
       );

@@ -287,7 +287,9 @@ function disksProblems(disks: readonly unknown[]): Problem[] {
 function sourceProblems(out: Problem[], i: number, d: Input<Disk>): void {
   const f = (k: string) => `disks.${i}.${k}`;
   const [hasPath, hasPool, hasVolume] = [!absent(d.path), !absent(d.pool), !absent(d.volume)];
-  const either = `give the disk an image file (${ref(f("path"))}, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool (${ref(f("pool"))} and ${ref(f("volume"))}, e.g. "default" and "web1.qcow2"): exactly one of the two`;
+  const either =
+    `give the disk an image file (${ref(f("path"))}, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool ` +
+    `(${ref(f("pool"))} and ${ref(f("volume"))}, e.g. "default" and "web1.qcow2"): exactly one of the two`;
   if (!hasPath && !hasPool && !hasVolume)
     out.push({ field: f("path"), value: undefined, reason: `a disk needs an image: a path, or a pool and a volume`, fix: either });
   else if (hasPath && (hasPool || hasVolume)) {
@@ -299,7 +301,9 @@ function sourceProblems(out: Problem[], i: number, d: Input<Disk>): void {
       field: f(missing),
       value: undefined,
       reason: `a disk from a storage pool needs both ${ref(f("pool"))} and ${ref(f("volume"))} (${ref(f(given))} is set)`,
-      fix: `set ${ref(f(missing))} too (${missing === "volume" ? 'a volume of the pool, e.g. "web1.qcow2"' : 'the pool the volume is in, e.g. "default"'}), or use ${ref(f("path"))} instead`,
+      fix:
+        `set ${ref(f(missing))} too (${missing === "volume" ? 'a volume of the pool, e.g. "web1.qcow2"' : 'the pool the volume is in, e.g. "default"'}), ` +
+        `or use ${ref(f("path"))} instead`,
     });
   }
   if (typeof d.pool === "string" && !POOL_NAME.test(d.pool)) {

@@ -312,7 +312,8 @@ export async function storageCheck(
           fixes.push(
             from === null
               ? `create it on host ${to.name} (virsh vol-create-as ${d.pool} ${d.volume} SIZE --format ${d.format ?? "raw"}) or name an existing volume`
-              : `put pool "${d.pool}" of host ${to.name} on the storage host ${from.name}'s pool uses, or mark the disk ${assign("shared", false)} and set ${assign("migration.copyStorage", true)} to copy it`,
+              : `put pool "${d.pool}" of host ${to.name} on the storage host ${from.name}'s pool uses, or mark the ` +
+                  `disk ${assign("shared", false)} and set ${assign("migration.copyStorage", true)} to copy it`,
           );
         } else if (from === null && d.format !== undefined && there.format !== undefined && there.format !== d.format) {
           problems.push(`${name} on host ${to.name} is ${there.format}, the disk says ${d.format}`);
@@ -333,7 +334,8 @@ export async function storageCheck(
           );
         } else {
           problems.push(
-            `host ${to.name} already has ${name} (${there.format ?? "?"}, ${mib(there.capacityBytes)}), which is not a copy target for ${src.format ?? "?"}, ${mib(src.capacityBytes)}; livevirt never overwrites it`,
+            `host ${to.name} already has ${name} (${there.format ?? "?"}, ${mib(there.capacityBytes)}), which is not a copy target ` +
+              `for ${src.format ?? "?"}, ${mib(src.capacityBytes)}; livevirt never overwrites it`,
           );
           fixes.push(
             `remove or rename volume ${d.volume} in pool ${d.pool} on host ${to.name} if it is not needed (virsh vol-delete ${d.volume} --pool ${d.pool})`,
@@ -360,7 +362,9 @@ export async function storageCheck(
         status: "fail",
         found: `libvirt on host ${to.name} has no storage driver (no pools at all)`,
         required,
-        fix: `install libvirt's storage driver on host ${to.name} (Debian: libvirt-daemon-driver-storage) and restart libvirtd — or choose another host for ${vm.name}`,
+        fix:
+          `install libvirt's storage driver on host ${to.name} (Debian: libvirt-daemon-driver-storage) ` +
+          `and restart libvirtd — or choose another host for ${vm.name}`,
       };
     }
     return { ...base, status: "unknown", found: `reading the storage pools of host ${to.name} failed: ${why}`, required };

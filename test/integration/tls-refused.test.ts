@@ -158,7 +158,8 @@ describe("TLS refused between the daemons: the move is refused naming hosts, uri
     await withCert(A_CLIENT, foreign, async () => {
       const { first, text } = await planRefused();
       expect(first).toBe(
-        `${head} a: ${dialled}: the client certificate /etc/pki/libvirt/clientcert.pem of host a's libvirtd does not validate against its own CA file /etc/pki/CA/cacert.pem (it hasn't got a known issuer), so it does not connect to ${TOPOLOGY.b.address}`,
+        `${head} a: ${dialled}: the client certificate /etc/pki/libvirt/clientcert.pem of host a's libvirtd does not validate against its own CA file ` +
+          `/etc/pki/CA/cacert.pem (it hasn't got a known issuer), so it does not connect to ${TOPOLOGY.b.address}`,
       );
       expect(text).toContain("give host a's libvirtd a client certificate from the CA that");
     });
@@ -175,7 +176,8 @@ describe("TLS refused between the daemons: the move is refused naming hosts, uri
     await withCert(A_CLIENT, expired, async () => {
       const { first } = await planRefused();
       expect(first).toBe(
-        `${head} a: ${dialled}: the client certificate /etc/pki/libvirt/clientcert.pem of host a's libvirtd has expired, so it does not connect to ${TOPOLOGY.b.address}`,
+        `${head} a: ${dialled}: the client certificate /etc/pki/libvirt/clientcert.pem of host a's libvirtd ` +
+          `has expired, so it does not connect to ${TOPOLOGY.b.address}`,
       );
     });
   }, 120_000);
@@ -197,7 +199,8 @@ describe("TLS refused between the daemons: the move is refused naming hosts, uri
         await new Promise((r) => setTimeout(r, Math.max(0, expiresAt.getTime() - Date.now()) + 1_500));
         const { first, text } = await planRefused();
         expect(first).toBe(
-          `${head} b: ${dialled}: host a's libvirtd could not verify the TLS certificate of the libvirt daemon on ${TOPOLOGY.b.address} (expired, not signed by a CA it trusts, or not naming ${TOPOLOGY.b.address})`,
+          `${head} b: ${dialled}: host a's libvirtd could not verify the TLS certificate of the libvirt daemon ` +
+            `on ${TOPOLOGY.b.address} (expired, not signed by a CA it trusts, or not naming ${TOPOLOGY.b.address})`,
         );
         expect(text).toContain("virt-admin server-update-tls libvirtd");
       },

@@ -52,7 +52,9 @@ const RULES: readonly { test: RegExp; problem: (host: string, c: TransportClient
     test: /REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for \S+ has changed/,
     problem: (host) => ({
       reason: `the SSH host key of ${host} does not match the one in known_hosts (REMOTE HOST IDENTIFICATION HAS CHANGED)`,
-      fix: `make sure ${host} is the machine you mean; only if its key changed on purpose (a reinstall), remove the old key (ssh-keygen -R ${host}) and accept the new one by connecting once (ssh root@${host}) after checking its fingerprint; never turn host key checking off`,
+      fix:
+        `make sure ${host} is the machine you mean; only if its key changed on purpose (a reinstall), remove the old key (ssh-keygen -R ${host}) and ` +
+        `accept the new one by connecting once (ssh root@${host}) after checking its fingerprint; never turn host key checking off`,
       fixOn: "client",
     }),
   },
@@ -60,7 +62,9 @@ const RULES: readonly { test: RegExp; problem: (host: string, c: TransportClient
     test: /No \S+ host key is known for|Host key verification failed/,
     problem: (host) => ({
       reason: `the SSH host key of ${host} is not in known_hosts (an unknown host)`,
-      fix: `connect once with ssh root@${host} from this machine and compare the fingerprint it shows with the host's own (ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on ${host}) before accepting it`,
+      fix:
+        `connect once with ssh root@${host} from this machine and compare the fingerprint it shows with the host's own ` +
+        `(ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub on ${host}) before accepting it`,
       fixOn: "client",
     }),
   },
@@ -68,7 +72,9 @@ const RULES: readonly { test: RegExp; problem: (host: string, c: TransportClient
     test: /Permission denied \((?:publickey|password)/,
     problem: (host) => ({
       reason: `SSH refused the login on ${host} (no key it accepts)`,
-      fix: `put this machine's public key into ~root/.ssh/authorized_keys on ${host} (or the user the uri names), or name the key in the uri: ?keyfile=/path/to/key`,
+      fix:
+        `put this machine's public key into ~root/.ssh/authorized_keys on ${host} (or the user the ` +
+        `uri names), or name the key in the uri: ?keyfile=/path/to/key`,
       fixOn: "server",
     }),
   },
@@ -78,7 +84,9 @@ const RULES: readonly { test: RegExp; problem: (host: string, c: TransportClient
     test: /Unable to read TLS confirmation/,
     problem: (host, c) => ({
       reason: `the libvirt daemon on ${host} closed the TLS connection: it did not accept the client certificate of ${c.who}`,
-      fix: `check that the client certificate (${c.certWhere}) is signed by a CA ${host} trusts (/etc/pki/CA/cacert.pem there) and that its distinguished name (virt-pki-query-dn clientcert.pem) is in tls_allowed_dn_list of ${host}'s libvirtd.conf; ${host}'s libvirtd log names which`,
+      fix:
+        `check that the client certificate (${c.certWhere}) is signed by a CA ${host} trusts (/etc/pki/CA/cacert.pem there) and that its distinguished ` +
+        `name (virt-pki-query-dn clientcert.pem) is in tls_allowed_dn_list of ${host}'s libvirtd.conf; ${host}'s libvirtd log names which`,
       fixOn: "server",
     }),
   },
@@ -87,14 +95,18 @@ const RULES: readonly { test: RegExp; problem: (host: string, c: TransportClient
     test: /The (client|server|CA) certificate (\S+) (has expired|is not yet active)/,
     problem: (host, c, m) => ({
       reason: `the ${m[1]} certificate ${m[2]} of ${c.who} ${m[3]}, so it does not connect to ${host}`,
-      fix: `issue ${c.who} a new ${m[1] === "CA" ? "CA certificate (and certificates from it)" : `${m[1]} certificate from the CA that ${host} trusts`} and put it into ${m[2]}`,
+      fix:
+        `issue ${c.who} a new ${m[1] === "CA" ? "CA certificate (and certificates from it)" : `${m[1]} certificate from the CA that ${host} trusts`} and ` +
+        `put it into ${m[2]}`,
       fixOn: "client",
     }),
   },
   {
     test: /Our own certificate (\S+) failed validation against (\S+): ([^\n]+)/,
     problem: (host, c, m) => ({
-      reason: `the client certificate ${m[1]} of ${c.who} does not validate against its own CA file ${m[2]} (${clause(m[3]!).replace(/^The certificate /, "it ")}), so it does not connect to ${host}`,
+      reason:
+        `the client certificate ${m[1]} of ${c.who} does not validate against its own CA ` +
+        `file ${m[2]} (${clause(m[3]!).replace(/^The certificate /, "it ")}), so it does not connect to ${host}`,
       fix: `give ${c.who} a client certificate from the CA that ${host} trusts, and that CA in ${m[2]}`,
       fixOn: "client",
     }),
@@ -105,7 +117,10 @@ const RULES: readonly { test: RegExp; problem: (host: string, c: TransportClient
     test: /Failed to verify peer's certificate/,
     problem: (host, c) => ({
       reason: `${c.who} could not verify the TLS certificate of the libvirt daemon on ${host} (expired, not signed by a CA it trusts, or not naming ${host})`,
-      fix: `on ${host}, check /etc/pki/libvirt/servercert.pem (openssl x509 -in /etc/pki/libvirt/servercert.pem -noout -dates -issuer -ext subjectAltName): it must be current, signed by the CA in ${c.caWhere}, and name ${host}; after replacing it run virt-admin server-update-tls libvirtd on ${host} (or restart libvirtd)`,
+      fix:
+        `on ${host}, check /etc/pki/libvirt/servercert.pem (openssl x509 -in /etc/pki/libvirt/servercert.pem -noout -dates -issuer -ext subjectAltName): ` +
+        `it must be current, signed by the CA in ${c.caWhere}, and name ${host}; after replacing it run ` +
+        `virt-admin server-update-tls libvirtd on ${host} (or restart libvirtd)`,
       fixOn: "server",
     }),
   },

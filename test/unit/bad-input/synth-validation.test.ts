@@ -54,7 +54,9 @@ describe("VmPlacement: synth refuses what plan or create refuse", () => {
     [
       "a disk with a path and a pool volume",
       { disks: [{ path: "/a.img", pool: "vms", volume: "a.qcow2" }] },
-      'disks[0].pool = "vms" is invalid: cannot be set together with disks[0].path. Fix: give the disk an image file (disks[0].path, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool (disks[0].pool and disks[0].volume, e.g. "default" and "web1.qcow2"): exactly one of the two',
+      'disks[0].pool = "vms" is invalid: cannot be set together with disks[0].path. Fix: give the disk an image file (disks[0].path, e.g. ' +
+        '"/var/lib/livevirt/web1.img") or a volume of a storage pool (disks[0].pool and disks[0].volume, ' +
+        'e.g. "default" and "web1.qcow2"): exactly one of the two',
     ],
     [
       "a pool volume without its pool",

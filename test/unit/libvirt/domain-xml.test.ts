@@ -163,7 +163,9 @@ describe("disks from storage pools", () => {
 
   it("reads the running domain's volume disk as libvirt 11.3 writes it (index, backingStore, alias)", () => {
     // Captured on the lab: dumpxml of a running TCG guest with a qcow2 volume of a dir pool.
-    const running = `<domain type='qemu' id='3'><name>pool-exp-vm</name><uuid>${UUID}</uuid><memory unit='KiB'>131072</memory><vcpu placement='static'>1</vcpu><os><type arch='x86_64' machine='pc-i440fx-10.0'>hvm</type></os><devices>
+    const running =
+      `<domain type='qemu' id='3'><name>pool-exp-vm</name><uuid>${UUID}</uuid><memory unit='KiB'>131072</memory><vcpu ` +
+      `placement='static'>1</vcpu><os><type arch='x86_64' machine='pc-i440fx-10.0'>hvm</type></os><devices>
     <disk type='volume' device='disk'>
       <driver name='qemu' type='qcow2'/>
       <source pool='pool-exp' volume='d.qcow2' index='1'/>

@@ -68,19 +68,23 @@ describe("peer-to-peer TLS refusals: host a's libvirtd dialling b", () => {
     expect(stderr).toBe("error: Unable to read TLS confirmation: Input/output error\n");
     const p = peer("tls-p2p-client-not-admitted.stderr");
     expect(p?.why).toBe(
-      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the libvirt daemon on 10.231.0.2 closed the TLS connection: it did not accept the client certificate of host a's libvirtd",
+      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the libvirt daemon on 10.231.0.2 closed " +
+        "the TLS connection: it did not accept the client certificate of host a's libvirtd",
     );
     expect(p?.why).not.toContain("\n");
     expect(p?.host).toBe("b");
     expect(p?.fix).toBe(
-      "check that the client certificate (/etc/pki/libvirt/clientcert.pem on host a) is signed by a CA 10.231.0.2 trusts (/etc/pki/CA/cacert.pem there) and that its distinguished name (virt-pki-query-dn clientcert.pem) is in tls_allowed_dn_list of 10.231.0.2's libvirtd.conf; 10.231.0.2's libvirtd log names which",
+      "check that the client certificate (/etc/pki/libvirt/clientcert.pem on host a) is signed by a CA 10.231.0.2 trusts (/etc/pki/CA/cacert.pem there) " +
+        "and that its distinguished name (virt-pki-query-dn clientcert.pem) is in tls_allowed_dn_list of " +
+        "10.231.0.2's libvirtd.conf; 10.231.0.2's libvirtd log names which",
     );
   });
 
   it("a's client certificate from another CA: a refuses to use it before dialling", () => {
     const p = peer("tls-p2p-client-other-ca.stderr");
     expect(p?.why).toBe(
-      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the client certificate /etc/pki/libvirt/clientcert.pem of host a's libvirtd does not validate against its own CA file /etc/pki/CA/cacert.pem (it hasn't got a known issuer), so it does not connect to 10.231.0.2",
+      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the client certificate /etc/pki/libvirt/clientcert.pem of host a's " +
+        "libvirtd does not validate against its own CA file /etc/pki/CA/cacert.pem (it hasn't got a known issuer), so it does not connect to 10.231.0.2",
     );
     expect(p?.host).toBe("a");
     expect(p?.fix).toBe("give host a's libvirtd a client certificate from the CA that 10.231.0.2 trusts, and that CA in /etc/pki/CA/cacert.pem");
@@ -89,7 +93,8 @@ describe("peer-to-peer TLS refusals: host a's libvirtd dialling b", () => {
   it("a's client certificate expired (libvirt names the file, not the date)", () => {
     const p = peer("tls-p2p-client-expired.stderr");
     expect(p?.why).toBe(
-      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the client certificate /etc/pki/libvirt/clientcert.pem of host a's libvirtd has expired, so it does not connect to 10.231.0.2",
+      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the client certificate /etc/pki/libvirt/clientcert.pem " +
+        "of host a's libvirtd has expired, so it does not connect to 10.231.0.2",
     );
     expect(p?.host).toBe("a");
     expect(p?.fix).toBe("issue host a's libvirtd a new client certificate from the CA that 10.231.0.2 trusts and put it into /etc/pki/libvirt/clientcert.pem");
@@ -100,7 +105,8 @@ describe("peer-to-peer TLS refusals: host a's libvirtd dialling b", () => {
     expect(stderr).toBe("error: authentication failed: Failed to verify peer's certificate\n");
     const p = peer("tls-p2p-server-expired.stderr");
     expect(p?.why).toBe(
-      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: host a's libvirtd could not verify the TLS certificate of the libvirt daemon on 10.231.0.2 (expired, not signed by a CA it trusts, or not naming 10.231.0.2)",
+      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: host a's libvirtd could not verify the TLS certificate of " +
+        "the libvirt daemon on 10.231.0.2 (expired, not signed by a CA it trusts, or not naming 10.231.0.2)",
     );
     expect(p?.host).toBe("b");
     expect(p?.fix).toContain("signed by the CA in /etc/pki/CA/cacert.pem on host a");
@@ -114,7 +120,8 @@ describe("peer-to-peer TLS refusals: host a's libvirtd dialling b", () => {
       exitCode: 1,
     });
     expect(e.message).toBe(
-      "cannot connect to qemu+tls://kvm-b/system: the client certificate /etc/pki/libvirt/clientcert.pem of this machine has expired, so it does not connect to kvm-b",
+      "cannot connect to qemu+tls://kvm-b/system: the client certificate /etc/pki/libvirt/clientcert.pem " +
+        "of this machine has expired, so it does not connect to kvm-b",
     );
   });
 

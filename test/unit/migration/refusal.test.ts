@@ -47,7 +47,8 @@ describe("peerRefusal: the source's libvirtd refused by TLS when it dials the de
   it("a client certificate b does not admit: names both hosts, the uri dialled and b as the host to fix", () => {
     const r = peerRefusal(migrationError(sample("tls-p2p-client-not-admitted.stderr")), { name: "a" }, b);
     expect(r?.why).toBe(
-      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the libvirt daemon on 10.231.0.2 closed the TLS connection: it did not accept the client certificate of host a's libvirtd; nothing was sent",
+      "host a's libvirtd cannot connect to host b at qemu+tls://10.231.0.2/system: the libvirt daemon on 10.231.0.2 closed the TLS " +
+        "connection: it did not accept the client certificate of host a's libvirtd; nothing was sent",
     );
     expect(r?.host).toBe("b");
     expect(r?.fix).toContain("/etc/pki/libvirt/clientcert.pem on host a");

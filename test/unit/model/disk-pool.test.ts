@@ -16,7 +16,9 @@ describe("disk source: path, or pool + volume", () => {
         field: "disks.0.path",
         value: undefined,
         reason: "a disk needs an image: a path, or a pool and a volume",
-        fix: 'give the disk an image file (disks.0.path, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool (disks.0.pool and disks.0.volume, e.g. "default" and "web1.qcow2"): exactly one of the two',
+        fix:
+          'give the disk an image file (disks.0.path, e.g. "/var/lib/livevirt/web1.img") or a volume of a storage pool ' +
+          '(disks.0.pool and disks.0.volume, e.g. "default" and "web1.qcow2"): exactly one of the two',
       },
     ]);
     expect(fields([{ path: null, pool: null, volume: null }])).toEqual(["disks.0.path"]);

@@ -49,7 +49,8 @@ describe("unmodeledDevices", () => {
 describe("modelDisks (import)", () => {
   const xml = (disks: string) =>
     parseDomainXml(
-      `<domain type='kvm'><name>vm1</name><uuid>${UUID}</uuid><memory unit='KiB'>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>${disks}</devices></domain>`,
+      `<domain type='kvm'><name>vm1</name><uuid>${UUID}</uuid><memory ` +
+        `unit='KiB'>1048576</memory><vcpu>1</vcpu><os><type>hvm</type></os><devices>${disks}</devices></domain>`,
     );
 
   it("a type='volume' disk maps back to pool + volume, a file disk to its path; both are modeled", () => {

@@ -49,7 +49,8 @@ const disk = (o: Record<string, unknown> = {}) => ({
   ...o,
 });
 const vm = (disks: ReturnType<typeof disk>[], copyStorage = false) => ({ name: "web", disks, migration: { copyStorage } });
-const ACTIVE = parsePoolList(sample(V11, "pool-list-all.txt")).map((p) => ({ ...p, name: p.name.replace("lvpool-cap", "vms") })); // vms active, vms-off inactive
+// vms active, vms-off inactive
+const ACTIVE = parsePoolList(sample(V11, "pool-list-all.txt")).map((p) => ({ ...p, name: p.name.replace("lvpool-cap", "vms") }));
 
 beforeEach(() => {
   hosts.a = { pools: ACTIVE, volumes: vol("vms") };
