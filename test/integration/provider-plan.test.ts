@@ -133,7 +133,7 @@ describe("terraform plan with the livevirt provider", () => {
     const change = (JSON.parse(show.stdout) as { resource_changes: Array<{ change: Change }> }).resource_changes[0]!.change;
     expect(change.actions).toEqual(["create"]);
     expect(change.after).toMatchObject({ name: "web1", host: "a", memory_mib: 512, vcpus: 1, last_move: null, preflight: null });
-    expect(change.after.disk).toEqual([{ path: "/var/lib/livevirt/web1.img", format: "raw", target: null, shared: true }]);
+    expect(change.after.disk).toEqual([{ path: "/var/lib/livevirt/web1.img", pool: null, volume: null, format: "raw", target: null, shared: true }]);
     expect(change.after_unknown).toMatchObject({ id: true, state: true, domain_type: true });
   });
 
