@@ -1,4 +1,4 @@
-import { existsSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { LabError, LivevirtError } from "../errors.js";
 import { Connection } from "../libvirt/virsh.js";
@@ -81,6 +81,12 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     await labDown({ log });
   }
   await ensurePackages(packages, log);
+  // Traversable by everyone, whoever creates it first: the no-post-copy variant's QEMU runs as
+  // libvirt-qemu and reads the guest kernel below it. (On a fresh machine ensurePki used to create
+  // it first, 0700 with its own private directory, and that QEMU failed: "could not open kernel
+  // file … Permission denied" — seen in CI on a new machine.)
+  mkdirSync(LAB_ROOT, { recursive: true, mode: 0o755 });
+  chmodSync(LAB_ROOT, 0o755);
   await ensureNetwork();
   await ensurePki();
   await ensureSshFiles();
