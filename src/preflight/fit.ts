@@ -57,7 +57,8 @@ export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
   const required = `every disk shared (${assign("shared", true)}) or copied (${assign("migration.copyStorage", true)})`;
   if (vm.disks.length === 0) return { ...base, status: "pass", found: "no disks", required };
   const local = vm.disks.filter((d) => !d.shared);
-  if (local.length === 0) return { ...base, status: "pass", found: `${vm.disks.length} disk(s) assumed shared (shared=true)`, required };
+  if (local.length === 0)
+    return { ...base, status: "pass", found: `${vm.disks.length} disk(s) on shared storage (shared=true; its filesystem: fit.shared-storage)`, required };
   if (vm.migration.copyStorage)
     return { ...base, status: "pass", found: `${local.length} non-shared disk(s) copied with the move (${ref("migration.copyStorage")})`, required };
   return {
@@ -67,6 +68,96 @@ export function diskCheck(vm: PreflightVm, dest: string): CheckResult {
     required,
     fix: `set ${assign("migration.copyStorage", true)}, or put the disk on shared storage and mark it ${assign("shared", true)}`,
   };
+}
+
+/**
+ * Filesystems libvirt counts as shared storage for a move without copying (virFileIsSharedFS:
+ * NFS, GFS2, OCFS2, AFS, SMB/CIFS, Ceph, GPFS, Quobyte, ACFS, GlusterFS and BeeGFS), by the type
+ * `findmnt -o FSTYPE` prints. A writable image anywhere else makes libvirt refuse the move
+ * ("Migration without shared storage is unsafe") unless the move copies it.
+ */
+const SHARED_FS_TYPES = new Set(["nfs", "nfs4", "gfs", "gfs2", "ocfs2", "afs", "smbfs", "smb3", "cifs", "ceph", "gpfs", "acfs", "beegfs"]);
+const SHARED_FUSE_TYPES = new Set(["fuse.glusterfs", "fuse.quobyte", "fuse.beegfs"]);
+
+/** A disk image at `path` on a filesystem of `fsType` is on shared storage, as libvirt decides it (qemu.conf shared_filesystems included). */
+export function onSharedStorage(path: string, fsType: string, sharedFilesystems: readonly string[] = []): boolean {
+  if (SHARED_FS_TYPES.has(fsType) || SHARED_FUSE_TYPES.has(fsType)) return true;
+  return sharedFilesystems.some((p) => {
+    const dir = p.replace(/\/+$/, "");
+    return path === dir || path.startsWith(`${dir}/`);
+  });
+}
+
+/**
+ * Every disk the move does not copy (`shared = true`) is on shared storage on the source, as
+ * libvirt checks before it starts (qemuMigrationSrcIsSafe) — so a plan does not pass a move its
+ * apply cannot do. The image's filesystem is read on the source (`findmnt -T`; a pool volume's
+ * path from libvirt). null when no disk moves without copying.
+ */
+export async function sharedStorageCheck(
+  vm: Pick<PreflightVm, "name" | "disks">,
+  from: Host,
+  src: HostFacts,
+  signal?: AbortSignal,
+): Promise<CheckResult | null> {
+  const moved = vm.disks.filter((d) => d.shared);
+  if (moved.length === 0) return null;
+  const base = { id: "fit.shared-storage", host: from.name, title: "disks moved without copying are on shared storage", requiredFor: "move" as const };
+  const required =
+    "each disk with " +
+    `${assign("shared", true)} on a filesystem libvirt counts as shared (NFS, Ceph, GlusterFS, GFS2, OCFS2, SMB/CIFS, …) ` +
+    "or under qemu.conf shared_filesystems";
+  const declared = src.qemuConf.known ? (src.qemuConf.value.sharedFilesystems ?? []) : [];
+  const local: string[] = [];
+  let firstLocal: { what: string; fs: string } | undefined;
+  const shared: string[] = [];
+  const unknowns: string[] = [];
+  for (const d of moved) {
+    let path = d.path;
+    if (!path && isVolumeDisk(d)) {
+      try {
+        path = (await connect(from).volumeInfo(d.pool, d.volume, { signal }))?.path ?? null;
+      } catch (e) {
+        unknowns.push(`${diskSource(d)}: ${errorText(e)}`);
+        continue;
+      }
+      if (!path) {
+        unknowns.push(`${diskSource(d)}: libvirt on host ${from.name} names no path for it`);
+        continue;
+      }
+    }
+    if (!path) continue;
+    const r = await runOnHost(from, ["findmnt", "-n", "-o", "FSTYPE", "-T", path], { signal, timeoutMs: 10_000 });
+    if (r.kind === "unavailable") {
+      unknowns.push(`${path}: ${r.reason}`);
+      continue;
+    }
+    const fsType = r.stdout.trim().split("\n")[0]?.trim() ?? "";
+    if (r.exitCode !== 0 || fsType === "") {
+      unknowns.push(`${path}: findmnt on host ${from.name} said ${JSON.stringify((r.stderr || r.stdout).trim().slice(0, 120))}`);
+      continue;
+    }
+    const isShared = onSharedStorage(path, fsType, declared);
+    (isShared ? shared : local).push(`${diskSource(d)} (${fsType})`);
+    if (!isShared) firstLocal ??= { what: diskSource(d), fs: fsType };
+  }
+  if (local.length > 0) {
+    return {
+      ...base,
+      status: "fail",
+      brief: `${firstLocal!.what} is on ${firstLocal!.fs}, not shared storage: libvirt would refuse the move without copying it`,
+      found:
+        `on a local filesystem of host ${from.name}, which libvirt refuses to move without copying ` +
+        `("Migration without shared storage is unsafe"): ${local.join(", ")}`,
+      required,
+      fix:
+        `put the image on shared storage mounted at the same path on both hosts, or mark the disk ${assign("shared", false)} ` +
+        `and set ${assign("migration.copyStorage", true)} to copy it with the move — or list its directory in qemu.conf shared_filesystems ` +
+        `on both hosts if it really is shared`,
+    };
+  }
+  if (unknowns.length > 0) return { ...base, status: "unknown", found: unknowns.join("; "), required };
+  return { ...base, status: "pass", found: `on shared storage: ${shared.join(", ")}`, required };
 }
 
 export function transportCheck(vm: PreflightVm, dest: string): CheckResult {

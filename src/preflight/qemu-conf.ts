@@ -109,6 +109,8 @@ export interface QemuConfFacts {
   cgroupControllers?: string[];
   /** `namespaces`, when set ([] = no private /dev for QEMU). */
   namespaces?: string[];
+  /** `shared_filesystems` (libvirt ≥ 10.6): paths libvirt treats as shared storage for migration, whatever their filesystem. */
+  sharedFilesystems?: string[];
   /** The migration TLS settings as written (unset ones are libvirt's defaults: see migrationTlsConf). */
   tls?: {
     migrateCertDir?: string;
@@ -185,5 +187,6 @@ export function qemuConfFacts(conf: Map<string, ConfValue>): QemuConfFacts {
     cgroupDeviceAcl: strList(conf.get("cgroup_device_acl")),
     cgroupControllers: strList(conf.get("cgroup_controllers")),
     namespaces: strList(conf.get("namespaces")),
+    sharedFilesystems: strList(conf.get("shared_filesystems")),
   };
 }

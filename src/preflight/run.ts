@@ -4,7 +4,7 @@
  * is touched: a failing required check under onUnsupported = "fail" throws PreflightError.
  */
 import { PreflightError } from "./errors.js";
-import { cpuCheck, diskCheck, machineCheck, memoryCheck, networkCheck, passthroughCheck, storageCheck, transportCheck } from "./fit.js";
+import { cpuCheck, diskCheck, machineCheck, memoryCheck, networkCheck, passthroughCheck, sharedStorageCheck, storageCheck, transportCheck } from "./fit.js";
 import { getHostFacts } from "./host-facts.js";
 import { hostChecks } from "./host-checks.js";
 import { probeMove } from "./probe.js";
@@ -26,12 +26,14 @@ export async function runPreflight(o: PreflightOptions): Promise<PreflightReport
 
   const checks: CheckResult[] = [];
   if (wantsPostcopy) checks.push(...hostChecks(srcFacts, "source"), ...hostChecks(dstFacts, "destination"), transportCheck(vm, to.name));
-  const [cpu, network, storage] = await Promise.all([
+  const [cpu, network, storage, sharedStorage] = await Promise.all([
     cpuCheck(vm, from, dstFacts, to, signal),
     networkCheck(vm, to, signal),
     storageCheck(vm, from, to, signal),
+    sharedStorageCheck(vm, from, srcFacts, signal),
   ]);
-  checks.push(cpu, machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name), ...(storage ? [storage] : []), network);
+  checks.push(cpu, machineCheck(vm, dstFacts), memoryCheck(vm, dstFacts), diskCheck(vm, to.name));
+  checks.push(...(storage ? [storage] : []), ...(sharedStorage ? [sharedStorage] : []), network);
   checks.push(...tlsChecks(srcFacts, dstFacts, vm.migration.tls ?? MIGRATION_DEFAULTS.tls, new Date(), to.migrationAddress));
   const passthrough = passthroughCheck(vm, srcFacts, dstFacts);
   if (passthrough) checks.push(passthrough);

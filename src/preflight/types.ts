@@ -46,7 +46,7 @@ export interface PreflightVm extends Pick<Vm, "name" | "memoryMib"> {
   /** The guest's `<cpu>` element (kvm); read from the running domain on the source when omitted. */
   cpuXml?: string;
   /**
-   * Each disk's `shared` flag (livevirt cannot verify shared storage of a path: it is assumed)
+   * Each disk's `shared` flag (fit.shared-storage checks the filesystem of a shared disk on the source)
    * and, for a pool volume, its pool and volume (fit.storage looks for them on the destination).
    */
   disks: readonly (Pick<Disk, "path" | "shared"> & Partial<Pick<Disk, "pool" | "volume" | "format">>)[];

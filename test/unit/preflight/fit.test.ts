@@ -41,7 +41,7 @@ describe("destination fit", () => {
     expect(diskCheck(vm(), "b")).toMatchObject({ status: "pass", found: "no disks" });
     expect(diskCheck(vm({ disks: [{ path: "/nfs/a.qcow2", shared: true }] }), "b")).toMatchObject({
       status: "pass",
-      found: "1 disk(s) assumed shared (shared=true)",
+      found: "1 disk(s) on shared storage (shared=true; its filesystem: fit.shared-storage)",
     });
     expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }, { copyStorage: true }), "b").status).toBe("pass");
     expect(diskCheck(vm({ disks: [{ path: "/var/lib/x.qcow2", shared: false }] }), "b")).toMatchObject({

@@ -163,3 +163,27 @@ describe("fit.storage in the review (a VM whose disk is a pool volume copied wit
     expect(markdown).toMatch(/\| ❔ unknown \| b \| `fit\.storage` \|.*pool vms defined and active; room for vms\/db\.qcow2/);
   });
 });
+
+describe("fit.shared-storage in the review (a shared disk on a local filesystem)", () => {
+  it("the failing check stands open in the table with its fix, and the move is shown refused", () => {
+    const check: CheckResult = {
+      id: "fit.shared-storage",
+      host: "a",
+      title: "disks moved without copying are on shared storage",
+      status: "fail",
+      found:
+        'on a local filesystem of host a, which libvirt refuses to move without copying ("Migration without shared storage is unsafe"): /srv/db.img (ext4)',
+      required: "each disk with shared = true on a filesystem libvirt counts as shared",
+      requiredFor: "move",
+      fix: "put the image on shared storage mounted at the same path on both hosts",
+    };
+    const { markdown, html } = review(
+      planWithVerdict("livevirt_vm.rv_db", verdictText(report({ probe: "pass", extra: [check], onUnsupported: "precopy" })), {}),
+    );
+    expect(markdown).toMatch(
+      /\| ❌ FAIL \| a \| `fit\.shared-storage` \| disks moved without copying are on shared storage \|.*put the image on shared storage/,
+    );
+    expect(markdown).toContain("cannot move: the plan fails and nothing is touched");
+    expect(html).toContain("fit.shared-storage");
+  });
+});
