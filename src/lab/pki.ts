@@ -86,30 +86,42 @@ async function issue(host: HostName, kind: "server" | "client"): Promise<void> {
   chmodSync(key, 0o600);
 }
 
+/**
+ * A new RSA key and a certificate it signs itself (`openssl req -x509`, argv only): the lab's CA,
+ * and the foreign CAs and rogue certificates the refusal tests make. `extensions` are `-addext` values.
+ */
+export async function selfSigned(o: { key: string; cert: string; days: number; subject: string; extensions?: readonly string[] }): Promise<void> {
+  const addext = (o.extensions ?? []).flatMap((e) => ["-addext", e]);
+  await sh("openssl", [
+    "req",
+    "-x509",
+    "-newkey",
+    "rsa:2048",
+    "-nodes",
+    "-keyout",
+    o.key,
+    "-out",
+    o.cert,
+    "-days",
+    String(o.days),
+    "-subj",
+    o.subject,
+    ...addext,
+  ]);
+}
+
 /** Creates (or renews) the CA and every host's certificates. Idempotent; ~1 s when it has work. */
 export async function ensurePki(): Promise<void> {
   mkdirSync(PKI_DIR, { recursive: true, mode: 0o700 });
   let renewAll = false;
   if (!(await valid(caCert()))) {
-    await sh("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      caKey(),
-      "-out",
-      caCert(),
-      "-days",
-      "3650",
-      "-subj",
-      "/O=livevirt lab/CN=livevirt lab CA",
-      "-addext",
-      "basicConstraints=critical,CA:TRUE",
-      "-addext",
-      "keyUsage=critical,keyCertSign,cRLSign",
-    ]);
+    await selfSigned({
+      key: caKey(),
+      cert: caCert(),
+      days: 3650,
+      subject: "/O=livevirt lab/CN=livevirt lab CA",
+      extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign,cRLSign"],
+    });
     chmodSync(caKey(), 0o600);
     renewAll = true;
   }

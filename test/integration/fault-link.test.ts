@@ -11,8 +11,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/lab/lab.js";
-import { migrationStreams, setLink } from "../../src/lab/netns.js";
-import { faultLinkAddress, type FaultLink } from "../../src/lab/topology.js";
+import { setLink } from "../../src/lab/netns.js";
+import type { FaultLink } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
 import {
   address,
@@ -21,6 +21,7 @@ import {
   deploy,
   expectConverged,
   expectOnlyOn,
+  expectStreamOnLink,
   newTerraform,
   stateOn,
   waitForState,
@@ -50,13 +51,6 @@ async function waitForJob(name: string): Promise<void> {
   throw new Error(`${name}: no migration job on a`);
 }
 
-/** The move's data goes over this file's link (migration_address), which is what makes the cut this file's alone. */
-async function expectStreamOnLink(): Promise<void> {
-  const streams = await migrationStreams("a");
-  console.log(`FAULT-LINK streams from a: ${streams.join(", ")}`);
-  expect(streams.some((s) => s.split(" → ")[1]!.startsWith(`${faultLinkAddress(LINK, "b")}:`))).toBe(true);
-}
-
 describe("fault: the link between the hosts fails during a move", () => {
   let tf: TerraformDir;
   beforeAll(async () => {
@@ -81,7 +75,7 @@ describe("fault: the link between the hosts fails during a move", () => {
     let r: Awaited<typeof apply>;
     try {
       await waitForJob(PRE);
-      await expectStreamOnLink();
+      await expectStreamOnLink(LINK);
       await setLink(false, LINK);
       r = await apply;
     } finally {
@@ -117,7 +111,7 @@ describe("fault: the link between the hosts fails during a move", () => {
     try {
       // The destination running the guest (the source's "post-copy" comes as it sends the switch).
       await waitForState("b", POST, (s) => s?.state === "running" && s.reason === "post-copy", "running in post-copy");
-      await expectStreamOnLink();
+      await expectStreamOnLink(LINK);
       cutAt = Date.now();
       await setLink(false, LINK);
       // Keep the link down until libvirt has given the move up (its keepalive), so the recovery

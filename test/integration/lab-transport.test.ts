@@ -11,7 +11,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { nsFiles } from "../../src/lab/mountns.js";
 import { hostPaths } from "../../src/lab/paths.js";
-import { caCert, PKI_DIR } from "../../src/lab/pki.js";
+import { caCert, PKI_DIR, selfSigned } from "../../src/lab/pki.js";
 import { KNOWN_HOSTS } from "../../src/lab/ssh.js";
 import { sshUri, tlsUri, TOPOLOGY } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
@@ -109,21 +109,7 @@ describe("daemon to daemon", () => {
   it("refuses a client whose certificate another CA signed", async () => {
     const pki = join(tmp, "other-ca");
     await execa("mkdir", ["-p", pki]);
-    await execa("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "rsa:2048",
-      "-nodes",
-      "-keyout",
-      join(pki, "ca-key.pem"),
-      "-out",
-      join(pki, "ca.pem"),
-      "-days",
-      "1",
-      "-subj",
-      "/CN=other CA",
-    ]);
+    await selfSigned({ key: join(pki, "ca-key.pem"), cert: join(pki, "ca.pem"), days: 1, subject: "/CN=other CA" });
     await execa("cp", [caCert(), join(pki, "cacert.pem")]); // trusts the lab's server, but its own cert is foreign
     await execa("openssl", [
       "req",

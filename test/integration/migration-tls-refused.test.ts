@@ -11,11 +11,10 @@
 import { copyFileSync, existsSync, mkdtempSync, renameSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connect } from "../../src/lab/lab.js";
 import { hostPaths } from "../../src/lab/paths.js";
-import { leaf } from "../../src/lab/pki.js";
+import { leaf, selfSigned } from "../../src/lab/pki.js";
 import { TOPOLOGY } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
 import { deployLab, domainsOn, labConfig, tearDownLab, vmAddress, type LabHost, type LabVm } from "./support/lab-vms.js";
@@ -101,23 +100,7 @@ describe("migration.tls = required refuses a move that cannot be encrypted; auto
       "server-cert.pem",
       async (p) => {
         const key = join(scratch, "rogue-key.pem");
-        await execa("openssl", [
-          "req",
-          "-x509",
-          "-newkey",
-          "rsa:2048",
-          "-nodes",
-          "-keyout",
-          key,
-          "-out",
-          p,
-          "-days",
-          "30",
-          "-subj",
-          "/CN=rogue",
-          "-addext",
-          `subjectAltName=IP:${TOPOLOGY.b.address}`,
-        ]);
+        await selfSigned({ key, cert: p, days: 30, subject: "/CN=rogue", extensions: [`subjectAltName=IP:${TOPOLOGY.b.address}`] });
       },
       async () => {
         await expectRefused(

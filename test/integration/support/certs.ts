@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { execa } from "execa";
+import { selfSigned } from "../../../src/lab/pki.js";
 
 export interface IssuedCert {
   cert: string;
@@ -81,24 +82,12 @@ export async function issueCert(
 /** A self-signed CA of its own (not the lab's), for "another CA" cases. */
 export async function otherCa(dir: string): Promise<IssuedCert> {
   const out = { cert: join(dir, "other-ca-cert.pem"), key: join(dir, "other-ca-key.pem") };
-  await execa("openssl", [
-    "req",
-    "-x509",
-    "-newkey",
-    "rsa:2048",
-    "-nodes",
-    "-keyout",
-    out.key,
-    "-out",
-    out.cert,
-    "-days",
-    "2",
-    "-subj",
-    "/CN=another CA",
-    "-addext",
-    "basicConstraints=critical,CA:TRUE",
-    "-addext",
-    "keyUsage=critical,keyCertSign",
-  ]);
+  await selfSigned({
+    key: out.key,
+    cert: out.cert,
+    days: 2,
+    subject: "/CN=another CA",
+    extensions: ["basicConstraints=critical,CA:TRUE", "keyUsage=critical,keyCertSign"],
+  });
   return out;
 }

@@ -8,6 +8,8 @@ import { rmSync } from "node:fs";
 import { consolePath, readConsole, removeGuest, waitForHeartbeats, waitForNewHeartbeat } from "../../../src/lab/guests.js";
 import { checkContinuity, lastHeartbeat, type Heartbeat } from "../../../src/lab/guest/console.js";
 import { connect } from "../../../src/lab/lab.js";
+import { migrationStreams } from "../../../src/lab/netns.js";
+import { faultLinkAddress, type FaultLink } from "../../../src/lab/topology.js";
 import type { DomainState } from "../../../src/libvirt/parse/domstate.js";
 import { DomainNotFoundError } from "../../../src/errors.js";
 import { resourceValues, TerraformDir } from "./terraform.js";
@@ -21,6 +23,16 @@ export const address = vmAddress;
 
 /** The lab's two hosts and these VMs as main.tf.json (one definition for every test: lab-vms.ts). */
 export const configFor = labConfig;
+
+/**
+ * A move of this test is streaming over its own fault link right now (migration_address): what
+ * makes cutting that link this test's alone. `ss` in a's namespace, established connections only.
+ */
+export async function expectStreamOnLink(link: FaultLink): Promise<void> {
+  const streams = await migrationStreams("a");
+  console.log(`FAULT-LINK streams from a: ${streams.join(", ")}`);
+  expect(streams.some((s) => s.split(" → ")[1]!.startsWith(`${faultLinkAddress(link, "b")}:`))).toBe(true);
+}
 
 /** Removes leftovers of earlier runs (domains on both hosts, appended console files). */
 export async function cleanSlate(names: string[]): Promise<void> {
