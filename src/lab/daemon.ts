@@ -1,6 +1,7 @@
 import { spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, openSync, closeSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { LabError } from "../errors.js";
 import { HOST_NAMES, hostPaths, LAB_ROOT, PRIVATE_DIRS, type HostName, type PrivateDir } from "./paths.js";
 import { clientDn } from "./pki.js";
@@ -58,23 +59,56 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-/** Starts libvirtd inside the host's namespaces, detached, logging to a file. Returns its PID. */
-export function startDaemon(host: HostName): number {
+/**
+ * A child subreaper (Perl, which every Debian system has: perl-base is essential) that starts the
+ * command it is given, writes that child's PID to fd 3, and then reaps every process orphaned
+ * below it until none is left. libvirt starts QEMU daemonized, so each QEMU is an orphan; on this
+ * machine kind PID 1 reaps orphans only every couple of seconds, and libvirt waits for a killed
+ * QEMU to be gone (kill(pid, 0) every 200 ms, which a zombie passes). Measured on the lab:
+ * `virsh destroy` of a TCG domain took 1.6–2.0 s although QEMU exited 10 ms after its SIGTERM;
+ * the same wait ended every move (the source's QEMU is stopped before `virsh migrate` returns).
+ * A host with systemd reaps at once; so does the lab now. The reaper exits with its last child
+ * (a restarted daemon's QEMUs stay with the old reaper, which outlives the old daemon for them).
+ */
+const REAPER = [
+  "use strict; use POSIX ();",
+  "my %nr = (x86_64 => 157, aarch64 => 167);",
+  'my $prctl = $nr{(POSIX::uname())[4]} // die "lab reaper: no prctl syscall number for this architecture\\n";',
+  'syscall($prctl, 36, 1, 0, 0, 0) == 0 or die "lab reaper: prctl(PR_SET_CHILD_SUBREAPER): $!\\n";',
+  'my $pid = fork() // die "lab reaper: fork: $!\\n";',
+  'if ($pid == 0) { POSIX::close(3); exec { $ARGV[0] } @ARGV or die "lab reaper: exec $ARGV[0]: $!\\n"; }',
+  'open(my $out, \'>&=\', 3) or die "lab reaper: fd 3: $!\\n"; print $out "$pid\\n"; close($out);',
+  "1 while wait() != -1;",
+].join(" ");
+
+/**
+ * Starts libvirtd inside the host's namespaces under its reaper (above), detached, logging to a
+ * file. Returns the daemon's PID (nsenter without --fork execs libvirtd in place, so the reaper's
+ * child is the daemon).
+ */
+export async function startDaemon(host: HostName): Promise<number> {
   const p = hostPaths(host);
   // A stale socket from a killed daemon makes the next one fail to bind.
   rmSync(p.socket, { force: true });
   rmSync(join(p.dir("run"), "libvirt-sock-ro"), { force: true });
   rmSync(join(p.dir("run"), "libvirt-admin-sock"), { force: true });
   const log = openSync(p.daemonLog, "a");
-  // nsenter without --fork execs libvirtd in place, so this child's PID is the daemon's.
-  const child = spawn("nsenter", [...inHost(host), "/usr/sbin/libvirtd", "--listen", "--pid-file", p.pidFile], {
+  const child = spawn("perl", ["-e", REAPER, "nsenter", ...inHost(host), "/usr/sbin/libvirtd", "--listen", "--pid-file", p.pidFile], {
     detached: true,
-    stdio: ["ignore", log, log],
+    stdio: ["ignore", log, log, "pipe"],
   });
   closeSync(log);
+  const pidPipe = child.stdio[3] as Readable | null;
+  if (child.pid === undefined || !pidPipe) throw new LabError(`could not start libvirtd for lab host ${host}`);
+  let text = "";
+  pidPipe.setEncoding("utf8");
+  for await (const chunk of pidPipe) text += chunk;
   child.unref();
-  if (child.pid === undefined) throw new LabError(`could not start libvirtd for lab host ${host}`);
-  return child.pid;
+  const pid = Number(text.trim());
+  if (!Number.isInteger(pid) || pid <= 0) {
+    throw new LabError(`could not start libvirtd for lab host ${host}: its reaper said "${text.trim()}"; see ${p.daemonLog}`);
+  }
+  return pid;
 }
 
 async function waitGone(pids: number[], ms: number): Promise<number[]> {
@@ -135,7 +169,7 @@ export async function restartDaemon(host: HostName, o: { signal?: NodeJS.Signals
     }
   }
   if (o.downMs) await new Promise((r) => setTimeout(r, o.downMs));
-  const pid = startDaemon(host);
+  const pid = await startDaemon(host);
   const c = new Connection(unixUri(hostPaths(host).socket), { timeoutMs: 5_000 });
   const deadline = Date.now() + (o.timeoutMs ?? 60_000);
   for (;;) {

@@ -128,7 +128,7 @@ export async function labUp(opts: LabUpOptions = {}): Promise<LabState> {
     prepareHostDirs(host, identity);
     installPki(host);
     await ensureMountNamespace(host);
-    const pid = startDaemon(host);
+    const pid = await startDaemon(host);
     await waitForDaemon(host, pid);
     saveCapsSeed(host);
     await ensureSshd(host);
