@@ -1,10 +1,10 @@
 /**
- * `npm test`: the whole suite — types, lint and format, unit tests, then integration tests against
+ * `npm test`: the whole suite — types, lint and format, unit tests and integration tests against
  * the real two-host lab.
  * Brings the lab up when it is not (and takes it down again afterwards if it started it).
- * Integration files run in three groups (scripts/test-groups.ts): the concurrent group side by
- * side on a few workers, then the exclusive files one after another with nothing else on the lab,
- * then the stock files with the lab switched to Debian 12's own libvirt/QEMU (and switched back
+ * Integration files run in three groups (scripts/test-groups.ts): the exclusive files one after
+ * another with nothing else on the lab (lint and the unit tests run meanwhile: they need no lab),
+ * then the concurrent group side by side on a few workers, then the stock files with the lab switched to Debian 12's own libvirt/QEMU (and switched back
  * afterwards when the lab was up before the run; a lab this run started just goes down).
  * Without root the lab cannot exist: outside CI that runs the unit tests only, loudly; in CI
  * (CI=true) it is a failure, so integration tests can never be skipped silently there.
@@ -23,17 +23,21 @@ const log = (m: string) => process.stderr.write(`test: ${m}\n`);
 
 const totals = { passed: 0, failed: 0 };
 
-/** Runs vitest with its usual output, and also reads its JSON report to add up the counts. */
-async function vitest(args: string[], env: Record<string, string> = {}): Promise<number> {
+/**
+ * Runs vitest with its usual output, and also reads its JSON report to add up the counts. With
+ * `held`, the output is kept and printed in one piece when vitest ends (it runs beside another group).
+ */
+async function vitest(args: string[], env: Record<string, string> = {}, held = false): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), "livevirt-test-"));
   const report = join(dir, "report.json");
   try {
     const r = await execa("npx", ["vitest", "run", "--reporter=default", "--reporter=json", `--outputFile.json=${report}`, ...args], {
-      stdio: "inherit",
+      ...(held ? { all: true, stdin: "ignore" as const } : { stdio: "inherit" as const }),
       reject: false,
       // The moves the tests make write their progress files here, not into the user's ~/.local/state.
       env: { LIVEVIRT_PROGRESS_DIR: process.env.LIVEVIRT_PROGRESS_DIR ?? join(dir, "moves"), ...env },
     });
+    if (held) process.stdout.write(`${r.all ?? ""}\n`);
     if (existsSync(report)) {
       const j = JSON.parse(readFileSync(report, "utf8")) as { numPassedTests: number; numFailedTests: number };
       totals.passed += j.numPassedTests;
@@ -68,24 +72,56 @@ function integrationGroups(): { concurrent: string[]; exclusive: string[]; stock
   return { concurrent: CONCURRENT.map(path), exclusive: Object.keys(EXCLUSIVE).map(path), stock: Object.keys(STOCK).map(path) };
 }
 
-/** Every group runs even when an earlier one fails, so one run reports every failure. */
+/**
+ * Lint and the unit tests: the part of the suite that needs no lab. Held: its output is printed
+ * in one piece when it ends, because it runs beside the exclusive group.
+ */
+async function lintAndUnit(extra: string[], held: boolean): Promise<number> {
+  // Lint and format (ESLint, Prettier): what a reviewer would otherwise point out by hand.
+  const lint = await execa("npm", ["run", "--silent", "lint"], held ? { all: true, stdin: "ignore", reject: false } : { stdio: "inherit", reject: false });
+  if (held) process.stdout.write(`${lint.all ?? ""}\n`);
+  if (lint.exitCode !== 0) {
+    log("lint failed (npm run lint; `npm run format` rewrites the formatting)");
+    totals.failed += 1;
+    return 1;
+  }
+  return vitest(["test/unit", ...extra], {}, held);
+}
+
+/**
+ * The exclusive files run first, one at a time, beside lint and the unit tests: they leave about
+ * half of the two cores idle (56 % idle over the group, vmstat every 5 s) while they wait on
+ * daemons and moves, and lint and the unit tests need no lab. Then the concurrent group, then the
+ * stock group. A failure of lint or a unit test stops the run after the exclusive group (as it
+ * stopped it before any integration test when they ran first); each integration group runs even
+ * when an earlier group failed, so one run reports every failure.
+ */
 async function integration(extra: string[], startedLab: boolean): Promise<number> {
   const groups = integrationGroups();
   if (!groups) {
     totals.failed += 1;
     return 1;
   }
+  const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
   const t0 = Date.now();
+  log(`integration, exclusive group (${groups.exclusive.length} files, one at a time), beside lint and the unit tests (their output follows when they end)`);
+  let checksDone = 0;
+  const [checks, exclusive] = await Promise.all([
+    lintAndUnit(extra, true).finally(() => (checksDone = Date.now())),
+    vitest([...groups.exclusive, "--no-file-parallelism", ...extra]),
+  ]);
+  const t1 = Date.now();
+  log(`lint and unit tests ${s(checksDone - t0)}, exclusive group ${s(t1 - t0)}`);
+  if (checks !== 0) {
+    log("lint or a unit test failed: the concurrent and stock groups were not run");
+    return checks;
+  }
   log(`integration, concurrent group (${groups.concurrent.length} files, ${CONCURRENT_WORKERS} workers)`);
   const concurrent = await vitest([...groups.concurrent, "--fileParallelism", `--maxWorkers=${CONCURRENT_WORKERS}`, "--minWorkers=1", ...extra]);
-  const t1 = Date.now();
-  log(`integration, exclusive group (${groups.exclusive.length} files, one at a time)`);
-  const exclusive = await vitest([...groups.exclusive, "--no-file-parallelism", ...extra]);
   const t2 = Date.now();
   const stock = await stockGroup(groups.stock, extra, startedLab);
-  const s = (ms: number) => `${(ms / 1000).toFixed(0)} s`;
-  log(`integration: concurrent group ${s(t1 - t0)}, exclusive group ${s(t2 - t1)}, stock group ${s(Date.now() - t2)} (incl. switching packages)`);
-  return [concurrent, exclusive, stock].find((c) => c !== 0) ?? 0;
+  log(`integration: exclusive group ${s(t1 - t0)}, concurrent group ${s(t2 - t1)}, stock group ${s(Date.now() - t2)} (incl. switching packages)`);
+  return [exclusive, concurrent, stock].find((c) => c !== 0) ?? 0;
 }
 
 /**
@@ -126,16 +162,6 @@ async function main(): Promise<number> {
     totals.failed += 1;
     return 1;
   }
-  // Lint and format (ESLint, Prettier): what a reviewer would otherwise point out by hand.
-  const lint = await execa("npm", ["run", "--silent", "lint"], { stdio: "inherit", reject: false });
-  if (lint.exitCode !== 0) {
-    log("lint failed (npm run lint; `npm run format` rewrites the formatting)");
-    totals.failed += 1;
-    return 1;
-  }
-  const unit = await vitest(["test/unit", ...extra]);
-  if (unit !== 0) return unit;
-
   let startedLab = false;
   try {
     // The review report is checked in a real headless browser (Debian's chromium).
@@ -150,9 +176,10 @@ async function main(): Promise<number> {
       log(`the lab could not start in CI: ${why}`);
       return 1;
     }
+    const code = await lintAndUnit(extra, false);
     const bar = "!".repeat(78);
     log(`\n${bar}\n  INTEGRATION TESTS NOT RUN: the lab could not start.\n  ${why}\n  Only unit tests ran. Run as root on Linux for the real suite.\n${bar}`);
-    return 0;
+    return code;
   }
   try {
     return await integration(extra, startedLab);
