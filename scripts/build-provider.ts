@@ -62,7 +62,7 @@ const shq = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 /**
  * provider/main.ts bundled into one ES module. Deterministic: esbuild names sources relative to
  * the project root in its comments, and nothing else of this machine goes in. CommonJS
- * dependencies (grpc-js) call require() for Node built-ins, hence the createRequire banner.
+ * dependencies (cross-spawn, under execa) call require() for Node built-ins, hence the createRequire banner.
  * The dynamic imports in main.ts stay lazy (esbuild runs a module's top level on first import),
  * so a refusal without the cookie still runs no gRPC code.
  */
@@ -78,9 +78,6 @@ export async function bundleProvider(): Promise<Uint8Array> {
     write: false,
     outfile: BUNDLE_NAME,
     logLevel: "silent",
-    // grpc-js requires proto-loader only to describe its channelz/admin services, which livevirt
-    // never registers; bundling it would add protobufjs (~330 KB) to every start-up parse.
-    external: ["@grpc/proto-loader"],
     banner: {
       js: [
         "// livevirt Terraform provider, bundled from provider/main.ts by scripts/build-provider.ts — do not edit.",

@@ -1,16 +1,27 @@
 /**
- * grpc-js service definitions built from the compact Descriptor and our ProtoCodec, so the
- * server needs neither proto-loader nor protobufjs at run time.
+ * Service definitions built from the compact Descriptor and our ProtoCodec, so the server needs
+ * neither proto-loader nor protobufjs at run time. Their shape is also grpc-js's service
+ * definition, which the unit tests' grpc-js client uses to call the provider.
  */
-import type { ServiceDefinition } from "@grpc/grpc-js";
 // A JSON module, not a file read at run time: the provider bundle (scripts/build-provider.ts) carries it inline.
 import descriptorJson from "../proto/descriptor.json" with { type: "json" };
 import type { Descriptor } from "./descriptor-types.js";
 import { ProtoCodec, type Msg } from "./protobuf.js";
 
+export interface MethodDefinition {
+  path: string;
+  originalName: string;
+  requestStream: false;
+  responseStream: boolean;
+  requestSerialize(v: Msg): Buffer;
+  requestDeserialize(b: Buffer): Msg;
+  responseSerialize(v: Msg): Buffer;
+  responseDeserialize(b: Buffer): Msg;
+}
+
 export interface Wire {
   codec: ProtoCodec;
-  service(fullName: string): ServiceDefinition;
+  service(fullName: string): Record<string, MethodDefinition>;
 }
 
 export function loadWire(desc: Descriptor = descriptorJson as unknown as Descriptor): Wire {
@@ -24,7 +35,7 @@ export function wireFrom(desc: Descriptor): Wire {
     service(fullName) {
       const methods = desc.services[fullName];
       if (!methods) throw new Error(`unknown service ${fullName}`);
-      const def: Record<string, unknown> = {};
+      const def: Record<string, MethodDefinition> = {};
       for (const [name, m] of Object.entries(methods)) {
         def[name] = {
           path: `/${fullName}/${name}`,
@@ -37,7 +48,7 @@ export function wireFrom(desc: Descriptor): Wire {
           responseDeserialize: (b: Buffer) => codec.decode(m.response, b),
         };
       }
-      return def as ServiceDefinition;
+      return def;
     },
   };
 }
