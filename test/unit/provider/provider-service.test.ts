@@ -69,6 +69,8 @@ describe("provider service with a fake driver", () => {
     ]);
     const meta = await rpc.GetMetadata!({});
     expect(meta.resources).toEqual([{ type_name: "livevirt_vm" }]);
+    // Terraform may reuse one process's schema for the others of a command (one RPC per command).
+    for (const r of [res, meta]) expect(r.server_capabilities).toMatchObject({ get_provider_schema_optional: true });
   });
 
   it("hands the driver factory validated host specs", () => {
