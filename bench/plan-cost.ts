@@ -1,9 +1,11 @@
 /**
  * Benchmark 4 — plan cost at scale. `terraform plan -refresh=false` of a create of N livevirt_vm
  * resources over 10 declared hosts (never dialled: planning a create is pure) against N of the
- * built-in terraform_data, alternated A/B in the same run. Prints figures; asserts nothing.
+ * built-in terraform_data, alternated A/B in the same run. Then, on the lab (its lock held
+ * exclusively), the refresh of N running VMs (bench/refresh-cost.ts). Prints figures; asserts nothing.
  *
- *   npm run bench:plan [-- --rounds 3 --n 10,50,200]
+ *   npm run bench:plan [-- --rounds 3 --n 10,50,200 --refresh-n 200 --refresh-rounds 3 --refresh-compare main]
+ *   (--refresh-n 0: no refresh part, no lab; --refresh-compare REF: also the provider of git REF, A/B — e.g. the commit before the shared listing)
  */
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -12,12 +14,13 @@ import { readFlags } from "./flags.js";
 import { linePlot } from "./svg-plot.js";
 import { fmtNum, leastSquares, max, median, medRange, min } from "./stats.js";
 import { machineLines, mdTable, printTable } from "./report.js";
+import { refreshSection, runRefreshCost, type RefreshCostResult } from "./refresh-cost.js";
 
 export const OUT_DIR = join(import.meta.dirname, "..", "docs", "bench");
 const HOSTS = 10;
 
 /** Flags of this benchmark and their defaults (bench/flags.ts). */
-export const PLAN_FLAGS = { rounds: "3", n: "10,50,200" };
+export const PLAN_FLAGS = { rounds: "3", n: "10,50,200", "refresh-n": "200", "refresh-rounds": "3", "refresh-compare": "" };
 
 export function livevirtConfig(n: number): unknown {
   return {
@@ -97,11 +100,13 @@ export async function runPlanCost(args: string[] = process.argv.slice(2)): Promi
     lv.remove();
     td.remove();
   }
-  await writePlanReport(rows, rounds);
+  const refreshN = Number(flag["refresh-n"]);
+  const refresh = refreshN > 0 ? await runRefreshCost({ n: refreshN, rounds: Number(flag["refresh-rounds"]), compare: flag["refresh-compare"] }) : null;
+  await writePlanReport(rows, rounds, refresh);
   return rows;
 }
 
-async function writePlanReport(rows: PlanCostRow[], rounds: number): Promise<void> {
+async function writePlanReport(rows: PlanCostRow[], rounds: number, refresh: RefreshCostResult | null): Promise<void> {
   const header = ["N VMs", "livevirt_vm plan s, median (min–max)", "terraform_data plan s, median (min–max)", "ratio (medians)", "extra s vs terraform_data"];
   const table = rows.map((r) => [
     r.n,
@@ -168,7 +173,7 @@ Range over all livevirt plans: ${fmtNum(min(rows.flatMap((r) => r.livevirt)))}�
 These are creates, which never dial a host. A plan that *changes a VM's host* also runs the preflight of
 that host pair (host facts of both hosts + the probe move), once per pair per provider process: measured
 separately in [preflight.md](preflight.md) (benchmark 4b, \`npm run bench:preflight\`).
-`;
+${refresh ? `\n${refreshSection(refresh)}` : ""}`;
   writeFileSync(join(OUT_DIR, "plan-cost.md"), md);
   console.log(`wrote ${join(OUT_DIR, "plan-cost.md")}`);
 }

@@ -52,6 +52,7 @@ export const CONCURRENT: readonly string[] = [
   "drain.test.ts",
   "migration-tls.test.ts",
   "storage-pool.test.ts",
+  "refresh-listing.test.ts",
 ];
 
 export const EXCLUSIVE: Readonly<Record<string, string>> = {

@@ -27,6 +27,12 @@ export interface VmDriver {
   /** Look the VM up (by UUID; it may have moved); null when it no longer exists anywhere. */
   read(ref: VmRef, ctx: DriverContext): Promise<Placement | null>;
   /**
+   * Optional: read() for ReadResource (a refresh), which may answer from what each host listed
+   * for all VMs of this refresh at once (src/placement/refresh.ts) — read() itself asks the hosts
+   * now, for the apply. Without it, a refresh uses read().
+   */
+  refresh?(ref: VmRef, ctx: DriverContext): Promise<Placement | null>;
+  /**
    * The host-change apply: move the running VM from where it is (`current`, as read() found it
    * in this apply) to vm.host following vm.migration. The driver decides how (post-copy,
    * pre-copy fallback, recreate, or fail); a failure is a MoveFailed.

@@ -4,24 +4,56 @@
  * them and renders domain texts in HCL; decisions live in src/.
  */
 import type { Logger } from "../plugin/log.js";
+import { observeVirshCalls, type VirshCall } from "../../src/libvirt/index.js";
 import { HostRegistry } from "../../src/hosts/registry.js";
 import { VmLifecycle, declaredCpu, modelDisks, unmodeledDevices } from "../../src/placement/lifecycle.js";
 import type { MoveLog } from "../../src/migration/engine.js";
 import { resolveMigration, type HostList, type Vm } from "../../src/model/index.js";
 import { formatReport, formatVerdict } from "../../src/preflight/index.js";
 import { MoveService } from "../../src/placement/move.js";
+import { SharedListings } from "../../src/placement/refresh.js";
 import type { Drivers, HostInfo } from "./driver.js";
 import { hcl } from "./spelling.js";
 import { LivevirtError } from "../../src/errors.js";
 
-export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
+/** "virsh dumpxml ×40" for a call that ran 40 commands in one process; the command's name otherwise. */
+export function virshCallText(c: VirshCall): string {
+  const first = c.command[3] ?? "";
+  const verb = first.split(/\s/)[0];
+  const n = c.command.length === 4 && first.includes(";") ? first.split(";").length : 1;
+  return `virsh ${verb}${n > 1 ? ` ×${n}` : ""}`;
+}
+
+export function libvirtDrivers(declared: HostList, log: Logger): Drivers {
   const hosts = new HostRegistry(declared);
   const vms = new VmLifecycle(hosts);
   const moves = new MoveService(hosts, vms);
+  // One debug line per virsh process this provider process runs: what a refresh or an apply cost.
+  observeVirshCalls((c) => log.debug(virshCallText(c), { uri: c.command[2], ms: Math.round(c.ms), exit: c.exitCode ?? null, pid: process.pid }));
+  const listings = new SharedListings(hosts, (uuid, lastHost) => vms.locate(uuid, lastHost), {
+    onListing: (host, ms, r) =>
+      r instanceof Error
+        ? log.debug(`refresh listing of host ${host} failed (each VM is read on its own): ${r.message}`, { host, ms: Math.round(ms), pid: process.pid })
+        : log.debug(`refresh listing of host ${host}: ${r.states.length} domains, ${r.described.size} described`, {
+            host,
+            ms: Math.round(ms),
+            pid: process.pid,
+          }),
+  });
+  /** A change through this process: what the listings said is no longer true (before: a listing taken meanwhile goes too). */
+  const changing = async <T>(fn: () => Promise<T>): Promise<T> => {
+    listings.invalidate();
+    try {
+      return await fn();
+    } finally {
+      listings.invalidate();
+    }
+  };
   return {
     vm: {
-      create: (vm) => vms.create(vm),
+      create: (vm) => changing(() => vms.create(vm)),
       read: (ref) => vms.locate(ref.id, ref.host),
+      refresh: (ref) => listings.read(ref.id, ref.host),
       placeCheck: async (vm, ctx) => {
         try {
           await vms.placeCheck(vm, ctx.signal);
@@ -45,11 +77,11 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
       },
       move: async (current, vm, ctx) => {
         const log: MoveLog = (level, msg, fields) => ctx.log[level](hcl(`${vm.name}: ${msg}`), fields);
-        const { placement, record } = await moves.move(current, vm, { signal: ctx.signal, log });
+        const { placement, record } = await changing(() => moves.move(current, vm, { signal: ctx.signal, log }));
         return { placement, record: { ...record, preflight: hcl(record.preflight) } };
       },
-      updateInterfaces: (current, before, after) => vms.updateInterfaces(current, before, after),
-      resize: (current, to, how, ctx) => vms.resize(current, to, how, { signal: ctx.signal }),
+      updateInterfaces: (current, before, after) => changing(() => vms.updateInterfaces(current, before, after)),
+      resize: (current, to, how, ctx) => changing(() => vms.resize(current, to, how, { signal: ctx.signal })),
       hostUsage: async (name, what) => {
         const c = hosts.connection(name);
         const out: { usedMib?: number; usedVcpus?: number; freeMib?: number } = {};
@@ -78,10 +110,10 @@ export function libvirtDrivers(declared: HostList, _log: Logger): Drivers {
       removeLeftovers: async (ref, leftoverHosts, ctx) => {
         for (const h of leftoverHosts) {
           ctx.log.info(`${ref.name}: removing the definition a finished move left on host ${h} (shut off, migrated)`, { id: ref.id });
-          await vms.removeLeftover(ref.id, h);
+          await changing(() => vms.removeLeftover(ref.id, h));
         }
       },
-      delete: (ref) => vms.delete(ref.id, ref.host),
+      delete: (ref) => changing(() => vms.delete(ref.id, ref.host)),
       import: async (id) => {
         const placement = await vms.importId(id);
         const x = await hosts.connection(placement.host).dumpXml(placement.uuid, { inactive: true });

@@ -200,7 +200,8 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     },
 
     async read(state, ctx) {
-      const obs = await rt.driver().vm.read(vmRef(state), dctx(ctx));
+      const d = rt.driver().vm;
+      const obs = await (d.refresh ?? d.read)(vmRef(state), dctx(ctx));
       if (!obs) return null;
       const next: ObjectValue = { ...state, id: obs.uuid, host: obs.host, state: obs.state };
       // Looked for only for a VM that arrived by migration: otherwise keep what the state says.

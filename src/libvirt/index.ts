@@ -1,6 +1,6 @@
 /** Public surface of src/libvirt: the only code in livevirt that runs virsh. */
-export { Connection, type ConnectionOptions, type CpuCompareTarget, type DestroyOutcome, type UndefineOutcome } from "./virsh.js";
-export { runVirsh, runVirshResult, virshFailure, displayCommand, type RunOptions, type VirshResult } from "./run-virsh.js";
+export { Connection, DUMPXML_BATCH, type ConnectionOptions, type CpuCompareTarget, type DestroyOutcome, type UndefineOutcome } from "./virsh.js";
+export { runVirsh, runVirshResult, virshFailure, displayCommand, observeVirshCalls, type RunOptions, type VirshCall, type VirshResult } from "./run-virsh.js";
 export { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
 export { startMigration, type MigrateRunOptions, type MigrationHandle, type MigrationResult } from "./migrate.js";
 export { buildMigrateArgs, validateMigrateOptions, requiredMigrateFlags, type MigrateOptions } from "./migrate-args.js";
@@ -15,6 +15,7 @@ export type { DomainCapabilities } from "./parse/domcapabilities.js";
 export { cpuModeSupported } from "./parse/domcapabilities.js";
 export type { NodeInfo } from "./parse/nodeinfo.js";
 export type { DomainState, DomainStateName } from "./parse/domstate.js";
+export type { DomainStatsState } from "./parse/domstats-state.js";
 export { isPostcopyFailed } from "./parse/domstate.js";
 export type { DomJobInfo, JobType } from "./parse/domjobinfo.js";
 export { jobProgressPercent } from "./parse/domjobinfo.js";

@@ -33,6 +33,27 @@ export function displayCommand(uri: string, args: readonly string[]): string[] {
   return [VIRSH_BIN, "-c", redactSecrets(uri), ...args.map((a) => redactText(a, uri))];
 }
 
+/** One virsh process run to its end (or killed), as observers see it. */
+export interface VirshCall {
+  /** The argv as displayCommand gives it (URI password replaced). */
+  command: string[];
+  ms: number;
+  /** undefined: killed (timeout, abort) or never started. */
+  exitCode: number | undefined;
+}
+
+const observers = new Set<(call: VirshCall) => void>();
+
+/**
+ * Calls `fn` after every short virsh process (runVirshResult, so every call through Connection):
+ * how a caller counts or logs what it cost. Returns the function that stops it. An observer that
+ * throws is ignored: observing must not change a call's outcome.
+ */
+export function observeVirshCalls(fn: (call: VirshCall) => void): () => void {
+  observers.add(fn);
+  return () => observers.delete(fn);
+}
+
 /** The environment every virsh call gets (C locale: parsers read English, dot-decimal output). */
 export const VIRSH_ENV = { LC_ALL: "C" } as const;
 
@@ -43,6 +64,7 @@ export const VIRSH_ENV = { LC_ALL: "C" } as const;
  */
 export async function runVirshResult(uri: string, args: readonly string[], opts: RunOptions = {}): Promise<VirshResult> {
   const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  const t0 = performance.now();
   const r = await execa(VIRSH_BIN, ["-c", uri, ...args], {
     reject: false,
     timeout: timeoutMs,
@@ -52,6 +74,13 @@ export async function runVirshResult(uri: string, args: readonly string[], opts:
     stripFinalNewline: false,
   });
   const command = displayCommand(uri, args);
+  for (const fn of observers) {
+    try {
+      fn({ command, ms: performance.now() - t0, exitCode: r.exitCode });
+    } catch {
+      // an observer's failure is not the call's
+    }
+  }
   const stderr = redactText(String(r.stderr ?? ""), uri);
   if (r.timedOut) {
     throw new VirshTimeoutError(`${command.join(" ")} timed out after ${timeoutMs} ms`, command, stderr, {

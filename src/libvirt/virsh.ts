@@ -15,18 +15,19 @@ import { parseDomainCapabilities, type DomainCapabilities } from "./parse/domcap
 import { parseDomainList, type DomainListEntry } from "./parse/domain-list.js";
 import { parseDomJobInfo, type DomJobInfo } from "./parse/domjobinfo.js";
 import { parseDomState, type DomainState } from "./parse/domstate.js";
-import { parseDomainXml, type DomainXmlInfo } from "./parse/dumpxml.js";
+import { parseDomainXml, splitDomainXmls, type DomainXmlInfo } from "./parse/dumpxml.js";
+import { parseDomStatsState, type DomainStatsState } from "./parse/domstats-state.js";
 import { parseMigrateHelp, type MigrateHelp } from "./parse/migrate-help.js";
 import { parseNetworkList, type NetworkListEntry } from "./parse/network-list.js";
 import { parseNodeInfo, type NodeInfo } from "./parse/nodeinfo.js";
 import { isNoSuchVolume, parsePoolInfo, parsePoolList, parseVolumeXml, type PoolInfo, type PoolListEntry, type VolumeInfo } from "./parse/storage.js";
 import { parseFreecellTotal, parseInteger, parseSingleLine, parseUuid } from "./parse/scalar.js";
 import { parseVersion, type VirshVersion } from "./parse/version.js";
-import { isDomainNotRunning, libvirtMessages } from "./parse/virsh-error.js";
+import { isDomainNotFound, isDomainNotRunning, libvirtMessages } from "./parse/virsh-error.js";
 import { runVirsh, runVirshResult, virshFailure, type RunOptions } from "./run-virsh.js";
 import { redactSecrets } from "../model/index.js";
 
-export { runVirsh, runVirshResult, type RunOptions } from "./run-virsh.js";
+export { runVirsh, runVirshResult, observeVirshCalls, type RunOptions, type VirshCall } from "./run-virsh.js";
 export { events, type EventStream, type EventStreamOptions } from "./event-stream.js";
 
 export interface ConnectionOptions {
@@ -43,6 +44,9 @@ export interface CpuCompareTarget {
   machine?: string;
   emulator?: string;
 }
+
+/** Most `dumpxml` commands one virsh process runs (its one argument stays far below Linux's 128 KiB per argument). */
+export const DUMPXML_BATCH = 250;
 
 export class Connection {
   constructor(
@@ -104,6 +108,40 @@ export class Connection {
 
   async domainState(name: string, opts?: RunOptions): Promise<DomainState> {
     return parseDomState(await this.run(["domstate", "--domain", name, "--reason"], opts));
+  }
+
+  /** State and reason of every domain on the host, running or not, in one virsh call (`domstats --state`). */
+  async domainStates(opts?: RunOptions): Promise<DomainStatsState[]> {
+    return parseDomStatsState(await this.run(["domstats", "--state"], opts));
+  }
+
+  /**
+   * The live XML of several domains, parsed, from one virsh process per up to DUMPXML_BATCH names
+   * (`dumpxml --domain 'A'; dumpxml --domain 'B'; …`: one connection, where one `dumpXml` each
+   * would cost a process and, over qemu+ssh, an SSH connection each). A domain gone meanwhile is
+   * left out, and so is a name virsh's command line could not take quoted (a quote, a backslash or
+   * a control character in it): the caller asks for those one by one. Any other failure throws.
+   * Like dumpXml, only for domains that are not an end of a migration (that XML waits for the job).
+   */
+  async dumpXmls(names: readonly string[], opts: RunOptions = {}): Promise<DomainXmlInfo[]> {
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused
+    const quotable = names.filter((n) => n !== "" && !/['"\\\u0000-\u001f]/.test(n));
+    const out: DomainXmlInfo[] = [];
+    for (let i = 0; i < quotable.length; i += DUMPXML_BATCH) {
+      const batch = quotable.slice(i, i + DUMPXML_BATCH);
+      const args = [batch.map((n) => `dumpxml --domain '${n}'`).join("; ")];
+      const timeoutMs = (opts.timeoutMs ?? this.options.timeoutMs ?? 30_000) + 100 * batch.length;
+      const r = await runVirshResult(this.uri, args, { ...opts, timeoutMs });
+      // virsh goes on after a failed command; its exit code is the last command's.
+      const messages = libvirtMessages(r.stderr);
+      if (messages.some((m) => !isDomainNotFound(m)) || (r.exitCode !== 0 && messages.length === 0)) throw virshFailure(this.uri, args, r);
+      const wanted = new Set(batch);
+      for (const xml of splitDomainXmls(r.stdout)) {
+        const info = parseDomainXml(xml);
+        if (wanted.has(info.name)) out.push(info);
+      }
+    }
+    return out;
   }
 
   async domainUuid(name: string, opts?: RunOptions): Promise<string> {

@@ -266,16 +266,7 @@ export class VmLifecycle {
   private async describe(host: string, idOrName: string, st: DomainState): Promise<Placement | null> {
     const timeoutMs = st.reason === "post-copy" ? POSTCOPY_XML_WAIT_MS : undefined;
     const info = await this.ask(host, () => this.hosts.connection(host).dumpXml(idOrName, {}, timeoutMs ? { timeoutMs } : {}));
-    if (!info) return null;
-    return {
-      uuid: info.uuid,
-      name: info.name,
-      host,
-      domainType: info.type === "kvm" ? "kvm" : "qemu",
-      state: st.state,
-      reason: st.reason,
-      networkInterfaces: modelInterfaces(info.interfaces),
-    };
+    return info && placementOf(host, info, st);
   }
 
   /** One libvirt question: "not found" is null, an unreachable host a LivevirtError saying so. */
@@ -342,6 +333,19 @@ export class VmLifecycle {
     }
     return hit;
   }
+}
+
+/** Where a domain is, from its live XML and its state on `host` (locate, and the shared refresh listing). */
+export function placementOf(host: string, info: Pick<DomainXmlInfo, "uuid" | "name" | "type" | "interfaces">, st: DomainState): Placement {
+  return {
+    uuid: info.uuid,
+    name: info.name,
+    host,
+    domainType: info.type === "kvm" ? "kvm" : "qemu",
+    state: st.state,
+    reason: st.reason,
+    networkInterfaces: modelInterfaces(info.interfaces),
+  };
 }
 
 /**

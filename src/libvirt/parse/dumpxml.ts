@@ -155,3 +155,12 @@ export function parseDomainXml(xml: string): DomainXmlInfo {
     xml,
   };
 }
+
+/**
+ * The domain documents of several `dumpxml` commands run in one virsh call (`dumpxml --domain A;
+ * dumpxml --domain B`), in order: virsh prints each root at the start of a line and ends it with
+ * `</domain>` on a line of its own (libvirt 11.3); a command that failed prints nothing on stdout.
+ */
+export function splitDomainXmls(text: string): string[] {
+  return [...text.matchAll(/^<domain[\s>][\s\S]*?^<\/domain>[ \t]*$/gm)].map((m) => m[0]);
+}

@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { DomainNotFoundError, LibvirtError } from "../../../src/errors.js";
 import { buildDomainXml, renderDomainXml } from "../../../src/libvirt/domain-xml.js";
 import { MigrationError, VirshAbortedError, VirshTimeoutError } from "../../../src/libvirt/errors.js";
-import { Connection, runVirsh } from "../../../src/libvirt/virsh.js";
+import { Connection, DUMPXML_BATCH, observeVirshCalls, runVirsh, type VirshCall } from "../../../src/libvirt/virsh.js";
 import { HOSTILE, HOSTILE_CMDLINE } from "./fixtures.js";
 
 const TEST = "test:///default";
@@ -115,5 +115,48 @@ describe("libvirt itself reads our XML as meant (not fooled by hostile strings)"
     expect(back.os.cmdline).toBe(HOSTILE_CMDLINE);
     expect(back.interfaces).toEqual([]);
     expect(back.disks).toEqual([]);
+  });
+});
+
+describe("a host's listing in two virsh processes: domainStates and dumpXmls", () => {
+  const dom = (name: string, uuid: string) =>
+    `<domain type='test'><name>${name}</name><uuid>${uuid}</uuid><memory>65536</memory><vcpu>1</vcpu><os><type>hvm</type></os></domain>`;
+  // Names virsh's command line would split or comment out if they were not quoted: ; # $ and spaces.
+  const ODD = "semi;colon #hash $x y";
+  const many = Array.from({ length: DUMPXML_BATCH + 3 }, (_, i) => dom(`d${i}`, `00000000-0000-0000-0000-${String(i).padStart(12, "0")}`));
+  const node = join(tmp, "listing-node.xml");
+  writeFileSync(
+    node,
+    `<node>\n${dom(ODD, "22222222-2222-2222-2222-222222222222")}\n${dom("it's", "33333333-3333-3333-3333-333333333333")}\n${many.join("\n")}\n</node>\n`,
+  );
+  const host = new Connection(`test://${node}`, { timeoutMs: 15_000 });
+  const calls: VirshCall[] = [];
+  const stop = observeVirshCalls((call) => calls.push(call));
+  afterAll(stop);
+
+  it("domainStates: every domain in one process", async () => {
+    calls.length = 0;
+    const states = await host.domainStates();
+    expect(states).toHaveLength(DUMPXML_BATCH + 5);
+    expect(states.find((s) => s.name === ODD)).toMatchObject({ state: "running" });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.command.slice(3)).toEqual(["domstats", "--state"]);
+  });
+
+  it("dumpXmls: one process per DUMPXML_BATCH names, quoted; a missing name is left out, and so is a name it cannot quote", async () => {
+    calls.length = 0;
+    const names = [ODD, "it's", "no-such-domain", ...many.map((_, i) => `d${i}`)];
+    const xs = await host.dumpXmls(names);
+    expect(xs.map((x) => x.name)).toEqual([ODD, ...many.map((_, i) => `d${i}`)]);
+    expect(xs[0]!.uuid).toBe("22222222-2222-2222-2222-222222222222");
+    expect(calls).toHaveLength(2);
+    expect(calls[0]!.command[3]).toMatch(/^dumpxml --domain 'semi;colon #hash \$x y'; dumpxml --domain 'no-such-domain'; dumpxml --domain 'd0';/);
+  });
+
+  it("dumpXmls of nothing runs no virsh; an unreachable host throws", async () => {
+    calls.length = 0;
+    expect(await host.dumpXmls([])).toEqual([]);
+    expect(calls).toHaveLength(0);
+    await expect(new Connection("qemu+tcp://127.0.0.1:1/system").dumpXmls(["x"])).rejects.toBeInstanceOf(LibvirtError);
   });
 });
