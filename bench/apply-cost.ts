@@ -289,7 +289,8 @@ class CdktfDir {
     const cdktfJson = JSON.parse(readFileSync(join(ROOT, "cdktf.json"), "utf8")) as Record<string, unknown>;
     cdktfJson.app = `npx tsx ${join(ROOT, "bench", "apply-cdktf-app.ts")}`;
     writeFileSync(join(this.dir, "cdktf.json"), JSON.stringify(cdktfJson, null, 2));
-    symlinkSync(join(ROOT, "node_modules"), join(this.dir, "node_modules"), "dir");
+    // The project's install, bindings and provider mirror: what `npm ci` (its postinstall build) leaves in a user's project.
+    for (const d of ["node_modules", ".gen", ".mirror"]) symlinkSync(join(ROOT, d), join(this.dir, d), "dir");
   }
 
   /** A user's environment (ours minus TF_/CDKTF_ knobs) plus the documented offline switches and the app's input. */
@@ -375,7 +376,7 @@ async function runCdktfPart(c: Cfg, run: Run, cacheDir: string, warm: boolean): 
           kind: "steps",
           direction: `${at}→${to}`,
           ok: false,
-          error: (e as Error).message.split("\n")[0]!,
+          error: (e as Error).message.slice(-1500),
           steps,
           moveMs: null,
           migrateMs: null,
@@ -407,7 +408,7 @@ async function runCdktfPart(c: Cfg, run: Run, cacheDir: string, warm: boolean): 
           kind: "deploy",
           direction: `${at}→${to}`,
           ok: false,
-          error: (e as Error).message.split("\n")[0]!,
+          error: (e as Error).message.slice(-1500),
           steps: {},
           moveMs: null,
           migrateMs: null,
