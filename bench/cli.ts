@@ -6,8 +6,10 @@
  * npm run bench:preflight [-- --rounds 5]                     (4b: preflight cost, takes the lab lock per round)
  * npm run bench:startup [-- --rounds 15 --compare <launcher>]  (provider spawn → handshake; no lab)
  * npm run bench:tls [-- --rounds 5 --rates 0,20 --bw 0]       (5: encrypted vs clear moves, takes the lab lock per rate)
+ * npm run bench:apply [-- --rounds 6 --cdktf-rounds 2 --label current]  (apply and deploy overhead of a move; run it under flock -x)
  * Reports go to docs/bench/. Benchmarks print figures; nothing asserts on time.
  */
+import { APPLY_FLAGS, runApplyCost } from "./apply-cost.js";
 import { FlagError, flagsFor, type FlagSpec } from "./flags.js";
 import { MOVES_FLAGS, runMoves } from "./moves.js";
 import { PLAN_FLAGS, runPlanCost } from "./plan-cost.js";
@@ -23,6 +25,7 @@ const BENCHES: Record<string, { flags: FlagSpec; run: (args: string[]) => Promis
   preflight: { flags: PREFLIGHT_FLAGS, run: runPreflightCost },
   startup: { flags: STARTUP_FLAGS, run: runProviderStartup },
   tls: { flags: TLS_FLAGS, run: runTlsCost },
+  apply: { flags: APPLY_FLAGS, run: runApplyCost },
 };
 
 async function main(): Promise<void> {

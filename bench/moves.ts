@@ -155,7 +155,16 @@ function failedSample(from: H, t0: number, mode: string, e: unknown): Omit<MoveS
   };
 }
 
-async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSample, "method" | "rateMibPerS" | "round">> {
+/**
+ * The baseline: a raw `virsh migrate --live --p2p --persistent --undefinesource --postcopy --postcopy-after-precopy`
+ * of the domain to the other lab host (bench:apply reuses it). `bw` 0: no `--bandwidth`; `tls`: `--tls`.
+ */
+export async function moveVirsh(
+  name: string,
+  from: H,
+  bw: number,
+  opts: { tls?: boolean } = {},
+): Promise<Omit<MoveSample, "method" | "rateMibPerS" | "round">> {
   const src = target(from);
   const dst = target(other(from));
   const events = await watchSourceEvents(src, name, quietLog);
@@ -168,7 +177,8 @@ async function moveVirsh(name: string, from: H, bw: number): Promise<Omit<MoveSa
       postcopyAfterPrecopy: true,
       persistent: true,
       undefineSource: true,
-      bandwidth: bw,
+      ...(bw > 0 ? { bandwidth: bw } : {}),
+      ...(opts.tls ? { tls: true } : {}),
       processTimeoutMs: 300_000,
     });
     await h.done;

@@ -45,6 +45,12 @@ export interface VmDriver {
    */
   preflight?(ref: VmRef, vm: Vm, ctx: DriverContext): Promise<string>;
   /**
+   * Optional, called at the start of planning a host change, before the plan's other host reads:
+   * lets the driver start what preflight() will need about the two hosts, so that it runs alongside
+   * them. Returns at once and never throws; whatever fails shows in preflight().
+   */
+  prepareMove?(fromHost: string, toHost: string, ctx: DriverContext): void;
+  /**
    * Optional, called at plan time for a VM that the plan creates (or re-creates) on vm.host:
    * throws a LivevirtError when that host cannot take it (e.g. a network it lacks). Side-effect free.
    */

@@ -75,6 +75,7 @@ export function libvirtDrivers(declared: HostList, log: Logger): Drivers {
         ctx.log.info(hcl(formatReport(report)), { ms: report.timing.totalMs, cached: report.timing.cached });
         return hcl(formatVerdict(report));
       },
+      prepareMove: (fromHost, toHost, ctx) => moves.prepare(fromHost, toHost, ctx.signal),
       move: async (current, vm, ctx) => {
         const log: MoveLog = (level, msg, fields) => ctx.log[level](hcl(`${vm.name}: ${msg}`), fields);
         const { placement, record } = await changing(() => moves.move(current, vm, { signal: ctx.signal, log }));

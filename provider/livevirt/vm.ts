@@ -60,6 +60,10 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     async plan(req, ctx) {
       const to = typeof req.config.host === "string" ? rt.requireHost(req.config.host, "host") : null;
       const res = planVm(req);
+      // A host change reads both hosts for its preflight (below): started now, alongside the capacity and location reads.
+      if (req.prior && isMove(req.prior, res.planned) && !ctx.destroyRun && rt.hostsKnown() && typeof req.prior.host === "string" && to) {
+        rt.driver().vm.prepareMove?.(req.prior.host, to.name, dctx(ctx));
+      }
       // One MAC, one VM, across everything this provider process plans (one plan's resources).
       if (!ctx.destroyRun) rt.claimMacs(vmFromValue(res.planned));
       // An adopted VM is never rebuilt from livevirt's partial model: its other devices would be lost.

@@ -101,10 +101,17 @@ export function dirtyRateProbe(d: ProbeDeps): DirtyRateSource {
  * of this file). Undefined when the host cannot measure (libvirt < 7.2 / QEMU < 5.2): `auto` then
  * judges after pass 1.
  */
-export async function startDirtyRateProbe(from: Host, domain: string, log: MoveLog, signal?: AbortSignal): Promise<DirtyRateSource | undefined> {
+export async function startDirtyRateProbe(
+  from: Host,
+  domain: string,
+  log: MoveLog,
+  signal?: AbortSignal,
+  /** The host's last result, when the caller read it already (`domstats --dirtyrate`). */
+  known?: DirtyRateStats,
+): Promise<DirtyRateSource | undefined> {
   const opts = { timeoutMs: 10_000, signal };
   try {
-    const before = await readDirtyRate(from.uri, domain, opts);
+    const before = known ?? (await readDirtyRate(from.uri, domain, opts));
     const startedAtMs = Date.now();
     await startDirtyRateCalc(from.uri, domain, { seconds: HINT_PERIOD_S }, opts);
     return dirtyRateProbe({

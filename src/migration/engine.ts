@@ -20,6 +20,7 @@ import { migrationAddressOptions, type MigrateOptions } from "../libvirt/migrate
 import type { DomJobInfo } from "../libvirt/parse/domjobinfo.js";
 import { connect } from "../hosts/registry.js";
 import type { Connection } from "../libvirt/virsh.js";
+import { readDirtyRate } from "../libvirt/dirty-rate.js";
 import { startDirtyRateProbe, wantsDirtyRateHint } from "./dirty-rate.js";
 import { describeView, MoveError, type HostViews, type VmLocation } from "./errors.js";
 import { completedStats, watchSourceEvents, type StatsOrigin } from "./job-stats.js";
@@ -135,6 +136,15 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
   const src = connect(from, { timeoutMs: 15_000 });
   const deadline = Date.now() + settings.timeoutS * 1000;
 
+  // What the move needs of the source domain, asked while the check below runs (one round trip
+  // instead of three in a row); read again if that check had to settle anything.
+  const readSource = () => settled(Promise.all([src.domainState(domain), src.dumpXml(domain)]));
+  let source = readSource();
+  // Likewise the host's last dirty-rate result, which tells ours from an older one (dirty-rate.ts):
+  // a query, allowed while a job runs. Only the calculation itself must wait for the check.
+  const wantsHint = wantsDirtyRateHint(settings);
+  let rateBefore = wantsHint ? settled(readDirtyRate(from.uri, domain, { timeoutMs: 10_000, signal: req.signal })) : undefined;
+
   // An apply whose provider died (SIGKILL, a second Ctrl-C) leaves its p2p job running in the
   // source daemon: abort it (pre-copy) or let it finish (post-copy) first — see orphan-job.ts.
   let orphan: SettleResult;
@@ -146,17 +156,19 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
   if (orphan.actions.length > 0) {
     const views = await inspectBoth(from, to, domain);
     if (movedProblems(views).length === 0) return adoptedMove(domain, from, to, views, orphan, slot, now, log);
+    source = readSource();
+    if (wantsHint) rateBefore = settled(readDirtyRate(from.uri, domain, { timeoutMs: 10_000, signal: req.signal }));
   }
 
   // The guest must be running on the source: post-copy and --live refuse anything else, and a
   // missing domain means the state is stale (say where it is instead).
   let guestRamBytes: number;
   try {
-    const st = await src.domainState(domain);
+    const [st, xml] = unwrap(await source);
     if (st.state !== "running") {
       throw await failure(req, `${domain} is ${st.state} (${st.reason}) on ${from.name}; only a running VM is live-migrated`, false, "not-started");
     }
-    guestRamBytes = (await src.dumpXml(domain)).memoryBytes;
+    guestRamBytes = xml.memoryBytes;
   } catch (e) {
     if (e instanceof MoveError) throw e;
     throw await failure(
@@ -188,7 +200,10 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
   // short virsh call instead of a measurement before the move.
   let dirtyRate: DirtyRateSource | undefined;
   try {
-    if (wantsDirtyRateHint(settings)) dirtyRate = await startDirtyRateProbe(from, domain, log, req.signal);
+    if (rateBefore) {
+      const before = await rateBefore; // a failed read is read again there, and a second failure only logged
+      dirtyRate = await startDirtyRateProbe(from, domain, log, req.signal, before.ok ? before.value : undefined);
+    }
     if (req.signal?.aborted) throw req.signal.reason;
   } catch (e) {
     await events.close();
@@ -299,8 +314,8 @@ async function runMove(req: MoveRequest, log: MoveLog, slot: MoveSlot, now: () =
     const switched = mon.phase === "postcopy";
     if (req.signal?.aborted && !switched) log("warn", "stop requested, but the move had already completed");
 
-    const got = await completedStats(events, from, domain, log);
-    const views = await verifyMoved(domain, from, to, { switched });
+    // The statistics (normally already there: the event comes as the job ends) while both hosts are asked.
+    const [got, views] = await Promise.all([completedStats(events, from, domain, log), verifyMoved(domain, from, to, { switched })]);
     // After a recovered post-copy the completed-job event carries the figures from when libvirt
     // lost the link (measured: 17 MB sent, 0 page requests): better unknown than wrong.
     const resumed = recovery !== null;
@@ -483,4 +498,19 @@ export function recordFields(o: MoveOutcome): Record<string, unknown> {
     recoveryMs: o.recovery?.ms ?? null,
     queuedMs: o.queuedMs,
   };
+}
+
+type Settled<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+/** A read started ahead of its use, which must not become an unhandled rejection if it is never awaited. */
+function settled<T>(p: Promise<T>): Promise<Settled<T>> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+function unwrap<T>(s: Settled<T>): T {
+  if (s.ok) return s.value;
+  throw s.error;
 }

@@ -232,15 +232,14 @@ export class VmLifecycle {
       const st = await this.stateOn(host, uuid);
       if (!st) continue;
       if (st.state === "running") {
-        const found = await this.describe(host, uuid, st);
         // A VM that arrived by migration may have left its definition on the source (only then:
-        // the other hosts are asked for VMs that moved, not for every VM of every refresh).
-        if (!found || st.reason !== "migrated") return found;
+        // the other hosts are asked for VMs that moved, not for every VM of every refresh). Asked
+        // while its XML is read: one libvirt round trip instead of two.
+        if (st.reason !== "migrated") return this.describe(host, uuid, st);
+        const [found, others] = await Promise.all([this.describe(host, uuid, st), Promise.all(order.slice(i + 1).map((o) => this.stateOn(o, uuid)))]);
+        if (!found) return found;
         const leftovers: string[] = [...copies.filter(isLeftover).map((c) => c.host)];
-        for (const other of order.slice(i + 1)) {
-          const o = await this.stateOn(other, uuid);
-          if (o && isLeftover(o)) leftovers.push(other);
-        }
+        for (const [j, o] of others.entries()) if (o && isLeftover(o)) leftovers.push(order[i + 1 + j]!);
         return { ...found, leftovers };
       }
       copies.push({ host, ...st });

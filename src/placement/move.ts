@@ -60,6 +60,18 @@ export class MoveService {
     });
   }
 
+  /**
+   * Starts reading both hosts' facts for a coming preflight() of a move between them (the run cache
+   * keeps them; that preflight awaits the same reads). Returns at once and never throws: a failed
+   * read is dropped from the cache, and the preflight reads again and reports it.
+   */
+  prepare(fromHost: string, toHost: string, signal?: AbortSignal): void {
+    for (const name of new Set([fromHost, toHost])) {
+      const target = this.hosts.find(name);
+      if (target) getHostFacts(target, { signal }).promise.catch(() => undefined);
+    }
+  }
+
   private async cpuXmlOf(p: Placement, signal?: AbortSignal): Promise<string | undefined> {
     try {
       return cpuElement((await this.hosts.connection(p.host).dumpXml(p.uuid, { migratable: true }, { signal })).xml);

@@ -233,55 +233,71 @@ async function collectHostFacts(target: Host, opts: { signal?: AbortSignal }): P
   const started = Date.now();
   const signal = opts.signal;
   const c = connect(target, { timeoutMs: FACTS_VIRSH_TIMEOUT_MS });
-  const [version, capsDac, domCaps, freeMemoryBytes, release, sysctl, device, qemuConf] = await Promise.all([
-    attempt("virsh version", () => c.version({ signal })),
-    attempt("virsh capabilities", () => capabilitiesWithDac(target.uri, { signal, timeoutMs: FACTS_VIRSH_TIMEOUT_MS })),
-    attempt("virsh domcapabilities", () => c.domCapabilities({ virttype: "qemu" }, { signal })),
-    attempt("virsh freecell", () => c.freeMemory({ signal })),
-    readRelease(target, signal),
-    readSysctl(target, signal),
-    readDevice(target, signal),
-    readQemuConf(target, signal),
-  ]);
-  const [userfaultfd, migrationTls, libvirtTls] = await Promise.all([
-    readUserfaultfdBuilt(target, release, signal),
-    readMigrationTls(target, qemuConf, signal),
-    readLibvirtTls(target, signal),
-  ]);
-  const dac: Known<Map<string, QemuProcessIdentity>> = capsDac.known ? known(capsDac.value.dac, capsDac.source) : unknown(capsDac.why);
-  const qemuIdentity = resolveIdentity(dac, qemuConf);
+  // Each read starts as soon as what it needs is known (no waiting for unrelated reads): the chain
+  // capabilities + domcapabilities + qemu.conf → QEMU user → bare-QEMU probe is the longest.
+  const versionP = attempt("virsh version", () => c.version({ signal }));
+  const capsDacP = attempt("virsh capabilities", () => capabilitiesWithDac(target.uri, { signal, timeoutMs: FACTS_VIRSH_TIMEOUT_MS }));
+  const domCapsP = attempt("virsh domcapabilities", () => c.domCapabilities({ virttype: "qemu" }, { signal }));
+  const freeMemoryP = attempt("virsh freecell", () => c.freeMemory({ signal }));
+  const releaseP = readRelease(target, signal);
+  const sysctlP = readSysctl(target, signal);
+  const deviceP = readDevice(target, signal);
+  const qemuConfP = readQemuConf(target, signal);
+  const userfaultfdP = releaseP.then((release) => readUserfaultfdBuilt(target, release, signal));
+  const migrationTlsP = qemuConfP.then((conf) => readMigrationTls(target, conf, signal));
+  const libvirtTlsP = readLibvirtTls(target, signal);
+  const identityP = Promise.all([capsDacP, qemuConfP]).then(([caps, conf]) => {
+    const dac: Known<Map<string, QemuProcessIdentity>> = caps.known ? known(caps.value.dac, caps.source) : unknown(caps.why);
+    return resolveIdentity(dac, conf);
+  });
 
-  let qemuGroups: Known<number[]> = unknown(qemuIdentity.known ? "not read" : "QEMU user unknown");
-  let qemuUserName: Known<string> = unknown("QEMU user unknown");
-  if (qemuIdentity.known) {
-    const uid = String(qemuIdentity.value.uid);
-    const [g, n] = await Promise.all([cmd(target, ["id", "-G", uid], signal), cmd(target, ["id", "-nu", uid], signal)]);
-    const groups = ran(g) && g.exitCode === 0 ? parseIdGroups(g.stdout) : undefined;
-    // A uid without a passwd entry gets no supplementary groups from libvirt: just its gid.
-    qemuGroups = groups
-      ? known(groups, `id -G ${uid}`)
-      : ran(g) && g.exitCode === 1
-        ? known([qemuIdentity.value.gid], "uid has no passwd entry")
-        : unknown(why(g, "id -G"));
-    qemuUserName = ran(n) && n.exitCode === 0 && n.stdout.trim() ? known(n.stdout.trim(), `id -nu ${uid}`) : unknown(why(n, "id -nu"));
-  }
+  const userP = identityP.then(async (qemuIdentity) => {
+    let qemuGroups: Known<number[]> = unknown(qemuIdentity.known ? "not read" : "QEMU user unknown");
+    let qemuUserName: Known<string> = unknown("QEMU user unknown");
+    if (qemuIdentity.known) {
+      const uid = String(qemuIdentity.value.uid);
+      const [g, n] = await Promise.all([cmd(target, ["id", "-G", uid], signal), cmd(target, ["id", "-nu", uid], signal)]);
+      const groups = ran(g) && g.exitCode === 0 ? parseIdGroups(g.stdout) : undefined;
+      // A uid without a passwd entry gets no supplementary groups from libvirt: just its gid.
+      qemuGroups = groups
+        ? known(groups, `id -G ${uid}`)
+        : ran(g) && g.exitCode === 1
+          ? known([qemuIdentity.value.gid], "uid has no passwd entry")
+          : unknown(why(g, "id -G"));
+      qemuUserName = ran(n) && n.exitCode === 0 && n.stdout.trim() ? known(n.stdout.trim(), `id -nu ${uid}`) : unknown(why(n, "id -nu"));
+    }
+    return { qemuGroups, qemuUserName };
+  });
 
-  let qemuProbe: Known<QemuProbeFact> = unknown("not run");
-  const emulator = domCaps.known ? domCaps.value.emulator : undefined;
-  if (!emulator) {
-    qemuProbe = unknown(`QEMU binary unknown (${domCaps.known ? "domcapabilities has no <path>" : domCaps.why})`);
-  } else if (!qemuIdentity.known) {
-    qemuProbe = unknown(`not run: ${qemuIdentity.why}`);
-  } else {
+  const probeP = Promise.all([domCapsP, identityP, qemuConfP]).then(async ([domCaps, qemuIdentity, qemuConf]): Promise<Known<QemuProbeFact>> => {
+    const emulator = domCaps.known ? domCaps.value.emulator : undefined;
+    if (!emulator) return unknown(`QEMU binary unknown (${domCaps.known ? "domcapabilities has no <path>" : domCaps.why})`);
+    if (!qemuIdentity.known) return unknown(`not run: ${qemuIdentity.why}`);
     const { uid, gid } = qemuIdentity.value;
     const r = await runQemuProbe(target, { emulator, uid, gid, signal });
-    if ("unavailable" in r) {
-      qemuProbe = unknown(r.unavailable);
-    } else {
-      const keepsCaps = uid !== 0 && qemuConf.known && qemuConf.value.clearEmulatorCapabilities === false;
-      qemuProbe = known({ ...r, representative: !keepsCaps }, `${emulator} -incoming defer, migrate-set-capabilities postcopy-ram`);
-    }
-  }
+    if ("unavailable" in r) return unknown(r.unavailable);
+    const keepsCaps = uid !== 0 && qemuConf.known && qemuConf.value.clearEmulatorCapabilities === false;
+    return known({ ...r, representative: !keepsCaps }, `${emulator} -incoming defer, migrate-set-capabilities postcopy-ram`);
+  });
+
+  const [version, capsDac, domCaps, freeMemoryBytes, release, sysctl, device, qemuConf, userfaultfd, migrationTls, libvirtTls, qemuIdentity, user, qemuProbe] =
+    await Promise.all([
+      versionP,
+      capsDacP,
+      domCapsP,
+      freeMemoryP,
+      releaseP,
+      sysctlP,
+      deviceP,
+      qemuConfP,
+      userfaultfdP,
+      migrationTlsP,
+      libvirtTlsP,
+      identityP,
+      userP,
+      probeP,
+    ]);
+  const { qemuGroups, qemuUserName } = user;
 
   return {
     host: target.name,

@@ -55,6 +55,9 @@ describe("a refused move and destroy", () => {
   it("fails the plan of a normal run", async () => {
     const r = await planMove(false);
     expect(r.calls).toContain("preflight");
+    // Both hosts' reads are started before the plan's other host reads, and before the preflight that awaits them.
+    expect(r.calls.indexOf("prepareMove")).toBeGreaterThanOrEqual(0);
+    expect(r.calls.indexOf("prepareMove")).toBeLessThan(r.calls.indexOf("preflight"));
     expect(r.diagnostics.map((d) => d.summary).join("\n")).toMatch(/cannot move from a to b/);
   });
 
@@ -62,6 +65,7 @@ describe("a refused move and destroy", () => {
     const r = await planMove(true);
     expect(r.diagnostics).toEqual([]);
     expect(r.calls).not.toContain("preflight");
+    expect(r.calls).not.toContain("prepareMove");
     expect(r.planned).toMatchObject({ host: "b", id: "uuid-1", preflight: Unknown });
   });
 });

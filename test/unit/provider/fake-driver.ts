@@ -108,6 +108,9 @@ export function fakeLibvirt(): FakeLibvirt {
       return { placement: obs, vm };
     },
   };
+  vm.prepareMove = (from: string, to: string) => {
+    fake.calls.push(["prepareMove", from, to]);
+  };
   Object.defineProperty(vm, "preflight", {
     enumerable: true,
     get: () =>
