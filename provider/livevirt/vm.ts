@@ -1,6 +1,15 @@
 /** resource "livevirt_vm": plan rules from vm-plan.ts, libvirt work delegated to the VmDriver. */
 import { DomainNotFoundError, LivevirtError, ValidationError } from "../../src/errors.js";
-import { InterfaceUpdateFailed, MoveFailed, hostStateProblem, planResize, redactSecrets, sameEndpoint, type Placement } from "../../src/model/index.js";
+import {
+  InterfaceUpdateFailed,
+  MoveFailed,
+  hostStateProblem,
+  planResize,
+  redactSecrets,
+  sameEndpoint,
+  type Host,
+  type Placement,
+} from "../../src/model/index.js";
 import { problemError } from "./spelling.js";
 import { ApplyFailedWithState, type CallContext, type ResourceType } from "../framework/resource.js";
 import { Unknown, valuesEqual, type ObjectValue } from "../framework/values.js";
@@ -60,10 +69,6 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
     async plan(req, ctx) {
       const to = typeof req.config.host === "string" ? rt.requireHost(req.config.host, "host") : null;
       const res = planVm(req);
-      // A host change reads both hosts for its preflight (below): started now, alongside the capacity and location reads.
-      if (req.prior && isMove(req.prior, res.planned) && !ctx.destroyRun && rt.hostsKnown() && typeof req.prior.host === "string" && to) {
-        rt.driver().vm.prepareMove?.(req.prior.host, to.name, dctx(ctx));
-      }
       // One MAC, one VM, across everything this provider process plans (one plan's resources).
       if (!ctx.destroyRun) rt.claimMacs(vmFromValue(res.planned));
       // An adopted VM is never rebuilt from livevirt's partial model: its other devices would be lost.
@@ -88,6 +93,12 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         const arriving = !req.prior || req.prior.host !== res.planned.host;
         const p = hostStateProblem("host", String(res.planned.name), to, arriving, rt.hosts.hosts);
         if (p) throw problemError(p, { host: to.name });
+        // A host change reads both hosts for its preflight (below): started now, alongside the capacity
+        // and location reads — after the checks that need no host, so bad input touches none.
+        if (req.prior && isMove(req.prior, res.planned) && typeof req.prior.host === "string") {
+          sameHostRefused(rt.hosts.find(req.prior.host), to);
+          if (rt.hostsKnown()) rt.driver().vm.prepareMove?.(req.prior.host, to.name, dctx(ctx));
+        }
         if (arriving && rt.hostsKnown()) {
           const v = vmFromValue(res.planned);
           const usage = rt.driver().vm.hostUsage;
@@ -106,18 +117,7 @@ export function vmResource(rt: LivevirtRuntime): ResourceType {
         ctx.log.info(`${String(res.planned.name)}: move checks skipped: this plan is the refresh before a destroy`);
         return res;
       }
-      const from = typeof req.prior.host === "string" ? rt.hosts?.find(req.prior.host) : undefined;
-      if (from && to && sameEndpoint(from, to)) {
-        throw new ValidationError(
-          `host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`,
-          {
-            field: "host",
-            value: to.name,
-            host: to.name,
-            fix: `keep host = "${from.name}", or declare each host once and move the VM to a different one`,
-          },
-        );
-      }
+      sameHostRefused(typeof req.prior.host === "string" ? rt.hosts?.find(req.prior.host) : undefined, to);
       // For a move, ask the driver for its verdict now so the plan shows it.
       const vm = rt.hostsKnown() ? rt.driver().vm : null;
       if (typeof res.planned.host === "string" && vm?.preflight) {
@@ -242,4 +242,18 @@ export function stateAfterFailedMove(prior: ObjectValue, planned: ObjectValue, o
       ? { ...planned, last_move: null, preflight: planned.preflight === Unknown ? null : (planned.preflight ?? null) }
       : { ...prior };
   return { ...base, id: observed.uuid, host: observed.host, state: observed.state };
+}
+
+/** Two declared names of one libvirt host: a "move" between them is refused at plan. */
+function sameHostRefused(from: Host | undefined, to: Host | null): void {
+  if (!from || !to || !sameEndpoint(from, to)) return;
+  throw new ValidationError(
+    `host "${from.name}" and host "${to.name}" are the same libvirt host (${redactSecrets(to.uri)}): moving the VM between them is no move`,
+    {
+      field: "host",
+      value: to.name,
+      host: to.name,
+      fix: `keep host = "${from.name}", or declare each host once and move the VM to a different one`,
+    },
+  );
 }
