@@ -5,7 +5,7 @@
  * of "@" signs (which stays below, as what libvirt said). Exclusive: it rewrites the lab's
  * known_hosts for a moment (restored in `finally`), which every SSH connection to the lab reads.
  */
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWN_HOSTS } from "../../src/lab/ssh.js";
@@ -42,6 +42,7 @@ describe("a host whose SSH key does not match: the plan refuses it in one line, 
    * told to exit and its socket removed (without that, the unknown-host case once planned fine).
    */
   async function planWith(lines: string[]) {
+    await sshClientsGone();
     writeFileSync(KNOWN_HOSTS, `${lines.join("\n")}\n`);
     await execa("ssh", ["-O", "exit", A], { reject: false });
     const controlPath = /^controlpath (.+)$/m.exec((await execa("ssh", ["-G", A])).stdout)?.[1];
@@ -49,7 +50,33 @@ describe("a host whose SSH key does not match: the plan refuses it in one line, 
     try {
       return await tf.run(["plan", "-input=false", "-no-color"], [0, 1]);
     } finally {
+      // A refused plan ends while some of its SSH clients to a are still connecting (the provider
+      // reads a host's facts over several at once). Restored known_hosts under them, one would
+      // pass and, as ControlMaster, serve the next plan without any key check (seen in CI): wait
+      // until they are gone first.
+      await sshClientsGone();
       copyFileSync(saved, KNOWN_HOSTS);
+    }
+  }
+
+  /** Waits until no ssh client to host a runs (a master serving others, "ssh: … [mux]", is told to exit). */
+  async function sshClientsGone(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      const clients = readdirSync("/proc")
+        .filter((d) => /^\d+$/.test(d))
+        .map((d) => {
+          try {
+            return readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
+          } catch {
+            return [];
+          }
+        })
+        .filter((argv) => /(^|\/)ssh(:|$)/.test(argv[0] ?? "") && argv.some((a) => a.includes(A)));
+      if (clients.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`ssh clients to ${A} still running after 20 s: ${clients.map((c) => c.join(" ")).join("; ")}`);
+      await execa("ssh", ["-O", "exit", A], { reject: false });
+      await new Promise((r) => setTimeout(r, 100));
     }
   }
 
