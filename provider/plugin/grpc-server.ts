@@ -181,9 +181,11 @@ export class GrpcServer {
         } catch (e) {
           return this.fail(stream, GRPC_STATUS.INTERNAL, `could not write the response: ${e instanceof Error ? e.message : String(e)}`);
         }
-        stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
-        stream.once("wantTrailers", () => stream.sendTrailers({ "grpc-status": String(GRPC_STATUS.OK) }));
-        stream.end(bytes);
+        safely(stream, () => {
+          stream.respond({ ":status": 200, "content-type": "application/grpc" }, { waitForTrailers: true });
+          stream.once("wantTrailers", () => safely(stream, () => stream.sendTrailers({ "grpc-status": String(GRPC_STATUS.OK) })));
+          stream.end(bytes);
+        });
       },
       (err: unknown) => {
         const code = err instanceof GrpcError ? err.code : GRPC_STATUS.INTERNAL;
@@ -200,10 +202,10 @@ export class GrpcServer {
     void closed.then(() => this.open.delete(stream));
     route.stream!(request, {
       write: (m) => {
-        if (!stream.closed) stream.write(frame(route.method.responseSerialize(m as never)));
+        if (!stream.closed) safely(stream, () => stream.write(frame(route.method.responseSerialize(m as never))));
       },
       end: () => {
-        if (!stream.closed) stream.end();
+        if (!stream.closed) safely(stream, () => stream.end());
       },
       closed,
     });
@@ -213,7 +215,22 @@ export class GrpcServer {
   private fail(stream: http2.ServerHttp2Stream, code: number, message: string): void {
     if (stream.closed) return;
     const status = { "grpc-status": String(code), "grpc-message": encodeGrpcMessage(message) };
-    if (!stream.headersSent) stream.respond({ ":status": 200, "content-type": "application/grpc", ...status }, { endStream: true });
-    else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    safely(stream, () => {
+      if (!stream.headersSent) stream.respond({ ":status": 200, "content-type": "application/grpc", ...status }, { endStream: true });
+      else stream.close(http2.constants.NGHTTP2_INTERNAL_ERROR);
+    });
+  }
+}
+
+/**
+ * Writes to a stream whose client may have gone meanwhile (a call cancelled, the connection
+ * closed while the handler ran): Node throws then, and a throw in an answer's callback would end
+ * the whole provider process. Such a stream is closed instead; nothing is left to tell its client.
+ */
+function safely(stream: http2.ServerHttp2Stream, write: () => void): void {
+  try {
+    write();
+  } catch {
+    if (!stream.destroyed) stream.destroy();
   }
 }

@@ -31,11 +31,13 @@ const FAIL = method("/t.S/Fail");
 const BOOM = method("/t.S/Boom");
 const WATCH = method("/t.S/Watch", true);
 const NOPE = method("/t.S/Nope");
+const SLOW = method("/t.S/Slow");
 
 let dir: string;
 let server: GrpcServer;
 let socket: string;
 let streams: ServerStream[];
+let releaseSlow: () => void;
 
 beforeEach(async () => {
   dir = mkdtempSync(join(tmpdir(), "livevirt-grpc-"));
@@ -48,6 +50,11 @@ beforeEach(async () => {
   });
   server.unary(BOOM, async () => {
     throw new Error("a bug");
+  });
+  const slow = new Promise<void>((resolve) => (releaseSlow = resolve));
+  server.unary(SLOW, async () => {
+    await slow;
+    return Buffer.from("late");
   });
   server.serverStream(WATCH, (_req, stream) => {
     streams.push(stream);
@@ -62,7 +69,7 @@ afterEach(async () => {
 });
 
 function grpcClient() {
-  const Ctor = grpc.makeGenericClientConstructor({ Echo: ECHO, Fail: FAIL, Boom: BOOM, Watch: WATCH, Nope: NOPE }, "t.S");
+  const Ctor = grpc.makeGenericClientConstructor({ Echo: ECHO, Fail: FAIL, Boom: BOOM, Watch: WATCH, Nope: NOPE, Slow: SLOW }, "t.S");
   return new Ctor(`unix:${socket}`, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 << 20,
     "grpc.max_send_message_length": 64 << 20,
@@ -99,6 +106,19 @@ describe("the provider's gRPC server, called by grpc-js", () => {
   it("says UNIMPLEMENTED for a method it does not serve", async () => {
     const c = grpcClient();
     await expect(unary(c, "Nope", Buffer.alloc(0))).rejects.toMatchObject({ code: grpc.status.UNIMPLEMENTED });
+    c.close();
+  });
+
+  it("outlives a call its client cancelled before the answer (Ctrl-C in Terraform cancels calls)", async () => {
+    const c = grpcClient();
+    const status = new Promise<grpc.ServiceError | null>((resolve) => {
+      const call = c.Slow!.call(c, Buffer.alloc(0), (err: grpc.ServiceError | null) => resolve(err)) as grpc.ClientUnaryCall;
+      setTimeout(() => call.cancel(), 50);
+    });
+    expect((await status)?.code).toBe(grpc.status.CANCELLED);
+    releaseSlow();
+    await new Promise((r) => setTimeout(r, 50));
+    expect((await unary(c, "Echo", Buffer.from("still here"))).toString()).toBe("echo:still here");
     c.close();
   });
 
