@@ -94,6 +94,21 @@ export interface CdktfSample {
   migrateMs: number | null;
 }
 
+/** A cdktf round's sample: what the state says of the move (ok when it landed on `to`), or the error that ended it. */
+function cdktfSample(
+  round: number,
+  kind: CdktfSample["kind"],
+  at: string,
+  to: string,
+  steps: Record<string, number>,
+  outcome: { lastMove: LastMove | null } | { error: unknown },
+): CdktfSample {
+  const base = { round, kind, direction: `${at}→${to}`, steps };
+  if ("error" in outcome) return { ...base, ok: false, error: (outcome.error as Error).message.slice(-1500), moveMs: null, migrateMs: null };
+  const lm = outcome.lastMove;
+  return { ...base, ok: lm?.to === to, moveMs: lm ? lm.finishedAt - lm.startedAt : null, migrateMs: lm?.totalMs ?? null };
+}
+
 interface Run {
   label: string;
   date: string;
@@ -360,27 +375,9 @@ async function runCdktfPart(c: Cfg, run: Run, cacheDir: string, warm: boolean): 
         steps["terraform init"] = await p.run("terraform", ["init", "-input=false", "-no-color"], env, p.stackDir);
         steps["terraform plan -out"] = await p.run("terraform", ["plan", "-input=false", "-no-color", "-out=tfplan"], env, p.stackDir);
         steps["terraform apply <plan>"] = await p.run("terraform", ["apply", "-input=false", "-no-color", "tfplan"], env, p.stackDir);
-        const lm = await p.lastMove(env);
-        sample = {
-          round,
-          kind: "steps",
-          direction: `${at}→${to}`,
-          ok: lm?.to === to,
-          steps,
-          moveMs: lm ? lm.finishedAt - lm.startedAt : null,
-          migrateMs: lm?.totalMs ?? null,
-        };
+        sample = cdktfSample(round, "steps", at, to, steps, { lastMove: await p.lastMove(env) });
       } catch (e) {
-        sample = {
-          round,
-          kind: "steps",
-          direction: `${at}→${to}`,
-          ok: false,
-          error: (e as Error).message.slice(-1500),
-          steps,
-          moveMs: null,
-          migrateMs: null,
-        };
+        sample = cdktfSample(round, "steps", at, to, steps, { error: e });
       }
       run.cdktf.push(sample);
       logCdktf(sample);
@@ -392,27 +389,9 @@ async function runCdktfPart(c: Cfg, run: Run, cacheDir: string, warm: boolean): 
       const denv = p.env(input(to));
       try {
         const ms = await p.run(cdktf, ["deploy", "--auto-approve"], denv);
-        const lm = await p.lastMove(denv);
-        sample = {
-          round,
-          kind: "deploy",
-          direction: `${at}→${to}`,
-          ok: lm?.to === to,
-          steps: { "cdktf deploy --auto-approve": ms },
-          moveMs: lm ? lm.finishedAt - lm.startedAt : null,
-          migrateMs: lm?.totalMs ?? null,
-        };
+        sample = cdktfSample(round, "deploy", at, to, { "cdktf deploy --auto-approve": ms }, { lastMove: await p.lastMove(denv) });
       } catch (e) {
-        sample = {
-          round,
-          kind: "deploy",
-          direction: `${at}→${to}`,
-          ok: false,
-          error: (e as Error).message.slice(-1500),
-          steps: {},
-          moveMs: null,
-          migrateMs: null,
-        };
+        sample = cdktfSample(round, "deploy", at, to, {}, { error: e });
       }
       run.cdktf.push(sample);
       logCdktf(sample);
