@@ -9,11 +9,21 @@
  */
 
 export interface ProviderProcess {
+  /** The plugin's path, from Terraform's "starting plugin" line. */
+  path: string;
   /** Terraform's "starting plugin" line. */
   startAt: number;
+  /** Terraform's "using plugin" line: it read the handshake. */
+  handshakeAt: number | null;
+  /** The provider's own `startup_ms` (node's start → socket listening), from its "plugin ready" line. */
+  startupMs: number | null;
+  /** Terraform's first call to it after the handshake ("GRPCProvider.v6: <Call>"). */
+  firstCallAt: number | null;
+  /** The provider's "Shutdown requested" line. */
+  shutdownAt: number | null;
   /** The provider's "plugin ready" line (handshake done). */
   readyAt: number | null;
-  /** Terraform's "plugin process exited" line. */
+  /** Terraform's "plugin process exited" line (or its shorter "plugin exited", whichever comes first). */
   exitAt: number | null;
   /** RPC name → [done time, ms] for every "<RPC> done" line, in order. */
   rpcs: { name: string; doneAt: number; ms: number }[];
@@ -28,6 +38,8 @@ export interface TraceSummary {
   firstAt: number | null;
   lastAt: number | null;
   processes: ProviderProcess[];
+  /** GetProviderSchema calls Terraform answered from its cache instead of asking a running process. */
+  cachedSchemaAnswers: number;
 }
 
 // 2026-12-04T13:42:20.741Z [INFO]  Terraform version: 1.11.4
@@ -35,7 +47,7 @@ const LINE = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z) \[(\w+)\]\s+(.*)$/;
 
 /** Splits a trace file into the provider processes Terraform started, with what each did. */
 export function parseTrace(text: string): TraceSummary {
-  const out: TraceSummary = { firstAt: null, lastAt: null, processes: [] };
+  const out: TraceSummary = { firstAt: null, lastAt: null, processes: [], cachedSchemaAnswers: 0 };
   let cur: ProviderProcess | null = null;
   for (const line of text.split("\n")) {
     const m = LINE.exec(line);
@@ -44,20 +56,42 @@ export function parseTrace(text: string): TraceSummary {
     const msg = m[3]!;
     out.firstAt ??= at;
     out.lastAt = at;
-    if (/^provider: starting plugin:/.test(msg)) {
-      cur = { startAt: at, readyAt: null, exitAt: null, rpcs: [], preflights: [], movingAt: null };
+    const start = /^provider: starting plugin: path=(\S+)/.exec(msg);
+    if (start) {
+      cur = {
+        path: start[1]!,
+        startAt: at,
+        handshakeAt: null,
+        readyAt: null,
+        startupMs: null,
+        firstCallAt: null,
+        shutdownAt: null,
+        exitAt: null,
+        rpcs: [],
+        preflights: [],
+        movingAt: null,
+      };
       out.processes.push(cur);
       continue;
     }
     if (!cur) continue;
-    if (/^provider: plugin process exited:/.test(msg)) {
-      cur.exitAt = at;
+    if (/^provider: plugin (process )?exited\b/.test(msg)) {
+      cur.exitAt ??= at;
       continue;
     }
+    if (cur.exitAt !== null) continue;
+    if (/^provider: using plugin: version=/.test(msg)) cur.handshakeAt ??= at;
+    if (/^GRPCProvider\.v6: returning cached schema/.test(msg)) out.cachedSchemaAnswers += 1;
+    else if (/^GRPCProvider\.v6: [A-Z]\w+\s*$/.test(msg) && !/: Close\s*$/.test(msg) && cur.handshakeAt !== null) cur.firstCallAt ??= at;
     const own = /^provider\.terraform-provider-livevirt[^:]*: (.*)$/.exec(msg);
     if (!own) continue;
     const body = own[1]!;
-    if (body.startsWith("plugin ready")) cur.readyAt = at;
+    if (body.startsWith("plugin ready")) {
+      cur.readyAt = at;
+      const ms = /startup_ms=(\d+)/.exec(body);
+      if (ms) cur.startupMs = Number(ms[1]);
+    }
+    if (body.startsWith("Shutdown requested")) cur.shutdownAt = at;
     const rpc = /^(\w+) done: .*\bms=(\d+)/.exec(body);
     if (rpc) cur.rpcs.push({ name: rpc[1]!, doneAt: at, ms: Number(rpc[2]) });
     // "preflight vm: a → b: … [537 ms, probe move 0 ms (cached: probe)]"; the move's own re-check is "vm: preflight …".

@@ -3,11 +3,13 @@
  * provider processes Terraform started and the phases of each — spawn to handshake (node start,
  * the bundle's modules, the TLS certificate, the socket), the provider's own start-up figure,
  * handshake to the first call, the calls it served, Shutdown to exit. Timestamps are Terraform's
- * (its log) and the provider's own log lines, which Terraform relays into the same file.
+ * (its log) and the provider's own log lines, which Terraform relays into the same file; the file is
+ * split into processes by the apply benchmark's reader (bench/apply-trace.ts).
  */
 import { readFileSync } from "node:fs";
+import { parseTrace } from "./apply-trace.js";
 
-export interface ProviderProcess {
+export interface ProcessPhases {
   /** ms after the terraform process's first log line. */
   startedAt: number;
   spawnToHandshakeMs: number;
@@ -24,56 +26,33 @@ export interface ProviderProcess {
 
 export interface PlanTrace {
   wallMs: number;
-  processes: ProviderProcess[];
+  processes: ProcessPhases[];
   /** GetProviderSchema calls Terraform answered from its cache instead of asking a process. */
   cachedSchemaAnswers: number;
 }
 
-const TS = /^(\d{4}-\d\d-\d\dT[\d:.]+Z)/;
-
-/** Parses a TF_LOG=trace file of one command into its provider processes (which never overlap in a plan). */
+/** A TF_LOG=trace file of one command (bench/apply-trace.ts reads it) as its livevirt provider processes, each one that ended. */
 export function parsePlanTrace(text: string): PlanTrace {
-  const lines = text.split("\n").filter((l) => TS.test(l));
-  const t = (l: string) => Date.parse(TS.exec(l)![1]!);
-  const t0 = lines.length > 0 ? t(lines[0]!) : 0;
-  const processes: ProviderProcess[] = [];
-  let cur: (ProviderProcess & { handshakeAt?: number; firstCallAt?: number; shutdownAt?: number; startAbs: number }) | undefined;
-  let cachedSchemaAnswers = 0;
-  for (const l of lines) {
-    const at = t(l);
-    if (/\bprovider: starting plugin: path=.*livevirt/.test(l)) {
-      cur = { startAbs: at, startedAt: at - t0, spawnToHandshakeMs: NaN, served: {}, lifetimeMs: NaN };
-    } else if (!cur) {
-      continue;
-    } else if (/\bprovider: using plugin: version=/.test(l)) {
-      cur.handshakeAt = at;
-      cur.spawnToHandshakeMs = at - cur.startAbs;
-    } else if (/plugin ready:/.test(l)) {
-      const m = /startup_ms=(\d+)/.exec(l);
-      if (m) cur.startupMs = Number(m[1]);
-    } else if (/GRPCProvider\.v6: returning cached schema/.test(l)) {
-      cachedSchemaAnswers += 1;
-    } else if (/GRPCProvider\.v6: [A-Z]\w+\s*$/.test(l) && !/: Close\s*$/.test(l)) {
-      if (cur.firstCallAt === undefined && cur.handshakeAt !== undefined) {
-        cur.firstCallAt = at;
-        cur.handshakeToFirstCallMs = at - cur.handshakeAt;
-      }
-    } else if (/provider\.terraform-provider-livevirt[^:]*: (\w+) done:/.test(l)) {
-      const rpc = /provider\.terraform-provider-livevirt[^:]*: (\w+) done:/.exec(l)![1]!;
-      cur.served[rpc] = (cur.served[rpc] ?? 0) + 1;
-    } else if (/Shutdown requested/.test(l)) {
-      cur.shutdownAt = at;
-      if (cur.firstCallAt !== undefined) cur.callsMs = at - cur.firstCallAt;
-    } else if (/\bprovider: plugin exited/.test(l)) {
-      if (cur.shutdownAt !== undefined) cur.shutdownToExitMs = at - cur.shutdownAt;
-      cur.lifetimeMs = at - cur.startAbs;
-      const { handshakeAt: _h, firstCallAt: _f, shutdownAt: _s, startAbs: _a, ...done } = cur;
-      processes.push(done);
-      cur = undefined;
-    }
-  }
-  const wallMs = lines.length > 1 ? t(lines[lines.length - 1]!) - t0 : 0;
-  return { wallMs, processes, cachedSchemaAnswers };
+  const t = parseTrace(text);
+  const t0 = t.firstAt ?? 0;
+  const processes = t.processes
+    .filter((p) => /livevirt/.test(p.path) && p.exitAt !== null)
+    .map((p): ProcessPhases => {
+      const served: Record<string, number> = {};
+      for (const r of p.rpcs) served[r.name] = (served[r.name] ?? 0) + 1;
+      const since = (from: number | null, to: number | null) => (from !== null && to !== null ? to - from : undefined);
+      return {
+        startedAt: p.startAt - t0,
+        spawnToHandshakeMs: since(p.startAt, p.handshakeAt) ?? NaN,
+        ...(p.startupMs !== null ? { startupMs: p.startupMs } : {}),
+        handshakeToFirstCallMs: since(p.handshakeAt, p.firstCallAt),
+        served,
+        callsMs: since(p.firstCallAt, p.shutdownAt),
+        shutdownToExitMs: since(p.shutdownAt, p.exitAt),
+        lifetimeMs: p.exitAt! - p.startAt,
+      };
+    });
+  return { wallMs: t.firstAt !== null && t.lastAt !== null ? t.lastAt - t.firstAt : 0, processes, cachedSchemaAnswers: t.cachedSchemaAnswers };
 }
 
 export function readPlanTrace(path: string): PlanTrace {
