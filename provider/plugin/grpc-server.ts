@@ -14,7 +14,7 @@
  */
 import * as http2 from "node:http2";
 
-export const GRPC_STATUS = { OK: 0, CANCELLED: 1, INVALID_ARGUMENT: 3, NOT_FOUND: 5, INTERNAL: 13, UNIMPLEMENTED: 12, RESOURCE_EXHAUSTED: 8 } as const;
+export const GRPC_STATUS = { OK: 0, NOT_FOUND: 5, RESOURCE_EXHAUSTED: 8, UNIMPLEMENTED: 12, INTERNAL: 13 } as const;
 
 /** A gRPC error a handler may throw (or its callback receive): the status and its message. */
 export class GrpcError extends Error {
@@ -26,7 +26,8 @@ export class GrpcError extends Error {
   }
 }
 
-export interface MethodDefinition {
+/** What the server needs of a method: its path, whether it streams, and its (de)serialisers (wire/services.ts builds them). */
+export interface GrpcMethod {
   path: string;
   responseStream: boolean;
   requestDeserialize(b: Buffer): unknown;
@@ -44,7 +45,7 @@ export type UnaryHandler = (request: unknown) => Promise<unknown>;
 export type StreamHandler = (request: unknown, stream: ServerStream) => void;
 
 interface Route {
-  method: MethodDefinition;
+  method: GrpcMethod;
   unary?: UnaryHandler;
   stream?: StreamHandler;
 }
@@ -104,11 +105,11 @@ export class GrpcServer {
     this.server.on("sessionError", () => undefined);
   }
 
-  unary(method: MethodDefinition, handler: UnaryHandler): void {
+  unary(method: GrpcMethod, handler: UnaryHandler): void {
     this.routes.set(method.path, { method, unary: handler });
   }
 
-  serverStream(method: MethodDefinition, handler: StreamHandler): void {
+  serverStream(method: GrpcMethod, handler: StreamHandler): void {
     this.routes.set(method.path, { method, stream: handler });
   }
 
