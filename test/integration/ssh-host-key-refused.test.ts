@@ -5,13 +5,14 @@
  * of "@" signs (which stays below, as what libvirt said). Exclusive: it rewrites the lab's
  * known_hosts for a moment (restored in `finally`), which every SSH connection to the lab reads.
  */
-import { copyFileSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KNOWN_HOSTS } from "../../src/lab/ssh.js";
 import { sshUri, TOPOLOGY } from "../../src/lab/topology.js";
 import { requireLab } from "./lab-setup.js";
 import { labProviderConfig } from "./support/lab-vms.js";
+import { processes } from "./support/terraform-process.js";
 import { TerraformDir } from "./support/terraform.js";
 
 const A = TOPOLOGY.a.mgmtAddress;
@@ -63,15 +64,8 @@ describe("a host whose SSH key does not match: the plan refuses it in one line, 
   async function sshClientsGone(): Promise<void> {
     const deadline = Date.now() + 20_000;
     for (;;) {
-      const clients = readdirSync("/proc")
-        .filter((d) => /^\d+$/.test(d))
-        .map((d) => {
-          try {
-            return readFileSync(`/proc/${d}/cmdline`, "utf8").split("\0");
-          } catch {
-            return [];
-          }
-        })
+      const clients = processes()
+        .map((p) => p.cmdline.split(" "))
         .filter((argv) => /(^|\/)ssh(:|$)/.test(argv[0] ?? "") && argv.some((a) => a.includes(A)));
       if (clients.length === 0) return;
       if (Date.now() > deadline) throw new Error(`ssh clients to ${A} still running after 20 s: ${clients.map((c) => c.join(" ")).join("; ")}`);
